@@ -1,0 +1,144 @@
+// One connection (one incarnation of a 4-tuple): counters, the handshake and teardown as they
+// happen, the state machine, expert events and Zeek's history.
+
+import { ExpertState, EVENT_BIT } from './expert';
+import { Machine, seqGe } from './machine';
+import { Flag, type SynOptions } from './model';
+import type { PacketTable } from './packets';
+import { State } from './states';
+import { ZeekState } from './zeek';
+
+export class Connection {
+  /** Endpoint ids (see Endpoints) of client and server. */
+  readonly ep: [number, number];
+  firstPacket: number;
+  lastPacket: number;
+  count = 0;
+  countBy = [0, 0];
+  bytes = [0, 0];
+  readonly machine: Machine;
+  readonly expert = new ExpertState();
+  readonly zeek = new ZeekState();
+  eventCount = 0;
+
+  // Handshake evidence.
+  synTimes: number[] = [];
+  synAckTimes: number[] = [];
+  synLine = -1;
+  synAckLine = -1;
+  ackLine = -1;
+  ackTime = NaN;
+  ackHasData = false;
+  clientOpts: SynOptions | null = null;
+  serverOpts: SynOptions | null = null;
+  synFrom = [false, false];
+  ecnSyn = false;
+  ecnSynAck = false;
+
+  // Teardown evidence.
+  firstFinFrom = -1;
+  finLine = [-1, -1];
+  /** Whether the second FIN's ACK covered the first FIN. */
+  secondFinAcksFirst = false;
+  /** Whether the first FIN was acknowledged by a separate segment before the second FIN. */
+  firstFinAckedAlone = false;
+  rstFrom = -1;
+
+  constructor(
+    readonly id: number,
+    client: number,
+    server: number,
+    readonly roleInferred: boolean,
+    readonly midStream: boolean,
+    readonly flagsUnknown: boolean,
+    first: number,
+    t: PacketTable,
+  ) {
+    this.ep = [client, server];
+    this.firstPacket = first;
+    this.lastPacket = first;
+    const initial = flagsUnknown
+      ? [State.UNKNOWN, State.UNKNOWN]
+      : midStream
+        ? [State.ESTABLISHED, State.ESTABLISHED]
+        : [State.CLOSED, State.LISTEN];
+    this.machine = new Machine(t, initial[0], initial[1]);
+  }
+
+  /** True when this incarnation is over, so a new SYN on the tuple starts another. */
+  finished(): boolean {
+    if (this.rstFrom >= 0) return true;
+    const st = this.machine.m.st;
+    const done = (s: State) => s === State.CLOSED || s === State.TIME_WAIT || s === State.LISTEN;
+    return done(st[0]) && done(st[1]) && this.count > 1;
+  }
+
+  /** Adds packet p (already linked after lastPacket) and steps everything. */
+  add(t: PacketTable, p: number, line: number): void {
+    const d = t.dir[p];
+    const f = t.flags[p];
+    const len = t.len[p];
+    this.count++;
+    this.countBy[d]++;
+    this.bytes[d] += len > 0 ? len : 0;
+    this.lastPacket = p;
+    if (!(f & Flag.UNKNOWN)) this.observe(t, p, d, f, line);
+    this.machine.step(p);
+    const ev = this.expert.step(t, p);
+    t.events[p] |= ev;
+    if (t.events[p]) this.eventCount++;
+    this.zeek.step(d, f, len, t.events[p]);
+  }
+
+  private observe(t: PacketTable, p: number, d: number, f: number, line: number): void {
+    const time = t.time[p];
+    const m = this.machine.m;
+    if (f & Flag.SYN) {
+      if (!(f & Flag.ACK)) {
+        this.synFrom[d] = true;
+        if (d === 0) {
+          if (this.synLine < 0) this.synLine = line;
+          this.synTimes.push(time);
+          if ((f & (Flag.ECE | Flag.CWR)) === (Flag.ECE | Flag.CWR)) this.ecnSyn = true;
+        }
+      } else if (d === 1) {
+        if (this.synAckLine < 0) this.synAckLine = line;
+        this.synAckTimes.push(time);
+        if (f & Flag.ECE) this.ecnSynAck = true;
+      }
+    } else if (d === 0 && this.ackLine < 0 && this.synAckLine >= 0 && (f & Flag.ACK) && !(f & Flag.RST)) {
+      const serverSyn = m.synSeq[1];
+      if (serverSyn !== serverSyn || seqGe(t.ack[p], serverSyn + 1)) {
+        this.ackLine = line;
+        this.ackTime = time;
+        this.ackHasData = t.len[p] > 0;
+      }
+    }
+    if (f & Flag.FIN) {
+      if (this.finLine[d] < 0) {
+        this.finLine[d] = line;
+        if (this.firstFinFrom < 0) this.firstFinFrom = d;
+        else if (d !== this.firstFinFrom) {
+          const first = m.finSeq[this.firstFinFrom];
+          this.secondFinAcksFirst = (f & Flag.ACK) !== 0 && first === first && seqGe(t.ack[p], first + 1);
+        }
+      }
+    } else if (this.firstFinFrom >= 0 && d !== this.firstFinFrom && this.finLine[d] < 0 && (f & Flag.ACK)) {
+      const first = m.finSeq[this.firstFinFrom];
+      if (first === first && seqGe(t.ack[p], first + 1)) this.firstFinAckedAlone = true;
+    }
+    if (f & Flag.RST && this.rstFrom < 0) this.rstFrom = d;
+  }
+
+  setSynOptions(d: number, o: SynOptions): void {
+    if (d === 0) this.clientOpts ??= o;
+    else this.serverOpts ??= o;
+  }
+
+  /** Whether any packet of this connection has a warning-worthy event. */
+  hasWarnings(t: PacketTable): boolean {
+    if (this.eventCount === 0) return false;
+    for (let p = this.firstPacket; p >= 0; p = t.next[p]) if (t.events[p] & ~(EVENT_BIT.keep_alive | EVENT_BIT.keep_alive_ack | EVENT_BIT.window_update)) return true;
+    return false;
+  }
+}

@@ -1,0 +1,109 @@
+// What a packet means in its connection's life, in a sentence a person can read at a glance.
+
+import { Flag, type PacketInfo, type Trace } from './model';
+
+export type Lang = 'en' | 'zh';
+
+type Phrase = { en: string; zh: string };
+
+const P = {
+  syn: { en: 'step 1 of the three-way handshake: SYN, the {from} opens with ISN {seq}', zh: '三次握手第 1 步：{from}发送 SYN，初始序号 ISN={seq}' },
+  synRetx: { en: 'SYN retransmitted: no SYN,ACK arrived in time (backoff)', zh: 'SYN 重传：未及时收到 SYN,ACK（指数退避）' },
+  synAck: { en: 'step 2 of the three-way handshake: SYN+ACK, acknowledges the client\'s ISN+1 ({ack}) and sends the server\'s ISN {seq}', zh: '三次握手第 2 步：SYN+ACK，确认客户端 ISN+1（{ack}），并发送服务端 ISN {seq}' },
+  synAckRetx: { en: 'SYN+ACK retransmitted: the final ACK of the handshake has not arrived (half-open)', zh: 'SYN+ACK 重传：握手的最后一个 ACK 未到达（半连接）' },
+  simulSyn: { en: 'SYN from the {from} while its own SYN is outstanding: simultaneous open', zh: '{from}在自己的 SYN 未确认时又收到/发送 SYN：同时打开' },
+  ack3: { en: 'step 3 of the three-way handshake: ACK of the server\'s ISN+1 ({ack}); the connection is established', zh: '三次握手第 3 步：确认服务端 ISN+1（{ack}），连接建立' },
+  ack3Data: { en: 'step 3 of the three-way handshake, carrying {len} bytes of data', zh: '三次握手第 3 步，同时携带 {len} 字节数据' },
+  refused: { en: 'RST answering a SYN: nothing listens on this port (connection refused)', zh: '用 RST 回应 SYN：该端口没有监听（连接被拒绝）' },
+  rst: { en: 'RST from the {from}: the connection is aborted, both ends go to CLOSED', zh: '{from}发送 RST：连接被中止，双方进入 CLOSED' },
+  fin1: { en: 'the {from} closes first (active close): FIN', zh: '{from}先关闭（主动关闭）：发送 FIN' },
+  fin1Data: { en: 'the {from} closes first (active close): FIN with {len} bytes of data', zh: '{from}先关闭（主动关闭）：FIN 携带 {len} 字节数据' },
+  fin2: { en: 'the {from} closes too (passive close): FIN', zh: '{from}随后关闭（被动关闭）：发送 FIN' },
+  fin2Ack: { en: 'the {from} closes too and acknowledges the peer\'s FIN in the same segment (FIN+ACK, three-segment close)', zh: '{from}也关闭，并在同一报文中确认对端的 FIN（FIN+ACK，三次挥手）' },
+  finSimul: { en: 'the {from} sends its FIN before the peer\'s FIN arrived: simultaneous close', zh: '{from}在收到对端 FIN 之前发送了自己的 FIN：同时关闭' },
+  finRetx: { en: 'FIN retransmitted: its ACK has not arrived', zh: 'FIN 重传：尚未收到对它的 ACK' },
+  ackFin: { en: 'ACK of the peer\'s FIN', zh: '确认对端的 FIN' },
+  lastAck: { en: 'the last ACK of the teardown: the peer\'s FIN is acknowledged', zh: '四次挥手的最后一个 ACK：确认对端的 FIN' },
+  data: { en: '{len} bytes of data from the {from}', zh: '{from}发送 {len} 字节数据' },
+  ack: { en: 'acknowledgement from the {from}, nothing else', zh: '{from}的纯确认（ACK）' },
+  noFlags: { en: 'tcpdump -q prints no flags, so this packet\'s role is unknown ({len} bytes)', zh: 'tcpdump -q 不打印标志，无法判断该报文的作用（{len} 字节）' },
+  client: { en: 'client', zh: '客户端' },
+  server: { en: 'server', zh: '服务端' },
+} satisfies Record<string, Phrase>;
+
+const EVENT_TEXT: Record<string, Phrase> = {
+  retransmission: { en: 'a retransmission', zh: '重传' },
+  fast_retransmission: { en: 'a fast retransmission (after duplicate ACKs)', zh: '快速重传（收到重复 ACK 后）' },
+  spurious_retransmission: { en: 'a spurious retransmission (already acknowledged)', zh: '虚假重传（数据已被确认）' },
+  out_of_order: { en: 'out of order', zh: '乱序' },
+  lost_segment: { en: 'a previous segment was not captured', zh: '之前的报文段未被捕获' },
+  ack_lost_segment: { en: 'acknowledges a segment that was not captured', zh: '确认了未被捕获的报文段' },
+  duplicate_ack: { en: 'a duplicate ACK', zh: '重复 ACK' },
+  zero_window: { en: 'zero window: the receiver\'s buffer is full', zh: '零窗口：接收缓冲区已满' },
+  zero_window_probe: { en: 'a zero-window probe', zh: '零窗口探测' },
+  zero_window_probe_ack: { en: 'the answer to a zero-window probe', zh: '零窗口探测的应答' },
+  window_update: { en: 'a window update', zh: '窗口更新' },
+  window_full: { en: 'fills the receiver\'s window', zh: '填满了接收窗口' },
+  keep_alive: { en: 'a keep-alive probe', zh: '保活探测' },
+  keep_alive_ack: { en: 'the answer to a keep-alive', zh: '保活探测的应答' },
+  reused_ports: { en: 'a new connection on a 4-tuple used before (port reuse)', zh: '在用过的四元组上建立新连接（端口复用）' },
+};
+
+export function eventText(kind: string, lang: Lang): string {
+  return EVENT_TEXT[kind]?.[lang] ?? kind;
+}
+
+function fill(p: Phrase, lang: Lang, v: Record<string, string | number | null>): string {
+  return p[lang].replace(/\{(\w+)\}/g, (_, k: string) => String(v[k] ?? '?'));
+}
+
+/** One sentence (or two) on what packet `index` is in its connection's life. */
+export function explainPacket(trace: Trace, index: number, lang: Lang = 'en'): string {
+  const p = trace.packet(index);
+  const c = trace.connections[p.connection];
+  const f = p.flagBits;
+  const from = P[p.from][lang];
+  const v = { from, seq: p.seq, ack: p.ack, len: p.len };
+  const hs = c.handshake;
+  let what: string;
+  if (f & Flag.UNKNOWN) what = fill(P.noFlags, lang, v);
+  else if (f & Flag.RST) {
+    what = fill(c.connState === 'REJ' && p.from === 'server' ? P.refused : P.rst, lang, v);
+  } else if ((f & Flag.SYN) && !(f & Flag.ACK)) {
+    if (hs.simultaneousOpen && p.from === 'server') what = fill(P.simulSyn, lang, v);
+    else what = fill(p.line === hs.synLine || hs.synLine === null ? P.syn : P.synRetx, lang, v);
+  } else if (f & Flag.SYN) {
+    what = fill(p.line === hs.synAckLine || hs.synAckLine === null ? P.synAck : P.synAckRetx, lang, v);
+  } else if (f & Flag.FIN) {
+    what = finPhrase(trace, p, c.close.firstFinFrom, lang, v);
+  } else if (p.line === hs.ackLine) {
+    what = fill(p.len > 0 ? P.ack3Data : P.ack3, lang, v);
+  } else if (p.len > 0) {
+    what = fill(P.data, lang, v);
+  } else {
+    what = fill(ackPhrase(p) ?? P.ack, lang, v);
+  }
+  const ev = p.events.map((k) => eventText(k, lang));
+  if (ev.length) what += lang === 'zh' ? `（${ev.join('，')}）` : ` (${ev.join(', ')})`;
+  return what;
+}
+
+function finPhrase(trace: Trace, p: PacketInfo, firstFrom: string | null, lang: Lang, v: Record<string, string | number | null>): string {
+  const mine = p.from === 'client' ? 'client' : 'server';
+  const before = p.before[mine];
+  if (before === 'FIN_WAIT_1' || before === 'CLOSING' || before === 'LAST_ACK' || before === 'FIN_WAIT_2') return fill(P.finRetx, lang, v);
+  if (firstFrom === p.from || firstFrom === null) return fill(p.len > 0 ? P.fin1Data : P.fin1, lang, v);
+  const c = trace.connections[p.connection];
+  if (c.close.simultaneous) return fill(P.finSimul, lang, v);
+  return fill(c.close.kind === 'combined' ? P.fin2Ack : P.fin2, lang, v);
+}
+
+function ackPhrase(p: PacketInfo): Phrase | null {
+  const peer = p.from === 'client' ? 'server' : 'client';
+  const t = p.transitions[peer];
+  if (t.length === 0) return null;
+  const after = p.after[peer];
+  if (after === 'CLOSED' || after === 'TIME_WAIT') return P.lastAck;
+  if (after === 'FIN_WAIT_2') return P.ackFin;
+  return null;
+}

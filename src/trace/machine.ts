@@ -1,0 +1,271 @@
+// Steps both endpoints of one connection through the RFC 9293 table, packet by packet.
+//
+// A capture point sees packets the peer may never receive, so receipt is judged on evidence:
+// - a SYN counts as received when the peer answers it (its SYN,ACK or RST);
+// - a SYN,ACK, a FIN, or an ACK of a SYN or FIN counts as received when captured, unless later
+//   evidence says otherwise: the sender retransmits the same SYN or FIN (the first copy, or
+//   its ACK, was lost), or the receiver sends an ACK that does not cover it (it had not
+//   arrived yet). Then the receipt is taken back, and the packets since are stepped again
+//   with the receipt moved to the point where the receiver's ACK first covers it.
+
+import { Flag } from './model';
+import type { PacketTable } from './packets';
+import { State, TcpEvent, TRANSITIONS, transitionIndex } from './states';
+
+/** Sequence comparison modulo 2^32: true if a is after or at b. */
+export function seqGe(a: number, b: number): boolean {
+  return ((a - b) | 0) >= 0;
+}
+
+const enum Receipt {
+  /** The peer's SYN,ACK or FIN arrived at this endpoint. */
+  Data = 0,
+  /** The peer's ACK of this endpoint's SYN or FIN arrived. */
+  Ack = 1,
+}
+
+interface Pending {
+  packet: number;
+  kind: Receipt;
+  /** Which endpoint received (0 client, 1 server). */
+  receiver: number;
+  /** The sequence number of the SYN or FIN concerned. */
+  seq: number;
+  snapshot: MachineState;
+}
+
+export class MachineState {
+  st = [State.CLOSED, State.LISTEN];
+  /** Sequence number of each side's SYN and FIN, NaN until seen. */
+  synSeq = [NaN, NaN];
+  finSeq = [NaN, NaN];
+  /** Whether each side's SYN and FIN has been taken as received by the peer. */
+  synDelivered = [false, false];
+  finDelivered = [false, false];
+  /** Trace time at which each side entered TIME_WAIT. */
+  timeWaitSince = [NaN, NaN];
+
+  copy(): MachineState {
+    const m = new MachineState();
+    m.st = this.st.slice();
+    m.synSeq = this.synSeq.slice();
+    m.finSeq = this.finSeq.slice();
+    m.synDelivered = this.synDelivered.slice();
+    m.finDelivered = this.finDelivered.slice();
+    m.timeWaitSince = this.timeWaitSince.slice();
+    return m;
+  }
+}
+
+export class Machine {
+  m = new MachineState();
+  initial: [State, State];
+  private pending: Pending[] = [];
+  /** Receipts taken back: packet * 4 + receiver * 2 + kind. */
+  private suppressed = new Set<number>();
+  /**
+   * Sides whose ACK of SYN was shown lost (their peer retransmitted the SYN,ACK). Later
+   * copies of the same bare ACK take the same path, so they are not taken as received
+   * until the peer itself shows it (it sends something other than its SYN,ACK).
+   */
+  private ackOfSynDoubted = [false, false];
+  /** The packet being stepped and where its transitions go. */
+  private cur = -1;
+
+  constructor(private readonly t: PacketTable, clientState: State, serverState: State) {
+    this.initial = [clientState, serverState];
+    this.m.st = [clientState, serverState];
+  }
+
+  setInitial(client: State, server: State): void {
+    this.initial = [client, server];
+    this.m.st = [client, server];
+  }
+
+  /** Steps one packet (the connection's newest). */
+  step(p: number): void {
+    for (;;) {
+      const c = this.contradiction(p);
+      if (!c) break;
+      this.rewind(c, p);
+    }
+    this.apply(p);
+  }
+
+  /** Re-states the server's (or client's) start: e.g. a refused SYN means no listener. */
+  private restart(side: number, state: State, upTo: number): void {
+    this.initial[side] = state;
+    const col = side === 0 ? this.t.cState : this.t.sState;
+    for (let q = upTo; q >= 0; q = this.t.prev[q]) if (col[q] === State.LISTEN) col[q] = state;
+  }
+
+  private contradiction(p: number): Pending | undefined {
+    const t = this.t;
+    const a = t.dir[p];
+    const f = t.flags[p];
+    const seq = t.seq[p];
+    for (let i = 0; i < this.pending.length; i++) {
+      const it = this.pending[i];
+      const retransmits =
+        ((f & Flag.SYN) !== 0 && seq === it.seq) ||
+        ((f & Flag.FIN) !== 0 && seq + t.len[p] + (f & Flag.SYN ? 1 : 0) === it.seq);
+      if (it.kind === Receipt.Data) {
+        const sender = 1 - it.receiver;
+        if (a === sender && retransmits) return it;
+        // The receiver sending its own SYN again shows our SYN,ACK never reached it.
+        if (a === it.receiver && (f & Flag.SYN) !== 0 && (f & Flag.ACK) === 0) return it;
+        if (a === it.receiver && (f & Flag.ACK) !== 0 && t.ack[p] === t.ack[p]) {
+          if (seqGe(t.ack[p], it.seq + 1)) this.pending.splice(i--, 1);
+          else if ((f & Flag.RST) === 0) return it;
+        }
+      } else if (a === it.receiver) {
+        if (retransmits) return it;
+        this.pending.splice(i--, 1);
+      }
+    }
+    return undefined;
+  }
+
+  private rewind(it: Pending, p: number): void {
+    this.suppressed.add(it.packet * 4 + it.receiver * 2 + it.kind);
+    if (it.kind === Receipt.Ack && it.seq === this.m.synSeq[it.receiver]) this.ackOfSynDoubted[1 - it.receiver] = true;
+    this.m = it.snapshot.copy();
+    this.pending = this.pending.filter((x) => x.packet < it.packet);
+    for (let q = it.packet; q !== p && q >= 0; q = this.t.next[q]) {
+      this.clearTransitions(q);
+      this.step(q);
+    }
+  }
+
+  private clearTransitions(q: number): void {
+    const t = this.t;
+    t.cT1[q] = t.cT2[q] = t.sT1[q] = t.sT2[q] = -1;
+  }
+
+  private fire(side: number, ev: TcpEvent): boolean {
+    const from = this.m.st[side];
+    const k = transitionIndex(from, ev);
+    if (k < 0) return false;
+    const to = TRANSITIONS[k].to;
+    this.m.st[side] = to;
+    if (to === State.TIME_WAIT) this.m.timeWaitSince[side] = this.t.time[this.cur];
+    const t = this.t;
+    const p = this.cur;
+    if (side === 0) {
+      if (t.cT1[p] < 0) t.cT1[p] = k;
+      else t.cT2[p] = k;
+    } else if (t.sT1[p] < 0) t.sT1[p] = k;
+    else t.sT2[p] = k;
+    return true;
+  }
+
+  private tentative(p: number, receiver: number, kind: Receipt, seq: number, snapshot: MachineState): boolean {
+    if (this.suppressed.has(p * 4 + receiver * 2 + kind)) return false;
+    this.pending.push({ packet: p, kind, receiver, seq, snapshot });
+    if (this.pending.length > 8) this.pending.shift();
+    return true;
+  }
+
+  /** The peer's SYN arrives at `side`. */
+  private receiveSyn(side: number, withAckOfOurs: boolean): void {
+    const st = this.m.st[side];
+    if (st === State.SYN_SENT && withAckOfOurs) this.fire(side, TcpEvent.RCV_SYN_ACK);
+    else if (st === State.SYN_RECEIVED && withAckOfOurs) this.fire(side, TcpEvent.RCV_SYN_ACK);
+    else this.fire(side, TcpEvent.RCV_SYN);
+    this.m.synDelivered[1 - side] = true;
+  }
+
+  private apply(p: number): void {
+    const t = this.t;
+    const m = this.m;
+    this.cur = p;
+    const a = t.dir[p];
+    const b = 1 - a;
+    const f = t.flags[p];
+    const seq = t.seq[p];
+    const ack = t.ack[p];
+    const hasAck = (f & Flag.ACK) !== 0 && ack === ack;
+    const before = m.copy();
+
+    if ((f & Flag.UNKNOWN) === 0) {
+      // 1. What this packet's ACK proves its sender had received.
+      if (hasAck && (f & Flag.RST) === 0) {
+        if (!m.synDelivered[b] && m.synSeq[b] === m.synSeq[b] && seqGe(ack, m.synSeq[b] + 1)) {
+          this.receiveSyn(a, m.synSeq[a] === m.synSeq[a] && (f & Flag.SYN) === 0);
+        }
+        if (!m.finDelivered[b] && m.finSeq[b] === m.finSeq[b] && seqGe(ack, m.finSeq[b] + 1)) {
+          this.fire(a, TcpEvent.RCV_FIN);
+          m.finDelivered[b] = true;
+        }
+      }
+      // Sending anything but SYN,ACK (or FIN, or RST) from SYN_RECEIVED shows the ACK of
+      // its SYN arrived, even if the capture never saw that ACK.
+      if (m.st[a] === State.SYN_RECEIVED && (f & (Flag.SYN | Flag.FIN | Flag.RST)) === 0) this.fire(a, TcpEvent.RCV_ACK_OF_SYN);
+
+      // 2. What the sender does.
+      if (f & Flag.RST) {
+        if (m.st[a] === State.LISTEN) {
+          // Answering a SYN with RST: nothing was listening.
+          this.restart(a, State.CLOSED, t.prev[p]);
+          m.st[a] = State.CLOSED;
+        } else this.fire(a, TcpEvent.SND_RST);
+      } else {
+        if (f & Flag.SYN) {
+          if ((f & Flag.ACK) === 0) {
+            if (m.st[a] === State.CLOSED) this.fire(a, TcpEvent.ACTIVE_OPEN);
+            else if (m.st[a] === State.LISTEN) this.fire(a, TcpEvent.SEND);
+          } else if (m.st[a] === State.LISTEN || (m.st[a] === State.SYN_SENT && !m.synDelivered[b])) {
+            // A SYN,ACK shows the peer's SYN arrived, even if we never saw it.
+            this.receiveSyn(a, false);
+          }
+          if (m.synSeq[a] !== seq) {
+            m.synSeq[a] = seq;
+            m.synDelivered[a] = false;
+          }
+        }
+        if (f & Flag.FIN) {
+          const finSeq = seq + t.len[p] + (f & Flag.SYN ? 1 : 0);
+          if (m.finSeq[a] !== finSeq || m.st[a] === State.ESTABLISHED || m.st[a] === State.CLOSE_WAIT) {
+            m.finSeq[a] = finSeq;
+            m.finDelivered[a] = false;
+            this.fire(a, TcpEvent.CLOSE);
+          }
+        }
+      }
+
+      // 3. What the receiver makes of it (taken back later if evidence says it never arrived).
+      if (f & Flag.RST) {
+        if (m.st[b] !== State.CLOSED && m.st[b] !== State.LISTEN) this.fire(b, TcpEvent.RCV_RST);
+      } else {
+        if ((f & Flag.SYN) !== 0 && (f & Flag.ACK) !== 0 && !m.synDelivered[a]) {
+          if (this.tentative(p, b, Receipt.Data, seq, before)) {
+            this.receiveSyn(b, hasAck && m.synSeq[b] === m.synSeq[b] && seqGe(ack, m.synSeq[b] + 1));
+          }
+        } else if (hasAck && m.st[b] === State.SYN_RECEIVED && m.synSeq[b] === m.synSeq[b] && seqGe(ack, m.synSeq[b] + 1) &&
+          !(this.ackOfSynDoubted[a] && t.len[p] === 0 && (f & Flag.FIN) === 0)) {
+          if (this.tentative(p, b, Receipt.Ack, m.synSeq[b], before)) this.fire(b, TcpEvent.RCV_ACK_OF_SYN);
+        }
+        if (hasAck && m.finSeq[b] === m.finSeq[b] && seqGe(ack, m.finSeq[b] + 1)) {
+          const s = m.st[b];
+          if ((s === State.FIN_WAIT_1 || s === State.CLOSING || s === State.LAST_ACK) && this.tentative(p, b, Receipt.Ack, m.finSeq[b], before)) {
+            this.fire(b, TcpEvent.RCV_ACK_OF_FIN);
+          }
+        }
+        if ((f & Flag.FIN) !== 0 && !m.finDelivered[a] && this.tentative(p, b, Receipt.Data, m.finSeq[a], before)) {
+          if (this.fire(b, TcpEvent.RCV_FIN) || m.st[b] === State.CLOSED) m.finDelivered[a] = true;
+        }
+      }
+    }
+    t.cState[p] = m.st[0];
+    t.sState[p] = m.st[1];
+  }
+
+  /** Each side's state at time `now`, with TIME_WAIT expired after `timeWait` seconds. */
+  statesAt(now: number, timeWait: number): [State, State] {
+    const s: [State, State] = [this.m.st[0], this.m.st[1]];
+    for (let i = 0; i < 2; i++) {
+      if (s[i] === State.TIME_WAIT && now - this.m.timeWaitSince[i] >= timeWait) s[i] = State.CLOSED;
+    }
+    return s;
+  }
+}

@@ -1,0 +1,224 @@
+// The engine's public data shapes. Everything here is plain data that can cross a worker or
+// webview boundary as JSON.
+
+import type { StateName } from './states';
+
+/** TCP flag bits as tcpdump prints them: S F R P U E W . and AccECN's e. */
+export enum Flag {
+  FIN = 1,
+  SYN = 2,
+  RST = 4,
+  PSH = 8,
+  ACK = 16,
+  URG = 32,
+  ECE = 64,
+  CWR = 128,
+  AE = 256,
+  /** tcpdump -q prints no flags at all. */
+  UNKNOWN = 512,
+}
+
+export type Side = 'client' | 'server';
+
+export interface Problem {
+  /** 1-based line number. */
+  line: number;
+  reason: string;
+}
+
+/** Expert-event names, as tshark's tcp.analysis.* fields name them. */
+export const EVENT_KINDS = [
+  'retransmission',
+  'fast_retransmission',
+  'spurious_retransmission',
+  'out_of_order',
+  'lost_segment',
+  'ack_lost_segment',
+  'duplicate_ack',
+  'zero_window',
+  'zero_window_probe',
+  'zero_window_probe_ack',
+  'window_update',
+  'window_full',
+  'keep_alive',
+  'keep_alive_ack',
+  'reused_ports',
+] as const;
+export type EventKind = (typeof EVENT_KINDS)[number];
+
+export interface ExpertEvent {
+  line: number;
+  kind: EventKind;
+}
+
+export interface SynOptions {
+  mss: number | null;
+  wscale: number | null;
+  sackPermitted: boolean;
+  timestamps: boolean;
+  fastOpen: boolean;
+  ecn: boolean;
+}
+
+export interface Handshake {
+  complete: boolean;
+  simultaneousOpen: boolean;
+  /** tshark's tcp.analysis.initial_rtt: first SYN to the ACK of the SYN,ACK, in ms. */
+  rttMs: number | null;
+  clientIsn: number | null;
+  serverIsn: number | null;
+  /** The effective MSS: the smaller of the two sides' MSS options. */
+  mss: number | null;
+  /** Window scaling as negotiated, only when both sides sent the option. */
+  wscale: { client: number; server: number } | null;
+  sackPermitted: boolean;
+  timestamps: boolean;
+  fastOpen: boolean;
+  ecn: boolean;
+  dataOnThirdPacket: boolean;
+  synRetransmissions: number;
+  synAckRetransmissions: number;
+  /** Seconds between successive SYN copies (the backoff), then between SYN,ACK copies. */
+  synIntervals: number[];
+  synAckIntervals: number[];
+  client: SynOptions | null;
+  server: SynOptions | null;
+  /** Lines of the SYN, SYN,ACK and the ACK that completed the handshake (null where unseen). */
+  synLine: number | null;
+  synAckLine: number | null;
+  ackLine: number | null;
+}
+
+export interface Close {
+  firstFinFrom: Side | null;
+  simultaneous: boolean;
+  rstFrom: Side | null;
+  /** 'four-way', 'combined' (FIN+ACK, three segments), 'simultaneous', 'reset', 'half-closed', 'open'. */
+  kind: 'four-way' | 'combined' | 'simultaneous' | 'reset' | 'half-closed' | 'open';
+}
+
+export interface ConnectionSummary {
+  id: number;
+  /** Endpoints as tcpdump printed them, `addr.port`. */
+  client: string;
+  server: string;
+  /** True when no SYN was seen and the roles come from the port numbers. */
+  roleInferred: boolean;
+  /** True when the capture started after the handshake. */
+  midStream: boolean;
+  firstLine: number;
+  lastLine: number;
+  packets: number;
+  packetsBy: { client: number; server: number };
+  bytes: { client: number; server: number };
+  /** Seconds as the trace prints them (since midnight, epoch or first packet), or null with -t. */
+  start: number | null;
+  duration: number | null;
+  clientState: StateName | null;
+  serverState: StateName | null;
+  handshake: Handshake;
+  close: Close;
+  connState: string;
+  history: string;
+  events: ExpertEvent[];
+}
+
+/** One packet, materialised for a view (hover, tree, panel). */
+export interface PacketInfo {
+  index: number;
+  line: number;
+  /** The -v IP header line above the TCP line, or the same as line. */
+  headerLine: number;
+  connection: number;
+  /** 0-based position within its connection. */
+  ordinal: number;
+  from: Side;
+  src: string;
+  sport: string;
+  dst: string;
+  dport: string;
+  flags: string;
+  flagBits: number;
+  seq: number | null;
+  ack: number | null;
+  relSeq: number | null;
+  relAck: number | null;
+  win: number | null;
+  len: number;
+  time: number | null;
+  before: { client: StateName | null; server: StateName | null };
+  after: { client: StateName | null; server: StateName | null };
+  /** Indexes into TRANSITIONS taken by this packet (client's, then server's). */
+  transitions: { client: number[]; server: number[] };
+  events: string[];
+}
+
+export interface Census {
+  line: number;
+  counts: Partial<Record<StateName, number>>;
+  connections: number;
+}
+
+export interface HalfOpenFlood {
+  listener: string;
+  peak: number;
+  sources: number;
+  line: number;
+}
+
+export interface TraceOptions {
+  /** 2*MSL: how long an endpoint stays in TIME_WAIT, in seconds of trace time. Default 60. */
+  timeWaitSeconds?: number;
+  /** Force reading seq/ack as absolute (tcpdump -S). Detected when not given. */
+  absoluteSeq?: boolean;
+  /** How many SYN_RECEIVED connections on one listener make a half-open flood. Default 50. */
+  floodThreshold?: number;
+}
+
+/** The analysed trace: queryable by line, by connection and by time. */
+export interface Trace {
+  readonly lines: number;
+  readonly packetCount: number;
+  /** Non-empty lines that are not TCP packets (UDP, ARP, dumps, decoder lines...). */
+  readonly skipped: number;
+  readonly problems: Problem[];
+  readonly connections: ConnectionSummary[];
+  readonly halfOpenFloods: HalfOpenFlood[];
+  /** The packet whose text covers this 1-based line (TCP line or its -v header), or -1. */
+  packetAtLine(line: number): number;
+  packet(index: number): PacketInfo;
+  /** Packet indexes of one connection, in order. */
+  packetsOf(connection: number): number[];
+  /** How many endpoints are in each state just after this line (like `ss -tan` then). */
+  census(line: number): Census;
+  /** The tcp-trace/1 JSON document. */
+  toJSON(withPackets?: boolean): TraceJson;
+}
+
+export interface PacketRecordJson {
+  line: number;
+  connection: number;
+  src: string;
+  sport: string;
+  dst: string;
+  dport: string;
+  flags: string;
+  seq: number | null;
+  ack: number | null;
+  win: number | null;
+  len: number;
+  clientState: StateName | null;
+  serverState: StateName | null;
+  events: string[];
+}
+
+export interface TraceJson {
+  format: 'tcp-trace/1';
+  lines: number;
+  packets: number;
+  skipped: number;
+  problems: Problem[];
+  connections: Array<Omit<ConnectionSummary, 'handshake'> & { handshake: Handshake }>;
+  halfOpenFloods: HalfOpenFlood[];
+  packetRecords?: PacketRecordJson[];
+}

@@ -1,0 +1,111 @@
+// Packets stored by column in growable typed arrays: a few dozen bytes per packet and no
+// object per packet, so millions of packets fit in memory next to the text.
+
+function grow<T extends Float64Array | Int32Array | Uint8Array | Uint16Array | Uint32Array | Int8Array>(a: T, n: number, fill?: number): T {
+  const b = new (a.constructor as new (n: number) => T)(n);
+  b.set(a);
+  if (fill !== undefined) b.fill(fill, a.length);
+  return b;
+}
+
+export class PacketTable {
+  length = 0;
+  private capacity: number;
+  /** 1-based line of the TCP text. */
+  line: Int32Array;
+  /** 1-based line of the -v IP header above it, or the same as line. */
+  headLine: Int32Array;
+  conn: Int32Array;
+  /** 0: client to server, 1: server to client. */
+  dir: Uint8Array;
+  flags: Uint16Array;
+  /** Absolute sequence and ack numbers; NaN where tcpdump did not print them. */
+  seq: Float64Array;
+  ack: Float64Array;
+  win: Float64Array;
+  len: Int32Array;
+  time: Float64Array;
+  /** Each endpoint's state after this packet (State values). */
+  cState: Uint8Array;
+  sState: Uint8Array;
+  /** Up to two transitions per side (indexes into TRANSITIONS), -1 for none. */
+  cT1: Int8Array;
+  cT2: Int8Array;
+  sT1: Int8Array;
+  sT2: Int8Array;
+  /** Expert events, one bit per EVENT_KINDS entry. */
+  events: Uint32Array;
+  /** Neighbours within the same connection, -1 at the ends. */
+  next: Int32Array;
+  prev: Int32Array;
+
+  constructor(capacity = 1024) {
+    this.capacity = capacity;
+    this.line = new Int32Array(capacity);
+    this.headLine = new Int32Array(capacity);
+    this.conn = new Int32Array(capacity);
+    this.dir = new Uint8Array(capacity);
+    this.flags = new Uint16Array(capacity);
+    this.seq = new Float64Array(capacity);
+    this.ack = new Float64Array(capacity);
+    this.win = new Float64Array(capacity);
+    this.len = new Int32Array(capacity);
+    this.time = new Float64Array(capacity);
+    this.cState = new Uint8Array(capacity);
+    this.sState = new Uint8Array(capacity);
+    this.cT1 = new Int8Array(capacity).fill(-1);
+    this.cT2 = new Int8Array(capacity).fill(-1);
+    this.sT1 = new Int8Array(capacity).fill(-1);
+    this.sT2 = new Int8Array(capacity).fill(-1);
+    this.events = new Uint32Array(capacity);
+    this.next = new Int32Array(capacity).fill(-1);
+    this.prev = new Int32Array(capacity).fill(-1);
+  }
+
+  /** Reserves the next row and returns its index. */
+  add(): number {
+    if (this.length === this.capacity) {
+      const n = this.capacity * 2;
+      this.line = grow(this.line, n);
+      this.headLine = grow(this.headLine, n);
+      this.conn = grow(this.conn, n);
+      this.dir = grow(this.dir, n);
+      this.flags = grow(this.flags, n);
+      this.seq = grow(this.seq, n);
+      this.ack = grow(this.ack, n);
+      this.win = grow(this.win, n);
+      this.len = grow(this.len, n);
+      this.time = grow(this.time, n);
+      this.cState = grow(this.cState, n);
+      this.sState = grow(this.sState, n);
+      this.cT1 = grow(this.cT1, n, -1);
+      this.cT2 = grow(this.cT2, n, -1);
+      this.sT1 = grow(this.sT1, n, -1);
+      this.sT2 = grow(this.sT2, n, -1);
+      this.events = grow(this.events, n);
+      this.next = grow(this.next, n, -1);
+      this.prev = grow(this.prev, n, -1);
+      this.capacity = n;
+    }
+    return this.length++;
+  }
+
+  /** The first packet whose text ends at or after `line` (binary search on line). */
+  lowerBound(line: number): number {
+    let lo = 0;
+    let hi = this.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.line[mid] < line) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** The packet whose text covers `line` (its TCP line or its -v header), or -1. */
+  atLine(line: number): number {
+    const i = this.lowerBound(line);
+    if (i < this.length && this.headLine[i] <= line && line <= this.line[i]) return i;
+    return -1;
+  }
+}

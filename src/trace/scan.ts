@@ -1,0 +1,466 @@
+// A hand-written scanner for one line of tcpdump text, read as bytes. It fills one reused
+// record instead of allocating per line or per token, and never backtracks: each byte of a
+// line is looked at a bounded number of times.
+
+import { Flag } from './model';
+
+export const enum LineKind {
+  /** Not TCP: UDP, ARP, ICMP, decoder or dump lines. */
+  Other = 0,
+  /** A TCP packet line. */
+  Packet = 1,
+  /** A -v IP header line whose indented TCP line follows. */
+  IpHeader = 2,
+  /** Looks like TCP but cannot be read. */
+  Problem = 3,
+  /** A blank line. */
+  Blank = 4,
+}
+
+export const enum TimeKind {
+  None = 0,
+  /** HH:MM:SS.frac, seconds since midnight (default). */
+  TimeOfDay = 1,
+  /** Seconds since the epoch (-tt, -tttt). */
+  Absolute = 2,
+  /** A delta printed with a leading space (-ttt since the previous packet, -ttttt since the first). */
+  Delta = 3,
+}
+
+/** The scanner's output for one line. Byte offsets are absolute within the buffer. */
+export class LineRecord {
+  kind = LineKind.Other;
+  reason = '';
+  time = NaN;
+  timeKind = TimeKind.None;
+  /** Line starts with white space (the second line of -v output). */
+  indented = false;
+  /** The buffer the endpoint offsets point into: the line's, or a scratch one (see portsOnly). */
+  epBuf: Uint8Array = EMPTY;
+  srcStart = 0;
+  srcEnd = 0;
+  /** Offset of the '.' that separates address and port in the source token. */
+  srcDot = 0;
+  dstStart = 0;
+  dstEnd = 0;
+  dstDot = 0;
+  flags = 0;
+  seq = NaN;
+  seqEnd = NaN;
+  ack = NaN;
+  win = NaN;
+  len = -1;
+  // Options, read only on SYN segments (the handshake needs them).
+  mss = -1;
+  wscale = -1;
+  sackOK = false;
+  timestamps = false;
+  fastOpen = false;
+
+  reset(): void {
+    this.kind = LineKind.Other;
+    this.reason = '';
+    this.time = NaN;
+    this.timeKind = TimeKind.None;
+    this.indented = false;
+    this.flags = 0;
+    this.seq = NaN;
+    this.seqEnd = NaN;
+    this.ack = NaN;
+    this.win = NaN;
+    this.len = -1;
+    this.mss = -1;
+    this.wscale = -1;
+    this.sackOK = false;
+    this.timestamps = false;
+    this.fastOpen = false;
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+const SP = 32;
+const TAB = 9;
+const COLON = 58;
+const DOT = 46;
+const COMMA = 44;
+const LBRACK = 91;
+const RBRACK = 93;
+const GT = 62;
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/** True if the bytes at b[i..] spell `word` (ASCII). */
+function at(b: Uint8Array, i: number, end: number, word: string): boolean {
+  if (i + word.length > end) return false;
+  for (let k = 0; k < word.length; k++) if (b[i + k] !== word.charCodeAt(k)) return false;
+  return true;
+}
+
+/** Parses digits at b[i..]; returns the value and sets `numEnd`. NaN if no digit. */
+let numEnd = 0;
+function readUint(b: Uint8Array, i: number, end: number): number {
+  let v = 0;
+  const s = i;
+  while (i < end) {
+    const c = b[i];
+    if (c < 48 || c > 57) break;
+    v = v * 10 + (c - 48);
+    i++;
+  }
+  numEnd = i;
+  return i === s ? NaN : v;
+}
+
+/** Days from 1970-01-01 to a civil date (proleptic Gregorian). */
+function daysFromCivil(y: number, m: number, d: number): number {
+  y -= m <= 2 ? 1 : 0;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+/** Reads a fraction ".ddd" at b[i] (the dot); returns its value and sets numEnd. */
+function readFraction(b: Uint8Array, i: number, end: number): number {
+  if (b[i] !== DOT) {
+    numEnd = i;
+    return 0;
+  }
+  let v = 0;
+  let scale = 1;
+  i++;
+  while (i < end && isDigit(b[i]) && scale < 1e12) {
+    v = v * 10 + (b[i] - 48);
+    scale *= 10;
+    i++;
+  }
+  while (i < end && isDigit(b[i])) i++;
+  numEnd = i;
+  return v / scale;
+}
+
+/**
+ * Reads the packet number (-#) and timestamp at the start of a line. Returns the offset after
+ * them, or `start` when the line has neither.
+ */
+function readPrefix(b: Uint8Array, start: number, end: number, r: LineRecord): number {
+  let i = start;
+  while (i < end && b[i] === SP) i++;
+  const lead = i - start;
+  // -# packet number: digits, then at least two spaces.
+  if (i < end && isDigit(b[i])) {
+    const v = readUint(b, i, end);
+    let j = numEnd;
+    if (!isNaN(v) && j + 1 < end && b[j] === SP && b[j + 1] === SP) {
+      j += 2;
+      let extra = 0;
+      while (j < end && b[j] === SP) {
+        j++;
+        extra++;
+      }
+      const after = readTime(b, j, end, r);
+      if (after !== j && extra > 0 && r.timeKind === TimeKind.TimeOfDay) r.timeKind = TimeKind.Delta;
+      return after;
+    }
+  }
+  if (lead > 1) return start; // indented: a -v continuation or a dump line
+  const after = readTime(b, i, end, r);
+  if (after !== i && lead === 1 && r.timeKind === TimeKind.TimeOfDay) r.timeKind = TimeKind.Delta;
+  return after === i ? start : after;
+}
+
+/** Reads one timestamp at b[i]; returns the offset after it and its trailing space, or i. */
+function readTime(b: Uint8Array, i: number, end: number, r: LineRecord): number {
+  if (i >= end || !isDigit(b[i])) return i;
+  const a = readUint(b, i, end);
+  let j = numEnd;
+  let days = NaN;
+  // -tttt: YYYY-MM-DD HH:MM:SS.frac
+  if (b[j] === 45 /* - */ && j - i === 4) {
+    const mo = readUint(b, j + 1, end);
+    if (b[numEnd] !== 45) return i;
+    const d = readUint(b, numEnd + 1, end);
+    if (isNaN(mo) || isNaN(d) || b[numEnd] !== SP) return i;
+    days = daysFromCivil(a, mo, d);
+    j = numEnd + 1;
+    return readClock(b, j, end, r, days * 86400, TimeKind.Absolute, i);
+  }
+  if (b[j] === COLON) return readClock(b, i, end, r, 0, TimeKind.TimeOfDay, i);
+  if (b[j] === DOT) {
+    // -tt: seconds since the epoch. Must end in a space, which rules out an IPv4 address.
+    const frac = readFraction(b, j, end);
+    if (numEnd < end && b[numEnd] === SP && numEnd > j + 1) {
+      r.time = a + frac;
+      r.timeKind = TimeKind.Absolute;
+      return numEnd + 1;
+    }
+  }
+  return i;
+}
+
+function readClock(b: Uint8Array, i: number, end: number, r: LineRecord, base: number, kind: TimeKind, fail: number): number {
+  const h = readUint(b, i, end);
+  if (b[numEnd] !== COLON) return fail;
+  const m = readUint(b, numEnd + 1, end);
+  if (b[numEnd] !== COLON) return fail;
+  const s = readUint(b, numEnd + 1, end);
+  if (isNaN(h) || isNaN(m) || isNaN(s)) return fail;
+  const frac = readFraction(b, numEnd, end);
+  if (numEnd < end && b[numEnd] !== SP) return fail;
+  r.time = base + h * 3600 + m * 60 + s + frac;
+  r.timeKind = kind;
+  return numEnd < end ? numEnd + 1 : numEnd;
+}
+
+/**
+ * Finds ": Flags [", ": tcp " or ":  [|tcp]" after `from`. Returns the offset of the colon,
+ * or -1. Sets `markerKind`: 1 flags, 2 -q form, 3 truncated header.
+ */
+let markerKind = 0;
+function findMarker(b: Uint8Array, from: number, end: number): number {
+  for (let i = from; i < end - 2; i++) {
+    if (b[i] !== COLON || b[i + 1] !== SP) continue;
+    const c = b[i + 2];
+    if (c === 70 /* F */ && at(b, i + 2, end, 'Flags [')) {
+      markerKind = 1;
+      return i;
+    }
+    if (c === 116 /* t */ && at(b, i + 2, end, 'tcp ') && i + 6 < end && isDigit(b[i + 6])) {
+      markerKind = 2;
+      return i;
+    }
+    if (c === SP && at(b, i + 2, end, ' [|tcp]')) {
+      markerKind = 3;
+      return i;
+    }
+  }
+  return -1;
+}
+
+/** Finds `word` in b[from..end), or -1. Only used on lines that are not packets. */
+function indexOf(b: Uint8Array, word: string, from: number, end: number): number {
+  const c0 = word.charCodeAt(0);
+  for (let i = from; i + word.length <= end; i++) if (b[i] === c0 && at(b, i, end, word)) return i;
+  return -1;
+}
+
+function lastDot(b: Uint8Array, start: number, end: number): number {
+  for (let i = end - 1; i > start; i--) if (b[i] === DOT) return i;
+  return -1;
+}
+
+/** Scans one line b[start..end) (no line terminator) into r. */
+export function scanLine(b: Uint8Array, start: number, end: number, r: LineRecord): void {
+  r.reset();
+  if (end > start && b[end - 1] === 13) end--; // CRLF
+  let i = start;
+  while (i < end && (b[i] === SP || b[i] === TAB)) i++;
+  if (i === end) {
+    r.kind = LineKind.Blank;
+    return;
+  }
+  if (b[start] === TAB && at(b, start + 1, end, '0x')) return; // -x/-X hex dump line
+  const body = readPrefix(b, start, end, r);
+  r.indented = body === start && i > start;
+  const m = findMarker(b, body, end);
+  if (m < 0) {
+    // A -v IP header line announcing TCP; its TCP line follows, indented.
+    if (b[end - 1] === 41 /* ) */ && indexOf(b, 'proto TCP (6)', body, end) >= 0) r.kind = LineKind.IpHeader;
+    return;
+  }
+  const kind = markerKind;
+  // The destination token ends at the colon; " > " and the source token come before it.
+  let ds = m;
+  while (ds > body && b[ds - 1] !== SP) ds--;
+  if (kind === 3) {
+    r.kind = LineKind.Problem;
+    r.reason = 'TCP header truncated before the ports ([|tcp])';
+    return;
+  }
+  if (ds - 3 < body || b[ds - 1] !== SP || b[ds - 2] !== GT || b[ds - 3] !== SP) {
+    r.kind = LineKind.Problem;
+    r.reason = "no 'source > destination' before the TCP fields";
+    return;
+  }
+  const se = ds - 3;
+  let ss = se;
+  while (ss > body && b[ss - 1] !== SP) ss--;
+  const sd = lastDot(b, ss, se);
+  const dd = lastDot(b, ds, m);
+  r.epBuf = b;
+  if (sd < 0 && dd < 0 && ss < se && portsOnly(b, body, ss, se, ds, m, r)) {
+    r.kind = LineKind.Packet;
+    readTcpFields(b, m + 9, end, r);
+    return;
+  }
+  if (ss === se || sd < 0 || dd < 0 || sd === se - 1 || dd === m - 1) {
+    r.kind = LineKind.Problem;
+    r.reason = 'an endpoint has no port';
+    return;
+  }
+  r.srcStart = ss;
+  r.srcEnd = se;
+  r.srcDot = sd;
+  r.dstStart = ds;
+  r.dstEnd = m;
+  r.dstDot = dd;
+  r.kind = LineKind.Packet;
+  if (kind === 2) {
+    r.flags = Flag.UNKNOWN;
+    r.len = readUint(b, m + 6, end);
+    return;
+  }
+  readTcpFields(b, m + 9, end, r);
+}
+
+/**
+ * After an IPv6 extension header tcpdump prints the addresses first and the ports alone:
+ * "a > b: HBH (jumbo: 80040)  41851 > 43913: Flags [P.]". Joins them into "a.41851".
+ */
+function portsOnly(b: Uint8Array, body: number, ss: number, se: number, ds: number, de: number, r: LineRecord): boolean {
+  for (let i = ss; i < se; i++) if (!isDigit(b[i])) return false;
+  for (let i = ds; i < de; i++) if (!isDigit(b[i])) return false;
+  // The address pair: the first " > " in the line whose right side ends with ':'.
+  const gt = indexOf(b, ' > ', body, ss);
+  if (gt < 0) return false;
+  let as = gt;
+  while (as > body && b[as - 1] !== SP) as--;
+  let ae = gt + 3;
+  while (ae < ss && b[ae] !== SP) ae++;
+  if (b[ae - 1] !== COLON || as === gt) return false;
+  const src = text(b, as, gt) + '.' + text(b, ss, se);
+  const dst = text(b, gt + 3, ae - 1) + '.' + text(b, ds, de);
+  const buf = new Uint8Array(src.length + dst.length);
+  for (let i = 0; i < src.length; i++) buf[i] = src.charCodeAt(i);
+  for (let i = 0; i < dst.length; i++) buf[src.length + i] = dst.charCodeAt(i);
+  r.epBuf = buf;
+  r.srcStart = 0;
+  r.srcEnd = src.length;
+  r.srcDot = src.lastIndexOf('.');
+  r.dstStart = src.length;
+  r.dstEnd = buf.length;
+  r.dstDot = src.length + dst.lastIndexOf('.');
+  return true;
+}
+
+/** Reads "S.], seq 1:2, ack 3, win 4, options [...], length 5" starting after "Flags [". */
+function readTcpFields(b: Uint8Array, i: number, end: number, r: LineRecord): void {
+  let flags = 0;
+  if (at(b, i, end, 'none]')) i += 4;
+  else {
+    for (; i < end && b[i] !== RBRACK; i++) {
+      switch (b[i]) {
+        case 83: flags |= Flag.SYN; break; // S
+        case 70: flags |= Flag.FIN; break; // F
+        case 82: flags |= Flag.RST; break; // R
+        case 80: flags |= Flag.PSH; break; // P
+        case 46: flags |= Flag.ACK; break; // .
+        case 85: flags |= Flag.URG; break; // U
+        case 69: flags |= Flag.ECE; break; // E
+        case 87: flags |= Flag.CWR; break; // W
+        case 101: flags |= Flag.AE; break; // e (AccECN)
+        default:
+          r.kind = LineKind.Problem;
+          r.reason = `unknown TCP flag '${String.fromCharCode(b[i])}'`;
+          return;
+      }
+    }
+  }
+  if (i >= end) {
+    r.kind = LineKind.Problem;
+    r.reason = "unterminated 'Flags ['";
+    return;
+  }
+  r.flags = flags;
+  i++; // ]
+  while (i + 1 < end && b[i] === COMMA && b[i + 1] === SP) {
+    i += 2;
+    const c = b[i];
+    if (c === 115 /* s */ && at(b, i, end, 'seq ')) {
+      r.seq = readUint(b, i + 4, end);
+      i = numEnd;
+      if (b[i] === COLON) {
+        r.seqEnd = readUint(b, i + 1, end);
+        i = numEnd;
+      }
+      if (isNaN(r.seq)) return fail(r, 'seq is not a number');
+    } else if (c === 97 /* a */ && at(b, i, end, 'ack ')) {
+      r.ack = readUint(b, i + 4, end);
+      i = numEnd;
+      if (isNaN(r.ack)) return fail(r, 'ack is not a number');
+    } else if (c === 119 /* w */ && at(b, i, end, 'win ')) {
+      r.win = readUint(b, i + 4, end);
+      i = numEnd;
+      if (isNaN(r.win)) return fail(r, 'win is not a number');
+    } else if (c === 108 /* l */ && at(b, i, end, 'length ')) {
+      r.len = readUint(b, i + 7, end);
+      if (isNaN(r.len)) return fail(r, 'length is not a number');
+      return; // what follows is an application decoder's summary
+    } else if (c === 111 /* o */ && at(b, i, end, 'options [')) {
+      i = readOptions(b, i + 9, end, r);
+    } else {
+      // cksum, urg and anything a newer tcpdump adds: skip to the next ", ".
+      while (i < end && !(b[i] === COMMA && b[i + 1] === SP)) {
+        if (b[i] === LBRACK) i = skipBracket(b, i, end);
+        else i++;
+      }
+    }
+  }
+  if (r.len < 0) {
+    // A header cut short by the snap length still has its flags and numbers.
+    if (indexOf(b, '[|tcp]', i, end) >= 0) r.len = 0;
+    else if (r.seqEnd === r.seqEnd) r.len = r.seqEnd - r.seq;
+    else r.len = 0;
+  }
+}
+
+function fail(r: LineRecord, reason: string): void {
+  r.kind = LineKind.Problem;
+  r.reason = reason;
+}
+
+function skipBracket(b: Uint8Array, i: number, end: number): number {
+  let depth = 0;
+  for (; i < end; i++) {
+    if (b[i] === LBRACK) depth++;
+    else if (b[i] === RBRACK && --depth === 0) return i + 1;
+  }
+  return end;
+}
+
+/** Reads the options list up to its closing bracket. Only SYN segments need the values. */
+function readOptions(b: Uint8Array, i: number, end: number, r: LineRecord): number {
+  if ((r.flags & Flag.SYN) === 0) return skipBracket(b, i - 1, end);
+  let depth = 1;
+  let tokenStart = i;
+  for (; i < end && depth > 0; i++) {
+    const c = b[i];
+    if (c === LBRACK) depth++;
+    else if (c === RBRACK) depth--;
+    if (depth === 1 && c === COMMA) {
+      readOption(b, tokenStart, i, r);
+      tokenStart = i + 1;
+    } else if (depth === 0) {
+      readOption(b, tokenStart, i, r);
+    }
+  }
+  return i;
+}
+
+function readOption(b: Uint8Array, s: number, e: number, r: LineRecord): void {
+  if (at(b, s, e, 'mss ')) r.mss = readUint(b, s + 4, e);
+  else if (at(b, s, e, 'wscale ')) r.wscale = readUint(b, s + 7, e);
+  else if (at(b, s, e, 'sackOK')) r.sackOK = true;
+  else if (at(b, s, e, 'TS ')) r.timestamps = true;
+  else if (at(b, s, e, 'tfo') || at(b, s, e, 'exp-tfo')) r.fastOpen = true;
+}
+
+/** Decodes bytes b[s..e) as text (tcpdump escapes anything unprintable, so this is ASCII). */
+export function text(b: Uint8Array, s: number, e: number): string {
+  let out = '';
+  for (let i = s; i < e; i += 4096) out += String.fromCharCode.apply(null, b.subarray(i, Math.min(e, i + 4096)) as unknown as number[]);
+  return out;
+}

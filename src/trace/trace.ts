@@ -1,0 +1,372 @@
+// The analysed trace: summaries per connection and queries by line, connection and time.
+
+import type { Connection } from './connection';
+import type { Endpoints } from './endpoints';
+import { eventNames } from './expert';
+import {
+  Flag, type Census, type Close, type ConnectionSummary, type Handshake, type HalfOpenFlood, type PacketInfo,
+  type PacketRecordJson, type Problem, type Side, type Trace, type TraceJson, type TraceOptions,
+} from './model';
+import type { PacketTable } from './packets';
+import { DEFAULT_TIME_WAIT_SECONDS, State, STATE_NAMES, type StateName } from './states';
+
+const SIDES: Side[] = ['client', 'server'];
+
+export function stateName(s: number): StateName | null {
+  return s === State.UNKNOWN ? null : STATE_NAMES[s];
+}
+
+/** tcpdump's flag letters for a flag set, in its order. */
+export function flagString(f: number): string {
+  if (f & Flag.UNKNOWN) return '';
+  let s = '';
+  if (f & Flag.SYN) s += 'S';
+  if (f & Flag.FIN) s += 'F';
+  if (f & Flag.RST) s += 'R';
+  if (f & Flag.PSH) s += 'P';
+  if (f & Flag.URG) s += 'U';
+  if (f & Flag.CWR) s += 'W';
+  if (f & Flag.ECE) s += 'E';
+  if (f & Flag.AE) s += 'e';
+  if (f & Flag.ACK) s += '.';
+  return s === '' ? 'none' : s;
+}
+
+function num(x: number): number | null {
+  return x === x ? x : null;
+}
+
+function intervals(times: number[]): number[] {
+  const out: number[] = [];
+  for (let i = 1; i < times.length; i++) out.push(Math.round((times[i] - times[i - 1]) * 1e6) / 1e6);
+  return out.filter((x) => x === x);
+}
+
+export class TraceData implements Trace {
+  private summaries: ConnectionSummary[] | null = null;
+  private readonly byConn = new Map<number, Int32Array>();
+  private floods: HalfOpenFlood[] | null = null;
+  readonly timeWait: number;
+  /** Time of the trace's last packet: the moment final states are taken at. */
+  readonly endTime: number;
+
+  constructor(
+    readonly table: PacketTable,
+    readonly endpoints: Endpoints,
+    readonly conns: Connection[],
+    readonly problems: Problem[],
+    readonly problemCount: number,
+    readonly lines: number,
+    readonly skipped: number,
+    options: TraceOptions,
+  ) {
+    this.timeWait = options.timeWaitSeconds ?? DEFAULT_TIME_WAIT_SECONDS;
+    this.floodThreshold = options.floodThreshold ?? 50;
+    let end = NaN;
+    for (let p = table.length - 1; p >= 0 && end !== end; p--) end = table.time[p];
+    this.endTime = end;
+  }
+
+  private readonly floodThreshold: number;
+
+  get packetCount(): number {
+    return this.table.length;
+  }
+
+  get connections(): ConnectionSummary[] {
+    this.summaries ??= this.conns.map((c) => this.summarize(c));
+    return this.summaries;
+  }
+
+  packetAtLine(line: number): number {
+    return this.table.atLine(line);
+  }
+
+  packetsOf(connection: number): number[] {
+    return Array.from(this.packetArray(connection));
+  }
+
+  /** Packet indexes of one connection, cached. */
+  packetArray(connection: number): Int32Array {
+    let a = this.byConn.get(connection);
+    if (!a) {
+      const c = this.conns[connection];
+      a = new Int32Array(c.count);
+      let i = 0;
+      for (let p = c.firstPacket; p >= 0 && i < a.length; p = this.table.next[p]) a[i++] = p;
+      this.byConn.set(connection, a);
+    }
+    return a;
+  }
+
+  /** States of both ends at the end of the trace, TIME_WAIT expired after 2MSL. */
+  finalStates(c: Connection): [State, State] {
+    return c.machine.statesAt(this.endTime, this.timeWait);
+  }
+
+  private summarize(c: Connection): ConnectionSummary {
+    const t = this.table;
+    const e = this.endpoints;
+    const [cs, ss] = this.finalStates(c);
+    const start = t.time[c.firstPacket];
+    const events: ConnectionSummary['events'] = [];
+    if (c.eventCount > 0) {
+      for (let p = c.firstPacket; p >= 0; p = t.next[p]) {
+        for (const kind of eventNames(t.events[p])) events.push({ line: t.line[p], kind });
+      }
+    }
+    return {
+      id: c.id,
+      client: e.names[c.ep[0]],
+      server: e.names[c.ep[1]],
+      roleInferred: c.roleInferred,
+      midStream: c.midStream,
+      firstLine: t.headLine[c.firstPacket],
+      lastLine: t.line[c.lastPacket],
+      packets: c.count,
+      packetsBy: { client: c.countBy[0], server: c.countBy[1] },
+      bytes: { client: c.bytes[0], server: c.bytes[1] },
+      start: num(start),
+      duration: num(Math.round((t.time[c.lastPacket] - start) * 1e9) / 1e9),
+      clientState: stateName(cs),
+      serverState: stateName(ss),
+      handshake: this.handshake(c),
+      close: this.close(c),
+      connState: c.zeek.connState(),
+      history: c.zeek.history,
+      events,
+    };
+  }
+
+  private handshake(c: Connection): Handshake {
+    const m = c.machine.m;
+    const co = c.clientOpts;
+    const so = c.serverOpts;
+    const both = co !== null && so !== null;
+    const rtt = c.ackLine >= 0 && c.synTimes.length > 0 ? (c.ackTime - c.synTimes[0]) * 1000 : NaN;
+    return {
+      complete: c.synLine >= 0 && c.synAckLine >= 0 && c.ackLine >= 0,
+      simultaneousOpen: c.synFrom[0] && c.synFrom[1],
+      rttMs: rtt === rtt ? Math.round(rtt * 1e6) / 1e6 : null,
+      clientIsn: c.synFrom[0] || c.synLine >= 0 ? num(m.synSeq[0]) : null,
+      serverIsn: c.synAckLine >= 0 || c.synFrom[1] ? num(m.synSeq[1]) : null,
+      mss: co?.mss != null && so?.mss != null ? Math.min(co.mss, so.mss) : (co?.mss ?? so?.mss ?? null),
+      wscale: both && co.wscale !== null && so.wscale !== null ? { client: co.wscale, server: so.wscale } : null,
+      sackPermitted: both && co.sackPermitted && so.sackPermitted,
+      timestamps: both && co.timestamps && so.timestamps,
+      fastOpen: (co?.fastOpen ?? false) || (so?.fastOpen ?? false),
+      ecn: c.ecnSyn && c.ecnSynAck,
+      dataOnThirdPacket: c.ackHasData,
+      synRetransmissions: Math.max(0, c.synTimes.length - 1),
+      synAckRetransmissions: Math.max(0, c.synAckTimes.length - 1),
+      synIntervals: intervals(c.synTimes),
+      synAckIntervals: intervals(c.synAckTimes),
+      client: co,
+      server: so,
+      synLine: c.synLine >= 0 ? c.synLine : null,
+      synAckLine: c.synAckLine >= 0 ? c.synAckLine : null,
+      ackLine: c.ackLine >= 0 ? c.ackLine : null,
+    };
+  }
+
+  private close(c: Connection): Close {
+    const first = c.firstFinFrom;
+    const bothFin = c.finLine[0] >= 0 && c.finLine[1] >= 0;
+    const simultaneous = bothFin && !c.secondFinAcksFirst;
+    let kind: Close['kind'] = 'open';
+    if (c.rstFrom >= 0) kind = 'reset';
+    else if (bothFin) kind = simultaneous ? 'simultaneous' : c.firstFinAckedAlone ? 'four-way' : 'combined';
+    else if (first >= 0) kind = 'half-closed';
+    return {
+      firstFinFrom: first >= 0 ? SIDES[first] : null,
+      simultaneous,
+      rstFrom: c.rstFrom >= 0 ? SIDES[c.rstFrom] : null,
+      kind,
+    };
+  }
+
+  /** The position of packet p within its connection. */
+  ordinal(p: number): number {
+    const a = this.packetArray(this.table.conn[p]);
+    let lo = 0;
+    let hi = a.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (a[mid] < p) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** States of both ends before packet p. */
+  statesBefore(p: number): [State, State] {
+    const t = this.table;
+    const q = t.prev[p];
+    if (q >= 0) return [t.cState[q], t.sState[q]];
+    const init = this.conns[t.conn[p]].machine.initial;
+    return [init[0], init[1]];
+  }
+
+  /** Each side's ISN (or first sequence number seen), for relative numbers. */
+  private relativeBase(c: Connection): [number, number] {
+    const m = c.machine.m;
+    const base: [number, number] = [m.synSeq[0], m.synSeq[1]];
+    const t = this.table;
+    for (let p = c.firstPacket; p >= 0 && (base[0] !== base[0] || base[1] !== base[1]); p = t.next[p]) {
+      const d = t.dir[p];
+      if (base[d] !== base[d] && t.seq[p] === t.seq[p]) base[d] = t.seq[p] - 1;
+      if (base[1 - d] !== base[1 - d] && t.ack[p] === t.ack[p] && (t.flags[p] & Flag.ACK)) base[1 - d] = t.ack[p] - 1;
+    }
+    return base;
+  }
+
+  packet(index: number): PacketInfo {
+    const t = this.table;
+    const c = this.conns[t.conn[index]];
+    const d = t.dir[index];
+    const src = c.ep[d];
+    const dst = c.ep[1 - d];
+    const e = this.endpoints;
+    const [bc, bs] = this.statesBefore(index);
+    const base = this.relativeBase(c);
+    const seq = t.seq[index];
+    const ack = t.ack[index];
+    const rel = (x: number, b: number) => (x === x && b === b ? (x - b + 4294967296) % 4294967296 : null);
+    const tr = (a: number, b: number) => [a, b].filter((x) => x >= 0);
+    return {
+      index,
+      line: t.line[index],
+      headerLine: t.headLine[index],
+      connection: c.id,
+      ordinal: this.ordinal(index),
+      from: SIDES[d],
+      src: e.addr(src),
+      sport: e.port(src),
+      dst: e.addr(dst),
+      dport: e.port(dst),
+      flags: flagString(t.flags[index]),
+      flagBits: t.flags[index],
+      seq: num(seq),
+      ack: (t.flags[index] & Flag.ACK) ? num(ack) : null,
+      relSeq: rel(seq, base[d]),
+      relAck: (t.flags[index] & Flag.ACK) ? rel(ack, base[1 - d]) : null,
+      win: num(t.win[index]),
+      len: t.len[index],
+      time: num(t.time[index]),
+      before: { client: stateName(bc), server: stateName(bs) },
+      after: { client: stateName(t.cState[index]), server: stateName(t.sState[index]) },
+      transitions: { client: tr(t.cT1[index], t.cT2[index]), server: tr(t.sT1[index], t.sT2[index]) },
+      events: eventNames(t.events[index]),
+    };
+  }
+
+  census(line: number): Census {
+    const t = this.table;
+    const counts: Census['counts'] = {};
+    const last = t.lowerBound(line + 1) - 1;
+    const now = last >= 0 ? t.time[last] : NaN;
+    let connections = 0;
+    const bump = (s: State) => {
+      const n = stateName(s);
+      if (n) counts[n] = (counts[n] ?? 0) + 1;
+    };
+    for (const c of this.conns) {
+      if (c.firstPacket > last) continue;
+      connections++;
+      let states: [State, State];
+      if (c.lastPacket <= last) states = c.machine.statesAt(now === now ? now : this.endTime, this.timeWait);
+      else {
+        const a = this.packetArray(c.id);
+        let lo = 0;
+        let hi = a.length - 1;
+        while (lo < hi) {
+          const mid = (lo + hi + 1) >>> 1;
+          if (a[mid] <= last) lo = mid;
+          else hi = mid - 1;
+        }
+        states = [t.cState[a[lo]], t.sState[a[lo]]];
+      }
+      bump(states[0]);
+      bump(states[1]);
+    }
+    return { line, counts, connections };
+  }
+
+  get halfOpenFloods(): HalfOpenFlood[] {
+    this.floods ??= this.findFloods();
+    return this.floods;
+  }
+
+  /** Listeners with many connections in SYN_RECEIVED at once. */
+  private findFloods(): HalfOpenFlood[] {
+    const t = this.table;
+    const inside = new Uint8Array(this.conns.length);
+    const count = new Map<number, number>();
+    const peak = new Map<number, { n: number; line: number }>();
+    const sources = new Map<number, Set<string>>();
+    for (let p = 0; p < t.length; p++) {
+      const c = this.conns[t.conn[p]];
+      const isIn = t.sState[p] === State.SYN_RECEIVED ? 1 : 0;
+      if (isIn === inside[c.id]) continue;
+      inside[c.id] = isIn;
+      const l = c.ep[1];
+      const n = (count.get(l) ?? 0) + (isIn ? 1 : -1);
+      count.set(l, n);
+      if (isIn) {
+        let s = sources.get(l);
+        if (!s) sources.set(l, (s = new Set()));
+        s.add(this.endpoints.addr(c.ep[0]));
+        const pk = peak.get(l);
+        if (!pk || n > pk.n) peak.set(l, { n, line: t.line[p] });
+      }
+    }
+    const out: HalfOpenFlood[] = [];
+    for (const [l, pk] of peak) {
+      if (pk.n >= this.floodThreshold) {
+        out.push({ listener: this.endpoints.names[l], peak: pk.n, sources: sources.get(l)?.size ?? 0, line: pk.line });
+      }
+    }
+    return out;
+  }
+
+  toJSON(withPackets = false): TraceJson {
+    const doc: TraceJson = {
+      format: 'tcp-trace/1',
+      lines: this.lines,
+      packets: this.table.length,
+      skipped: this.skipped,
+      problems: this.problems,
+      connections: this.connections,
+      halfOpenFloods: this.halfOpenFloods,
+    };
+    if (withPackets) {
+      const t = this.table;
+      const e = this.endpoints;
+      const records: PacketRecordJson[] = new Array(t.length);
+      for (let p = 0; p < t.length; p++) {
+        const c = this.conns[t.conn[p]];
+        const d = t.dir[p];
+        const src = c.ep[d];
+        const dst = c.ep[1 - d];
+        records[p] = {
+          line: t.line[p],
+          connection: c.id,
+          src: e.addr(src),
+          sport: e.port(src),
+          dst: e.addr(dst),
+          dport: e.port(dst),
+          flags: flagString(t.flags[p]),
+          seq: num(t.seq[p]),
+          ack: t.flags[p] & Flag.ACK ? num(t.ack[p]) : null,
+          win: num(t.win[p]),
+          len: t.len[p],
+          clientState: stateName(t.cState[p]),
+          serverState: stateName(t.sState[p]),
+          events: eventNames(t.events[p]),
+        };
+      }
+      doc.packetRecords = records;
+    }
+    return doc;
+  }
+}

@@ -1,0 +1,47 @@
+// Shared helpers for the engine's tests.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { analyzeBytes, analyzeText, type Trace, type TraceOptions } from '../../src/trace';
+
+export const ROOT = resolve(__dirname, '../../..');
+
+/** tcpdump's regression corpus: ../shared/corpus/tcpdump-tests beside the repository. */
+export const CORPUS = process.env.TCPDUMP_CORPUS ?? resolve(ROOT, '../shared/corpus/tcpdump-tests');
+
+export const FIXTURES = join(ROOT, 'test/fixtures');
+
+export function fixture(...parts: string[]): string {
+  return join(FIXTURES, ...parts);
+}
+
+export function hasFile(p: string): boolean {
+  return existsSync(p);
+}
+
+export function analyzeFile(path: string, options?: TraceOptions): Trace {
+  return analyzeBytes(readFileSync(path), options);
+}
+
+/** Analyses lines given inline (tests of single shapes). */
+export function analyzeLines(lines: string[], options?: TraceOptions): Trace {
+  return analyzeText(lines.join('\n') + '\n', options);
+}
+
+export interface IndexRow {
+  name: string;
+  pcap: string;
+  out: string;
+  options: string;
+  tcpLines: number;
+  notes: string;
+}
+
+export function readIndex(dir: string): IndexRow[] {
+  return readFileSync(join(dir, 'INDEX.tsv'), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split('\t'))
+    .map(([name, pcap, out, options, tcpLines, notes]) => ({ name, pcap, out, options, tcpLines: Number(tcpLines), notes }));
+}
