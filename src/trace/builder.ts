@@ -18,6 +18,8 @@ interface Tuple {
   /** The endpoint whose numbers `base[0]` rebases; the other side uses base[1]. */
   baseEp: number;
   base: [number, number];
+  /** False where the base is tcpdump's but was never printed (a bare ACK opened the entry). */
+  known: [boolean, boolean];
   hasBase: boolean;
 }
 
@@ -150,13 +152,11 @@ export class TraceBuilder {
     const dst = this.endpoints.intern(r.epBuf, r.dstStart, r.dstEnd, r.dstDot);
     const lo = src < dst ? src : dst;
     const key = lo * 67108864 + (src < dst ? dst : src);
-    const f = r.flags;
     let tuple = this.tuples.get(key);
 
     const p = t.add();
     t.line[p] = this.line;
     t.headLine[p] = headLine;
-    t.flags[p] = f;
     t.len[p] = r.len < 0 ? 0 : r.len;
     t.win[p] = r.win;
     t.time[p] = this.time(r);
@@ -166,19 +166,22 @@ export class TraceBuilder {
     // later ones relative to them; segments without ACK are printed as they are).
     let seq = r.seq;
     let ack = r.ack;
+    let f = r.flags;
     if ((f & Flag.ACK) && this.seqMode !== SeqMode.Absolute) {
       if (!tuple || !tuple.hasBase || (f & Flag.SYN)) {
         if (tuple) this.setBase(tuple, src, seq, ack);
       } else {
         if (this.seqMode === SeqMode.Unknown) this.detectSeqMode(tuple, src, ack);
-        if (this.seqMode === SeqMode.Relative) {
+        if ((this.seqMode as SeqMode) !== SeqMode.Absolute) {
           const i = src === tuple.baseEp ? 0 : 1;
           if (seq === seq) seq = (seq + tuple.base[i]) % 4294967296;
           if (ack === ack) ack = (ack + tuple.base[1 - i]) % 4294967296;
-          if (r.seqEnd === r.seqEnd) r.seqEnd = (r.seqEnd + tuple.base[i]) % 4294967296;
+          if (!tuple.known[i]) f |= Flag.SEQ_RELATIVE;
+          if (!tuple.known[1 - i]) f |= Flag.ACK_RELATIVE;
         }
       }
     }
+    t.flags[p] = f;
     t.seq[p] = seq;
     t.ack[p] = ack;
 
@@ -190,6 +193,7 @@ export class TraceBuilder {
       const prevSyn = conn.machine.m.synSeq[sender];
       const newIsn = prevSyn === prevSyn && prevSyn !== seq && !(f & Flag.ACK);
       if (conn.finished() || newIsn || (conn.midStream && !(f & Flag.ACK))) {
+        conn.machine.supersede();
         conn = undefined;
         reused = true;
       }
@@ -197,7 +201,7 @@ export class TraceBuilder {
     if (!conn) {
       conn = this.newConnection(src, dst, f, p);
       if (!tuple) {
-        tuple = { conn, baseEp: src, base: [0, 0], hasBase: false };
+        tuple = { conn, baseEp: src, base: [0, 0], known: [false, false], hasBase: false };
         this.tuples.set(key, tuple);
         if ((f & Flag.ACK) && this.seqMode !== SeqMode.Absolute) this.setBase(tuple, src, seq, ack);
       } else tuple.conn = conn;
@@ -226,9 +230,10 @@ export class TraceBuilder {
   }
 
   private setBase(tuple: Tuple, src: number, seq: number, ack: number): void {
-    if (seq !== seq || ack !== ack) return;
+    if (ack !== ack) return;
     tuple.baseEp = src;
-    tuple.base = [seq, (ack + 4294967295) % 4294967296];
+    tuple.base = [seq === seq ? seq : 0, (ack + 4294967295) % 4294967296];
+    tuple.known = [seq === seq, true];
     tuple.hasBase = true;
   }
 
@@ -236,10 +241,12 @@ export class TraceBuilder {
   private detectSeqMode(tuple: Tuple, src: number, ack: number): void {
     if (ack !== ack) return;
     const base = tuple.base[src === tuple.baseEp ? 1 : 0];
-    const asRelative = Math.abs(((ack - base) | 0));
-    const asPrinted = Math.min(ack, 4294967296 - ack);
-    if (asRelative < 1e6 && asPrinted > 1e7) this.seqMode = SeqMode.Absolute;
-    else if (asPrinted < 1e6 && Math.abs(asRelative) > 1e7) this.seqMode = SeqMode.Relative;
+    if (!tuple.known[src === tuple.baseEp ? 1 : 0]) return;
+    // Distance of the printed ack from the base, against its distance from zero.
+    const fromBase = Math.abs((ack - base) | 0);
+    const fromZero = Math.min(ack, 4294967296 - ack);
+    if (fromBase * 1000 < fromZero) this.seqMode = SeqMode.Absolute;
+    else if (fromZero * 1000 < fromBase) this.seqMode = SeqMode.Relative;
   }
 
   private newConnection(src: number, dst: number, f: number, p: number): Connection {

@@ -260,6 +260,11 @@ export class Machine {
     t.sState[p] = m.st[1];
   }
 
+  /** A new SYN on the 4-tuple ends this incarnation: its TIME_WAIT ends early (RFC 9293 3.10.7.4). */
+  supersede(): void {
+    for (let i = 0; i < 2; i++) if (this.m.st[i] === State.TIME_WAIT) this.m.st[i] = State.CLOSED;
+  }
+
   /** Each side's state at time `now`, with TIME_WAIT expired after `timeWait` seconds. */
   statesAt(now: number, timeWait: number): [State, State] {
     const s: [State, State] = [this.m.st[0], this.m.st[1]];

@@ -16,6 +16,9 @@ export enum Flag {
   AE = 256,
   /** tcpdump -q prints no flags at all. */
   UNKNOWN = 512,
+  /** The seq (ack) is relative to a base tcpdump never printed, so not absolute. */
+  SEQ_RELATIVE = 1024,
+  ACK_RELATIVE = 2048,
 }
 
 export type Side = 'client' | 'server';

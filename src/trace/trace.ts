@@ -220,6 +220,16 @@ export class TraceData implements Trace {
     return base;
   }
 
+  /** The absolute seq, or null where tcpdump printed none or printed it relative to an unseen base. */
+  absSeq(p: number): number | null {
+    return this.table.flags[p] & Flag.SEQ_RELATIVE ? null : num(this.table.seq[p]);
+  }
+
+  absAck(p: number): number | null {
+    const f = this.table.flags[p];
+    return f & Flag.ACK && !(f & Flag.ACK_RELATIVE) ? num(this.table.ack[p]) : null;
+  }
+
   packet(index: number): PacketInfo {
     const t = this.table;
     const c = this.conns[t.conn[index]];
@@ -246,8 +256,8 @@ export class TraceData implements Trace {
       dport: e.port(dst),
       flags: flagString(t.flags[index]),
       flagBits: t.flags[index],
-      seq: num(seq),
-      ack: (t.flags[index] & Flag.ACK) ? num(ack) : null,
+      seq: this.absSeq(index),
+      ack: this.absAck(index),
       relSeq: rel(seq, base[d]),
       relAck: (t.flags[index] & Flag.ACK) ? rel(ack, base[1 - d]) : null,
       win: num(t.win[index]),
@@ -356,8 +366,8 @@ export class TraceData implements Trace {
           dst: e.addr(dst),
           dport: e.port(dst),
           flags: flagString(t.flags[p]),
-          seq: num(t.seq[p]),
-          ack: t.flags[p] & Flag.ACK ? num(t.ack[p]) : null,
+          seq: this.absSeq(p),
+          ack: this.absAck(p),
           win: num(t.win[p]),
           len: t.len[p],
           clientState: stateName(t.cState[p]),
