@@ -1,0 +1,78 @@
+// The tcp-trace command as users run it: the built dist/cli.js, its JSON contract and exit codes.
+
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TraceJson } from '../../src/trace';
+import { fixture, hasFile, ROOT } from './helpers';
+
+const CLI = join(ROOT, 'dist/cli.js');
+
+function run(args: string[], input?: string | Buffer) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { input, encoding: 'utf8', maxBuffer: 64 << 20 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe('cli: tcp-trace', () => {
+  before(function () {
+    if (!hasFile(CLI)) throw new Error('dist/cli.js is missing: run npm run build first');
+  });
+
+  const sample = fixture('captures/normal-client-close/nn.tcpdump');
+
+  it('prints a readable summary per connection', () => {
+    const r = run([sample]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /1 connections/);
+    assert.match(r.out, /127\.0\.0\.1\.40001 > 127\.0\.0\.1\.8080/);
+    assert.match(r.out, /SF .*client TIME_WAIT\s+server CLOSED/);
+  });
+
+  it('--json follows the tcp-trace/1 contract', () => {
+    const r = run(['--json', sample]);
+    assert.equal(r.code, 0, r.err);
+    const doc = JSON.parse(r.out) as TraceJson;
+    assert.equal(doc.format, 'tcp-trace/1');
+    for (const k of ['lines', 'packets', 'skipped', 'problems', 'connections']) assert.ok(k in doc, k);
+    const c = doc.connections[0];
+    for (const k of ['id', 'client', 'server', 'firstLine', 'lastLine', 'packets', 'bytes', 'clientState', 'serverState', 'handshake', 'close', 'connState', 'history', 'events']) assert.ok(k in c, k);
+    for (const k of ['complete', 'simultaneousOpen', 'rttMs', 'clientIsn', 'serverIsn', 'mss', 'wscale', 'sackPermitted', 'synRetransmissions', 'synAckRetransmissions']) assert.ok(k in c.handshake, k);
+    assert.deepEqual(Object.keys(c.close).sort(), ['firstFinFrom', 'kind', 'rstFrom', 'simultaneous']);
+    assert.equal(c.clientState, 'TIME_WAIT');
+    assert.equal(doc.packetRecords, undefined);
+  });
+
+  it('--json --packets adds one record per TCP packet, with absolute numbers', () => {
+    const r = run(['--json', '--packets', sample]);
+    const doc = JSON.parse(r.out) as TraceJson;
+    assert.equal(doc.packetRecords!.length, doc.packets);
+    const first = doc.packetRecords![0];
+    assert.deepEqual(Object.keys(first).sort(), ['ack', 'clientState', 'connection', 'dport', 'dst', 'events', 'flags', 'len', 'line', 'seq', 'serverState', 'sport', 'src', 'win'].sort());
+    assert.equal(first.flags, 'S');
+    assert.equal(first.clientState, 'SYN_SENT');
+    const syn = Number(/seq (\d+)/.exec(readFileSync(sample, 'utf8'))![1]);
+    assert.equal(first.seq, syn);
+  });
+
+  it('reads standard input with -', () => {
+    const r = run(['-'], readFileSync(sample));
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /1 connections/);
+  });
+
+  it('exits 2 with a one-line message on a usage error or an unreadable file', () => {
+    for (const args of [[], ['--bogus', sample], [join(ROOT, 'no-such-file.tcpdump')], ['--packets', sample]]) {
+      const r = run(args);
+      assert.equal(r.code, 2, args.join(' '));
+      assert.match(r.err, /^tcp-trace: /);
+      assert.doesNotMatch(r.err, /\n\s+at /, 'no stack trace');
+    }
+  });
+
+  it('says how to print a binary capture instead of parsing it', () => {
+    const r = run([fixture('captures/normal-client-close/capture.pcap')]);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /tcpdump -nn -r/);
+  });
+});
