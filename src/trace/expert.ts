@@ -65,15 +65,20 @@ export class ExpertState {
     if (!ctl && next === next && seq === seq) {
       if (seqKnown && len <= 1 && ((seq + 1) | 0) === (next | 0)) ev |= EVENT_BIT.keep_alive;
       else if (!seqKnown && len === 0 && hasAck && ack === this.lastAck[a] && win === this.lastWin[a] &&
-        time - this.prevTime >= KEEPALIVE_IDLE_SECONDS) ev |= EVENT_BIT.keep_alive;
+        (time - this.prevTime >= KEEPALIVE_IDLE_SECONDS || this.lastWin[b] === 0)) {
+        // Linux probes a zero window with this same segment, which tshark also calls a keep-alive.
+        ev |= EVENT_BIT.keep_alive;
+      }
       if (len === 1 && (seq | 0) === (next | 0) && this.lastWin[b] === 0) ev |= EVENT_BIT.zero_window_probe;
     }
 
     const isNew = next !== next || seq !== seq || seqGe(seq, next);
     if (segLen > 0 && !isNew && !(ev & (EVENT_BIT.keep_alive | EVENT_BIT.zero_window_probe))) {
       const end = seq + segLen;
-      if (this.maxAck[b] === this.maxAck[b] && seqGe(this.maxAck[b], end)) ev |= EVENT_BIT.spurious_retransmission;
-      else if (this.dupAcks[b] >= 2 && this.lastAck[b] === seq) ev |= EVENT_BIT.fast_retransmission;
+      // tshark flags spurious and fast retransmissions as retransmissions too.
+      if (f & Flag.SYN) ev |= EVENT_BIT.retransmission;
+      else if (this.maxAck[b] === this.maxAck[b] && seqGe(this.maxAck[b], end)) ev |= EVENT_BIT.spurious_retransmission | EVENT_BIT.retransmission;
+      else if (this.dupAcks[b] >= 2 && this.lastAck[b] === seq) ev |= EVENT_BIT.fast_retransmission | EVENT_BIT.retransmission;
       else if (time - this.advanceTime[a] < Math.max(OOO_SECONDS, this.rtt || 0)) ev |= EVENT_BIT.out_of_order;
       else ev |= EVENT_BIT.retransmission;
     }
@@ -82,7 +87,7 @@ export class ExpertState {
 
     if (hasAck && len === 0 && !ctl && !(ev & EVENT_BIT.keep_alive)) {
       if (ack === this.lastAck[a] && win === this.lastWin[a]) {
-        if (this.lastEvents[b] & EVENT_BIT.keep_alive) ev |= EVENT_BIT.keep_alive_ack;
+        if (this.lastEvents[b] & EVENT_BIT.keep_alive && win !== 0) ev |= EVENT_BIT.keep_alive_ack;
         else if (this.lastEvents[b] & EVENT_BIT.zero_window_probe && win === 0) ev |= EVENT_BIT.zero_window_probe_ack;
         else if (win !== 0 && this.nextSeq[b] === this.nextSeq[b] && ((ack | 0) !== (this.nextSeq[b] | 0) || this.dupAcks[a] > 0 || this.lastEvents[b] & EVENT_BIT.lost_segment)) {
           ev |= EVENT_BIT.duplicate_ack;

@@ -6,6 +6,7 @@ import * as assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConnectionSummary, Trace } from '../../src/trace';
+import { readTshark } from './corpus.test';
 import { analyzeFile, fixture, hasFile } from './helpers';
 
 interface Truth {
@@ -129,3 +130,22 @@ function countBefore(truth: Truth, want: Truth['connections'][number]): number {
   const i = truth.connections.indexOf(want);
   return truth.connections.slice(0, i).filter((x) => x.client === want.client && x.server === want.server).length;
 }
+
+describe('captures: expert events against tshark', () => {
+  for (const name of scenarios) {
+    const ts = fixture('tshark', `${name}.tsv`);
+    if (!hasFile(ts)) continue;
+    it(`${name}: the same tcp.analysis events on every frame`, () => {
+      // In -nn output each packet is one line, so line N is frame N.
+      const frames = new Map(readTshark(ts).map((f) => [f.frame, f.analysis.sort().join(',')]));
+      const t = analyzeFile(join(DIR, name, 'nn.tcpdump'));
+      const diff: string[] = [];
+      for (const p of t.toJSON(true).packetRecords!) {
+        const want = frames.get(p.line) ?? '';
+        const got = [...p.events].sort().join(',');
+        if (got !== want) diff.push(`frame ${p.line}: engine [${got}] tshark [${want}]`);
+      }
+      assert.deepEqual(diff, []);
+    });
+  }
+});
