@@ -1,0 +1,354 @@
+// A real VS Code for start and e2e: code-server (VS Code's server and web workbench) from the npm
+// registry, run on Node 24, both installed on first use into the git-ignored .vscode-test/.
+// Run directly (`node scripts/vscode-env.mjs`) to install or verify without starting anything.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, closeSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+export const CODE_SERVER_VERSION = '4.139.1';
+export const NODE_MAJOR = '24';
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const cacheDir = join(repoRoot, '.vscode-test');
+const nodePrefix = join(cacheDir, `node${NODE_MAJOR}`);
+const csPrefix = join(cacheDir, `code-server-${CODE_SERVER_VERSION}`);
+
+/** The Node 24 package (binary and headers) that the `node` npm package unpacks. */
+export const nodeHome = join(nodePrefix, 'node_modules', 'node', 'node_modules', `node-linux-${process.arch}`);
+export const nodeBin = join(nodeHome, 'bin', 'node');
+export const codeServerHome = join(csPrefix, 'node_modules', 'code-server');
+export const codeServerEntry = join(codeServerHome, 'out', 'node', 'entry.js');
+
+const log = (msg) => process.stderr.write(`[vscode-env] ${msg}\n`);
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', ...opts });
+  return { ok: r.status === 0, out: `${r.stdout ?? ''}${r.stderr ?? ''}`.trim(), status: r.status };
+}
+
+/** Environment for npm and node-gyp that builds against Node 24 (the machine's npmrc names Node 20's headers). */
+function node24Env(extra = {}) {
+  return {
+    ...process.env,
+    PATH: `${join(nodeHome, 'bin')}:${process.env.PATH}`,
+    npm_config_nodedir: nodeHome,
+    // code-server's postinstall runs nested `npm install`s that build native modules; npm 11 may
+    // gate dependency install scripts, which would leave them unbuilt. Scoped to this cache only.
+    npm_config_dangerously_allow_all_scripts: 'true',
+    npm_config_fund: 'false',
+    npm_config_audit: 'false',
+    npm_config_update_notifier: 'false',
+    ...extra,
+  };
+}
+
+function marker(prefix) {
+  return join(prefix, '.installed.json');
+}
+
+function readMarker(prefix, want) {
+  try {
+    const m = JSON.parse(readFileSync(marker(prefix), 'utf8'));
+    return m.version === want ? m : null;
+  } catch {
+    return null;
+  }
+}
+
+async function npmInstall(prefix, spec, label) {
+  rmSync(prefix, { recursive: true, force: true });
+  mkdirSync(prefix, { recursive: true });
+  writeFileSync(join(prefix, 'package.json'), JSON.stringify({ name: `vscode-test-${label}`, private: true }, null, 2));
+  const logFile = join(cacheDir, `install-${label}.log`);
+  log(`installing ${spec} into ${prefix} (first use only; log: ${logFile})...`);
+  const t0 = Date.now();
+  const fd = openSync(logFile, 'w');
+  const child = spawn('npm', ['install', '--prefix', prefix, '--no-save', '--foreground-scripts', spec], {
+    stdio: ['ignore', fd, fd],
+    env: node24Env(),
+  });
+  closeSync(fd);
+  const beat = setInterval(() => log(`  ...still installing ${spec} (${((Date.now() - t0) / 1000).toFixed(0)} s)`), 20_000);
+  const status = await new Promise((res) => child.on('exit', (code) => res(code)));
+  clearInterval(beat);
+  if (status !== 0) {
+    process.stderr.write(tail(logFile, 40) + '\n');
+    throw new Error(`npm install ${spec} failed (exit ${status}); see ${logFile}`);
+  }
+  log(`${spec} installed in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+}
+
+function verifyNode() {
+  if (!existsSync(nodeBin)) return `missing ${nodeBin}`;
+  const r = run(nodeBin, ['--version']);
+  if (!r.ok || !r.out.startsWith(`v${NODE_MAJOR}.`)) return `node --version said ${JSON.stringify(r.out)}`;
+  if (!existsSync(join(nodeHome, 'include', 'node', 'node.h'))) return 'node headers missing';
+  return null;
+}
+
+function verifyCodeServer() {
+  if (!existsSync(codeServerEntry)) return `missing ${codeServerEntry}`;
+  const r = run(nodeBin, [codeServerEntry, '--version'], { env: node24Env() });
+  if (!r.ok || !r.out.includes(CODE_SERVER_VERSION)) return `code-server --version said ${JSON.stringify(r.out)}`;
+  // The postinstall builds these against Node 24; a skipped or failed postinstall leaves them out.
+  const vscodeModules = join(codeServerHome, 'lib', 'vscode', 'node_modules');
+  const natives = ['@vscode/spdlog', 'node-pty'];
+  for (const m of natives) {
+    const p = join(vscodeModules, m);
+    if (!existsSync(p)) return `missing ${m} (postinstall did not run?)`;
+    const load = run(nodeBin, ['-e', `require(${JSON.stringify(p)})`]);
+    if (!load.ok) return `${m} does not load: ${load.out.split('\n').slice(0, 3).join(' ')}`;
+  }
+  return null;
+}
+
+/** Installs what is missing, verifies by version, and returns the paths. Idempotent. */
+export async function ensureEnv() {
+  mkdirSync(cacheDir, { recursive: true });
+  const lockFile = join(cacheDir, '.lock');
+  const lock = await acquireLock(lockFile);
+  try {
+    let problem = readMarker(nodePrefix, NODE_MAJOR) ? verifyNode() : 'not installed';
+    if (problem) {
+      if (problem !== 'not installed') log(`Node ${NODE_MAJOR}: ${problem}; reinstalling`);
+      await npmInstall(nodePrefix, `node@${NODE_MAJOR}`, 'node');
+      problem = verifyNode();
+      if (problem) throw new Error(`Node ${NODE_MAJOR} install is broken: ${problem}`);
+      writeFileSync(marker(nodePrefix), JSON.stringify({ version: NODE_MAJOR, node: run(nodeBin, ['--version']).out }));
+    }
+    problem = readMarker(csPrefix, CODE_SERVER_VERSION) ? verifyCodeServer() : 'not installed';
+    if (problem) {
+      if (problem !== 'not installed') log(`code-server: ${problem}; reinstalling`);
+      if (process.platform === 'linux' && !existsSync('/usr/include/gssapi/gssapi.h') && !existsSync('/usr/include/krb5.h')) {
+        log('warning: libkrb5-dev looks missing (apt-get install -y libkrb5-dev); the kerberos module may not build');
+      }
+      await npmInstall(csPrefix, `code-server@${CODE_SERVER_VERSION}`, 'code-server');
+      problem = verifyCodeServer();
+      if (problem) throw new Error(`code-server install is broken: ${problem}`);
+      writeFileSync(marker(csPrefix), JSON.stringify({ version: CODE_SERVER_VERSION }));
+    }
+  } finally {
+    lock();
+  }
+  return { nodeBin, codeServerEntry };
+}
+
+/** A crude cross-process lock so two runs do not install into the same folder at once. */
+async function acquireLock(file) {
+  const deadline = Date.now() + 15 * 60_000;
+  for (;;) {
+    try {
+      closeSync(openSync(file, 'wx'));
+      writeFileSync(file, String(process.pid));
+      break;
+    } catch {
+      const pid = Number(readFileSync(file, 'utf8').trim() || 0);
+      let alive = false;
+      try {
+        if (pid) { process.kill(pid, 0); alive = true; }
+      } catch { /* not alive */ }
+      if (!alive) { rmSync(file, { force: true }); continue; }
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${file} (pid ${pid})`);
+      log(`waiting for another install (pid ${pid})...`);
+      await new Promise((r) => setTimeout(r, 5000));
+    }
+  }
+  return () => rmSync(file, { force: true });
+}
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort() {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+  });
+}
+
+/** `vscode-remote://host:port/abs/path`: how the web workbench names a file on the server. */
+export function remoteUri(authority, absPath) {
+  return `vscode-remote://${authority}${pathToFileURL(absPath).pathname}`;
+}
+
+/** The workbench URL, with an optional payload (extensionDevelopmentPath, extensionTestsPath, openFile...). */
+export function workbenchUrl(base, folder, payload) {
+  let url = `${base}/?folder=${encodeURIComponent(folder)}`;
+  if (payload && payload.length) url += `&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+  return url;
+}
+
+const DEFAULT_SETTINGS = {
+  'workbench.startupEditor': 'none',
+  'workbench.tips.enabled': false,
+  'workbench.enableExperiments': false,
+  'workbench.colorTheme': 'Default Dark Modern',
+  'security.workspace.trust.enabled': false,
+  'telemetry.telemetryLevel': 'off',
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': false,
+  'extensions.ignoreRecommendations': true,
+  'update.mode': 'none',
+  'chat.disableAIFeatures': true,
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  'git.enabled': false,
+};
+
+/**
+ * Starts code-server in its own process group (setsid). `profileDir` holds its user data,
+ * extensions and XDG/TMP folders (a fresh temporary one unless given).
+ * Returns { url, base, authority, port, logFile, remote(path), open(folder, payload), stop() }.
+ */
+export async function startCodeServer({ folder, port, smokeDriver = false, profileDir, settings = {}, env = {}, quiet = true } = {}) {
+  await ensureEnv();
+  port ??= await freePort();
+  mkdirSync(cacheDir, { recursive: true });
+  const profile = profileDir ?? mkdtempSync(join(cacheDir, 'profile-'));
+  const dirs = Object.fromEntries(['user-data', 'extensions', 'config', 'data', 'tmp'].map((d) => [d, join(profile, d)]));
+  for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
+  mkdirSync(join(dirs['user-data'], 'User'), { recursive: true });
+  const settingsFile = join(dirs['user-data'], 'User', 'settings.json');
+  let current = {};
+  try { current = JSON.parse(readFileSync(settingsFile, 'utf8')); } catch { /* none yet */ }
+  writeFileSync(settingsFile, JSON.stringify({ ...DEFAULT_SETTINGS, ...current, ...settings }, null, 2));
+
+  const args = [
+    codeServerEntry,
+    '--auth', 'none',
+    '--bind-addr', `127.0.0.1:${port}`,
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    '--disable-getting-started-override',
+    '--user-data-dir', dirs['user-data'],
+    '--extensions-dir', dirs.extensions,
+    '--reconnection-grace-time', '5',
+  ];
+  if (smokeDriver) args.push('--vscode-option', 'enable-smoke-test-driver');
+  if (folder) args.push(folder);
+  const logFile = join(profile, 'code-server.log');
+  const fd = openSync(logFile, 'a');
+  const child = spawn(nodeBin, args, {
+    cwd: repoRoot,
+    detached: true, // setsid: the server and its extension hosts form one process group
+    stdio: ['ignore', fd, fd],
+    env: {
+      ...node24Env(),
+      XDG_CONFIG_HOME: dirs.config,
+      XDG_DATA_HOME: dirs.data,
+      TMPDIR: dirs.tmp,
+      // No extension gallery: code-server would otherwise query open-vsx.org (only 127.0.0.1 here).
+      EXTENSIONS_GALLERY: '{}',
+      ...env,
+    },
+  });
+  closeSync(fd);
+  let exited = false;
+  child.on('exit', () => { exited = true; });
+
+  const base = `http://127.0.0.1:${port}`;
+  const authority = `127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (exited) throw new Error(`code-server exited at start; see ${logFile}:\n${tail(logFile)}`);
+    try {
+      const r = await fetch(`${base}/healthz`);
+      if (r.ok) break;
+    } catch { /* not listening yet */ }
+    if (Date.now() > deadline) {
+      killGroup(child.pid, 'SIGKILL');
+      throw new Error(`code-server did not listen on ${base} within 60 s; see ${logFile}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  if (!quiet) log(`code-server ${CODE_SERVER_VERSION} listening on ${base} (pid ${child.pid})`);
+
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    killGroup(child.pid, 'SIGTERM');
+    const until = Date.now() + 5000;
+    while (!exited && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    killGroup(child.pid, 'SIGKILL'); // stragglers in the group (extension hosts, pty host)
+    if (!profileDir) rmSync(profile, { recursive: true, force: true });
+  };
+  return {
+    url: folder ? workbenchUrl(base, folder) : base,
+    base,
+    authority,
+    port,
+    pid: child.pid,
+    logFile,
+    profile,
+    remote: (p) => remoteUri(authority, p),
+    open: (f, payload) => workbenchUrl(base, f, payload),
+    log: () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''),
+    stop,
+  };
+}
+
+function killGroup(pid, signal) {
+  try { process.kill(-pid, signal); } catch { /* already gone */ }
+}
+
+function tail(file, n = 20) {
+  try { return readFileSync(file, 'utf8').split('\n').slice(-n).join('\n'); } catch { return ''; }
+}
+
+/** Debian's Chromium, driven by playwright-core (which never downloads a browser here). */
+export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+export async function launchChromium() {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: apt-get install -y chromium`);
+  const { chromium } = await import('playwright-core');
+  const profile = mkdtempSync(join(tmpdir(), 'tcp-trace-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1440, height: 900 },
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      // Resolve no host name but the loopback: the browser never reaches past 127.0.0.1.
+      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost',
+    ],
+  });
+  return {
+    context,
+    close: async () => {
+      await context.close().catch(() => {});
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * The bundled sample capture. Until test/fixtures/sample.tcpdump exists, a stand-in made from
+ * two fixture captures (a clean close and a reset) under .vscode-test/standin/.
+ */
+export function samplePath() {
+  const real = join(repoRoot, 'test', 'fixtures', 'sample.tcpdump');
+  if (existsSync(real)) return real;
+  const caps = join(repoRoot, 'test', 'fixtures', 'captures');
+  const parts = ['normal-client-close', 'rst-client'].map((n) => join(caps, n, 'nn.tcpdump')).filter((f) => existsSync(f));
+  if (!parts.length) throw new Error('no test/fixtures/sample.tcpdump and no fixture captures to stand in for it');
+  const dir = join(cacheDir, 'standin');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'sample.tcpdump');
+  writeFileSync(file, parts.map((f) => readFileSync(f, 'utf8').trimEnd() + '\n').join(''));
+  log(`test/fixtures/sample.tcpdump does not exist yet; using a stand-in: ${file}`);
+  return file;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const t0 = Date.now();
+  await ensureEnv();
+  const v = run(nodeBin, [codeServerEntry, '--version'], { env: node24Env() }).out.split('\n')[0];
+  log(`ready in ${((Date.now() - t0) / 1000).toFixed(1)} s: node ${run(nodeBin, ['--version']).out}, code-server ${v}`);
+}

@@ -1,0 +1,257 @@
+// Every command in one table, registered in one place (see package.json for titles).
+import * as vscode from 'vscode';
+import type { Trace } from './trace/model';
+import { STATE_NAMES, type StateName } from './trace/states';
+import type { Analyzer } from './analyzer';
+import { isTraceDocument, type TraceStore } from './documents';
+import { revealPacketLine, type Focus } from './focus';
+import type { Panel } from './panel';
+import type { ConnectionsTree, SortKey } from './tree';
+import { OUTCOMES, outcomeLabel } from './describe';
+import { connectionSummaryText, ladderMermaid, ladderSvg } from './export';
+import { log } from './log';
+import { traceOptions } from './config';
+
+export interface Services {
+  extensionUri: vscode.Uri;
+  store: TraceStore;
+  focus: Focus;
+  tree: ConnectionsTree;
+  panel: Panel;
+  analyzer: Analyzer;
+}
+
+interface Target {
+  uri: vscode.Uri;
+  trace: Trace;
+  connection: number;
+  /** Packet index, or the connection's first packet. */
+  index: number;
+}
+
+/**
+ * Works out what a command is about. Arguments come from hovers and CodeLens
+ * (`uri, packetIndex`), from the tree's context menu (a tree node), or not at all
+ * (then the packet under the cursor, or the tree's selection).
+ */
+function target(s: Services, args: unknown[]): Target | undefined {
+  const [a, b] = args;
+  if (typeof a === 'string' && typeof b === 'number') {
+    const uri = vscode.Uri.parse(a);
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+    const trace = doc ? s.store.ensure(doc) : s.store.get(uri);
+    if (trace && b >= 0 && b < trace.packetCount) return { uri, trace, connection: trace.packet(b).connection, index: b };
+  }
+  const source = s.tree.source;
+  if (a && typeof a === 'object' && source) {
+    const node = a as { kind?: string; id?: number; index?: number; connection?: number };
+    const t = source.trace;
+    if (node.kind === 'packet' && typeof node.index === 'number') return { ...source, connection: t.packet(node.index).connection, index: node.index };
+    const id = node.kind === 'connection' ? node.id : node.kind === 'group' ? node.connection : undefined;
+    if (typeof id === 'number') return { ...source, connection: id, index: t.packetsOf(id)[0] ?? -1 };
+  }
+  const f = s.focus.current;
+  if (f && f.connection >= 0) return { uri: f.uri, trace: f.trace, connection: f.connection, index: f.packet >= 0 ? f.packet : f.trace.packetsOf(f.connection)[0] ?? -1 };
+  const selected = s.tree.selectedConnection();
+  if (source && selected !== undefined) return { ...source, connection: selected, index: source.trace.packetsOf(selected)[0] ?? -1 };
+  // Fall back to the first connection of the active document.
+  const ed = vscode.window.activeTextEditor;
+  const trace = ed && isTraceDocument(ed.document) ? s.store.ensure(ed.document) : undefined;
+  if (ed && trace && trace.connections.length) {
+    const id = trace.connections[0].id;
+    return { uri: ed.document.uri, trace, connection: id, index: trace.packetsOf(id)[0] ?? -1 };
+  }
+  return undefined;
+}
+
+function needTarget(s: Services, args: unknown[]): Target | undefined {
+  const t = target(s, args);
+  if (!t) void vscode.window.showInformationMessage(vscode.l10n.t('Open a tcpdump document and put the cursor on a packet line first.'));
+  return t;
+}
+
+async function step(s: Services, delta: number): Promise<void> {
+  const t = needTarget(s, []);
+  if (!t) return;
+  const list = t.trace.packetsOf(t.connection);
+  const at = t.index >= 0 ? list.indexOf(t.index) : -1;
+  const next = list[Math.max(0, Math.min(list.length - 1, at + delta))];
+  if (next === undefined || next === t.index) return;
+  s.focus.set(t.uri, t.trace, next, 'command');
+  await revealPacketLine(t.uri, t.trace, next);
+}
+
+/** Writes to `dest` when a command caller passes one; otherwise opens an untitled editor. */
+async function deliver(text: string, language: string, dest: unknown): Promise<string> {
+  if (dest instanceof vscode.Uri) await vscode.workspace.fs.writeFile(dest, new TextEncoder().encode(text));
+  else await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ language, content: text }), { preview: false });
+  return text;
+}
+
+async function analyzeFile(s: Services, arg: unknown): Promise<unknown> {
+  let uri = arg instanceof vscode.Uri ? arg : undefined;
+  if (!uri) {
+    const picked = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: vscode.l10n.t('Analyze'), title: vscode.l10n.t('Analyze Capture File') });
+    uri = picked?.[0];
+  }
+  if (!uri) return undefined;
+  const file = uri;
+  const name = file.path.split('/').pop() ?? file.toString();
+  const options = traceOptions();
+  try {
+    const trace = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Analyzing {0}', name), cancellable: true },
+      async (progress, token) => {
+        let last = 0;
+        const report = (done: number, total: number) => {
+          const pct = (done / Math.max(1, total)) * 100;
+          progress.report({ increment: pct - last, message: `${(done / 1e6).toFixed(1)} / ${(total / 1e6).toFixed(1)} MB` });
+          last = pct;
+        };
+        // On a local disk the worker streams the file itself; elsewhere (virtual or web
+        // workspaces) the bytes come through vscode.workspace.fs.
+        if (file.scheme === 'file' && process.env.TCP_TRACE_WEB !== '1') {
+          try {
+            return await s.analyzer.analyzePath(file.fsPath, options, report, token);
+          } catch (e) {
+            if (e instanceof vscode.CancellationError) throw e;
+            log(`streaming ${file.fsPath} in the worker failed, reading it instead: ${String(e)}`);
+          }
+        }
+        const bytes = await vscode.workspace.fs.readFile(file);
+        return s.analyzer.analyzeBytes(bytes, options, report, token);
+      },
+    );
+    s.store.setFileTrace(file, trace);
+    s.tree.showTrace(file, trace);
+    void vscode.commands.executeCommand('tcpTrace.connections.focus');
+    void vscode.window.showInformationMessage(
+      vscode.l10n.t('{0}: {1} packets in {2} connections ({3} other lines).', name, trace.packetCount, trace.connections.length, trace.skipped),
+    );
+    return trace.toJSON(false);
+  } catch (e) {
+    if (e instanceof vscode.CancellationError) return undefined;
+    void vscode.window.showErrorMessage(vscode.l10n.t('Could not analyze {0}: {1}', name, e instanceof Error ? e.message : String(e)));
+    return undefined;
+  }
+}
+
+async function openSample(s: Services): Promise<vscode.TextDocument | undefined> {
+  for (const parts of [['samples', 'sample.tcpdump'], ['test', 'fixtures', 'sample.tcpdump']]) {
+    const uri = vscode.Uri.joinPath(s.extensionUri, ...parts);
+    try {
+      await vscode.workspace.fs.stat(uri);
+    } catch {
+      continue;
+    }
+    let doc: vscode.TextDocument;
+    try {
+      doc = await vscode.workspace.openTextDocument(uri);
+    } catch {
+      // Some hosts (the web) cannot open extension files as documents: show a copy instead.
+      const content = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+      doc = await vscode.workspace.openTextDocument({ language: 'tcpdump', content });
+    }
+    if (doc.languageId !== 'tcpdump') doc = await vscode.languages.setTextDocumentLanguage(doc, 'tcpdump');
+    await vscode.window.showTextDocument(doc, { preview: false });
+    return doc;
+  }
+  void vscode.window.showErrorMessage(vscode.l10n.t('The sample capture is missing from this installation.'));
+  return undefined;
+}
+
+async function filter(s: Services): Promise<void> {
+  type Pick = vscode.QuickPickItem & { run: () => Promise<void> | void };
+  const current = s.tree.getFilter();
+  const picks: Pick[] = [
+    { label: `$(search) ${vscode.l10n.t('By text…')}`, description: current.text, run: async () => {
+      const text = await vscode.window.showInputBox({ prompt: vscode.l10n.t('Address, port, conn_state or history'), value: current.text ?? '' });
+      if (text !== undefined) s.tree.setFilter({ ...current, text: text || undefined });
+    } },
+    { label: `$(symbol-enum) ${vscode.l10n.t('By final state…')}`, description: current.state, run: async () => {
+      const state = await vscode.window.showQuickPick(STATE_NAMES.filter((n) => n !== 'UNKNOWN'), { placeHolder: vscode.l10n.t('Connections where either endpoint ends in this state') });
+      if (state) s.tree.setFilter({ ...current, state: state as StateName });
+    } },
+    { label: `$(pass) ${vscode.l10n.t('By outcome…')}`, description: current.outcome && outcomeLabel(current.outcome), run: async () => {
+      const o = await vscode.window.showQuickPick(OUTCOMES.map((k) => ({ label: outcomeLabel(k), k })), { placeHolder: vscode.l10n.t('Outcome') });
+      if (o) s.tree.setFilter({ ...current, outcome: o.k });
+    } },
+    { label: `$(warning) ${vscode.l10n.t('Only connections with warnings')}`, picked: current.warningsOnly, run: () => s.tree.setFilter({ ...current, warningsOnly: !current.warningsOnly }) },
+    { label: `$(clear-all) ${vscode.l10n.t('Clear filter')}`, run: () => s.tree.setFilter({}) },
+  ];
+  const pick = await vscode.window.showQuickPick(picks, { placeHolder: vscode.l10n.t('Filter connections') });
+  await pick?.run();
+}
+
+async function sort(s: Services): Promise<void> {
+  const keys: Array<{ label: string; key: SortKey }> = [
+    { label: vscode.l10n.t('First line'), key: 'line' },
+    { label: vscode.l10n.t('Packets'), key: 'packets' },
+    { label: vscode.l10n.t('Bytes'), key: 'bytes' },
+    { label: vscode.l10n.t('Duration'), key: 'duration' },
+    { label: vscode.l10n.t('Handshake RTT'), key: 'rtt' },
+    { label: vscode.l10n.t('Warnings'), key: 'warnings' },
+  ];
+  const pick = await vscode.window.showQuickPick(keys, { placeHolder: vscode.l10n.t('Sort connections by') });
+  if (pick) s.tree.setSort(pick.key);
+}
+
+type Run = (s: Services, ...args: unknown[]) => unknown;
+
+export const COMMANDS: Record<string, Run> = {
+  'tcpTrace.showStateDiagram': (s, ...args) => {
+    s.panel.show('diagram', target(s, args));
+  },
+  'tcpTrace.showHandshake': (s, ...args) => {
+    s.panel.show('handshake', target(s, args));
+  },
+  'tcpTrace.nextPacket': (s) => step(s, 1),
+  'tcpTrace.previousPacket': (s) => step(s, -1),
+  'tcpTrace.revealConnection': async (s, ...args) => {
+    const t = needTarget(s, args);
+    if (t) await s.tree.revealConnection(t.uri, t.trace, t.connection);
+  },
+  'tcpTrace.revealPacket': async (s, uri, index) => {
+    const t = target(s, [uri, index]);
+    if (!t || typeof index !== 'number') return;
+    s.focus.set(t.uri, t.trace, index, 'tree');
+    await revealPacketLine(t.uri, t.trace, index);
+  },
+  'tcpTrace.copySummary': async (s, ...args) => {
+    const t = needTarget(s, args);
+    if (!t) return undefined;
+    const text = connectionSummaryText(t.trace, t.connection);
+    await vscode.env.clipboard.writeText(text);
+    void vscode.window.setStatusBarMessage(vscode.l10n.t('Connection summary copied'), 2000);
+    return text;
+  },
+  'tcpTrace.exportLadderSvg': async (s, ...args) => {
+    const t = needTarget(s, args);
+    return t ? deliver(ladderSvg(t.trace, t.connection), 'xml', args.find((x) => x instanceof vscode.Uri)) : undefined;
+  },
+  'tcpTrace.exportLadderMermaid': async (s, ...args) => {
+    const t = needTarget(s, args);
+    if (!t) return undefined;
+    const text = ladderMermaid(t.trace, t.connection);
+    const dest = args.find((x) => x instanceof vscode.Uri);
+    // Untitled: a Markdown fence, which Markdown preview renders; to a file: the diagram alone.
+    if (dest) return deliver(text, 'plaintext', dest);
+    await deliver('```mermaid\n' + text + '```\n', 'markdown', undefined);
+    return text;
+  },
+  'tcpTrace.analyzeFile': (s, uri) => analyzeFile(s, uri),
+  'tcpTrace.openSample': (s) => openSample(s),
+  'tcpTrace.filter': (s) => filter(s),
+  'tcpTrace.clearFilter': (s) => s.tree.setFilter({}),
+  'tcpTrace.sort': (s) => sort(s),
+  'tcpTrace.refresh': (s) => {
+    const ed = vscode.window.activeTextEditor;
+    if (ed && isTraceDocument(ed.document)) s.store.reanalyze(ed.document);
+  },
+};
+
+export function registerCommands(s: Services): vscode.Disposable[] {
+  return Object.entries(COMMANDS).map(([id, run]) =>
+    vscode.commands.registerCommand(id, (...args: unknown[]) => run(s, ...args)),
+  );
+}

@@ -1,0 +1,102 @@
+// Short texts about connections and packets that the tree, hovers, status bar, diagnostics
+// and panel share, so a connection reads the same everywhere.
+import * as vscode from 'vscode';
+import type { ConnectionSummary, PacketInfo } from './trace/model';
+
+export type Outcome = 'normal' | 'reset' | 'refused' | 'halfOpen' | 'open' | 'midStream';
+export const OUTCOMES: readonly Outcome[] = ['normal', 'reset', 'refused', 'halfOpen', 'open', 'midStream'];
+
+/** Zeek's conn_state (plus mid-stream capture) folded into six outcomes a person can filter on. */
+export function outcomeOf(c: ConnectionSummary): Outcome {
+  const s = c.connState;
+  if (s === 'REJ') return 'refused';
+  if (s.startsWith('RST')) return 'reset';
+  if (c.midStream) return 'midStream';
+  if (s === 'SF') return 'normal';
+  const waiting = !c.handshake.complete && (c.serverState === 'SYN_RECEIVED' || c.clientState === 'SYN_SENT');
+  if (s === 'S0' || s === 'SH' || s === 'SHR' || waiting) return 'halfOpen';
+  if (s === 'OTH') return 'midStream';
+  return 'open';
+}
+
+export function outcomeLabel(o: Outcome): string {
+  switch (o) {
+    case 'normal': return vscode.l10n.t('closed normally');
+    case 'reset': return vscode.l10n.t('reset');
+    case 'refused': return vscode.l10n.t('refused');
+    case 'halfOpen': return vscode.l10n.t('half-open (no answer)');
+    case 'open': return vscode.l10n.t('still open');
+    case 'midStream': return vscode.l10n.t('capture started mid-stream');
+  }
+}
+
+export function outcomeIcon(o: Outcome): vscode.ThemeIcon {
+  switch (o) {
+    case 'normal': return new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'));
+    case 'reset': return new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('list.warningForeground'));
+    case 'refused': return new vscode.ThemeIcon('circle-slash', new vscode.ThemeColor('list.errorForeground'));
+    case 'halfOpen': return new vscode.ThemeIcon('question', new vscode.ThemeColor('list.warningForeground'));
+    case 'open': return new vscode.ThemeIcon('plug', new vscode.ThemeColor('charts.blue'));
+    case 'midStream': return new vscode.ThemeIcon('debug-step-into');
+  }
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1000) return `${n} B`;
+  if (n < 1e6) return `${(n / 1e3).toFixed(1)} kB`;
+  if (n < 1e9) return `${(n / 1e6).toFixed(1)} MB`;
+  return `${(n / 1e9).toFixed(1)} GB`;
+}
+
+export function formatMs(ms: number): string {
+  if (ms < 1) return `${ms.toFixed(3)} ms`;
+  if (ms < 10) return `${ms.toFixed(2)} ms`;
+  if (ms < 100) return `${ms.toFixed(1)} ms`;
+  if (ms < 10000) return `${Math.round(ms)} ms`;
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+export function connectionLabel(c: ConnectionSummary): string {
+  return `${c.client} → ${c.server}`;
+}
+
+/** `SF · TIME_WAIT/CLOSED · 12 pkts · 2.1 kB · RTT 0.16 ms` */
+export function connectionDescription(c: ConnectionSummary): string {
+  const parts = [c.connState];
+  if (c.clientState || c.serverState) parts.push(`${c.clientState ?? '?'}/${c.serverState ?? '?'}`);
+  parts.push(vscode.l10n.t('{0} pkts', c.packets));
+  parts.push(formatBytes(c.bytes.client + c.bytes.server));
+  if (c.handshake.rttMs !== null) parts.push(`RTT ${formatMs(c.handshake.rttMs)}`);
+  if (c.events.length) parts.push(`⚠ ${c.events.length}`);
+  return parts.join(' · ');
+}
+
+/** Flags as words: `[S.]` -> `SYN, ACK`. */
+export function flagWords(flags: string): string {
+  const names: Record<string, string> = { S: 'SYN', F: 'FIN', R: 'RST', P: 'PSH', '.': 'ACK', U: 'URG', E: 'ECE', W: 'CWR', e: 'AE' };
+  const words = [...flags.replace(/[[\]]/g, '')].map((ch) => names[ch] ?? ch);
+  return words.length ? words.join(', ') : 'none';
+}
+
+/** One line for a packet: `→ [S.] seq 0 ack 1 win 65535 len 0`. */
+export function packetLine(p: PacketInfo): string {
+  const dir = p.from === 'client' ? '→' : '←';
+  const parts = [dir, `[${p.flags.replace(/[[\]]/g, '')}]`];
+  if (p.relSeq !== null) parts.push(p.len ? `seq ${p.relSeq}:${p.relSeq + p.len}` : `seq ${p.relSeq}`);
+  else if (p.seq !== null) parts.push(`seq ${p.seq}`);
+  if (p.relAck !== null) parts.push(`ack ${p.relAck}`);
+  else if (p.ack !== null) parts.push(`ack ${p.ack}`);
+  if (p.win !== null) parts.push(`win ${p.win}`);
+  parts.push(`len ${p.len}`);
+  return parts.join(' ');
+}
+
+export function stateChange(before: string | null, after: string | null): string {
+  if (before === after) return after ?? '?';
+  return `${before ?? '?'} → ${after ?? '?'}`;
+}
+
+/** The packet that ended a connection by RST, or undefined. */
+export function rstPacket(packets: readonly PacketInfo[]): PacketInfo | undefined {
+  return packets.find((p) => p.flags.includes('R'));
+}

@@ -1,0 +1,61 @@
+// Activation: wiring only. Each feature lives in its own module.
+import * as vscode from 'vscode';
+import type { Trace } from './trace/model';
+import { Analyzer } from './analyzer';
+import { TraceStore } from './documents';
+import { Focus } from './focus';
+import { ConnectionsTree } from './tree';
+import { registerHover } from './hover';
+import { Panel } from './panel';
+import { Diagnostics } from './diagnostics';
+import { StatusBar } from './statusBar';
+import { registerCodeLens } from './codeLens';
+import { registerCommands } from './commands';
+import { disposeLog } from './log';
+
+/** What activate() returns: used by the end-to-end tests. */
+export interface TestApi {
+  traceFor(uri: vscode.Uri): Trace | undefined;
+  panelModel(): unknown;
+  treeItems(): Promise<Array<{ label: string; description?: string }>>;
+}
+
+export function activate(context: vscode.ExtensionContext): TestApi {
+  const analyzer = new Analyzer(context.extensionUri);
+  const store = new TraceStore(analyzer);
+  const focus = new Focus(store);
+  const tree = new ConnectionsTree(store, focus);
+  const panel = new Panel(context.extensionUri, store, focus);
+  const services = { extensionUri: context.extensionUri, store, focus, tree, panel, analyzer };
+  panel.onCommand = (command) => {
+    const id = { exportSvg: 'tcpTrace.exportLadderSvg', exportMermaid: 'tcpTrace.exportLadderMermaid', copySummary: 'tcpTrace.copySummary' }[command];
+    void vscode.commands.executeCommand(id);
+  };
+
+  context.subscriptions.push(
+    analyzer,
+    store,
+    focus,
+    tree,
+    panel,
+    new Diagnostics(store),
+    new StatusBar(focus),
+    registerHover(store),
+    registerCodeLens(store),
+    ...registerCommands(services),
+    { dispose: disposeLog },
+  );
+
+  return {
+    traceFor(uri) {
+      const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+      return doc ? store.ensure(doc) ?? store.get(uri) : store.get(uri);
+    },
+    panelModel: () => panel.model(),
+    treeItems: () => tree.rootItems(),
+  };
+}
+
+export function deactivate(): void {
+  // Everything is disposed through context.subscriptions.
+}

@@ -1,0 +1,73 @@
+// Hovers on packet lines: where the packet sits in its connection's life; and on tcpdump's
+// words (flags, options, fields): what they mean.
+import * as vscode from 'vscode';
+import { explainPacket } from './trace';
+import type { PacketInfo, Trace } from './trace/model';
+import { STATE_TEXT } from './trace/states';
+import * as config from './config';
+import { flagWords, outcomeLabel, outcomeOf, stateChange } from './describe';
+import { LANGUAGE_ID, type TraceStore } from './documents';
+import { TERM_PATTERN, explainTerm } from './terms';
+
+export function registerHover(store: TraceStore): vscode.Disposable {
+  return vscode.languages.registerHoverProvider({ language: LANGUAGE_ID }, {
+    provideHover(doc, pos) {
+      const lang = config.explanationLang();
+      const parts: vscode.MarkdownString[] = [];
+      const wordRange = doc.getWordRangeAtPosition(pos, TERM_PATTERN);
+      const term = wordRange && explainTerm(doc.getText(wordRange), lang);
+      if (term) parts.push(new vscode.MarkdownString(term));
+      const trace = store.ensure(doc);
+      const index = trace ? trace.packetAtLine(pos.line + 1) : -1;
+      if (trace && index >= 0) parts.push(packetHover(doc.uri, trace, trace.packet(index), lang));
+      if (!parts.length) return undefined;
+      return new vscode.Hover(parts, wordRange && term ? wordRange : doc.lineAt(pos.line).range);
+    },
+  });
+}
+
+function packetHover(uri: vscode.Uri, t: Trace, p: PacketInfo, lang: config.Lang): vscode.MarkdownString {
+  const c = t.connections.find((x) => x.id === p.connection);
+  const md = new vscode.MarkdownString(undefined, true);
+  md.isTrusted = { enabledCommands: ['tcpTrace.showHandshake', 'tcpTrace.showStateDiagram', 'tcpTrace.revealConnection'] };
+  const total = c?.packets ?? t.packetsOf(p.connection).length;
+  const dir = p.from === 'client' ? vscode.l10n.t('client → server') : vscode.l10n.t('server → client');
+  md.appendMarkdown(`**${vscode.l10n.t('Connection #{0}', p.connection)}** · ${vscode.l10n.t('packet {0} of {1}', p.ordinal + 1, total)} · ${dir}\n\n`);
+  if (c) md.appendText(`${c.client} → ${c.server} (${outcomeLabel(outcomeOf(c))})`).appendMarkdown('\n\n');
+
+  let explanation = '';
+  try {
+    explanation = explainPacket(t, p.index, lang);
+  } catch {
+    explanation = '';
+  }
+  if (explanation) md.appendMarkdown('> ').appendText(explanation).appendMarkdown('\n\n');
+
+  md.appendMarkdown(`| | ${vscode.l10n.t('client')} | ${vscode.l10n.t('server')} |\n|---|---|---|\n`);
+  md.appendMarkdown(`| ${vscode.l10n.t('state')} | ${stateChange(p.before.client, p.after.client)} | ${stateChange(p.before.server, p.after.server)} |\n\n`);
+
+  md.appendMarkdown(`${vscode.l10n.t('Flags')}: \`${p.flags || '-'}\` (${flagWords(p.flags)})`);
+  md.appendMarkdown(`  \n${seqText('seq', p.seq, p.relSeq, p.len)}`);
+  md.appendMarkdown(`  \n${seqText('ack', p.ack, p.relAck, 0)}`);
+  if (p.win !== null) md.appendMarkdown(`  \nwin ${p.win} · ${vscode.l10n.t('length')} ${p.len}`);
+  if (p.time !== null) md.appendMarkdown(`  \n${vscode.l10n.t('time')} ${p.time.toFixed(6)}`);
+  if (p.events.length) md.appendMarkdown(`\n\n$(warning) ${vscode.l10n.t('Expert events')}: `).appendText(p.events.map((e) => e.replace(/_/g, ' ')).join(', '));
+
+  const changed = [p.after.client !== p.before.client ? p.after.client : null, p.after.server !== p.before.server ? p.after.server : null];
+  for (const s of new Set(changed)) if (s) md.appendMarkdown('\n\n').appendText(`${s}: ${STATE_TEXT[s][lang]}`);
+
+  const args = encodeURIComponent(JSON.stringify([uri.toString(), p.index]));
+  md.appendMarkdown(
+    `\n\n[${vscode.l10n.t('State diagram')}](command:tcpTrace.showStateDiagram?${args}) · [${vscode.l10n.t('Handshake')}](command:tcpTrace.showHandshake?${args}) · [${vscode.l10n.t('Show in tree')}](command:tcpTrace.revealConnection?${args})`,
+  );
+  return md;
+}
+
+function seqText(name: string, abs: number | null, rel: number | null, len: number): string {
+  if (abs === null && rel === null) return `${name}: -`;
+  const range = (v: number) => (len ? `${v}:${v + len}` : String(v));
+  const parts: string[] = [];
+  if (rel !== null) parts.push(`${vscode.l10n.t('relative')} ${range(rel)}`);
+  if (abs !== null) parts.push(`${vscode.l10n.t('absolute')} ${range(abs)}`);
+  return `${name}: ${parts.join(' · ')}`;
+}

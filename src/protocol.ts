@@ -1,0 +1,168 @@
+// Typed messages between the extension host (src/panel.ts) and the webview (webview/main.ts).
+// Imported by both, so it must stay free of 'vscode' and DOM code. Each side validates what
+// it receives: a webview is another process, and a trace's text is untrusted input.
+
+export const PANEL_VIEW_TYPE = 'tcpTrace.panel';
+
+export type PanelMode = 'diagram' | 'handshake';
+export type SideName = 'client' | 'server';
+
+export interface LadderRow {
+  /** Packet index in the trace. */
+  index: number;
+  /** 0-based position in the connection. */
+  ordinal: number;
+  line: number;
+  from: SideName;
+  flags: string;
+  /** `[S.] seq 0 ack 1 win 65535 len 0` */
+  label: string;
+  /** Seconds since the connection's first packet, or null when the trace has no times. */
+  t: number | null;
+  clientState: string | null;
+  serverState: string | null;
+  events: string[];
+}
+
+export interface ConnectionView {
+  id: number;
+  client: string;
+  server: string;
+  outcome: string;
+  connState: string;
+  history: string;
+  packets: number;
+  clientState: string | null;
+  serverState: string | null;
+  /** One line: outcome, packets, bytes, RTT. */
+  summary: string;
+}
+
+export interface DiagramView {
+  /** Transition indexes (into TRANSITIONS) each side took up to and including the current packet. */
+  clientPath: number[];
+  serverPath: number[];
+  /** Transitions taken by the current packet. */
+  current: { client: number[]; server: number[] };
+  clientState: string | null;
+  serverState: string | null;
+  /** What the current packet means (explainPacket). */
+  explanation: string;
+  /** Explanations of the two current states. */
+  clientStateText: string;
+  serverStateText: string;
+}
+
+export interface HandshakeStep {
+  step: 1 | 2 | 3;
+  /** `SYN`, `SYN,ACK`, `ACK`. */
+  name: string;
+  from: SideName;
+  index: number | null;
+  line: number | null;
+  seq: string;
+  ack: string;
+  /** Checks such as `ack = x+1`, with whether the trace agrees. */
+  checks: Array<{ text: string; ok: boolean }>;
+}
+
+export interface HandshakeView {
+  complete: boolean;
+  steps: HandshakeStep[];
+  /** Option rows: name, client's value, server's value, what was negotiated. */
+  options: Array<{ name: string; client: string; server: string; negotiated: string }>;
+  rtt: string | null;
+  retransmissions: string[];
+  /** Why the handshake is not clean, in words. */
+  notes: string[];
+}
+
+export interface ViewModel {
+  type: 'model';
+  mode: PanelMode;
+  strings: Record<string, string>;
+  document: string;
+  uri: string;
+  connection: ConnectionView | null;
+  /** Packet index of the current packet, or -1. */
+  currentIndex: number;
+  /** Ordinal of the current packet within the connection, or -1. */
+  current: number;
+  diagram: DiagramView | null;
+  ladder: { total: number; start: number; rows: LadderRow[] };
+  handshake: HandshakeView | null;
+  /** Shown instead of everything else when there is nothing to draw. */
+  message: string | null;
+}
+
+export interface RowsMessage {
+  type: 'rows';
+  connection: number;
+  start: number;
+  rows: LadderRow[];
+}
+
+export type HostMessage = ViewModel | RowsMessage;
+
+export type WebviewMessage =
+  | { type: 'ready' }
+  /** The user picked a packet (arrow click, keyboard). */
+  | { type: 'select'; index: number }
+  /** The ladder needs rows it does not have. */
+  | { type: 'needRows'; connection: number; start: number; count: number }
+  | { type: 'mode'; mode: PanelMode }
+  | { type: 'command'; command: 'exportSvg' | 'exportMermaid' | 'copySummary' };
+
+/** What the webview keeps with vscode.setState, and the serializer gets back. */
+export interface PanelState {
+  uri: string;
+  index: number;
+  mode: PanelMode;
+}
+
+const isObj = (m: unknown): m is Record<string, unknown> => typeof m === 'object' && m !== null;
+const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
+const isMode = (v: unknown): v is PanelMode => v === 'diagram' || v === 'handshake';
+
+export function isWebviewMessage(m: unknown): m is WebviewMessage {
+  if (!isObj(m)) return false;
+  switch (m.type) {
+    case 'ready': return true;
+    case 'select': return isInt(m.index) && m.index >= 0;
+    case 'needRows': return isInt(m.connection) && isInt(m.start) && isInt(m.count) && m.start >= 0 && m.count > 0 && m.count <= 5000;
+    case 'mode': return isMode(m.mode);
+    case 'command': return m.command === 'exportSvg' || m.command === 'exportMermaid' || m.command === 'copySummary';
+    default: return false;
+  }
+}
+
+function isRow(r: unknown): r is LadderRow {
+  return isObj(r) && isInt(r.index) && isInt(r.ordinal) && isInt(r.line) && (r.from === 'client' || r.from === 'server') && typeof r.label === 'string' && typeof r.flags === 'string' && Array.isArray(r.events);
+}
+
+export function isHostMessage(m: unknown): m is HostMessage {
+  if (!isObj(m)) return false;
+  if (m.type === 'rows') return isInt(m.connection) && isInt(m.start) && Array.isArray(m.rows) && m.rows.every(isRow);
+  if (m.type !== 'model') return false;
+  const ladder = m.ladder as Record<string, unknown> | undefined;
+  return (
+    isMode(m.mode) &&
+    isObj(m.strings) &&
+    typeof m.document === 'string' &&
+    typeof m.uri === 'string' &&
+    isInt(m.currentIndex) &&
+    isInt(m.current) &&
+    (m.connection === null || isObj(m.connection)) &&
+    (m.diagram === null || isObj(m.diagram)) &&
+    (m.handshake === null || isObj(m.handshake)) &&
+    (m.message === null || typeof m.message === 'string') &&
+    isObj(ladder) && isInt(ladder.total) && isInt(ladder.start) && Array.isArray(ladder.rows) && ladder.rows.every(isRow)
+  );
+}
+
+export function isPanelState(s: unknown): s is PanelState {
+  return isObj(s) && typeof s.uri === 'string' && isInt(s.index) && isMode(s.mode);
+}
+
+/** How many ladder rows the host sends around the current packet, and per request. */
+export const LADDER_WINDOW = 400;

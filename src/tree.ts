@@ -1,0 +1,413 @@
+// The Connections view: connections of the active tcpdump document, grouped packets, and a
+// census of endpoint states at the cursor. Follows the focus; selecting a packet reveals it.
+import * as vscode from 'vscode';
+import type { ConnectionSummary, PacketInfo, Trace } from './trace/model';
+import { STATE_NAMES, STATE_TEXT, type StateName } from './trace/states';
+import { explainPacket } from './trace';
+import * as config from './config';
+import {
+  OUTCOMES, connectionDescription, connectionLabel, flagWords, formatBytes, formatMs, outcomeIcon, outcomeLabel, outcomeOf, packetLine, stateChange, type Outcome,
+} from './describe';
+import type { Focus, FocusState } from './focus';
+import { isTraceDocument, type TraceStore } from './documents';
+
+type Group = 'handshake' | 'data' | 'teardown' | 'warnings';
+
+type Node =
+  | { kind: 'census' }
+  | { kind: 'censusState'; state: StateName; count: number }
+  | { kind: 'connection'; id: number }
+  | { kind: 'group'; connection: number; group: Group; packets: number[] }
+  | { kind: 'packet'; index: number; group: Group; parent: Node };
+
+export interface ConnectionFilter {
+  text?: string;
+  state?: StateName;
+  outcome?: Outcome;
+  warningsOnly?: boolean;
+}
+
+export type SortKey = 'line' | 'packets' | 'bytes' | 'duration' | 'rtt' | 'warnings';
+
+/** Splits a connection's packets into handshake, data and teardown (and those with warnings). */
+export function groupPackets(trace: Trace, connection: number): Record<Group, number[]> {
+  const groups: Record<Group, number[]> = { handshake: [], data: [], teardown: [], warnings: [] };
+  const c = trace.connections.find((x) => x.id === connection);
+  let closing = false;
+  for (const i of trace.packetsOf(connection)) {
+    const p = trace.packet(i);
+    if (/[FR]/.test(p.flags)) closing = true;
+    if (p.flags.includes('S') || (c?.handshake.ackLine === p.line && !closing)) groups.handshake.push(i);
+    else if (closing) groups.teardown.push(i);
+    else groups.data.push(i);
+    if (p.events.length) groups.warnings.push(i);
+  }
+  return groups;
+}
+
+export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<Node | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  readonly view: vscode.TreeView<Node>;
+  private uri: vscode.Uri | undefined;
+  private trace: Trace | undefined;
+  private filter: ConnectionFilter = {};
+  private pinned = false;
+  private sort: SortKey = 'line';
+  /** Node objects are cached per trace so reveal() finds the same elements again. */
+  private readonly connectionNodes = new Map<number, Node>();
+  private readonly groupNodes = new Map<string, Node & { kind: 'group' }>();
+  private readonly packetNodes = new Map<string, Node>();
+  private readonly censusNode: Node = { kind: 'census' };
+  private censusLine = 1;
+  private readonly subscriptions: vscode.Disposable[] = [];
+
+  constructor(private readonly store: TraceStore, private readonly focus: Focus) {
+    this.view = vscode.window.createTreeView('tcpTrace.connections', { treeDataProvider: this, showCollapseAll: true });
+    this.subscriptions.push(
+      this.view,
+      this.changed,
+      vscode.window.onDidChangeActiveTextEditor(() => this.pickSource()),
+      store.onDidChange((uri) => {
+        if (this.uri?.toString() === uri.toString() || !this.trace) this.pickSource(true);
+      }),
+      focus.onDidChange((e) => this.follow(e.state, e.source)),
+      this.view.onDidChangeSelection((e) => this.onSelect(e.selection[0])),
+      this.view.onDidChangeVisibility((e) => e.visible && this.follow(this.focus.current, 'editor')),
+    );
+    this.pickSource(true);
+  }
+
+  get source(): { uri: vscode.Uri; trace: Trace } | undefined {
+    return this.uri && this.trace ? { uri: this.uri, trace: this.trace } : undefined;
+  }
+
+  /**
+   * The tree shows the active tcpdump editor's trace; the last one when no editor is active;
+   * or a file analysed from disk (pinned) until a tcpdump editor becomes active.
+   */
+  private pickSource(force = false): void {
+    const ed = vscode.window.activeTextEditor;
+    let uri = this.uri;
+    if (ed && isTraceDocument(ed.document)) {
+      uri = ed.document.uri;
+      this.pinned = false;
+    } else if (ed && !this.pinned) uri = undefined;
+    const trace = uri ? (ed && ed.document.uri.toString() === uri.toString() ? this.store.ensure(ed.document) : this.store.get(uri)) : undefined;
+    this.setSource(uri, trace, force);
+  }
+
+  /** Shows a trace that has no editor (tcpTrace.analyzeFile). */
+  showTrace(uri: vscode.Uri, trace: Trace): void {
+    this.pinned = true;
+    this.setSource(uri, trace, true);
+  }
+
+  async revealConnection(uri: vscode.Uri, trace: Trace, id: number): Promise<void> {
+    if (this.uri?.toString() !== uri.toString() || this.trace !== trace) this.showTrace(uri, trace);
+    if (this.filter.text || this.filter.state || this.filter.outcome || this.filter.warningsOnly) {
+      if (!this.visibleConnections().some((c) => c.id === id)) this.setFilter({});
+    }
+    await this.view.reveal(this.connectionNode(id), { select: true, focus: true, expand: true });
+  }
+
+  private setSource(uri: vscode.Uri | undefined, trace: Trace | undefined, force: boolean): void {
+    if (!force && uri?.toString() === this.uri?.toString() && trace === this.trace) return;
+    this.uri = trace ? uri : undefined;
+    this.trace = trace;
+    this.connectionNodes.clear();
+    this.groupNodes.clear();
+    this.packetNodes.clear();
+    void vscode.commands.executeCommand('setContext', 'tcpTrace.hasTrace', !!trace);
+    this.updateMessage();
+    this.changed.fire(undefined);
+  }
+
+  setFilter(filter: ConnectionFilter): void {
+    this.filter = filter;
+    const active = !!(filter.text || filter.state || filter.outcome || filter.warningsOnly);
+    void vscode.commands.executeCommand('setContext', 'tcpTrace.filtered', active);
+    this.updateMessage();
+    this.changed.fire(undefined);
+  }
+
+  getFilter(): ConnectionFilter {
+    return { ...this.filter };
+  }
+
+  setSort(sort: SortKey): void {
+    this.sort = sort;
+    this.changed.fire(undefined);
+  }
+
+  private visibleConnections(): ConnectionSummary[] {
+    if (!this.trace) return [];
+    const f = this.filter;
+    const text = f.text?.toLowerCase();
+    const list = this.trace.connections.filter((c) => {
+      if (text && !`${c.client} ${c.server} ${c.connState} ${c.history} #${c.id}`.toLowerCase().includes(text)) return false;
+      if (f.state && c.clientState !== f.state && c.serverState !== f.state) return false;
+      if (f.outcome && outcomeOf(c) !== f.outcome) return false;
+      if (f.warningsOnly && c.events.length === 0 && outcomeOf(c) === 'normal') return false;
+      return true;
+    });
+    const key: Record<SortKey, (c: ConnectionSummary) => number> = {
+      line: (c) => c.firstLine,
+      packets: (c) => -c.packets,
+      bytes: (c) => -(c.bytes.client + c.bytes.server),
+      duration: (c) => -(c.duration ?? -1),
+      rtt: (c) => -(c.handshake.rttMs ?? -1),
+      warnings: (c) => -c.events.length,
+    };
+    const k = key[this.sort];
+    return list.sort((a, b) => k(a) - k(b) || a.firstLine - b.firstLine);
+  }
+
+  private updateMessage(): void {
+    if (!this.trace) {
+      this.view.message = undefined;
+      this.view.description = undefined;
+      return;
+    }
+    const t = this.trace;
+    const shown = this.visibleConnections().length;
+    const parts = [vscode.l10n.t('{0} packets', t.packetCount)];
+    if (t.skipped) parts.push(vscode.l10n.t('{0} other lines', t.skipped));
+    if (t.problems.length) parts.push(vscode.l10n.t('{0} unparsed', t.problems.length));
+    this.view.description = parts.join(' · ');
+    this.view.message =
+      shown !== t.connections.length
+        ? vscode.l10n.t('Showing {0} of {1} connections (filtered).', shown, t.connections.length)
+        : t.connections.length === 0
+          ? vscode.l10n.t('No TCP connections in this document.')
+          : undefined;
+  }
+
+  // --- TreeDataProvider ---
+
+  getChildren(node?: Node): Node[] {
+    const t = this.trace;
+    if (!t) return [];
+    if (!node) {
+      const conns = this.visibleConnections().map((c) => this.connectionNode(c.id));
+      return t.connections.length ? [this.censusNode, ...conns] : [];
+    }
+    switch (node.kind) {
+      case 'census': {
+        const census = t.census(this.censusLine);
+        return STATE_NAMES.filter((s) => census.counts[s]).map((s) => ({ kind: 'censusState', state: s, count: census.counts[s] ?? 0 }));
+      }
+      case 'connection': {
+        const groups = groupPackets(t, node.id);
+        return (['handshake', 'data', 'teardown', 'warnings'] as Group[])
+          .filter((g) => groups[g].length)
+          .map((g) => this.groupNode(node.id, g, groups[g]));
+      }
+      case 'group':
+        return node.packets.map((i) => this.packetNode(i, node.group, node));
+      default:
+        return [];
+    }
+  }
+
+  getParent(node: Node): Node | undefined {
+    switch (node.kind) {
+      case 'censusState': return this.censusNode;
+      case 'group': return this.connectionNode(node.connection);
+      case 'packet': return node.parent;
+      default: return undefined;
+    }
+  }
+
+  getTreeItem(node: Node): vscode.TreeItem {
+    const t = this.trace!;
+    switch (node.kind) {
+      case 'census': {
+        const census = t.census(this.censusLine);
+        const item = new vscode.TreeItem(vscode.l10n.t('States at line {0}', this.censusLine), vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = 'census';
+        item.iconPath = new vscode.ThemeIcon('graph');
+        item.description = STATE_NAMES.filter((s) => census.counts[s]).map((s) => `${s} ${census.counts[s]}`).join(' · ');
+        item.tooltip = vscode.l10n.t('How many endpoints are in each state just after the cursor line (like `ss -tan` at that moment).');
+        return item;
+      }
+      case 'censusState': {
+        const item = new vscode.TreeItem(node.state, vscode.TreeItemCollapsibleState.None);
+        item.id = `census:${node.state}`;
+        item.description = String(node.count);
+        item.tooltip = STATE_TEXT[node.state][config.explanationLang()];
+        item.contextValue = 'censusState';
+        return item;
+      }
+      case 'connection': {
+        const c = t.connections.find((x) => x.id === node.id)!;
+        const outcome = outcomeOf(c);
+        const item = new vscode.TreeItem(connectionLabel(c), vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = `c:${c.id}`;
+        item.description = connectionDescription(c);
+        item.iconPath = outcomeIcon(outcome);
+        item.tooltip = connectionTooltip(c);
+        item.contextValue = 'connection';
+        item.accessibilityInformation = { label: `${connectionLabel(c)}, ${outcomeLabel(outcome)}, ${item.description}` };
+        return item;
+      }
+      case 'group': {
+        const c = t.connections.find((x) => x.id === node.connection)!;
+        const names: Record<Group, string> = {
+          handshake: vscode.l10n.t('Handshake'),
+          data: vscode.l10n.t('Data'),
+          teardown: vscode.l10n.t('Teardown'),
+          warnings: vscode.l10n.t('Warnings'),
+        };
+        const item = new vscode.TreeItem(names[node.group], vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = `g:${node.connection}:${node.group}`;
+        const extra =
+          node.group === 'handshake' && c.handshake.rttMs !== null ? ` · RTT ${formatMs(c.handshake.rttMs)}`
+          : node.group === 'teardown' ? ` · ${c.close.kind}`
+          : node.group === 'data' ? ` · ${formatBytes(c.bytes.client + c.bytes.server)}`
+          : '';
+        item.description = `${node.packets.length}${extra}`;
+        item.iconPath = new vscode.ThemeIcon(
+          { handshake: 'debug-start', data: 'arrow-swap', teardown: 'debug-stop', warnings: 'warning' }[node.group],
+        );
+        item.contextValue = `group.${node.group}`;
+        return item;
+      }
+      case 'packet': {
+        const p = t.packet(node.index);
+        const item = new vscode.TreeItem(`#${p.ordinal + 1} ${packetLine(p)}`, vscode.TreeItemCollapsibleState.None);
+        item.id = `${node.group === 'warnings' ? 'w' : 'p'}:${node.index}`;
+        item.description = `${stateChange(p.before.client, p.after.client)} | ${stateChange(p.before.server, p.after.server)}`;
+        item.tooltip = packetTooltip(t, p);
+        item.iconPath = new vscode.ThemeIcon(p.events.length ? 'warning' : p.from === 'client' ? 'arrow-right' : 'arrow-left');
+        item.contextValue = 'packet';
+        item.command = { command: 'tcpTrace.revealPacket', title: vscode.l10n.t('Reveal Packet'), arguments: [this.uri?.toString(), node.index] };
+        return item;
+      }
+    }
+  }
+
+  // --- following the focus ---
+
+  private connectionNode(id: number): Node {
+    let n = this.connectionNodes.get(id);
+    if (!n) this.connectionNodes.set(id, (n = { kind: 'connection', id }));
+    return n;
+  }
+
+  private groupNode(connection: number, group: Group, packets: number[]): Node & { kind: 'group' } {
+    const key = `${connection}:${group}`;
+    let n = this.groupNodes.get(key);
+    if (!n) this.groupNodes.set(key, (n = { kind: 'group', connection, group, packets }));
+    return n;
+  }
+
+  private packetNode(index: number, group: Group, parent: Node): Node {
+    const key = `${group === 'warnings' ? 'w' : 'p'}:${index}`;
+    let n = this.packetNodes.get(key);
+    if (!n) this.packetNodes.set(key, (n = { kind: 'packet', index, group, parent }));
+    return n;
+  }
+
+  /** The node a packet lives under in its phase group (not the warnings group). */
+  private nodeForPacket(index: number): Node | undefined {
+    const t = this.trace;
+    if (!t) return undefined;
+    const p = t.packet(index);
+    const groups = groupPackets(t, p.connection);
+    for (const g of ['handshake', 'data', 'teardown'] as Group[]) {
+      if (groups[g].includes(index)) return this.packetNode(index, g, this.groupNode(p.connection, g, groups[g]));
+    }
+    return undefined;
+  }
+
+  private follow(state: FocusState | undefined, source: string): void {
+    if (!state || !this.trace || state.uri.toString() !== this.uri?.toString()) return;
+    if (state.trace !== this.trace) this.pickSource(true);
+    if (state.line !== this.censusLine) {
+      this.censusLine = state.line;
+      this.changed.fire(this.censusNode);
+    }
+    if (source === 'tree' || !this.view.visible || state.packet < 0) return;
+    const node = this.nodeForPacket(state.packet);
+    if (node) void this.view.reveal(node, { select: true, focus: false, expand: false }).then(undefined, () => undefined);
+  }
+
+  private onSelect(node: Node | undefined): void {
+    if (!node || !this.uri || !this.trace) return;
+    if (node.kind === 'packet') this.focus.set(this.uri, this.trace, node.index, 'tree');
+    else if (node.kind === 'connection' || node.kind === 'group') {
+      const first = node.kind === 'group' ? node.packets[0] : this.trace.packetsOf(node.id)[0];
+      if (first !== undefined && this.focus.current?.connection !== this.trace.packet(first).connection) this.focus.set(this.uri, this.trace, first, 'tree');
+    }
+  }
+
+  /** For the test API: the root items as the user sees them (connections only). */
+  async rootItems(): Promise<Array<{ label: string; description?: string }>> {
+    return this.getChildren()
+      .filter((n) => n.kind === 'connection')
+      .map((n) => {
+        const item = this.getTreeItem(n);
+        return { label: String(typeof item.label === 'object' ? item.label.label : item.label), description: typeof item.description === 'string' ? item.description : undefined };
+      });
+  }
+
+  /** The connection the user most likely means: the selected node's, else the focus's. */
+  selectedConnection(): number | undefined {
+    const n = this.view.selection[0];
+    if (!n || !this.trace) return undefined;
+    if (n.kind === 'connection') return n.id;
+    if (n.kind === 'group') return n.connection;
+    if (n.kind === 'packet') return this.trace.packet(n.index).connection;
+    return undefined;
+  }
+
+  static outcomes(): readonly Outcome[] {
+    return OUTCOMES;
+  }
+
+  dispose(): void {
+    for (const s of this.subscriptions) s.dispose();
+  }
+}
+
+function connectionTooltip(c: ConnectionSummary): vscode.MarkdownString {
+  const md = new vscode.MarkdownString();
+  const lang = config.explanationLang();
+  md.appendMarkdown(`**#${c.id}** `).appendText(`${c.client} → ${c.server}`).appendMarkdown('\n\n');
+  md.appendMarkdown(`| | |\n|---|---|\n`);
+  const row = (k: string, v: string) => md.appendMarkdown(`| ${k} | `).appendText(v.replace(/\|/g, '/')).appendMarkdown(' |\n');
+  row(vscode.l10n.t('Outcome'), `${outcomeLabel(outcomeOf(c))} (${c.connState}, history ${c.history})`);
+  row(vscode.l10n.t('Client state'), c.clientState ?? '?');
+  row(vscode.l10n.t('Server state'), c.serverState ?? '?');
+  row(vscode.l10n.t('Packets'), `${c.packets} (${c.packetsBy.client} → / ${c.packetsBy.server} ←)`);
+  row(vscode.l10n.t('Bytes'), `${formatBytes(c.bytes.client)} → / ${formatBytes(c.bytes.server)} ←`);
+  if (c.duration !== null) row(vscode.l10n.t('Duration'), formatMs(c.duration * 1000));
+  if (c.handshake.rttMs !== null) row(vscode.l10n.t('Handshake RTT'), formatMs(c.handshake.rttMs));
+  if (c.handshake.mss !== null) row('MSS', String(c.handshake.mss));
+  row(vscode.l10n.t('Close'), c.close.kind + (c.close.firstFinFrom ? ` (${vscode.l10n.t('first FIN from {0}', c.close.firstFinFrom)})` : ''));
+  row(vscode.l10n.t('Lines'), `${c.firstLine}–${c.lastLine}`);
+  if (c.events.length) row(vscode.l10n.t('Warnings'), summarizeEvents(c.events.map((e) => e.kind)));
+  if (c.roleInferred) md.appendMarkdown('\n').appendText(vscode.l10n.t('No SYN seen: client and server guessed from the port numbers.'));
+  if (c.clientState) md.appendMarkdown('\n\n').appendText(`${c.clientState}: ${STATE_TEXT[c.clientState][lang]}`);
+  if (c.serverState && c.serverState !== c.clientState) md.appendMarkdown('\n\n').appendText(`${c.serverState}: ${STATE_TEXT[c.serverState][lang]}`);
+  return md;
+}
+
+export function summarizeEvents(kinds: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const k of kinds) counts.set(k, (counts.get(k) ?? 0) + 1);
+  return [...counts].map(([k, n]) => `${k.replace(/_/g, ' ')} ×${n}`).join(', ');
+}
+
+function packetTooltip(t: Trace, p: PacketInfo): vscode.MarkdownString {
+  const md = new vscode.MarkdownString();
+  md.appendText(`${p.src}.${p.sport} → ${p.dst}.${p.dport}  [${flagWords(p.flags)}]`).appendMarkdown('\n\n');
+  try {
+    md.appendText(explainPacket(t, p.index, config.explanationLang()));
+  } catch {
+    /* the explanation is a bonus; the rest of the tooltip still helps */
+  }
+  if (p.events.length) md.appendMarkdown('\n\n⚠ ').appendText(p.events.join(', '));
+  return md;
+}

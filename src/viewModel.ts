@@ -1,0 +1,239 @@
+// Builds the small serializable view model the panel draws: host computes, webview draws.
+import * as vscode from 'vscode';
+import { explainPacket } from './trace';
+import type { ConnectionSummary, Handshake, PacketInfo, SynOptions, Trace } from './trace/model';
+import { STATE_TEXT, type StateName } from './trace/states';
+import type { Lang } from './config';
+import { connectionDescription, formatMs, outcomeLabel, outcomeOf, packetLine } from './describe';
+import { LADDER_WINDOW, type ConnectionView, type HandshakeStep, type HandshakeView, type LadderRow, type PanelMode, type ViewModel } from './protocol';
+
+export function panelStrings(): Record<string, string> {
+  return {
+    client: vscode.l10n.t('client'),
+    server: vscode.l10n.t('server'),
+    stateDiagram: vscode.l10n.t('State diagram'),
+    ladder: vscode.l10n.t('Ladder'),
+    handshake: vscode.l10n.t('Handshake'),
+    previous: vscode.l10n.t('Previous packet'),
+    next: vscode.l10n.t('Next packet'),
+    exportSvg: vscode.l10n.t('Export SVG'),
+    exportMermaid: vscode.l10n.t('Export Mermaid'),
+    copySummary: vscode.l10n.t('Copy summary'),
+    packetOf: vscode.l10n.t('Packet {0} of {1}', '{0}', '{1}'),
+    line: vscode.l10n.t('line {0}', '{0}'),
+    option: vscode.l10n.t('Option'),
+    negotiated: vscode.l10n.t('Negotiated'),
+    rtt: vscode.l10n.t('Handshake RTT'),
+    retransmissions: vscode.l10n.t('Retransmissions'),
+    notes: vscode.l10n.t('Notes'),
+    notSeen: vscode.l10n.t('not seen'),
+    currentTransition: vscode.l10n.t('current transition'),
+    ladderHelp: vscode.l10n.t('Arrow keys move between packets; Enter shows the line.'),
+    diagramLabel: vscode.l10n.t('RFC 9293 TCP state diagram with both endpoints\' paths'),
+    ladderLabel: vscode.l10n.t('Ladder diagram: one arrow per packet'),
+  };
+}
+
+export function connectionView(c: ConnectionSummary): ConnectionView {
+  return {
+    id: c.id,
+    client: c.client,
+    server: c.server,
+    outcome: outcomeLabel(outcomeOf(c)),
+    connState: c.connState,
+    history: c.history,
+    packets: c.packets,
+    clientState: c.clientState,
+    serverState: c.serverState,
+    summary: connectionDescription(c),
+  };
+}
+
+export function ladderRow(p: PacketInfo, t0: number | null): LadderRow {
+  return {
+    index: p.index,
+    ordinal: p.ordinal,
+    line: p.line,
+    from: p.from,
+    flags: p.flags,
+    label: packetLine(p).slice(2),
+    t: p.time !== null && t0 !== null ? p.time - t0 : null,
+    clientState: p.after.client,
+    serverState: p.after.server,
+    events: p.events,
+  };
+}
+
+export function ladderRows(trace: Trace, connection: number, start: number, count: number): LadderRow[] {
+  const list = trace.packetsOf(connection);
+  const t0 = list.length ? trace.packet(list[0]).time : null;
+  const rows: LadderRow[] = [];
+  for (let i = Math.max(0, start); i < Math.min(list.length, start + count); i++) rows.push(ladderRow(trace.packet(list[i]), t0));
+  return rows;
+}
+
+function safeExplain(trace: Trace, index: number, lang: Lang): string {
+  try {
+    return explainPacket(trace, index, lang);
+  } catch {
+    return '';
+  }
+}
+
+const stateText = (s: string | null, lang: Lang) => (s && s in STATE_TEXT ? `${s}: ${STATE_TEXT[s as StateName][lang]}` : '');
+
+export function buildModel(
+  trace: Trace,
+  uri: vscode.Uri,
+  connectionId: number,
+  packetIndex: number,
+  mode: PanelMode,
+  lang: Lang,
+): ViewModel {
+  const c = trace.connections.find((x) => x.id === connectionId);
+  const base: ViewModel = {
+    type: 'model',
+    mode,
+    strings: panelStrings(),
+    document: uri.path.split('/').pop() ?? uri.toString(),
+    uri: uri.toString(),
+    connection: null,
+    currentIndex: -1,
+    current: -1,
+    diagram: null,
+    ladder: { total: 0, start: 0, rows: [] },
+    handshake: null,
+    message: null,
+  };
+  if (!c) return { ...base, message: vscode.l10n.t('Put the cursor on a packet line of a tcpdump document, or pick a connection in the TCP Connections view.') };
+
+  const list = trace.packetsOf(c.id);
+  let ordinal = packetIndex >= 0 && trace.packet(packetIndex).connection === c.id ? trace.packet(packetIndex).ordinal : 0;
+  ordinal = Math.min(ordinal, list.length - 1);
+  const current = list.length ? trace.packet(list[ordinal]) : undefined;
+
+  const clientPath: number[] = [];
+  const serverPath: number[] = [];
+  for (let i = 0; i <= ordinal && i < list.length; i++) {
+    const p = trace.packet(list[i]);
+    clientPath.push(...p.transitions.client);
+    serverPath.push(...p.transitions.server);
+  }
+  const start = Math.max(0, Math.min(ordinal - LADDER_WINDOW / 2, list.length - LADDER_WINDOW));
+  return {
+    ...base,
+    connection: connectionView(c),
+    currentIndex: current?.index ?? -1,
+    current: current ? ordinal : -1,
+    diagram: current
+      ? {
+          clientPath,
+          serverPath,
+          current: current.transitions,
+          clientState: current.after.client,
+          serverState: current.after.server,
+          explanation: safeExplain(trace, current.index, lang),
+          clientStateText: stateText(current.after.client, lang),
+          serverStateText: stateText(current.after.server, lang),
+        }
+      : null,
+    ladder: { total: list.length, start, rows: ladderRows(trace, c.id, start, LADDER_WINDOW) },
+    handshake: handshakeView(trace, c),
+  };
+}
+
+// --- handshake ---
+
+const U32 = 0x1_0000_0000;
+const plus1 = (v: number) => (v + 1) % U32;
+const yesNo = (v: boolean) => (v ? vscode.l10n.t('yes') : vscode.l10n.t('no'));
+
+function packetAt(trace: Trace, line: number | null): PacketInfo | undefined {
+  if (line === null) return undefined;
+  const i = trace.packetAtLine(line);
+  return i >= 0 ? trace.packet(i) : undefined;
+}
+
+function optionRows(h: Handshake): HandshakeView['options'] {
+  const show = (o: SynOptions | null, f: (o: SynOptions) => string) => (o ? f(o) : '—');
+  const ws = (o: SynOptions) => (o.wscale === null ? vscode.l10n.t('no') : `${o.wscale} (×${2 ** o.wscale})`);
+  return [
+    {
+      name: 'MSS',
+      client: show(h.client, (o) => (o.mss === null ? vscode.l10n.t('none') : String(o.mss))),
+      server: show(h.server, (o) => (o.mss === null ? vscode.l10n.t('none') : String(o.mss))),
+      negotiated: h.mss === null ? '—' : vscode.l10n.t('{0} (the smaller one)', h.mss),
+    },
+    {
+      name: vscode.l10n.t('Window scale'),
+      client: show(h.client, ws),
+      server: show(h.server, ws),
+      negotiated: h.wscale ? vscode.l10n.t('client ×{0}, server ×{1}', 2 ** h.wscale.client, 2 ** h.wscale.server) : vscode.l10n.t('off (both sides must send it)'),
+    },
+    { name: 'SACK', client: show(h.client, (o) => yesNo(o.sackPermitted)), server: show(h.server, (o) => yesNo(o.sackPermitted)), negotiated: yesNo(h.sackPermitted) },
+    { name: vscode.l10n.t('Timestamps'), client: show(h.client, (o) => yesNo(o.timestamps)), server: show(h.server, (o) => yesNo(o.timestamps)), negotiated: yesNo(h.timestamps) },
+    { name: 'TCP Fast Open', client: show(h.client, (o) => yesNo(o.fastOpen)), server: show(h.server, (o) => yesNo(o.fastOpen)), negotiated: yesNo(h.fastOpen) },
+    { name: 'ECN', client: show(h.client, (o) => yesNo(o.ecn)), server: show(h.server, (o) => yesNo(o.ecn)), negotiated: yesNo(h.ecn) },
+  ];
+}
+
+export function handshakeView(trace: Trace, c: ConnectionSummary): HandshakeView {
+  const h = c.handshake;
+  const syn = packetAt(trace, h.synLine);
+  const synAck = packetAt(trace, h.synAckLine);
+  const ack = packetAt(trace, h.ackLine);
+  const x = h.clientIsn;
+  const y = h.serverIsn;
+  const num = (v: number | null) => (v === null ? '—' : String(v));
+
+  const steps: HandshakeStep[] = [
+    {
+      step: 1, name: 'SYN', from: 'client', index: syn?.index ?? null, line: syn?.line ?? null,
+      seq: x === null ? '—' : `x = ${x}`, ack: '—',
+      checks: syn ? [{ text: vscode.l10n.t('SYN flag set, no ACK'), ok: syn.flags.includes('S') && !syn.flags.includes('.') }] : [],
+    },
+    {
+      step: 2, name: 'SYN,ACK', from: 'server', index: synAck?.index ?? null, line: synAck?.line ?? null,
+      seq: y === null ? '—' : `y = ${y}`,
+      ack: synAck ? (x !== null && synAck.ack === plus1(x) ? `x+1 = ${synAck.ack}` : num(synAck.ack)) : '—',
+      checks: synAck && x !== null ? [{ text: 'ack = x+1', ok: synAck.ack === plus1(x) || (synAck.ack === null && synAck.relAck === 1) }] : [],
+    },
+    {
+      step: 3, name: 'ACK', from: 'client', index: ack?.index ?? null, line: ack?.line ?? null,
+      // tcpdump leaves seq out of a pure ACK; it is then x+1 by construction.
+      seq: ack ? (ack.seq !== null ? num(ack.seq) : x !== null ? `x+1 = ${plus1(x)}` : '—') : '—',
+      ack: ack ? (y !== null && ack.ack === plus1(y) ? `y+1 = ${ack.ack}` : num(ack.ack)) : '—',
+      checks:
+        ack && x !== null && y !== null
+          ? [
+              ...(ack.seq !== null || ack.relSeq !== null ? [{ text: 'seq = x+1', ok: ack.seq === plus1(x) || ack.relSeq === 1 }] : []),
+              { text: 'ack = y+1', ok: ack.ack === plus1(y) || ack.relAck === 1 },
+            ]
+          : [],
+    },
+  ];
+
+  const retransmissions: string[] = [];
+  const intervals = (list: number[]) => list.map((s) => formatMs(s * 1000)).join(', ');
+  if (h.synRetransmissions) retransmissions.push(vscode.l10n.t('SYN sent {0} times; gaps {1} (exponential backoff)', h.synRetransmissions + 1, intervals(h.synIntervals)));
+  if (h.synAckRetransmissions) retransmissions.push(vscode.l10n.t('SYN,ACK sent {0} times; gaps {1} (the server retries while the connection waits in its SYN queue)', h.synAckRetransmissions + 1, intervals(h.synAckIntervals)));
+
+  const notes: string[] = [];
+  if (c.midStream || (!syn && !synAck)) notes.push(vscode.l10n.t('The capture started after the handshake: the options the SYNs carried (MSS, window scale, SACK) are unknown, so windows cannot be scaled.'));
+  if (c.connState === 'REJ') notes.push(vscode.l10n.t('Connection refused: the server answered the SYN with RST, so nothing was listening on that port.'));
+  else if (syn && !synAck && !h.simultaneousOpen) notes.push(vscode.l10n.t('No SYN,ACK: the server never answered (host down, port filtered by a firewall, or its SYN queue full). The client retries with exponential backoff, then gives up.'));
+  if (h.simultaneousOpen) notes.push(vscode.l10n.t('Simultaneous open: both ends sent a SYN. Each goes SYN_SENT → SYN_RECEIVED → ESTABLISHED, and four segments replace the usual three.'));
+  if (synAck && !ack && !h.complete) notes.push(vscode.l10n.t('The SYN,ACK was never acknowledged: the server stays in SYN_RECEIVED (a half-open connection) and retransmits the SYN,ACK. Many of these at once look like a SYN flood.'));
+  if (h.dataOnThirdPacket) notes.push(vscode.l10n.t('The third packet already carries data, which is allowed.'));
+  if (h.fastOpen) notes.push(vscode.l10n.t('TCP Fast Open: data can ride on the SYN when the client has a cookie from an earlier connection.'));
+  if (h.complete && !notes.length && !retransmissions.length) notes.push(vscode.l10n.t('A clean three-way handshake.'));
+
+  return {
+    complete: h.complete,
+    steps,
+    options: optionRows(h),
+    rtt: h.rttMs === null ? null : formatMs(h.rttMs),
+    retransmissions,
+    notes,
+  };
+}

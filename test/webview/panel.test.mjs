@@ -1,0 +1,256 @@
+// Panel tests, run by scripts/webview-tests.mjs in Chromium. Each test gets a fresh page.
+// Fixtures are view models recorded from src/viewModel.ts (test/webview/record-fixtures.mjs).
+import assert from 'node:assert/strict';
+
+const RFC_STATES = [
+  'CLOSED', 'LISTEN', 'SYN_SENT', 'SYN_RECEIVED', 'ESTABLISHED', 'FIN_WAIT_1',
+  'FIN_WAIT_2', 'CLOSE_WAIT', 'CLOSING', 'LAST_ACK', 'TIME_WAIT',
+];
+const HOSTILE = '<img src=x onerror=window.__pwned=1>';
+
+/** The rendered ladder rows (role=option), in order. */
+const rows = (page) => page.locator('[role="listbox"] [role="option"]');
+
+/** Every text of a page, shadow roots included. */
+function allText(page) {
+  return page.evaluate(() => {
+    const out = [];
+    const walk = (n) => {
+      if (n.nodeType === 3) out.push(n.nodeValue);
+      if (n.shadowRoot) walk(n.shadowRoot);
+      for (const c of n.childNodes) walk(c);
+    };
+    walk(document.body);
+    return out.join('\n');
+  });
+}
+
+function hostile(model) {
+  const m = structuredClone(model);
+  m.document = HOSTILE;
+  m.connection.client = HOSTILE;
+  m.connection.server = `${HOSTILE}.80`;
+  m.connection.summary = HOSTILE;
+  m.connection.outcome = HOSTILE;
+  m.connection.history = HOSTILE;
+  if (m.diagram) {
+    m.diagram.explanation = HOSTILE;
+    m.diagram.clientStateText = HOSTILE;
+    m.diagram.clientState = HOSTILE;
+  }
+  for (const r of m.ladder.rows) {
+    r.label = `${HOSTILE} ${r.label}`;
+    r.events = [HOSTILE];
+  }
+  if (m.handshake) {
+    m.handshake.notes = [HOSTILE];
+    m.handshake.rtt = HOSTILE;
+    for (const o of m.handshake.options) o.client = HOSTILE;
+    for (const st of m.handshake.steps) st.checks.push({ text: HOSTILE, ok: false });
+  }
+  return m;
+}
+
+async function assertNotRun(page, where) {
+  await page.waitForTimeout(300);
+  const pwned = await page.evaluate(() => window.__pwned);
+  assert.equal(pwned, undefined, `${where}: injected markup ran`);
+  const imgs = await page.evaluate(() => document.querySelectorAll('img').length);
+  assert.equal(imgs, 0, `${where}: an <img> element was created from a trace string`);
+  const text = await allText(page);
+  assert.ok(text.includes(HOSTILE), `${where}: the literal text is shown`);
+}
+
+export const tests = [
+  {
+    name: 'posts ready when loaded',
+    async run({ open, posted }) {
+      await open();
+      assert.deepEqual((await posted())[0], { type: 'ready' });
+    },
+  },
+  {
+    name: 'draws the RFC 9293 diagram: an SVG with 11 state nodes',
+    async run({ page, open, post, fixture }) {
+      await open();
+      await post(fixture('diagram.json'));
+      const names = await page.waitForFunction((states) => {
+        for (const svg of document.querySelectorAll('svg')) {
+          const texts = new Set([...svg.querySelectorAll('text')].map((t) => t.textContent.trim()));
+          const found = states.filter((s) => texts.has(s));
+          if (found.length === states.length) return found;
+        }
+        return false;
+      }, RFC_STATES, { timeout: 3000 }).then((h) => h.jsonValue());
+      assert.equal(names.length, 11);
+      const nodes = await page.locator('svg g.node').count();
+      assert.equal(nodes, 11, 'eleven node groups');
+    },
+  },
+  {
+    name: "marks both endpoints' current states on the diagram",
+    async run({ page, open, post, fixture }) {
+      const m = fixture('diagram.json');
+      await open();
+      await post(m);
+      const client = await page.locator('svg g.node.at-client text').first().textContent();
+      const server = await page.locator('svg g.node.at-server text').first().textContent();
+      assert.equal(client, m.diagram.clientState);
+      assert.equal(server, m.diagram.serverState);
+    },
+  },
+  {
+    name: 'shows the connection and the position',
+    async run({ open, post, fixture, page }) {
+      const m = fixture('diagram.json');
+      await open();
+      await post(m);
+      const text = await allText(page);
+      assert.ok(text.includes(m.connection.client) && text.includes(m.connection.server), 'both endpoints shown');
+      assert.ok(text.includes(`${m.current + 1}`) && text.includes(`${m.connection.packets}`), 'packet position shown');
+    },
+  },
+  {
+    name: 'clicking a ladder arrow posts select with its packet index',
+    async run({ page, open, post, fixture, clearPosted, expectPosted }) {
+      const m = fixture('diagram.json');
+      await open();
+      await post(m);
+      await rows(page).first().waitFor({ timeout: 3000 });
+      await clearPosted();
+      const k = m.ladder.rows.length - 1;
+      await rows(page).nth(k).click();
+      await expectPosted((x) => x.type === 'select' && x.index === m.ladder.rows[k].index, `select ${m.ladder.rows[k].index}`);
+    },
+  },
+  {
+    name: 'keyboard: arrows, Home and End in the ladder select packets',
+    async run({ page, open, post, fixture, clearPosted, expectPosted }) {
+      const m = fixture('diagram.json');
+      const at = (ordinal) => m.ladder.rows[ordinal - m.ladder.start].index;
+      await open();
+      await post(m);
+      await page.locator('[role="listbox"]').first().focus();
+      for (const [key, ordinal] of [['ArrowDown', m.current + 1], ['ArrowUp', m.current - 1], ['Home', 0], ['End', m.ladder.total - 1]]) {
+        await clearPosted();
+        await page.keyboard.press(key);
+        await expectPosted((x) => x.type === 'select' && x.index === at(ordinal), `${key} -> select ${at(ordinal)}`);
+      }
+    },
+  },
+  {
+    name: 'keyboard: n and p step through packets from anywhere in the panel',
+    async run({ page, open, post, fixture, clearPosted, expectPosted }) {
+      const m = fixture('diagram.json');
+      const at = (ordinal) => m.ladder.rows[ordinal - m.ladder.start].index;
+      await open();
+      await post(m);
+      await page.locator('h1').first().click();
+      await clearPosted();
+      await page.keyboard.press('n');
+      await expectPosted((x) => x.type === 'select' && x.index === at(m.current + 1), 'n -> next');
+      await clearPosted();
+      await page.keyboard.press('p');
+      await expectPosted((x) => x.type === 'select' && x.index === at(m.current - 1), 'p -> previous');
+    },
+  },
+  {
+    name: 'toolbar buttons post their commands',
+    async run({ page, open, post, fixture, clearPosted, expectPosted }) {
+      const m = fixture('diagram.json');
+      await open();
+      await post(m);
+      for (const [label, command] of [[m.strings.exportSvg, 'exportSvg'], [m.strings.exportMermaid, 'exportMermaid'], [m.strings.copySummary, 'copySummary']]) {
+        await clearPosted();
+        await page.locator('vscode-button', { hasText: label }).first().click();
+        await expectPosted((x) => x.type === 'command' && x.command === command, command);
+      }
+    },
+  },
+  {
+    name: 'handshake mode shows both ISNs, the checks and the RTT',
+    async run({ page, open, post, fixture }) {
+      const m = fixture('handshake.json');
+      await open();
+      await post(m);
+      const text = await allText(page);
+      for (const st of m.handshake.steps) {
+        assert.ok(text.includes(st.seq), `step ${st.step} seq ${st.seq}`);
+      }
+      assert.ok(m.handshake.rtt && text.includes(m.handshake.rtt), `RTT ${m.handshake.rtt}`);
+      const visible = await page.locator('.hs-steps').first().isVisible();
+      assert.ok(visible, 'the handshake section is visible in handshake mode');
+    },
+  },
+  {
+    name: 'handshake mode: a line link posts select',
+    async run({ page, open, post, fixture, clearPosted, expectPosted }) {
+      const m = fixture('handshake.json');
+      const step = m.handshake.steps.find((s) => s.index !== null && s.line !== null);
+      await open();
+      await post(m);
+      await clearPosted();
+      await page.locator('button', { hasText: m.strings.line.replace('{0}', String(step.line)) }).first().click();
+      await expectPosted((x) => x.type === 'select' && x.index === step.index, `select ${step.index}`);
+    },
+  },
+  {
+    name: 'switching tabs posts the mode',
+    async run({ page, open, post, fixture, clearPosted, expectPosted }) {
+      const m = fixture('diagram.json');
+      await open();
+      await post(m);
+      await clearPosted();
+      await page.locator('vscode-tab-header', { hasText: m.strings.handshake }).first().click();
+      await expectPosted((x) => x.type === 'mode' && x.mode === 'handshake', 'mode handshake');
+    },
+  },
+  {
+    name: 'keeps its state for restore (uri, index, mode)',
+    async run({ page, open, post, fixture }) {
+      const m = fixture('diagram.json');
+      await open();
+      await post(m);
+      const state = await page.evaluate(() => window.__state);
+      assert.deepEqual(state, { uri: m.uri, index: m.currentIndex, mode: m.mode });
+    },
+  },
+  {
+    name: 'ignores malformed and foreign messages',
+    async run({ page, open, post, fixture }) {
+      const m = fixture('diagram.json');
+      await open();
+      await post(m);
+      const before = await allText(page);
+      await post({ type: 'model', mode: 'diagram' });
+      await post({ type: 'rows', connection: 'x' });
+      await post('<b>hi</b>');
+      await post(null);
+      await post({ ...m, ladder: { total: 1, start: 0, rows: [{ index: 'x' }] } });
+      assert.equal(await allText(page), before, 'nothing changed');
+    },
+  },
+  {
+    name: 'a hostile host name shows as text and never runs (webview CSP)',
+    async run({ page, open, post, fixture }) {
+      await open();
+      await post(hostile(fixture('diagram.json')));
+      await assertNotRun(page, 'diagram');
+      await post(hostile(fixture('handshake.json')));
+      await assertNotRun(page, 'handshake');
+    },
+  },
+  {
+    name: 'a hostile host name shows as text and never runs (no CSP at all)',
+    async run({ page, open, post, fixture }) {
+      await open({ csp: false });
+      await post(hostile(fixture('diagram.json')));
+      await assertNotRun(page, 'diagram');
+      await post(hostile(fixture('handshake.json')));
+      await assertNotRun(page, 'handshake');
+      const msg = { ...fixture('diagram.json'), connection: null, diagram: null, handshake: null, message: HOSTILE, document: HOSTILE, ladder: { total: 0, start: 0, rows: [] } };
+      await post(msg);
+      await assertNotRun(page, 'message');
+    },
+  },
+];

@@ -1,0 +1,70 @@
+// Records the view models the webview tests post: the extension's own buildModel()
+// (src/viewModel.ts) run on a fixture capture, with a minimal stand-in for the 'vscode' module
+// (only l10n and Uri are used). Run: node test/webview/record-fixtures.mjs
+import * as esbuild from 'esbuild';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '..', '..');
+const out = join(here, 'fixtures');
+
+const vscodeStub = `
+const fill = (s, args) => s.replace(/\\{(\\d+)\\}/g, (m, i) => (args[i] !== undefined ? String(args[i]) : m));
+module.exports = {
+  l10n: { t: (s, ...args) => fill(typeof s === 'string' ? s : s.message, args) },
+  Uri: { file: (p) => ({ path: p, toString: () => 'file://' + p }) },
+  workspace: { getConfiguration: () => ({ get: (_k, d) => d }) },
+  env: { language: 'en' },
+  ThemeIcon: class { constructor(id, color) { this.id = id; this.color = color; } },
+  ThemeColor: class { constructor(id) { this.id = id; } },
+};`;
+
+const entry = `
+const { analyzeText } = require('./src/trace');
+const { buildModel } = require('./src/viewModel');
+module.exports = (text, file, packetLine, mode) => {
+  const trace = analyzeText(text);
+  const index = trace.packetAtLine(packetLine);
+  const p = trace.packet(index);
+  const uri = { path: '/fixtures/' + file, toString: () => 'file:///fixtures/' + file };
+  return buildModel(trace, uri, p.connection, index, mode, 'en');
+};`;
+
+const bundle = join(root, '.vscode-test', 'record-fixtures.cjs');
+mkdirSync(dirname(bundle), { recursive: true });
+await esbuild.build({
+  stdin: { contents: entry, resolveDir: root, loader: 'js' },
+  outfile: bundle,
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  logLevel: 'error',
+  plugins: [{
+    name: 'vscode-stub',
+    setup(b) {
+      b.onResolve({ filter: /^vscode$/ }, () => ({ path: 'vscode', namespace: 'stub' }));
+      b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({ contents: vscodeStub, loader: 'js' }));
+    },
+  }],
+});
+const build = createRequire(import.meta.url)(bundle);
+rmSync(bundle, { force: true });
+
+const capture = 'rst-client';
+const file = join(root, 'test', 'fixtures', 'captures', capture, 'nn.tcpdump');
+const text = readFileSync(file, 'utf8');
+const lines = text.split('\n');
+const lineOf = (re) => lines.findIndex((l) => re.test(l)) + 1;
+const fixtures = {
+  // The third packet (the ACK that completes the handshake), diagram mode.
+  'diagram.json': build(text, `${capture}.tcpdump`, lineOf(/Flags \[\.\], ack 1,/), 'diagram'),
+  'handshake.json': build(text, `${capture}.tcpdump`, lineOf(/Flags \[S\]/), 'handshake'),
+};
+mkdirSync(out, { recursive: true });
+for (const [name, model] of Object.entries(fixtures)) {
+  writeFileSync(join(out, name), `${JSON.stringify(model, null, 2)}\n`);
+  console.log(`wrote test/webview/fixtures/${name}`);
+}
