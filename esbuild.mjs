@@ -37,6 +37,9 @@ const builds = [
 
 mkdirSync('dist/webview', { recursive: true });
 if (existsSync('webview/style.css')) cpSync('webview/style.css', 'dist/webview/style.css');
+// The sample that "TCP: Open Sample" shows ships inside the extension.
+mkdirSync('samples', { recursive: true });
+cpSync('test/fixtures/sample.tcpdump', 'samples/sample.tcpdump');
 
 if (watch) {
   for (const b of builds) (await esbuild.context(b)).watch();

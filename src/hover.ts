@@ -41,7 +41,7 @@ function packetHover(uri: vscode.Uri, t: Trace, p: PacketInfo, lang: config.Lang
   } catch {
     explanation = '';
   }
-  if (explanation) md.appendMarkdown('> ').appendText(explanation).appendMarkdown('\n\n');
+  if (explanation) md.appendMarkdown('*').appendText(explanation).appendMarkdown('*\n\n');
 
   md.appendMarkdown(`| | ${vscode.l10n.t('client')} | ${vscode.l10n.t('server')} |\n|---|---|---|\n`);
   md.appendMarkdown(`| ${vscode.l10n.t('state')} | ${stateChange(p.before.client, p.after.client)} | ${stateChange(p.before.server, p.after.server)} |\n\n`);
