@@ -2,7 +2,8 @@
 // registry, run on Node 24, both installed on first use into the git-ignored .vscode-test/.
 // Run directly (`node scripts/vscode-env.mjs`) to install or verify without starting anything.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, closeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync, openSync, closeSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -31,8 +32,10 @@ function run(cmd, args, opts = {}) {
 
 /** Environment for npm and node-gyp that builds against Node 24 (the machine's npmrc names Node 20's headers). */
 function node24Env(extra = {}) {
+  // Drop what an outer `npm test` exports (npm_config_*, npm_node_execpath...): it names Node 20.
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
   return {
-    ...process.env,
+    ...base,
     PATH: `${join(nodeHome, 'bin')}:${process.env.PATH}`,
     npm_config_nodedir: nodeHome,
     // code-server's postinstall runs nested `npm install`s that build native modules; npm 11 may
@@ -171,6 +174,26 @@ export function freePort() {
   });
 }
 
+/**
+ * The path to load the extension from: a symlink to the repository outside it. The workbench
+ * treats every theme under extensionDevelopmentPath as the extension's own and switches to it;
+ * with code-server's built-in themes inside .vscode-test/, the repository path itself would pick
+ * a theme at random.
+ */
+export function devExtensionPath() {
+  const hash = createHash('sha256').update(repoRoot).digest('hex').slice(0, 10);
+  const dir = join(tmpdir(), `tcp-trace-inspector-dev-${hash}`);
+  const link = join(dir, 'tcp-trace-inspector');
+  mkdirSync(dir, { recursive: true });
+  let ok = false;
+  try { ok = realpathSync(link) === realpathSync(repoRoot); } catch { /* missing */ }
+  if (!ok) {
+    rmSync(link, { force: true });
+    symlinkSync(repoRoot, link, 'dir');
+  }
+  return link;
+}
+
 /** `vscode-remote://host:port/abs/path`: how the web workbench names a file on the server. */
 export function remoteUri(authority, absPath) {
   return `vscode-remote://${authority}${pathToFileURL(absPath).pathname}`;
@@ -187,7 +210,8 @@ const DEFAULT_SETTINGS = {
   'workbench.startupEditor': 'none',
   'workbench.tips.enabled': false,
   'workbench.enableExperiments': false,
-  'workbench.colorTheme': 'Default Dark Modern',
+  'workbench.colorTheme': 'Dark Modern',
+  'window.autoDetectColorScheme': false,
   'security.workspace.trust.enabled': false,
   'telemetry.telemetryLevel': 'off',
   'extensions.autoCheckUpdates': false,
@@ -312,6 +336,7 @@ export async function launchChromium() {
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 1440, height: 900 },
+    colorScheme: 'dark',
     args: [
       '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync',

@@ -1,0 +1,217 @@
+// Runs inside VS Code's extension host (code-server) against the built extension and the
+// sample capture that scripts/e2e.mjs puts in the workspace as sample.tcpdump.
+import * as assert from 'assert';
+import * as vscode from 'vscode';
+import type { ConnectionSummary, Trace } from '../../src/trace/model';
+import { EXTENSION_ID, LANGUAGE_ID, TestApi, durationsMs, hoverText, leaves, norm, runCommand, sameDuration, sleep, waitFor } from './util';
+
+const COMMANDS = [
+  'tcpTrace.showStateDiagram',
+  'tcpTrace.showHandshake',
+  'tcpTrace.nextPacket',
+  'tcpTrace.previousPacket',
+  'tcpTrace.revealConnection',
+  'tcpTrace.copySummary',
+  'tcpTrace.analyzeFile',
+  'tcpTrace.openSample',
+];
+
+describe('TCP Trace Inspector in VS Code', function () {
+  let doc: vscode.TextDocument;
+  let editor: vscode.TextEditor;
+  let api: TestApi;
+  let trace: Trace;
+  let text0: string;
+  let version0: number;
+  let disk0: Uint8Array;
+
+  /** A connection whose three-way handshake is complete, which the handshake tests use. */
+  const handshaken = (): ConnectionSummary => {
+    const c = trace.connections.find((x) => x.handshake.complete && x.handshake.synLine && x.handshake.synAckLine);
+    assert.ok(c, 'the sample has a connection with a complete handshake');
+    return c;
+  };
+
+  async function showAt(line: number): Promise<void> {
+    editor = await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.One, preview: false, preserveFocus: false });
+    const pos = new vscode.Position(line - 1, 0);
+    if (editor.selection.active.isEqual(pos) && editor.selection.isEmpty) return;
+    // The extension follows the cursor through selection events: wait for ours to be delivered.
+    const seen = new Promise<void>((resolve) => {
+      const timer = setTimeout(() => { sub.dispose(); resolve(); }, 2000);
+      const sub = vscode.window.onDidChangeTextEditorSelection((e) => {
+        if (e.textEditor.document === doc && e.selections[0].active.isEqual(pos)) {
+          clearTimeout(timer);
+          sub.dispose();
+          resolve();
+        }
+      });
+    });
+    editor.selection = new vscode.Selection(pos, pos);
+    editor.revealRange(new vscode.Range(pos, pos));
+    await seen;
+    await sleep(50);
+  }
+
+  before(async function () {
+    this.timeout(60_000);
+    const files = await vscode.workspace.findFiles('sample.tcpdump');
+    assert.strictEqual(files.length, 1, 'the workspace has sample.tcpdump');
+    doc = await vscode.workspace.openTextDocument(files[0]);
+    editor = await vscode.window.showTextDocument(doc);
+    text0 = doc.getText();
+    version0 = doc.version;
+    disk0 = await vscode.workspace.fs.readFile(doc.uri);
+  });
+
+  // Nothing may ever write to the trace: after each test the document is as it was opened.
+  afterEach(async function () {
+    if (!doc) return;
+    assert.strictEqual(doc.isClosed ? version0 : doc.version, version0, 'document version changed');
+    if (!doc.isClosed) {
+      assert.strictEqual(doc.isDirty, false, 'document became dirty');
+      assert.ok(doc.getText() === text0, 'document text changed');
+    }
+    const disk = await vscode.workspace.fs.readFile(doc.uri);
+    assert.ok(Buffer.from(disk).equals(Buffer.from(disk0)), 'file on disk changed');
+  });
+
+  it('activates on a .tcpdump file', async function () {
+    assert.strictEqual(doc.languageId, LANGUAGE_ID);
+    const ext = vscode.extensions.getExtension<TestApi>(EXTENSION_ID);
+    assert.ok(ext, `extension ${EXTENSION_ID} is installed`);
+    await waitFor('activation', () => ext.isActive, 15_000);
+    api = ext.exports;
+    assert.ok(api, 'activate() returns the test API');
+    for (const f of ['traceFor', 'panelModel', 'treeItems'] as const) assert.strictEqual(typeof api[f], 'function', `API has ${f}()`);
+  });
+
+  it('registers every command of the contract', async function () {
+    const all = new Set(await vscode.commands.getCommands(true));
+    const missing = COMMANDS.filter((c) => !all.has(c));
+    assert.deepStrictEqual(missing, [], 'missing commands');
+  });
+
+  it('analyses the document', async function () {
+    assert.ok(api, 'extension activated');
+    trace = await waitFor('trace of the document', () => api.traceFor(doc.uri), 15_000);
+    assert.ok(trace.packetCount > 0, 'packets found');
+    assert.ok(trace.connections.length > 0, 'connections found');
+  });
+
+  it('lists the connections with both states in the tree', async function () {
+    assert.ok(trace, 'trace available');
+    await runCommand('workbench.view.extension.tcpTrace');
+    const items = await waitFor('tree items', async () => {
+      const list = await api.treeItems();
+      return list.length === trace.connections.length ? list : undefined;
+    }, 10_000);
+    const texts = items.map((i) => norm(`${i.label} ${i.description ?? ''}`));
+    for (const c of trace.connections) {
+      const port = (ep: string) => ep.slice(ep.lastIndexOf('.') + 1);
+      const hit = texts.find((t) => t.includes(port(c.client)) && t.includes(port(c.server)));
+      assert.ok(hit, `a tree item for ${c.client} > ${c.server} (items: ${JSON.stringify(items)})`);
+      for (const s of [c.clientState, c.serverState]) {
+        if (s) assert.ok(hit.includes(norm(s)), `tree item for ${c.client} > ${c.server} shows ${s}: ${hit}`);
+      }
+    }
+  });
+
+  it("hover shows both endpoints' states", async function () {
+    const c = handshaken();
+    const line = c.handshake.synAckLine!;
+    const p = trace.packet(trace.packetAtLine(line));
+    const lineText = doc.lineAt(line - 1).text;
+    const col = Math.max(0, lineText.indexOf('Flags'));
+    const hovers = await waitFor('hover', async () => {
+      const h = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(line - 1, col + 1));
+      return h && h.length && hoverText(h).trim() ? h : undefined;
+    });
+    const text = norm(hoverText(hovers));
+    for (const s of [p.after.client, p.after.server]) {
+      assert.ok(s, 'the SYN,ACK leaves both sides in a known state');
+      assert.ok(text.includes(norm(s)), `hover shows ${s}:\n${hoverText(hovers)}`);
+    }
+  });
+
+  it('TCP: Show Handshake opens the panel with the ISNs and RTT', async function () {
+    const c = handshaken();
+    await showAt(c.handshake.synLine!);
+    await runCommand('tcpTrace.showHandshake');
+    const model = await waitFor('panel model', () => api.panelModel(), 10_000);
+    const values = leaves(model).map(String);
+    const all = values.join('\n');
+    for (const isn of [c.handshake.clientIsn, c.handshake.serverIsn]) {
+      assert.ok(isn !== null, 'both ISNs known');
+      assert.ok(values.some((v) => v === String(isn) || new RegExp(`\\b${isn}\\b`).test(v)), `panel shows ISN ${isn}`);
+    }
+    const rtt = c.handshake.rttMs;
+    assert.ok(rtt !== null, 'RTT known');
+    assert.ok(durationsMs(all).some((v) => sameDuration(v, rtt)), `panel shows RTT ${rtt} ms`);
+    const tabs = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs);
+    await waitFor(`a webview tab (tabs: ${tabs().map((t) => `${t.label}:${t.input?.constructor?.name}`).join(', ')})`,
+      () => tabs().some((t) => t.input instanceof vscode.TabInputWebview), 5000);
+  });
+
+  it('moving the cursor updates the panel', async function () {
+    const c = handshaken();
+    const before = JSON.stringify(api.panelModel());
+    // A packet further on: in another connection if there is one, else the connection's last.
+    const other = trace.connections.find((x) => x.id !== c.id);
+    const target = other ? other.lastLine : c.lastLine;
+    assert.notStrictEqual(target, c.handshake.synLine, 'a different packet to move to');
+    await showAt(target);
+    const want = trace.packetAtLine(target);
+    const model = await waitFor('panel to follow the cursor', () => {
+      const m = api.panelModel();
+      const s = JSON.stringify(m);
+      return s !== before ? m : undefined;
+    }, 5000);
+    const current = (model as { currentIndex?: unknown }).currentIndex;
+    if (typeof current === 'number') assert.strictEqual(current, want, 'the panel shows the packet under the cursor');
+  });
+
+  it('next and previous packet move the cursor between packet lines', async function () {
+    const c = handshaken();
+    const syn = c.handshake.synLine!;
+    // The extension may move the cursor in any editor showing the document.
+    const lines = () => vscode.window.visibleTextEditors.filter((e) => e.document === doc).map((e) => e.selection.active.line + 1);
+    await showAt(syn);
+    // Let echoes settle (the tree follows the cursor and reports its selection back), then make
+    // sure the extension's focus is still the packet under the cursor.
+    await sleep(500);
+    const synIndex = trace.packetAtLine(syn);
+    const current = (api.panelModel() as { currentIndex?: unknown } | undefined)?.currentIndex;
+    if (typeof current === 'number') {
+      assert.strictEqual(current, synIndex, `focus moved off the cursor's packet ${synIndex} to ${current} after the cursor was placed`);
+    }
+    await runCommand('tcpTrace.nextPacket');
+    const next = await waitFor(`cursor to move from line ${syn} (at ${lines()})`, () => lines().find((l) => l > syn), 3000);
+    assert.ok(trace.packetAtLine(next) >= 0, 'landed on a packet');
+    assert.strictEqual(trace.packet(trace.packetAtLine(next)).connection, c.id, 'stayed in the connection');
+    await runCommand('tcpTrace.previousPacket');
+    await waitFor(`cursor to move back to line ${syn} (at ${lines()})`, () => lines().includes(syn), 3000);
+  });
+
+  it('TCP: Show State Diagram opens the panel', async function () {
+    const c = handshaken();
+    await showAt(c.handshake.synAckLine!);
+    await runCommand('tcpTrace.showStateDiagram');
+    const model = await waitFor('panel model', () => api.panelModel(), 10_000);
+    assert.ok(model);
+  });
+
+  it('every command leaves the document untouched', async function () {
+    const c = handshaken();
+    for (const id of COMMANDS.filter((x) => x !== 'tcpTrace.openSample')) {
+      await showAt(c.handshake.synLine!);
+      await runCommand(id);
+      await runCommand('workbench.action.closeQuickOpen');
+      await sleep(100);
+      assert.strictEqual(doc.version, version0, `${id} changed the document`);
+    }
+    await runCommand('tcpTrace.openSample');
+    await sleep(500);
+    await runCommand('workbench.action.closeQuickOpen');
+  });
+});

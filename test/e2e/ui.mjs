@@ -1,0 +1,237 @@
+// UI checks, driven from outside with playwright against the workbench in Chromium: what a
+// person sees (token colours, hover, tree, panel). scripts/e2e.mjs runs these after the
+// extension-host suite, in the same code-server, and takes the screenshots.
+const norm = (s) => s.replace(/\u00a0/g, ' ');
+const stateNorm = (s) => s.toUpperCase().replace(/[\s-]+/g, '_');
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function until(what, fn, timeoutMs = 15_000) {
+  const end = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+      last = v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? ` (last: ${String(last).slice(0, 300)})` : ''}`);
+    await sleep(200);
+  }
+}
+
+/** The workbench, ready: editor showing the sample with its language detected. */
+export async function waitForWorkbench(page) {
+  await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
+  await page.waitForSelector('.monaco-editor .view-lines .view-line', { timeout: 60_000 });
+  await until('status bar to show the tcpdump language', async () => {
+    const t = await page.locator('[id="status.editor.mode"]').first().innerText().catch(() => '');
+    return t && !/plain text/i.test(t) ? t : undefined;
+  }, 30_000);
+  await sleep(500); // tokenization and first decorations
+}
+
+async function palette(page, title) {
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input').first();
+  await input.waitFor({ state: 'visible', timeout: 5000 });
+  await input.fill(`>${title}`);
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+  await row.waitFor({ state: 'visible', timeout: 5000 });
+  await page.keyboard.press('Enter');
+  await sleep(300);
+}
+
+async function focusEditor(page) {
+  await page.keyboard.press('Escape');
+  // Clicking the editor's tab focuses the editor without touching code lenses or text.
+  const tab = page.locator('.editor-group-container .tabs-container .tab', { hasText: 'sample.tcpdump' }).first();
+  await tab.click();
+  await sleep(100);
+}
+
+async function gotoLine(page, line) {
+  await focusEditor(page);
+  await page.keyboard.press('Control+G');
+  const input = page.locator('.quick-input-widget input').first();
+  await input.waitFor({ state: 'visible', timeout: 5000 });
+  await input.fill(`:${line}`);
+  await page.keyboard.press('Enter');
+  await sleep(300);
+}
+
+/** The rendered spans of the editor line whose text is `text`, with computed colours. */
+async function lineSpans(page, text) {
+  return page.evaluate((want) => {
+    const n = (s) => s.replace(/\u00a0/g, ' ');
+    for (const l of document.querySelectorAll('.editor-group-container .monaco-editor .view-lines .view-line')) {
+      if (n(l.textContent ?? '') !== want) continue;
+      return [...l.querySelectorAll('span[class^="mtk"], span[class*=" mtk"]')].map((s) => {
+        const r = s.getBoundingClientRect();
+        return { text: n(s.textContent ?? ''), color: getComputedStyle(s).color, cls: s.className, x: r.x, y: r.y, w: r.width, h: r.height };
+      });
+    }
+    return null;
+  }, text);
+}
+
+/** The span covering the first flag letter after `Flags [`. */
+function flagSpan(spans, text) {
+  const at = text.indexOf('Flags [');
+  if (at < 0 || !spans) return null;
+  const want = at + 'Flags ['.length;
+  let pos = 0;
+  for (const s of spans) {
+    if (want >= pos && want < pos + s.text.length) return s;
+    pos += s.text.length;
+  }
+  return null;
+}
+
+/** All frames' visible text; the webview's content frame is one of them. */
+async function frameWith(page, pred, what) {
+  return until(what, async () => {
+    for (const f of page.frames()) {
+      if (f === page.mainFrame()) continue;
+      const t = await f.evaluate(() => (document.body ? document.body.innerText : '')).catch(() => '');
+      if (t && pred(t)) return { frame: f, text: t };
+    }
+    return undefined;
+  }, 15_000);
+}
+
+/**
+ * The checks. `expect` comes from the engine run on the same sample (scripts/e2e.mjs).
+ * `check(name, fn)` records a pass or failure; `shot(name)` saves a screenshot.
+ */
+export async function runUiChecks({ page, expect, lines, pkg, check, shot }) {
+  await check('ui: the workbench opens the sample as tcpdump', async () => {
+    await waitForWorkbench(page);
+  });
+  await shot('editor');
+
+  await check('ui: SYN and RST flags get different colours', async () => {
+    if (!expect.synLine || !expect.rstLine) throw new Error('sample needs a SYN and an RST packet');
+    const got = {};
+    for (const [name, line] of [['SYN', expect.synLine], ['RST', expect.rstLine]]) {
+      await gotoLine(page, line);
+      const text = norm(lines[line - 1]);
+      const spans = await until(`line ${line} rendered`, () => lineSpans(page, text), 5000);
+      const s = flagSpan(spans, text);
+      if (!s) throw new Error(`no token at the ${name} flags on line ${line}`);
+      got[name] = s;
+    }
+    if (got.SYN.color === got.RST.color) {
+      throw new Error(`SYN (${got.SYN.text}, ${got.SYN.cls}) and RST (${got.RST.text}, ${got.RST.cls}) are both ${got.SYN.color}`);
+    }
+  });
+
+  await check("ui: hovering a packet shows both endpoints' states", async () => {
+    const e = expect.hover;
+    if (!e) throw new Error('no packet with both states known to hover');
+    await gotoLine(page, e.line);
+    const text = norm(lines[e.line - 1]);
+    const spans = await until(`line ${e.line} rendered`, () => lineSpans(page, text), 5000);
+    const s = flagSpan(spans, text) ?? spans[0];
+    await page.mouse.move(s.x + Math.min(4, s.w / 2), s.y + s.h / 2);
+    await sleep(100);
+    await page.mouse.move(s.x + Math.min(5, s.w / 2), s.y + s.h / 2);
+    const hover = await until('hover', async () => {
+      const t = await page.locator('.monaco-hover').filter({ visible: true }).first().innerText().catch(() => '');
+      return t && stateNorm(t).includes(stateNorm(e.client)) ? t : undefined;
+    }, 8000).catch(async (err) => {
+      const t = await page.locator('.monaco-hover').first().innerText().catch(() => '(no hover)');
+      throw new Error(`${err.message}; hover text: ${t}`);
+    });
+    for (const st of [e.client, e.server]) {
+      if (!stateNorm(hover).includes(stateNorm(st))) throw new Error(`hover lacks ${st}: ${hover}`);
+    }
+    await shot('hover');
+    await page.mouse.move(2, 2);
+    await page.keyboard.press('Escape');
+  });
+
+  await check('ui: the tree lists the connections', async () => {
+    const container = pkg.contributes?.viewsContainers?.activitybar?.find((c) => c.id === 'tcpTrace');
+    const title = container?.title ?? 'TCP';
+    const viewName = pkg.contributes?.views?.tcpTrace?.[0]?.name ?? 'Connections';
+    // The container may already be open (state kept from the extension-host run): clicking its
+    // icon again would close it.
+    const shown = async () => {
+      const t = await page.locator('.part.sidebar').filter({ visible: true }).first().innerText().catch(() => '');
+      return t.toUpperCase().includes(viewName.toUpperCase()) && t.toUpperCase().includes(title.toUpperCase());
+    };
+    if (!(await shown())) {
+      const icon = page.locator(`.activitybar .action-item [aria-label^="${title}"]`).first();
+      if (await icon.count()) await icon.click();
+      else await palette(page, `View: Show ${title}`);
+      await until('the TCP Trace view', shown, 5000);
+    }
+    const rows = await until('tree rows', async () => {
+      const r = await page.locator('.part.sidebar .monaco-list-row').allInnerTexts();
+      return r.length >= expect.connections.length ? r : undefined;
+    });
+    for (const c of expect.connections) {
+      const port = (ep) => ep.slice(ep.lastIndexOf('.') + 1);
+      if (!rows.some((r) => r.includes(port(c.client)) && r.includes(port(c.server)))) {
+        throw new Error(`no row for ${c.client} > ${c.server}: ${JSON.stringify(rows)}`);
+      }
+    }
+    await shot('tree');
+  });
+
+  await check('ui: TCP: Show Handshake shows the ISNs and RTT', async () => {
+    const h = expect.handshake;
+    if (!h) throw new Error('sample has no complete handshake');
+    await gotoLine(page, h.synLine);
+    const title = pkg.contributes?.commands?.find((c) => c.command === 'tcpTrace.showHandshake');
+    await palette(page, title ? `${title.category ? `${title.category}: ` : ''}${title.title}` : 'TCP: Show Handshake');
+    const { text } = await frameWith(page, (t) => t.includes(String(h.clientIsn)) && t.includes(String(h.serverIsn)), 'handshake panel with both ISNs');
+    const shown = durations(text);
+    if (!shown.some((v) => Math.abs(v - h.rttMs) <= Math.max(0.006, h.rttMs * 0.051))) {
+      throw new Error(`RTT ${h.rttMs} ms not in panel (durations seen: ${shown.join(', ')})`);
+    }
+    await sleep(300);
+    await shot('handshake');
+  });
+
+  await check('ui: moving the cursor updates the panel', async () => {
+    const h = expect.handshake;
+    if (!h || !expect.otherLine) throw new Error('needs a second packet');
+    const { frame, text: before } = await frameWith(page, (t) => t.includes(String(h.clientIsn)), 'panel');
+    await gotoLine(page, expect.otherLine);
+    await until('panel to change', async () => {
+      const t = await frame.evaluate(() => document.body.innerText).catch(() => before);
+      return t !== before;
+    }, 8000);
+  });
+
+  await check('ui: TCP: Show State Diagram draws the diagram', async () => {
+    await gotoLine(page, expect.handshake?.synAckLine ?? expect.synLine ?? 1);
+    const title = pkg.contributes?.commands?.find((c) => c.command === 'tcpTrace.showStateDiagram');
+    await palette(page, title ? `${title.category ? `${title.category}: ` : ''}${title.title}` : 'TCP: Show State Diagram');
+    await until('a state diagram SVG', async () => {
+      for (const f of page.frames()) {
+        const n = await f.evaluate(() => document.querySelectorAll('svg').length).catch(() => 0);
+        if (n && f !== page.mainFrame()) return true;
+      }
+      return false;
+    });
+    await sleep(500);
+    await shot('panel');
+  });
+}
+
+function durations(text) {
+  const out = [];
+  const re = /(\d+(?:\.\d+)?)\s*(ms|µs|us|s)\b/g;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const v = Number(m[1]);
+    out.push(m[2] === 's' ? v * 1000 : m[2] === 'ms' ? v : v / 1000);
+  }
+  return out;
+}
+
+export const screenshotNames = ['editor', 'tree', 'hover', 'panel', 'handshake'];
