@@ -164,6 +164,13 @@ async function main() {
       const { runUiChecks } = await import(pathToFileURL(join(repoRoot, 'test', 'e2e', 'ui.mjs')).href);
       await page.goto(server.open(ws, [dev, ['openFile', server.remote(wsSample)]]));
       const shot = async (name) => {
+        // Park the mouse on the status bar's empty middle so no stray tooltip (such as the
+        // tab's file path) shows; the hover shot keeps its hover.
+        if (name !== 'hover') {
+          const vp = page.viewportSize();
+          if (vp) await page.mouse.move(vp.width / 2, vp.height - 8);
+          await page.waitForTimeout(300);
+        }
         await page.screenshot({ path: join(shotsDir, `${name}.png`) }).catch((e) => console.log(`screenshot ${name}: ${e.message}`));
       };
       let failures = 0;
