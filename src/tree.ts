@@ -61,6 +61,11 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
   private readonly censusNode: Node = { kind: 'census' };
   private censusLine = 1;
   private readonly subscriptions: vscode.Disposable[] = [];
+  /**
+   * Nodes this view revealed to follow the cursor, with when. Their selection events are
+   * echoes of our own reveal, not the user's choice, and must not move the focus back.
+   */
+  private readonly echoes = new Map<Node, number>();
 
   constructor(private readonly store: TraceStore, private readonly focus: Focus) {
     this.view = vscode.window.createTreeView('tcpTrace.connections', { treeDataProvider: this, showCollapseAll: true });
@@ -330,11 +335,18 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
     }
     if (source === 'tree' || !this.view.visible || state.packet < 0) return;
     const node = this.nodeForPacket(state.packet);
-    if (node) void this.view.reveal(node, { select: true, focus: false, expand: false }).then(undefined, () => undefined);
+    if (!node) return;
+    this.echoes.set(node, Date.now());
+    void this.view.reveal(node, { select: true, focus: false, expand: false }).then(undefined, () => undefined);
   }
 
   private onSelect(node: Node | undefined): void {
     if (!node || !this.uri || !this.trace) return;
+    const revealedAt = this.echoes.get(node);
+    if (revealedAt !== undefined) {
+      this.echoes.delete(node);
+      if (Date.now() - revealedAt < 2000) return;
+    }
     if (node.kind === 'packet') this.focus.set(this.uri, this.trace, node.index, 'tree');
     else if (node.kind === 'connection' || node.kind === 'group') {
       const first = node.kind === 'group' ? node.packets[0] : this.trace.packetsOf(node.id)[0];
