@@ -11,7 +11,7 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
-out_root="$repo/test/fixtures/captures"
+out_root="${CAPTURES_OUT:-$repo/test/fixtures/captures}"
 
 ALL=(
   normal-client-close normal-server-close combined-close half-close

@@ -311,3 +311,35 @@ def check(cond, what):
 
 
 FIN, SYN, RST, ACK = 0x01, 0x02, 0x04, 0x10
+
+
+def abort_scenario(name, side, client_port):
+    """Request/response, then `side` ('client' or 'server') closes with SO_LINGER {1, 0}."""
+    srv, cli = ("127.0.0.1", 8080), ("127.0.0.1", client_port)
+    begin_capture()
+    lst = listener(*srv)
+    c = client(*cli, srv)
+    s, _ = lst.accept()
+    exchange(c, s)
+    time.sleep(0.05)
+    aborter, peer = (c, s) if side == "client" else (s, c)
+    linger_rst(aborter)
+    aborter.close()
+    time.sleep(0.1)
+    try:
+        peer.recv(4096)
+    except ConnectionResetError:
+        pass
+    time.sleep(0.1)
+
+    other = "server" if side == "client" else "client"
+    rows = ss_snapshot()
+    t = Truth(name,
+              f"Request/response, then the {side} closes with SO_LINGER {{1, 0}}: "
+              f"one RST, no FINs. The {other} socket is still open in the "
+              "application but in state CLOSE, which ss does not list.")
+    t.conn(rows, ep(*cli), ep(*srv))
+    t.expect(connState="RSTO" if side == "client" else "RSTR", handshakeSeen=True,
+             firstFinFrom=None, rstFrom=side)
+    t.write(rows)
+    end_capture()
