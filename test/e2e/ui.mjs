@@ -222,6 +222,80 @@ export async function runUiChecks({ page, expect, lines, pkg, check, shot }) {
     await sleep(500);
     await shot('panel');
   });
+
+  // The panel takes its colours from the theme: text must stay readable (WCAG AA, 4.5:1)
+  // and the two endpoints' paths must stand out from the background in every kind of theme.
+  for (const [theme, kind, name] of [
+    ['Light Modern', 'vscode-light', 'panel-light'],
+    ['Dark High Contrast', 'vscode-high-contrast', 'panel-high-contrast'],
+    ['Dark Modern', 'vscode-dark', null],
+  ]) {
+    await check(`ui: the panel is readable in ${theme}`, async () => {
+      // Ctrl+K Ctrl+T opens the theme picker itself (the palette's fuzzy match may pick
+      // "Browse Color Themes…" instead).
+      await focusEditor(page);
+      await page.keyboard.press('Control+K');
+      await page.keyboard.press('Control+T');
+      const input = page.locator('.quick-input-widget input').first();
+      await input.waitFor({ state: 'visible', timeout: 5000 });
+      await input.fill(theme);
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: theme }).first().waitFor({ state: 'visible', timeout: 5000 });
+      await page.keyboard.press('Enter');
+      const colours = await until(`the panel to switch to ${kind}`, async () => {
+        for (const f of page.frames()) {
+          if (f === page.mainFrame()) continue;
+          const c = await f.evaluate((k) => {
+            const svg = document.querySelector('svg.state-diagram');
+            if (!svg || !document.body.classList.contains(k)) return null;
+            const css = (el, p) => (el ? getComputedStyle(el)[p] : '');
+            return {
+              background: css(document.body, 'backgroundColor'),
+              text: css(document.body, 'color'),
+              node: css(svg.querySelector('.node text'), 'fill'),
+              client: css(svg.querySelector('.path.client'), 'stroke'),
+              server: css(svg.querySelector('.path.server'), 'stroke'),
+            };
+          }, kind).catch(() => null);
+          if (c) return c;
+        }
+        return null;
+      });
+      const bg = rgb(colours.background);
+      for (const k of ['text', 'node']) {
+        const ratio = contrast(rgb(colours[k]), bg);
+        if (ratio < 4.5) throw new Error(`${k} ${colours[k]} on ${colours.background}: contrast ${ratio.toFixed(2)}`);
+      }
+      for (const k of ['client', 'server']) {
+        if (!colours[k]) continue; // no path drawn for this endpoint at this line
+        const ratio = contrast(rgb(colours[k]), bg);
+        if (ratio < 1.8) throw new Error(`${k} path ${colours[k]} on ${colours.background}: contrast ${ratio.toFixed(2)}`);
+      }
+      if (name) {
+        await sleep(400);
+        await shot(name);
+      }
+    });
+  }
+}
+
+/** `rgb(r, g, b)` or `rgba(...)` as [r, g, b]. */
+function rgb(css) {
+  const m = /rgba?\(\s*([\d.]+)[,\s]+([\d.]+)[,\s]+([\d.]+)/.exec(css ?? '');
+  if (!m) throw new Error(`not a colour: ${css}`);
+  return [Number(m[1]), Number(m[2]), Number(m[3])];
+}
+
+/** WCAG 2 contrast ratio of two sRGB colours. */
+function contrast(a, b) {
+  const lum = ([r, g, b]) => {
+    const c = [r, g, b].map((v) => {
+      const s = v / 255;
+      return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+  };
+  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
 }
 
 function durations(text) {
@@ -234,4 +308,4 @@ function durations(text) {
   return out;
 }
 
-export const screenshotNames = ['editor', 'tree', 'hover', 'panel', 'handshake'];
+export const screenshotNames = ['editor', 'tree', 'hover', 'panel', 'handshake', 'panel-light', 'panel-high-contrast'];
