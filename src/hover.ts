@@ -33,7 +33,13 @@ function packetHover(uri: vscode.Uri, t: Trace, p: PacketInfo, lang: config.Lang
   const total = c?.packets ?? t.packetsOf(p.connection).length;
   const dir = p.from === 'client' ? vscode.l10n.t('client → server') : vscode.l10n.t('server → client');
   md.appendMarkdown(`**${vscode.l10n.t('Connection #{0}', p.connection)}** · ${vscode.l10n.t('packet {0} of {1}', p.ordinal + 1, total)} · ${dir}\n\n`);
-  if (c) md.appendText(`${c.client} → ${c.server} (${outcomeLabel(outcomeOf(c))})`).appendMarkdown('\n\n');
+  if (c) md.appendMarkdown(`${escapeMarkdown(`${c.client} → ${c.server}`)} (${outcomeLabel(outcomeOf(c))})\n\n`);
+
+  // Both endpoints' states come first: they are what a person hovers for.
+  const client = vscode.l10n.t('client');
+  const server = vscode.l10n.t('server');
+  md.appendMarkdown(`$(arrow-right) **${client}** \`${stateChange(p.before.client, p.after.client)}\`  \n`);
+  md.appendMarkdown(`$(arrow-left) **${server}** \`${stateChange(p.before.server, p.after.server)}\`\n\n`);
 
   let explanation = '';
   try {
@@ -41,20 +47,17 @@ function packetHover(uri: vscode.Uri, t: Trace, p: PacketInfo, lang: config.Lang
   } catch {
     explanation = '';
   }
-  if (explanation) md.appendMarkdown('*').appendText(explanation).appendMarkdown('*\n\n');
-
-  md.appendMarkdown(`| | ${vscode.l10n.t('client')} | ${vscode.l10n.t('server')} |\n|---|---|---|\n`);
-  md.appendMarkdown(`| ${vscode.l10n.t('state')} | ${stateChange(p.before.client, p.after.client)} | ${stateChange(p.before.server, p.after.server)} |\n\n`);
+  if (explanation) md.appendMarkdown(`*${escapeMarkdown(explanation)}*\n\n`);
 
   md.appendMarkdown(`${vscode.l10n.t('Flags')}: \`${p.flags || '-'}\` (${flagWords(p.flags)})`);
   md.appendMarkdown(`  \n${seqText('seq', p.seq, p.relSeq, p.len)}`);
   md.appendMarkdown(`  \n${seqText('ack', p.ack, p.relAck, 0)}`);
   if (p.win !== null) md.appendMarkdown(`  \nwin ${p.win} · ${vscode.l10n.t('length')} ${p.len}`);
   if (p.time !== null) md.appendMarkdown(`  \n${vscode.l10n.t('time')} ${p.time.toFixed(6)}`);
-  if (p.events.length) md.appendMarkdown(`\n\n$(warning) ${vscode.l10n.t('Expert events')}: `).appendText(p.events.map((e) => e.replace(/_/g, ' ')).join(', '));
+  if (p.events.length) md.appendMarkdown(`\n\n$(warning) ${vscode.l10n.t('Expert events')}: ${escapeMarkdown(p.events.map((e) => e.replace(/_/g, ' ')).join(', '))}`);
 
   const changed = [p.after.client !== p.before.client ? p.after.client : null, p.after.server !== p.before.server ? p.after.server : null];
-  for (const s of new Set(changed)) if (s) md.appendMarkdown('\n\n').appendText(`${s}: ${STATE_TEXT[s][lang]}`);
+  for (const s of new Set(changed)) if (s) md.appendMarkdown(`\n\n**${s}**: ${escapeMarkdown(STATE_TEXT[s][lang])}`);
 
   const args = encodeURIComponent(JSON.stringify([uri.toString(), p.index]));
   md.appendMarkdown(
@@ -70,4 +73,12 @@ function seqText(name: string, abs: number | null, rel: number | null, len: numb
   if (rel !== null) parts.push(`${vscode.l10n.t('relative')} ${range(rel)}`);
   if (abs !== null) parts.push(`${vscode.l10n.t('absolute')} ${range(abs)}`);
   return `${name}: ${parts.join(' · ')}`;
+}
+
+/**
+ * Markdown-escapes text from a trace (host names are anyone's to choose). Unlike
+ * MarkdownString.appendText it keeps ordinary spaces, so long explanations wrap between words.
+ */
+function escapeMarkdown(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>~$&]/g, '\\$&').replace(/\r?\n/g, ' ');
 }
