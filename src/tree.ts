@@ -11,6 +11,9 @@ import {
 import type { Focus, FocusState } from './focus';
 import { isTraceDocument, type TraceStore } from './documents';
 
+/** The states `ss` lists: a CLOSED endpoint has no socket left to show. */
+const SOCKET_STATES = STATE_NAMES.filter((s) => s !== 'CLOSED');
+
 type Group = 'handshake' | 'data' | 'teardown' | 'warnings';
 
 type Node =
@@ -200,7 +203,7 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
     switch (node.kind) {
       case 'census': {
         const census = t.census(this.censusLine);
-        return STATE_NAMES.filter((s) => census.counts[s]).map((s) => ({ kind: 'censusState', state: s, count: census.counts[s] ?? 0 }));
+        return SOCKET_STATES.filter((s) => census.counts[s]).map((s) => ({ kind: 'censusState', state: s, count: census.counts[s] ?? 0 }));
       }
       case 'connection': {
         const groups = groupPackets(t, node.id);
@@ -232,7 +235,7 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
         const item = new vscode.TreeItem(vscode.l10n.t('States at line {0}', this.censusLine), vscode.TreeItemCollapsibleState.Collapsed);
         item.id = 'census';
         item.iconPath = new vscode.ThemeIcon('graph');
-        item.description = STATE_NAMES.filter((s) => census.counts[s]).map((s) => `${s} ${census.counts[s]}`).join(' · ');
+        item.description = SOCKET_STATES.filter((s) => census.counts[s]).map((s) => `${s} ${census.counts[s]}`).join(' · ');
         item.tooltip = vscode.l10n.t('How many endpoints are in each state just after the cursor line (like `ss -tan` at that moment).');
         return item;
       }
