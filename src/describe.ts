@@ -100,3 +100,11 @@ export function stateChange(before: string | null, after: string | null): string
 export function rstPacket(packets: readonly PacketInfo[]): PacketInfo | undefined {
   return packets.find((p) => p.flags.includes('R'));
 }
+
+/**
+ * Markdown-escapes text from a trace (host names are anyone's to choose). Unlike
+ * MarkdownString.appendText it keeps ordinary spaces, so long explanations wrap between words.
+ */
+export function escapeMarkdown(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>~$&]/g, '\\$&').replace(/\r?\n/g, ' ');
+}

@@ -5,7 +5,7 @@ import { explainPacket } from './trace';
 import type { PacketInfo, Trace } from './trace/model';
 import { STATE_TEXT } from './trace/states';
 import * as config from './config';
-import { flagWords, outcomeLabel, outcomeOf, stateChange } from './describe';
+import { escapeMarkdown, flagWords, outcomeLabel, outcomeOf, stateChange } from './describe';
 import { LANGUAGE_ID, type TraceStore } from './documents';
 import { TERM_PATTERN, explainTerm } from './terms';
 
@@ -73,12 +73,4 @@ function seqText(name: string, abs: number | null, rel: number | null, len: numb
   if (rel !== null) parts.push(`${vscode.l10n.t('relative')} ${range(rel)}`);
   if (abs !== null) parts.push(`${vscode.l10n.t('absolute')} ${range(abs)}`);
   return `${name}: ${parts.join(' · ')}`;
-}
-
-/**
- * Markdown-escapes text from a trace (host names are anyone's to choose). Unlike
- * MarkdownString.appendText it keeps ordinary spaces, so long explanations wrap between words.
- */
-function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>~$&]/g, '\\$&').replace(/\r?\n/g, ' ');
 }

@@ -6,7 +6,7 @@ import { STATE_NAMES, STATE_TEXT, type StateName } from './trace/states';
 import { explainPacket } from './trace';
 import * as config from './config';
 import {
-  OUTCOMES, connectionDescription, connectionLabel, flagWords, formatBytes, formatMs, outcomeIcon, outcomeLabel, outcomeOf, packetLine, stateChange, type Outcome,
+  OUTCOMES, connectionDescription, connectionLabel, escapeMarkdown, flagWords, formatBytes, formatMs, outcomeIcon, outcomeLabel, outcomeOf, packetLine, stateChange, type Outcome,
 } from './describe';
 import type { Focus, FocusState } from './focus';
 import { isTraceDocument, type TraceStore } from './documents';
@@ -389,9 +389,9 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
 function connectionTooltip(c: ConnectionSummary): vscode.MarkdownString {
   const md = new vscode.MarkdownString();
   const lang = config.explanationLang();
-  md.appendMarkdown(`**#${c.id}** `).appendText(`${c.client} → ${c.server}`).appendMarkdown('\n\n');
+  md.appendMarkdown(`**#${c.id}** ${escapeMarkdown(`${c.client} → ${c.server}`)}\n\n`);
   md.appendMarkdown(`| | |\n|---|---|\n`);
-  const row = (k: string, v: string) => md.appendMarkdown(`| ${k} | `).appendText(v.replace(/\|/g, '/')).appendMarkdown(' |\n');
+  const row = (k: string, v: string) => md.appendMarkdown(`| ${k} | ${escapeMarkdown(v)} |\n`);
   row(vscode.l10n.t('Outcome'), `${outcomeLabel(outcomeOf(c))} (${c.connState}, history ${c.history})`);
   row(vscode.l10n.t('Client state'), c.clientState ?? '?');
   row(vscode.l10n.t('Server state'), c.serverState ?? '?');
@@ -403,9 +403,9 @@ function connectionTooltip(c: ConnectionSummary): vscode.MarkdownString {
   row(vscode.l10n.t('Close'), c.close.kind + (c.close.firstFinFrom ? ` (${vscode.l10n.t('first FIN from {0}', c.close.firstFinFrom)})` : ''));
   row(vscode.l10n.t('Lines'), `${c.firstLine}–${c.lastLine}`);
   if (c.events.length) row(vscode.l10n.t('Warnings'), summarizeEvents(c.events.map((e) => e.kind)));
-  if (c.roleInferred) md.appendMarkdown('\n').appendText(vscode.l10n.t('No SYN seen: client and server guessed from the port numbers.'));
-  if (c.clientState) md.appendMarkdown('\n\n').appendText(`${c.clientState}: ${STATE_TEXT[c.clientState][lang]}`);
-  if (c.serverState && c.serverState !== c.clientState) md.appendMarkdown('\n\n').appendText(`${c.serverState}: ${STATE_TEXT[c.serverState][lang]}`);
+  if (c.roleInferred) md.appendMarkdown(`\n${escapeMarkdown(vscode.l10n.t('No SYN seen: client and server guessed from the port numbers.'))}`);
+  if (c.clientState) md.appendMarkdown(`\n\n**${c.clientState}**: ${escapeMarkdown(STATE_TEXT[c.clientState][lang])}`);
+  if (c.serverState && c.serverState !== c.clientState) md.appendMarkdown(`\n\n**${c.serverState}**: ${escapeMarkdown(STATE_TEXT[c.serverState][lang])}`);
   return md;
 }
 
@@ -417,12 +417,12 @@ export function summarizeEvents(kinds: readonly string[]): string {
 
 function packetTooltip(t: Trace, p: PacketInfo): vscode.MarkdownString {
   const md = new vscode.MarkdownString();
-  md.appendText(`${p.src}.${p.sport} → ${p.dst}.${p.dport}  [${flagWords(p.flags)}]`).appendMarkdown('\n\n');
+  md.appendMarkdown(`${escapeMarkdown(`${p.src}.${p.sport} → ${p.dst}.${p.dport}`)} [${flagWords(p.flags)}]\n\n`);
   try {
-    md.appendText(explainPacket(t, p.index, config.explanationLang()));
+    md.appendMarkdown(escapeMarkdown(explainPacket(t, p.index, config.explanationLang())));
   } catch {
     /* the explanation is a bonus; the rest of the tooltip still helps */
   }
-  if (p.events.length) md.appendMarkdown('\n\n⚠ ').appendText(p.events.join(', '));
+  if (p.events.length) md.appendMarkdown(`\n\n⚠ ${escapeMarkdown(p.events.join(', '))}`);
   return md;
 }
