@@ -16,23 +16,25 @@ const dist = join(repoRoot, 'dist', 'webview');
 const testDir = join(repoRoot, 'test', 'webview');
 const NONCE = 'webviewtestnonce';
 
-/** The page the panel runs in: the same markup and CSP as src/panel.ts, plus the API stub. */
-function panelHtml(csp) {
-  const policy = ["default-src 'none'", "img-src 'self'", "style-src 'self'", "font-src 'self'", `script-src 'nonce-${NONCE}'`].join('; ');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-${csp ? `<meta http-equiv="Content-Security-Policy" content="${policy}">` : ''}
-<link rel="stylesheet" href="/style.css">
-<title>TCP Trace (test)</title>
-</head>
-<body>
-<div id="app" role="application"></div>
-<script nonce="${NONCE}" src="/stub.js"></script>
-<script nonce="${NONCE}" src="/main.js"></script>
-</body>
-</html>`;
+/**
+ * The page the panel runs in: the markup and Content-Security-Policy that src/panel.ts gives the
+ * real webview (src/webviewHtml.ts, bundled here), with this server's origin as the resource
+ * origin, plus the API stub. `csp` false drops the policy (to show the DOM code alone is safe).
+ */
+let webviewHtml;
+async function loadWebviewHtml() {
+  const esbuild = await import('esbuild');
+  const r = await esbuild.build({ entryPoints: [join(repoRoot, 'src', 'webviewHtml.ts')], bundle: true, platform: 'node', format: 'cjs', write: false, logLevel: 'error' });
+  const mod = { exports: {} };
+  new Function('module', 'exports', r.outputFiles[0].text)(mod, mod.exports);
+  webviewHtml = mod.exports;
+}
+
+function panelHtml(csp, origin) {
+  let html = webviewHtml.panelHtml({ cspSource: origin, nonce: NONCE, scriptUri: '/main.js', styleUri: '/style.css', lang: 'en' });
+  html = html.replace('<script nonce=', `<script nonce="${NONCE}" src="/stub.js"></script>\n<script nonce=`);
+  if (!csp) html = html.replace(/<meta http-equiv="Content-Security-Policy"[^>]*>\n/, '');
+  return html;
 }
 
 // Records messages and state; a test reads window.__posted and window.__state.
@@ -59,7 +61,7 @@ function serve() {
       res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
       res.end(body);
     };
-    if (url.pathname === '/panel.html') return send(200, 'text/html', panelHtml(url.searchParams.get('csp') !== '0'));
+    if (url.pathname === '/panel.html') return send(200, 'text/html', panelHtml(url.searchParams.get('csp') !== '0', `http://${req.headers.host}`));
     if (url.pathname === '/stub.js') return send(200, 'text/javascript', STUB);
     const file = url.pathname.startsWith('/fixtures/')
       ? normalize(join(testDir, url.pathname))
@@ -84,6 +86,7 @@ async function main() {
     if (r.status !== 0) throw new Error('node esbuild.mjs failed');
   }
   if (!existsSync(join(dist, 'main.js'))) throw new Error('dist/webview/main.js missing (webview/main.ts not built)');
+  await loadWebviewHtml();
   const server = await serve();
   const base = `http://127.0.0.1:${server.address().port}`;
   const browser = await launchChromium();
@@ -100,6 +103,9 @@ async function main() {
         const fixture = (name) => JSON.parse(readFileSync(join(testDir, 'fixtures', name), 'utf8'));
         const api = {
           page,
+          base,
+          nonce: NONCE,
+          webviewHtml,
           fixture,
           /** Opens the panel page (with the webview CSP unless csp is false) and waits for 'ready'. */
           open: async ({ csp = true } = {}) => {

@@ -1,11 +1,17 @@
-// Runs analyses in a worker (src/worker.ts) and rebuilds the Trace on the host.
+// Runs analyses in a worker (src/worker.ts) and restores their results on the host.
 // Node build: worker_threads; browser build: a Web Worker. Falls back to the host's own
 // thread when no worker can be started, so the features keep working.
+//
+// Results arrive as snapshots whose arrays are transferred, not copied; the host only builds
+// the connection summaries, a few milliseconds at a time between turns of its event loop.
+// A document's text goes to the worker in slices of whole lines, once; after that the worker
+// is sent the editor's edits and keeps its copy up to date.
 import * as vscode from 'vscode';
 import { analyzeBytes, analyzeText } from './trace';
-import type { PacketInfo, Trace, TraceOptions } from './trace/model';
-import { SnapshotTrace } from './snapshot';
-import { isWorkerReply, type TraceSummary, type WorkerReply, type WorkerRequest } from './workerProtocol';
+import { captureToText, isCapture } from './pcap';
+import type { Trace, TraceOptions } from './trace/model';
+import { isTraceSnapshot, restoreSnapshot, type TextChange } from './trace/snapshot';
+import { TEXT_CHUNK_CHARS, isWorkerReply, type WorkerReply, type WorkerRequest } from './workerProtocol';
 
 interface WorkerLike {
   post(m: WorkerRequest, transfer?: ArrayBuffer[]): void;
@@ -47,15 +53,50 @@ function startWorker(extensionUri: vscode.Uri): WorkerLike | undefined {
   }
 }
 
+/** Lets the host's other work run; restoring and sending text continue after it. */
+export const yieldToHost: () => Promise<void> =
+  typeof setImmediate === 'function' ? () => new Promise((r) => setImmediate(r)) : () => new Promise((r) => setTimeout(r, 0));
+
 export type ProgressFn = (done: number, total: number) => void;
 
-interface Pending {
+export interface Handlers {
   progress?: ProgressFn;
-  resolve(t: Trace): void;
+  /** The results so far of a long analysis; never called after the final result. */
+  partial?: (trace: Trace) => void;
+  token?: vscode.CancellationToken;
+}
+
+export interface Analysis {
+  trace: Trace;
+  /** False when the worker brought its last result up to date without running the engine. */
+  reanalysed: boolean;
+}
+
+/** The worker no longer holds the document version asked about: send the text again. */
+export class StaleDocumentError extends Error {}
+
+/** What the analyzer needs of an editor document. */
+export interface DocumentSource {
+  key: string;
+  version: number;
+  /** Characters in all, for progress. */
+  length: number;
+  lineCount: number;
+  /** Lines [from, to) with their line breaks. */
+  lines(from: number, to: number): string;
+  /** False once the document has changed since `version` or was closed. */
+  current(): boolean;
+  /** The whole text, for analysing on the host when no worker can run. */
+  text(): string;
+}
+
+interface Pending {
+  handlers: Handlers;
+  resolve(a: Analysis): void;
   reject(e: Error): void;
-  summary?: TraceSummary;
-  packets: PacketInfo[];
-  timeWait: number;
+  /** Snapshots received so far; restoring a partial one stops when a newer one arrives. */
+  received: number;
+  settled: boolean;
 }
 
 export class Analyzer implements vscode.Disposable {
@@ -63,106 +104,184 @@ export class Analyzer implements vscode.Disposable {
   private workerFailed = false;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
+  /** The document versions the worker holds the text of, as far as the host knows. */
+  private readonly held = new Map<string, number>();
 
   constructor(private readonly extensionUri: vscode.Uri) {}
 
-  analyzeText(text: string, options: TraceOptions, progress?: ProgressFn, token?: vscode.CancellationToken): Promise<Trace> {
-    return this.run((id) => ({ type: 'analyzeText', id, text, options }), () => analyzeText(text, options), options, progress, token);
-  }
-
-  analyzeBytes(bytes: Uint8Array, options: TraceOptions, progress?: ProgressFn, token?: vscode.CancellationToken): Promise<Trace> {
-    return this.run((id) => ({ type: 'analyzeBytes', id, bytes, options }), () => analyzeBytes(bytes, options), options, progress, token);
+  /** Analyses bytes (a file read through vscode.workspace.fs); their buffer moves to the worker. */
+  analyzeBytes(bytes: Uint8Array, options: TraceOptions, h: Handlers = {}): Promise<Analysis> {
+    const worker = this.ensureWorker();
+    if (!worker) return inline(() => (isCapture(bytes) ? analyzeText(captureToText(bytes).text, options) : analyzeBytes(bytes, options)));
+    const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
+    return this.request(worker, h, (id) => worker.post({ type: 'analyzeBytes', id, bytes, options, partials: !!h.partial }, whole ? [bytes.buffer as ArrayBuffer] : []));
   }
 
   /** Node only: the worker reads the file itself, so the host never holds all of it. */
-  analyzePath(path: string, options: TraceOptions, progress?: ProgressFn, token?: vscode.CancellationToken): Promise<Trace> {
-    return this.run((id) => ({ type: 'analyzePath', id, path, options }), undefined, options, progress, token);
+  analyzePath(path: string, options: TraceOptions, h: Handlers = {}): Promise<Analysis> {
+    const worker = this.ensureWorker();
+    if (!worker) return Promise.reject(new Error('No worker available'));
+    return this.request(worker, h, (id) => worker.post({ type: 'analyzePath', id, path, options, partials: !!h.partial }));
   }
 
-  private run(
-    request: (id: number) => WorkerRequest,
-    inline: (() => Trace) | undefined,
-    options: TraceOptions,
-    progress?: ProgressFn,
-    token?: vscode.CancellationToken,
-  ): Promise<Trace> {
+  /**
+   * Analyses a document. If the worker holds this version (it was sent the text and every
+   * edit since), only a request goes; otherwise the text goes in slices of whole lines, a
+   * little at a time between turns of the host's event loop.
+   */
+  async analyzeDocument(src: DocumentSource, options: TraceOptions, h: Handlers = {}): Promise<Analysis> {
     const worker = this.ensureWorker();
-    if (!worker) {
-      if (!inline) return Promise.reject(new Error('No worker available'));
+    if (!worker) return inline(() => analyzeText(src.text(), options));
+    if (this.held.get(src.key) === src.version) {
       try {
-        return Promise.resolve(inline());
+        return await this.request(worker, h, (id) => worker.post({ type: 'analyzeDocument', id, key: src.key, version: src.version, options }));
       } catch (e) {
-        return Promise.reject(e);
+        if (!(e instanceof StaleDocumentError)) throw e;
+        this.held.delete(src.key);
       }
     }
+    return this.request(worker, h, (id) => {
+      this.sendText(worker, id, src, options, !!h.partial).catch((e: unknown) => {
+        const p = this.pending.get(id);
+        if (p) this.settle(id, p, e instanceof Error ? e : new Error(String(e)));
+        worker.post({ type: 'cancel', id });
+      });
+    });
+  }
+
+  private async sendText(worker: WorkerLike, id: number, src: DocumentSource, options: TraceOptions, partials: boolean): Promise<void> {
+    this.held.delete(src.key);
+    worker.post({ type: 'openDocument', id, key: src.key, version: src.version, total: src.length, options, partials });
+    let lines = 4096;
+    for (let from = 0; from < src.lineCount; ) {
+      const p = this.pending.get(id);
+      if (!p || p.settled || this.worker !== worker) return;
+      if (!src.current()) {
+        this.cancel(id);
+        return;
+      }
+      const to = Math.min(src.lineCount, from + lines);
+      const text = src.lines(from, to);
+      const last = to === src.lineCount;
+      worker.post({ type: 'documentText', id, key: src.key, version: src.version, text, last });
+      if (last) this.held.set(src.key, src.version);
+      // Aim at about TEXT_CHUNK_CHARS per slice, whatever the line length.
+      lines = Math.max(64, Math.min(1 << 20, Math.round((lines * TEXT_CHUNK_CHARS) / Math.max(1, text.length))));
+      from = to;
+      if (!last) await yieldToHost();
+    }
+    if (src.lineCount === 0) {
+      worker.post({ type: 'documentText', id, key: src.key, version: src.version, text: '', last: true });
+      this.held.set(src.key, src.version);
+    }
+  }
+
+  /** Forwards an edit to the worker's copy of the document, if it holds the version it starts from. */
+  documentChanged(key: string, fromVersion: number, version: number, changes: TextChange[]): void {
+    const worker = this.worker;
+    if (!worker || this.held.get(key) !== fromVersion) {
+      this.held.delete(key);
+      return;
+    }
+    worker.post({ type: 'editDocument', id: 0, key, fromVersion, version, changes });
+    this.held.set(key, version);
+  }
+
+  /** Whether the worker holds this version of a document's text. */
+  holds(key: string, version: number): boolean {
+    return this.held.get(key) === version;
+  }
+
+  forgetDocument(key: string): void {
+    if (!this.held.delete(key)) return;
+    this.worker?.post({ type: 'forgetDocument', id: 0, key });
+  }
+
+  private request(worker: WorkerLike, handlers: Handlers, send: (id: number) => void): Promise<Analysis> {
     const id = this.nextId++;
-    return new Promise<Trace>((resolve, reject) => {
-      this.pending.set(id, { progress, resolve, reject, packets: [], timeWait: options.timeWaitSeconds ?? 60 });
-      token?.onCancellationRequested(() => this.cancel(id));
-      worker.post(request(id));
+    return new Promise<Analysis>((resolve, reject) => {
+      this.pending.set(id, { handlers, resolve, reject, received: 0, settled: false });
+      handlers.token?.onCancellationRequested(() => this.cancel(id));
+      send(id);
     });
   }
 
   private ensureWorker(): WorkerLike | undefined {
     if (this.worker || this.workerFailed) return this.worker;
-    this.worker = startWorker(this.extensionUri);
-    if (!this.worker) {
+    const worker = startWorker(this.extensionUri);
+    if (!worker) {
       this.workerFailed = true;
       return undefined;
     }
-    this.worker.onMessage((m) => isWorkerReply(m) && this.onReply(m));
-    this.worker.onError((e) => this.cancelAll(e instanceof Error ? e : new Error(String(e))));
-    return this.worker;
+    this.worker = worker;
+    worker.onMessage((m) => this.worker === worker && isWorkerReply(m) && this.onReply(m));
+    worker.onError((e) => this.worker === worker && this.cancelAll(e instanceof Error ? e : new Error(String(e))));
+    return worker;
   }
 
   private onReply(m: WorkerReply): void {
     const p = this.pending.get(m.id);
-    if (!p) return;
+    if (!p || p.settled) return;
     switch (m.type) {
       case 'progress':
-        p.progress?.(m.done, m.total);
+        p.handlers.progress?.(m.done, m.total);
         break;
-      case 'summary':
-        p.summary = m.summary;
-        break;
-      case 'packets':
-        for (const packet of m.packets) p.packets.push(packet);
-        break;
-      case 'done':
-        this.pending.delete(m.id);
-        if (p.summary) p.resolve(new SnapshotTrace(p.summary, p.packets, p.timeWait));
-        else p.reject(new Error('The worker sent no summary'));
+      case 'snapshot':
+        if (!isTraceSnapshot(m.snapshot)) {
+          this.settle(m.id, p, new Error('The worker sent a malformed result'));
+          break;
+        }
+        void this.restore(m.id, p, m.snapshot, m.reanalysed);
         break;
       case 'error':
-        this.pending.delete(m.id);
-        p.reject(new Error(m.message));
+        this.settle(m.id, p, m.stale ? new StaleDocumentError(m.message) : m.message === 'cancelled' ? new vscode.CancellationError() : new Error(m.message));
         break;
     }
   }
 
-  /** Drops one request; if nothing else is waiting, stops the worker that is busy with it. */
+  private async restore(id: number, p: Pending, snapshot: Parameters<typeof restoreSnapshot>[0], reanalysed: boolean): Promise<void> {
+    const n = ++p.received;
+    const partial = snapshot.partial;
+    const trace = await restoreSnapshot(snapshot, yieldToHost, { abandon: () => p.settled || (partial && p.received !== n) });
+    if (!trace || p.settled) return;
+    if (partial) {
+      if (p.received === n) p.handlers.partial?.(trace);
+    } else this.settle(id, p, { trace, reanalysed });
+  }
+
+  private settle(id: number, p: Pending, result: Analysis | Error): void {
+    if (p.settled) return;
+    p.settled = true;
+    this.pending.delete(id);
+    if (result instanceof Error) p.reject(result);
+    else p.resolve(result);
+  }
+
+  /** Drops one request and tells the worker to stop it at its next step. */
   private cancel(id: number): void {
     const p = this.pending.get(id);
     if (!p) return;
-    this.pending.delete(id);
-    p.reject(new vscode.CancellationError());
-    if (this.pending.size === 0) {
-      this.worker?.terminate();
-      this.worker = undefined;
-    }
+    this.settle(id, p, new vscode.CancellationError());
+    this.worker?.post({ type: 'cancel', id });
   }
 
-  /** Stops the worker (the only way to interrupt the engine) and fails what was running. */
+  /** Stops the worker and fails what was running; documents will be sent again. */
   cancelAll(reason: Error): void {
-    if (this.pending.size === 0) return;
     this.worker?.terminate();
     this.worker = undefined;
-    for (const p of this.pending.values()) p.reject(reason);
-    this.pending.clear();
+    this.held.clear();
+    for (const [id, p] of [...this.pending]) this.settle(id, p, reason);
   }
 
   dispose(): void {
     this.cancelAll(new vscode.CancellationError());
-    this.worker?.terminate();
+  }
+}
+
+function inline(run: () => Trace): Promise<Analysis> {
+  try {
+    return Promise.resolve({ trace: run(), reanalysed: true });
+  } catch (e) {
+    return Promise.reject(e);
   }
 }

@@ -1,19 +1,25 @@
 // tcp-trace: the command-line front end over the engine.
 
-import { createReadStream } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { isCapture, PcapPrinter, type PcapSummary } from './pcap';
 import { TraceBuilder, type ConnectionSummary, type Trace, type TraceOptions } from './trace';
+import { TraceData } from './trace/trace';
 
 const USAGE = `usage: tcp-trace [options] FILE
+       tcp-trace --print capture.pcap
        tcpdump -nn -r capture.pcap | tcp-trace -
 
-Reads tcpdump text output (FILE, or - for standard input) and prints each TCP connection:
-its endpoints, both ends' RFC 9293 states, handshake, teardown and anomalies.
+Reads tcpdump text output or a pcap/pcapng capture (FILE, or - for standard input; told
+apart by the file's first bytes) and prints each TCP connection: its endpoints, both ends'
+RFC 9293 states, handshake, teardown and anomalies.
 
 options:
   --json             print one JSON document (format tcp-trace/1)
   --packets          with --json, add one record per TCP packet
   --time-wait SECS   how long TIME_WAIT lasts (2MSL), default 60
   --absolute         read seq/ack as absolute (tcpdump -S); detected when not given
+  --print            print the capture as \`TZ=UTC tcpdump -nn -r FILE\` would, and stop
   -h, --help         show this help
 `;
 
@@ -23,16 +29,18 @@ interface Args {
   file: string;
   json: boolean;
   packets: boolean;
+  print: boolean;
   options: TraceOptions;
 }
 
 function parseArgs(argv: string[]): Args | null {
-  const args: Args = { file: '', json: false, packets: false, options: {} };
+  const args: Args = { file: '', json: false, packets: false, print: false, options: {} };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '-h' || a === '--help') return null;
     else if (a === '--json') args.json = true;
     else if (a === '--packets') args.packets = true;
+    else if (a === '--print') args.print = true;
     else if (a === '--absolute') args.options.absoluteSeq = true;
     else if (a === '--time-wait') {
       const v = Number(argv[++i]);
@@ -44,31 +52,113 @@ function parseArgs(argv: string[]): Args | null {
   }
   if (!args.file) throw new UsageError('no input file (use - for standard input)');
   if (args.packets && !args.json) throw new UsageError('--packets goes with --json');
+  if (args.print && args.json) throw new UsageError('--print and --json do not go together');
   return args;
-}
-
-/** Capture files are binary; say how to turn them into text instead of parsing noise. */
-function looksLikeCapture(b: Uint8Array): boolean {
-  if (b.length < 4) return false;
-  const m = (b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3]) >>> 0;
-  return m === 0xa1b2c3d4 || m === 0xd4c3b2a1 || m === 0xa1b23c4d || m === 0x4d3cb2a1 || m === 0x0a0d0d0a;
 }
 
 async function read(file: string): Promise<Trace> {
   const builder = new TraceBuilder(currentOptions);
-  const stream = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 1 << 20 });
-  let first = true;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    if (first) {
-      first = false;
-      if (looksLikeCapture(chunk)) throw new UsageError(`${file} is a binary capture; print it as text first: tcpdump -nn -r ${file} | tcp-trace -`);
-      if (chunk.length >= 2 && ((chunk[0] === 0xff && chunk[1] === 0xfe) || (chunk[0] === 0xfe && chunk[1] === 0xff))) {
-        throw new UsageError(`${file} is UTF-16 text; convert it to UTF-8 first (iconv -f UTF-16 -t UTF-8)`);
-      }
-      builder.push(chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf ? chunk.subarray(3) : chunk);
-    } else builder.push(chunk);
+  // The file's size lets the builder make its packet table once.
+  if (file !== '-') builder.expect(statSync(file).size);
+  let printer: PcapPrinter | null = null;
+  let head: Uint8Array | null = new Uint8Array(0);
+  for await (const chunk of input(file)) {
+    if (head) {
+      // A pcap or pcapng capture is printed as tcpdump text on the way in; its magic number
+      // is in the first four bytes.
+      head = concat(head, chunk);
+      if (head.length < 4) continue;
+      if (isCapture(head)) printer = new PcapPrinter({ onData: (b) => builder.push(b), interfaceName: hostInterfaceName });
+      const first = head;
+      head = null;
+      if (printer) printer.push(first);
+      else builder.push(first);
+    } else if (printer) printer.push(chunk);
+    // The builder takes UTF-8 or UTF-16 (told by its BOM) and decodes as the chunks stream.
+    else builder.push(chunk);
   }
+  if (head?.length) builder.push(head);
+  if (printer) reportCapture(file, printer.finish());
   return builder.finish();
+}
+
+/**
+ * The input in chunks. A file is read 1 MB at a time into one buffer, reused: a new buffer per
+ * chunk leaves tens of MB of dead buffers waiting for the garbage collector. A chunk is valid
+ * until the next one is asked for (the builder and the pcap reader copy what they keep); a
+ * short read (a pipe) is copied, so bytes collected across reads stay intact.
+ */
+async function* input(file: string): AsyncIterable<Uint8Array> {
+  if (file === '-') {
+    yield* process.stdin as AsyncIterable<Buffer>;
+    return;
+  }
+  const fh = await open(file, 'r');
+  try {
+    const buf = Buffer.allocUnsafeSlow(CHUNK);
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, CHUNK, null);
+      if (bytesRead === 0) break;
+      yield bytesRead < CHUNK ? Buffer.from(buf.subarray(0, bytesRead)) : buf.subarray(0, bytesRead);
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+const CHUNK = 1 << 20;
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (!a.length) return b;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/** Damage found in a capture: one line on stderr (the text has a line per problem too). */
+function reportCapture(file: string, s: PcapSummary): void {
+  if (!s.problemCount) return;
+  const first = s.problems[0];
+  process.stderr.write(`tcp-trace: ${file === '-' ? 'standard input' : file}: ${s.problemCount} problem${s.problemCount > 1 ? 's' : ''} reading the capture (first, at byte ${first.offset}: ${first.message})\n`);
+}
+
+/** `tcp-trace --print`: the capture as tcpdump text on standard output, with back-pressure. */
+async function printCapture(file: string): Promise<void> {
+  const parts: Uint8Array[] = [];
+  const printer = new PcapPrinter({ onData: (b) => parts.push(b), interfaceName: hostInterfaceName });
+  let head: Uint8Array | null = new Uint8Array(0);
+  for await (const chunk of input(file)) {
+    if (head) {
+      head = concat(head, chunk);
+      if (head.length < 4) continue;
+      if (!isCapture(head)) throw new UsageError(`${file} is not a pcap or pcapng capture; --print reads captures`);
+      printer.push(head);
+      head = null;
+    } else printer.push(chunk);
+    await writeAll(parts.splice(0));
+  }
+  if (head) throw new UsageError(`${file} is not a pcap or pcapng capture; --print reads captures`);
+  reportCapture(file, printer.finish());
+  await writeAll(parts.splice(0));
+}
+
+let interfaceNames: Map<number, string> | null = null;
+
+/**
+ * The name of a network interface of this host by its index, as tcpdump prints it for Linux
+ * cooked v2 captures (`tcpdump -i any`); tcpdump asks the host it runs on, and so does this.
+ */
+function hostInterfaceName(index: number): string | undefined {
+  if (!interfaceNames) {
+    interfaceNames = new Map();
+    try {
+      for (const n of readdirSync('/sys/class/net')) interfaceNames.set(Number(readFileSync(`/sys/class/net/${n}/ifindex`, 'utf8')), n);
+    } catch {
+      // Not Linux: the names print as "?".
+    }
+  }
+  return interfaceNames.get(index);
 }
 
 let currentOptions: TraceOptions = {};
@@ -77,9 +167,17 @@ function kb(n: number): string {
   return n < 1024 ? `${n} B` : n < 1048576 ? `${(n / 1024).toFixed(1)} kB` : `${(n / 1048576).toFixed(1)} MB`;
 }
 
+/**
+ * Trace text is untrusted: a host name in a crafted log can hold terminal control sequences
+ * (ESC, CSI, BEL) that would retitle or rewrite the user's terminal. Show them escaped.
+ */
+function printable(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 function summaryLine(c: ConnectionSummary): string {
   const parts = [
-    `#${c.id} ${c.client} > ${c.server}${c.roleInferred ? ' (roles inferred)' : ''}`,
+    `#${c.id} ${printable(c.client)} > ${printable(c.server)}${c.roleInferred ? ' (roles inferred)' : ''}`,
     `  ${c.connState} ${c.history}  client ${c.clientState ?? '?'}  server ${c.serverState ?? '?'}`,
     `  lines ${c.firstLine}-${c.lastLine}, ${c.packets} packets, ${kb(c.bytes.client)} up, ${kb(c.bytes.server)} down` +
       (c.duration !== null ? `, ${c.duration.toFixed(6)} s` : ''),
@@ -103,14 +201,25 @@ function summaryLine(c: ConnectionSummary): string {
   return parts.join('\n');
 }
 
-function printText(trace: Trace): void {
-  const out: string[] = [];
-  out.push(`${trace.lines} lines, ${trace.packetCount} TCP packets, ${trace.connections.length} connections, ${trace.skipped} other lines skipped, ${trace.problems.length} problems`);
-  for (const c of trace.connections) out.push(summaryLine(c));
-  for (const f of trace.halfOpenFloods) out.push(`half-open flood on ${f.listener}: ${f.peak} connections in SYN_RECEIVED from ${f.sources} sources (line ${f.line})`);
-  for (const p of trace.problems.slice(0, 20)) out.push(`line ${p.line}: ${p.reason}`);
-  if (trace.problems.length > 20) out.push(`... ${trace.problems.length - 20} more problems (see --json)`);
-  process.stdout.write(out.join('\n') + '\n');
+/** The readable report, a line at a time: a trace with a million connections is never one string. */
+function* textReport(trace: Trace): Iterable<string> {
+  yield `${trace.lines} lines, ${trace.packetCount} TCP packets, ${trace.connections.length} connections, ${trace.skipped} other lines skipped, ${trace.problems.length} problems\n`;
+  for (const c of trace.connections) yield summaryLine(c) + '\n';
+  for (const f of trace.halfOpenFloods) yield `half-open flood on ${printable(f.listener)}: ${f.peak} connections in SYN_RECEIVED from ${f.sources} sources (line ${f.line})\n`;
+  for (const p of trace.problems.slice(0, 20)) yield `line ${p.line}: ${printable(p.reason)}\n`;
+  if (trace.problems.length > 20) yield `... ${trace.problems.length - 20} more problems (see --json)\n`;
+}
+
+function readError(file: string, e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  return e instanceof UsageError ? err.message : err.code === 'ENOENT' ? `cannot open ${file}: no such file` : err.code === 'EISDIR' ? `${file} is a directory` : `cannot read ${file}: ${err.message}`;
+}
+
+function noPackets(file: string, trace: Trace): string {
+  const name = file === '-' ? 'standard input' : file;
+  if (trace.lines === 0) return `${name} is empty`;
+  const problems = trace.problems.length ? `, ${trace.problems.length} could not be read (first: line ${trace.problems[0].line}, ${printable(trace.problems[0].reason)})` : '';
+  return `no TCP packets in ${name}: ${trace.lines} lines, ${trace.skipped} not TCP${problems}; is it tcpdump's text output?`;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -126,41 +235,72 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   currentOptions = args.options;
+  if (args.print) {
+    try {
+      await printCapture(args.file);
+      return 0;
+    } catch (e) {
+      if (isClosedPipe(e)) return 0;
+      process.stderr.write(`tcp-trace: ${readError(args.file, e)}\n`);
+      return 2;
+    }
+  }
   let trace: Trace;
   try {
     trace = await read(args.file);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const msg = e instanceof UsageError ? err.message : err.code === 'ENOENT' ? `cannot open ${args.file}: no such file` : err.code === 'EISDIR' ? `${args.file} is a directory` : `cannot read ${args.file}: ${err.message}`;
-    process.stderr.write(`tcp-trace: ${msg}\n`);
+    process.stderr.write(`tcp-trace: ${readError(args.file, e)}\n`);
     return 2;
   }
-  if (args.json) await writeJson(trace, args.packets);
-  else printText(trace);
+  // Random bytes, an empty file or a log of something else: the result is valid (and empty),
+  // and one line on stderr says why.
+  if (trace.packetCount === 0) process.stderr.write(`tcp-trace: ${noPackets(args.file, trace)}\n`);
+  try {
+    if (args.json) await writeAll(trace instanceof TraceData ? trace.jsonParts(args.packets) : [JSON.stringify(trace.toJSON(args.packets))], '\n');
+    else await writeAll(textReport(trace));
+  } catch (e) {
+    if (!isClosedPipe(e)) throw e;
+  }
   return 0;
 }
 
-/** Writes the JSON document in pieces: one string of a million packet records is too big. */
-async function writeJson(trace: Trace, packets: boolean): Promise<void> {
-  const doc = trace.toJSON(packets);
-  const records = doc.packetRecords;
-  delete doc.packetRecords;
-  const head = JSON.stringify(doc);
-  if (!records) return write(head + '\n');
-  await write(head.slice(0, -1) + ',"packetRecords":[');
-  const batch = 10000;
-  for (let i = 0; i < records.length; i += batch) {
-    const part = records.slice(i, i + batch).map((r) => JSON.stringify(r)).join(',');
-    await write((i > 0 ? ',' : '') + part);
+// Kept for the life of the process: a closed pipe reports EPIPE after the last write too.
+let outputError: Error | null = null;
+process.stdout.on('error', (e: Error) => {
+  outputError = e;
+});
+
+/**
+ * Writes pieces to standard output as they are made, waiting when the pipe is full, so a large
+ * document (tens of MB of JSON, far more with --packets) is never held whole.
+ */
+async function writeAll(parts: Iterable<string | Uint8Array>, end = ''): Promise<void> {
+  const out = process.stdout;
+  for (const part of parts) {
+    if (outputError) throw outputError;
+    if (!out.write(part)) await drained(out);
   }
-  await write(']}\n');
+  if (end && !out.write(end)) await drained(out);
+  if (outputError) throw outputError;
 }
 
-function write(s: string): Promise<void> {
+/** A reader that stops early (`| head`) closes the pipe: not an error of ours. */
+function isClosedPipe(e: unknown): boolean {
+  return (e as NodeJS.ErrnoException)?.code === 'EPIPE';
+}
+
+function drained(out: NodeJS.WriteStream): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (process.stdout.write(s)) resolve();
-    else process.stdout.once('drain', resolve);
-    process.stdout.once('error', reject);
+    const onDrain = () => {
+      out.off('error', onError);
+      resolve();
+    };
+    const onError = (e: Error) => {
+      out.off('drain', onDrain);
+      reject(e);
+    };
+    out.once('drain', onDrain);
+    out.once('error', onError);
   });
 }
 

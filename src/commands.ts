@@ -98,8 +98,16 @@ async function analyzeFile(s: Services, arg: unknown): Promise<unknown> {
   const file = uri;
   const name = file.path.split('/').pop() ?? file.toString();
   const options = traceOptions();
+  // The connections found so far show in the tree while the rest is read.
+  let shown = false;
+  const partial = (trace: Trace) => {
+    s.store.setFileTrace(file, trace);
+    s.tree.showTrace(file, trace);
+    if (!shown) void vscode.commands.executeCommand('tcpTrace.connections.focus');
+    shown = true;
+  };
   try {
-    const trace = await vscode.window.withProgress(
+    const { trace } = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Analyzing {0}', name), cancellable: true },
       async (progress, token) => {
         let last = 0;
@@ -108,27 +116,29 @@ async function analyzeFile(s: Services, arg: unknown): Promise<unknown> {
           progress.report({ increment: pct - last, message: `${(done / 1e6).toFixed(1)} / ${(total / 1e6).toFixed(1)} MB` });
           last = pct;
         };
+        const handlers = { progress: report, partial, token };
         // On a local disk the worker streams the file itself; elsewhere (virtual or web
         // workspaces) the bytes come through vscode.workspace.fs.
         if (file.scheme === 'file' && process.env.TCP_TRACE_WEB !== '1') {
           try {
-            return await s.analyzer.analyzePath(file.fsPath, options, report, token);
+            return await s.analyzer.analyzePath(file.fsPath, options, handlers);
           } catch (e) {
             if (e instanceof vscode.CancellationError) throw e;
             log(`streaming ${file.fsPath} in the worker failed, reading it instead: ${String(e)}`);
           }
         }
         const bytes = await vscode.workspace.fs.readFile(file);
-        return s.analyzer.analyzeBytes(bytes, options, report, token);
+        if (token.isCancellationRequested) throw new vscode.CancellationError();
+        return s.analyzer.analyzeBytes(bytes, options, handlers);
       },
     );
     s.store.setFileTrace(file, trace);
     s.tree.showTrace(file, trace);
-    void vscode.commands.executeCommand('tcpTrace.connections.focus');
+    if (!shown) void vscode.commands.executeCommand('tcpTrace.connections.focus');
     void vscode.window.showInformationMessage(
       vscode.l10n.t('{0}: {1} packets in {2} connections ({3} other lines).', name, trace.packetCount, trace.connections.length, trace.skipped),
     );
-    return trace.toJSON(false);
+    return { packets: trace.packetCount, connections: trace.connections.length, lines: trace.lines, skipped: trace.skipped };
   } catch (e) {
     if (e instanceof vscode.CancellationError) return undefined;
     void vscode.window.showErrorMessage(vscode.l10n.t('Could not analyze {0}: {1}', name, e instanceof Error ? e.message : String(e)));

@@ -2,7 +2,8 @@
 // connection attempts, half-open floods, CLOSE_WAIT leaks, retransmissions, zero windows.
 // Each kind can be switched off in settings (tcpTrace.diagnostics.*).
 import * as vscode from 'vscode';
-import type { Trace } from './trace/model';
+import { Flag, type ConnectionSummary, type PacketInfo, type Trace } from './trace/model';
+import { packetColumns } from './trace/snapshot';
 import * as config from './config';
 import { isTraceDocument, type TraceStore } from './documents';
 
@@ -17,73 +18,139 @@ interface Finding {
   message: string;
 }
 
-export function findings(trace: Trace): Finding[] {
-  const out: Finding[] = [];
-  const on = (k: config.DiagnosticKind) => config.diagnosticEnabled(k);
-  const E = vscode.DiagnosticSeverity;
+/** The first (or last) packet of a connection with this flag, read from the packet columns when the trace has them. */
+function findPacket(trace: Trace, connection: number, flag: Flag, last: boolean): PacketInfo | undefined {
+  const list = trace.packetsOf(connection);
+  if (last) list.reverse();
+  const cols = packetColumns(trace);
+  for (const i of list) {
+    if (cols) {
+      if (cols.flags[i] & flag && !(cols.flags[i] & Flag.UNKNOWN)) return trace.packet(i);
+    } else if (trace.packet(i).flagBits & flag && !(trace.packet(i).flagBits & Flag.UNKNOWN)) return trace.packet(i);
+  }
+  return undefined;
+}
 
-  for (const c of trace.connections) {
-    const name = `#${c.id} ${c.client} → ${c.server}`;
-    const packets = trace.packetsOf(c.id).map((i) => trace.packet(i));
-    const rst = packets.find((p) => p.flags.includes('R'));
-    if (c.connState === 'REJ') {
-      if (on('refused')) out.push({ line: rst?.line ?? c.firstLine, severity: E.Error, kind: 'refused', message: vscode.l10n.t('{0}: connection refused (SYN answered by RST; nothing listens on that port).', name) });
-    } else if (rst && on('reset')) {
-      const who = rst.from === 'client' ? vscode.l10n.t('client') : vscode.l10n.t('server');
-      out.push({ line: rst.line, severity: E.Warning, kind: 'reset', message: vscode.l10n.t('{0}: reset by the {1} (state {2}).', name, who, `${rst.before.client ?? '?'}/${rst.before.server ?? '?'}`) });
-    }
-    if ((c.connState === 'S0' || (c.handshake.synLine !== null && c.handshake.synAckLine === null && c.connState !== 'REJ' && !c.handshake.simultaneousOpen)) && on('unansweredSyn')) {
-      const tries = c.handshake.synRetransmissions + 1;
-      out.push({ line: c.handshake.synLine ?? c.firstLine, severity: E.Warning, kind: 'unansweredSyn', message: vscode.l10n.t('{0}: SYN never answered ({1} attempts).', name, tries) });
-    }
-    if (on('closeWaitLeak') && (c.clientState === 'CLOSE_WAIT' || c.serverState === 'CLOSE_WAIT')) {
-      const who = c.serverState === 'CLOSE_WAIT' ? vscode.l10n.t('server') : vscode.l10n.t('client');
-      const fin = [...packets].reverse().find((p) => p.flags.includes('F'));
-      out.push({ line: fin?.line ?? c.lastLine, severity: E.Warning, kind: 'closeWaitLeak', message: vscode.l10n.t('{0}: the {1} stays in CLOSE_WAIT: the peer closed, but the application never closed its socket (a possible leak).', name, who) });
-    }
-    for (const e of c.events) {
-      if (on('retransmission') && (e.kind === 'retransmission' || e.kind === 'fast_retransmission' || e.kind === 'spurious_retransmission')) {
-        out.push({ line: e.line, severity: E.Information, kind: 'retransmission', message: vscode.l10n.t('{0}: {1}.', name, e.kind.replace(/_/g, ' ')) });
-      } else if (on('zeroWindow') && e.kind === 'zero_window') {
-        out.push({ line: e.line, severity: E.Warning, kind: 'zeroWindow', message: vscode.l10n.t('{0}: zero window: the receiver\'s buffer is full, the sender must stop.', name) });
-      }
+type Pending = Omit<Finding, 'message'> & { message: () => string };
+type Enabled = (k: config.DiagnosticKind) => boolean;
+
+/** Settings are read once per run: reading them per connection costs more than the rest together. */
+function enabledKinds(): Enabled {
+  const enabled = new Map(config.DIAGNOSTIC_KINDS.map((k) => [k, config.diagnosticEnabled(k)]));
+  return (k) => enabled.get(k) === true;
+}
+
+/** What one connection deserves. Messages are worded later, only for the findings kept. */
+function connectionFindings(trace: Trace, c: ConnectionSummary, on: Enabled, out: Pending[]): void {
+  const E = vscode.DiagnosticSeverity;
+  const state = c.connState;
+  const h = c.handshake;
+  const name = () => `#${c.id} ${c.client} → ${c.server}`;
+  // Packets are looked at only for the connections that had a reset or sit in CLOSE_WAIT.
+  const rst = state === 'REJ' || c.close.rstFrom !== null ? findPacket(trace, c.id, Flag.RST, false) : undefined;
+  if (state === 'REJ') {
+    if (on('refused')) out.push({ line: rst?.line ?? c.firstLine, severity: E.Error, kind: 'refused', message: () => vscode.l10n.t('{0}: connection refused (SYN answered by RST; nothing listens on that port).', name()) });
+  } else if (rst && on('reset')) {
+    const who = rst.from === 'client' ? vscode.l10n.t('client') : vscode.l10n.t('server');
+    out.push({ line: rst.line, severity: E.Warning, kind: 'reset', message: () => vscode.l10n.t('{0}: reset by the {1} (state {2}).', name(), who, `${rst.before.client ?? '?'}/${rst.before.server ?? '?'}`) });
+  }
+  if ((state === 'S0' || (h.synLine !== null && h.synAckLine === null && state !== 'REJ' && !h.simultaneousOpen)) && on('unansweredSyn')) {
+    const tries = h.synRetransmissions + 1;
+    out.push({ line: h.synLine ?? c.firstLine, severity: E.Warning, kind: 'unansweredSyn', message: () => vscode.l10n.t('{0}: SYN never answered ({1} attempts).', name(), tries) });
+  }
+  if (on('closeWaitLeak') && (c.clientState === 'CLOSE_WAIT' || c.serverState === 'CLOSE_WAIT')) {
+    const who = c.serverState === 'CLOSE_WAIT' ? vscode.l10n.t('server') : vscode.l10n.t('client');
+    const fin = findPacket(trace, c.id, Flag.FIN, true);
+    out.push({ line: fin?.line ?? c.lastLine, severity: E.Warning, kind: 'closeWaitLeak', message: () => vscode.l10n.t('{0}: the {1} stays in CLOSE_WAIT: the peer closed, but the application never closed its socket (a possible leak).', name(), who) });
+  }
+  for (const e of c.events) {
+    if (on('retransmission') && (e.kind === 'retransmission' || e.kind === 'fast_retransmission' || e.kind === 'spurious_retransmission')) {
+      out.push({ line: e.line, severity: E.Information, kind: 'retransmission', message: () => vscode.l10n.t('{0}: {1}.', name(), e.kind.replace(/_/g, ' ')) });
+    } else if (on('zeroWindow') && e.kind === 'zero_window') {
+      out.push({ line: e.line, severity: E.Warning, kind: 'zeroWindow', message: () => vscode.l10n.t('{0}: zero window: the receiver\'s buffer is full, the sender must stop.', name()) });
     }
   }
+}
+
+/** The trace-wide findings, then the first MAX_PER_DOCUMENT by line, worded. */
+function finish(trace: Trace, on: Enabled, out: Pending[]): Finding[] {
+  const E = vscode.DiagnosticSeverity;
   if (on('halfOpenFlood')) {
     for (const f of trace.halfOpenFloods) {
-      out.push({ line: f.line, severity: E.Error, kind: 'halfOpenFlood', message: vscode.l10n.t('Half-open flood on {0}: {1} connections waiting in SYN_RECEIVED from {2} sources (SYN flood?).', f.listener, f.peak, f.sources) });
+      out.push({ line: f.line, severity: E.Error, kind: 'halfOpenFlood', message: () => vscode.l10n.t('Half-open flood on {0}: {1} connections waiting in SYN_RECEIVED from {2} sources (SYN flood?).', f.listener, f.peak, f.sources) });
     }
   }
   if (on('parseProblems')) {
-    for (const p of trace.problems) out.push({ line: p.line, severity: E.Information, kind: 'parseProblems', message: vscode.l10n.t('Looks like TCP but could not be read: {0}', p.reason) });
+    for (const p of trace.problems) out.push({ line: p.line, severity: E.Information, kind: 'parseProblems', message: () => vscode.l10n.t('Looks like TCP but could not be read: {0}', p.reason) });
   }
-  return out.sort((a, b) => a.line - b.line).slice(0, MAX_PER_DOCUMENT);
+  return out
+    .sort((a, b) => a.line - b.line)
+    .slice(0, MAX_PER_DOCUMENT)
+    .map((f) => ({ ...f, message: f.message() }));
+}
+
+export function findings(trace: Trace): Finding[] {
+  // Messages are worded only for the findings kept (MAX_PER_DOCUMENT): a capture can have
+  // hundreds of thousands of retransmissions.
+  const out: Pending[] = [];
+  const on = enabledKinds();
+  for (const c of trace.connections) connectionFindings(trace, c, on, out);
+  return finish(trace, on, out);
+}
+
+/** The same in steps of a few milliseconds, yielding between them; undefined if `stale()` turns true. */
+async function findingsInSteps(trace: Trace, stale: () => boolean): Promise<Finding[] | undefined> {
+  const out: Pending[] = [];
+  const on = enabledKinds();
+  const list = trace.connections;
+  let since = Date.now();
+  for (let i = 0; i < list.length; i++) {
+    connectionFindings(trace, list[i], on, out);
+    if ((i & 255) === 255 && Date.now() - since > 8) {
+      await new Promise((r) => setTimeout(r, 0));
+      if (stale()) return undefined;
+      since = Date.now();
+    }
+  }
+  return finish(trace, on, out);
 }
 
 export class Diagnostics implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection(SOURCE);
   private readonly subscriptions: vscode.Disposable[] = [this.collection];
+  /** The latest run for each document; an older one stops at its next step. */
+  private readonly running = new Map<string, object>();
 
   constructor(private readonly store: TraceStore) {
     this.subscriptions.push(
-      store.onDidChange((uri) => this.update(uri)),
+      store.onDidChange((uri) => void this.update(uri)),
       vscode.workspace.onDidCloseTextDocument((d) => this.collection.delete(d.uri)),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('tcpTrace.diagnostics')) for (const d of vscode.workspace.textDocuments) this.update(d.uri);
+        if (e.affectsConfiguration('tcpTrace.diagnostics')) for (const d of vscode.workspace.textDocuments) void this.update(d.uri);
       }),
     );
   }
 
-  private update(uri: vscode.Uri): void {
+  /** Works the findings out a few milliseconds at a time, so a big trace never holds the extension host. */
+  private async update(uri: vscode.Uri): Promise<void> {
+    const key = uri.toString();
     const trace = this.store.get(uri);
-    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === key);
     if (!trace || !doc || !isTraceDocument(doc)) {
+      this.running.delete(key);
       this.collection.delete(uri);
       return;
     }
+    // Results so far of an analysis still running: wait for the whole trace.
+    if ((trace as { partial?: boolean }).partial) return;
+    const run = {};
+    this.running.set(key, run);
+    const list = await findingsInSteps(trace, () => this.running.get(key) !== run || doc.isClosed);
+    if (!list || this.running.get(key) !== run) return;
+    this.running.delete(key);
     this.collection.set(
       uri,
-      findings(trace).map((f) => {
+      list.map((f) => {
         const line = Math.min(Math.max(0, f.line - 1), doc.lineCount - 1);
         const range = doc.lineAt(line).range;
         const d = new vscode.Diagnostic(range.isEmpty ? new vscode.Range(line, 0, line, 1) : range, f.message, f.severity);

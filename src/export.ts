@@ -46,8 +46,11 @@ export function ladderSvg(trace: Trace, connection: number): string {
   return out.join('\n');
 }
 
-/** Mermaid takes ; and # as syntax, and < > as HTML: keep them out of message text. */
-const mer = (s: string) => s.replace(/;/g, ',').replace(/#/g, 'no.').replace(/</g, '‹').replace(/>/g, '›').replace(/[\r\n]/g, ' ');
+/**
+ * Mermaid takes ; and # as syntax, < > as HTML and `%%{...}%%` anywhere as a directive (which
+ * can change its security level): keep them out of text that comes from the trace.
+ */
+const mer = (s: string) => s.replace(/;/g, ',').replace(/#/g, 'no.').replace(/</g, '‹').replace(/>/g, '›').replace(/%/g, '٪').replace(/[\r\n]/g, ' ');
 
 export function ladderMermaid(trace: Trace, connection: number): string {
   const c = trace.connections.find((x) => x.id === connection);

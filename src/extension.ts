@@ -2,15 +2,16 @@
 import * as vscode from 'vscode';
 import type { Trace } from './trace/model';
 import { Analyzer } from './analyzer';
-import { TraceStore } from './documents';
+import { TraceStore, type AnalysisInfo } from './documents';
 import { Focus } from './focus';
 import { ConnectionsTree } from './tree';
-import { registerHover } from './hover';
+import { hoverAt, registerHover } from './hover';
 import { Panel } from './panel';
 import { Diagnostics } from './diagnostics';
 import { StatusBar } from './statusBar';
 import { registerCodeLens } from './codeLens';
 import { registerCommands } from './commands';
+import { registerCaptureDocuments } from './pcapDocument';
 import { disposeLog } from './log';
 
 /** What activate() returns: used by the end-to-end tests. */
@@ -18,6 +19,12 @@ export interface TestApi {
   traceFor(uri: vscode.Uri): Trace | undefined;
   panelModel(): unknown;
   treeItems(): Promise<Array<{ label: string; description?: string }>>;
+  /** How the last analysis of a document or file went (the editor benchmark reads it). */
+  analysisInfo(uri: vscode.Uri): AnalysisInfo | undefined;
+  /** Fires each time the panel's webview has drawn: its current packet and how long drawing took. */
+  onPanelRendered: vscode.Event<{ index: number; ms: number }>;
+  /** What the hover provider answers, called directly (the benchmark times it). */
+  hoverAt(doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover | undefined;
 }
 
 export function activate(context: vscode.ExtensionContext): TestApi {
@@ -43,6 +50,7 @@ export function activate(context: vscode.ExtensionContext): TestApi {
     registerHover(store),
     registerCodeLens(store),
     ...registerCommands(services),
+    ...registerCaptureDocuments(),
     { dispose: disposeLog },
   );
 
@@ -53,6 +61,9 @@ export function activate(context: vscode.ExtensionContext): TestApi {
     },
     panelModel: () => panel.model(),
     treeItems: () => tree.rootItems(),
+    analysisInfo: (uri) => store.info(uri),
+    onPanelRendered: panel.onDidRender,
+    hoverAt: (doc, pos) => hoverAt(store, doc, pos),
   };
 }
 

@@ -10,24 +10,26 @@ import { LANGUAGE_ID, type TraceStore } from './documents';
 import { TERM_PATTERN, explainTerm } from './terms';
 
 export function registerHover(store: TraceStore): vscode.Disposable {
-  return vscode.languages.registerHoverProvider({ language: LANGUAGE_ID }, {
-    provideHover(doc, pos) {
-      const lang = config.explanationLang();
-      const parts: vscode.MarkdownString[] = [];
-      const wordRange = doc.getWordRangeAtPosition(pos, TERM_PATTERN);
-      const term = wordRange && explainTerm(doc.getText(wordRange), lang);
-      if (term) parts.push(new vscode.MarkdownString(term));
-      const trace = store.ensure(doc);
-      const index = trace ? trace.packetAtLine(pos.line + 1) : -1;
-      if (trace && index >= 0) parts.push(packetHover(doc.uri, trace, trace.packet(index), lang));
-      if (!parts.length) return undefined;
-      return new vscode.Hover(parts, wordRange && term ? wordRange : doc.lineAt(pos.line).range);
-    },
-  });
+  return vscode.languages.registerHoverProvider({ language: LANGUAGE_ID }, { provideHover: (doc, pos) => hoverAt(store, doc, pos) });
+}
+
+/** What the hover provider answers for a position (the editor benchmark also times it directly). */
+export function hoverAt(store: TraceStore, doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover | undefined {
+  const lang = config.explanationLang();
+  const parts: vscode.MarkdownString[] = [];
+  const wordRange = doc.getWordRangeAtPosition(pos, TERM_PATTERN);
+  const term = wordRange && explainTerm(doc.getText(wordRange), lang);
+  if (term) parts.push(new vscode.MarkdownString(term));
+  const trace = store.ensure(doc);
+  const index = trace ? trace.packetAtLine(pos.line + 1) : -1;
+  if (trace && index >= 0) parts.push(packetHover(doc.uri, trace, trace.packet(index), lang));
+  if (!parts.length) return undefined;
+  return new vscode.Hover(parts, wordRange && term ? wordRange : doc.lineAt(pos.line).range);
 }
 
 function packetHover(uri: vscode.Uri, t: Trace, p: PacketInfo, lang: config.Lang): vscode.MarkdownString {
-  const c = t.connections.find((x) => x.id === p.connection);
+  const byId = t.connections[p.connection];
+  const c = byId?.id === p.connection ? byId : t.connections.find((x) => x.id === p.connection);
   const md = new vscode.MarkdownString(undefined, true);
   md.isTrusted = { enabledCommands: ['tcpTrace.showHandshake', 'tcpTrace.showStateDiagram', 'tcpTrace.revealConnection'] };
   const total = c?.packets ?? t.packetsOf(p.connection).length;

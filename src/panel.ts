@@ -6,6 +6,7 @@ import * as config from './config';
 import type { TraceStore } from './documents';
 import { revealPacketLine, type Focus } from './focus';
 import { buildModel, ladderRows } from './viewModel';
+import { makeNonce, panelHtml } from './webviewHtml';
 import { PANEL_VIEW_TYPE, isPanelState, isWebviewMessage, type HostMessage, type PanelMode, type ViewModel, type WebviewMessage } from './protocol';
 
 interface Target {
@@ -25,6 +26,10 @@ export class Panel implements vscode.Disposable {
   private readonly subscriptions: vscode.Disposable[] = [];
   /** Runs a command the webview asked for (export, copy) through the one command table. */
   onCommand: (command: 'exportSvg' | 'exportMermaid' | 'copySummary') => void = () => undefined;
+  private readonly rendered = new vscode.EventEmitter<{ index: number; ms: number }>();
+  /** Fires each time the webview has drawn a view model: its current packet, and how long drawing took. */
+  readonly onDidRender = this.rendered.event;
+  private lastPost = 0;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -78,6 +83,9 @@ export class Panel implements vscode.Disposable {
   private options(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
     return {
       enableScripts: true,
+      // The panel has no forms and no command links: keep both off.
+      enableForms: false,
+      enableCommandUris: false,
       retainContextWhenHidden: false,
       localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview')],
     };
@@ -86,10 +94,15 @@ export class Panel implements vscode.Disposable {
   private restore(panel: vscode.WebviewPanel, state: unknown): void {
     if (isPanelState(state)) {
       this.mode = state.mode;
-      const uri = vscode.Uri.parse(state.uri);
-      const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
-      const trace = doc ? this.store.ensure(doc) : this.store.get(uri);
-      if (trace && state.index >= 0 && state.index < trace.packetCount) {
+      let uri: vscode.Uri | undefined;
+      try {
+        uri = vscode.Uri.parse(state.uri, true);
+      } catch {
+        uri = undefined; // a state that is not a URI: start empty
+      }
+      const doc = uri && vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+      const trace = doc ? this.store.ensure(doc) : uri && this.store.get(uri);
+      if (uri && trace && state.index >= 0 && state.index < trace.packetCount) {
         this.target = { uri, trace, connection: trace.packet(state.index).connection, index: state.index };
       }
     }
@@ -141,23 +154,34 @@ export class Panel implements vscode.Disposable {
         this.mode = m.mode;
         this.post();
         break;
+      case 'rendered':
+        this.rendered.fire({ index: m.index, ms: m.ms });
+        break;
       case 'command':
         this.onCommand(m.command);
         break;
     }
   }
 
-  /** Coalesces bursts of cursor moves into one message. */
+  /**
+   * At most one message per 30 ms: a single cursor move is drawn at once, a burst (a held
+   * arrow key) is drawn every 30 ms and once more at its end.
+   */
   private schedulePost(): void {
-    if (!this.panel) return;
-    if (this.pendingTimer) clearTimeout(this.pendingTimer);
+    if (!this.panel || this.pendingTimer) return;
+    const wait = this.lastPost + 30 - Date.now();
+    if (wait <= 0) {
+      this.post();
+      return;
+    }
     this.pendingTimer = setTimeout(() => {
       this.pendingTimer = undefined;
       this.post();
-    }, 30);
+    }, wait);
   }
 
   private post(): void {
+    this.lastPost = Date.now();
     const t = this.target;
     const uri = t?.uri ?? vscode.Uri.parse('untitled:none');
     const model = t
@@ -176,44 +200,21 @@ export class Panel implements vscode.Disposable {
 
   private html(webview: vscode.Webview): string {
     const root = vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview');
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(root, 'main.js'));
-    const style = webview.asWebviewUri(vscode.Uri.joinPath(root, 'style.css'));
-    const nonce = makeNonce();
-    const csp = [
-      "default-src 'none'",
-      `img-src ${webview.cspSource}`,
-      `style-src ${webview.cspSource}`,
-      `font-src ${webview.cspSource}`,
-      `script-src 'nonce-${nonce}'`,
-    ].join('; ');
-    const lang = config.explanationLang() === 'zh' ? 'zh-CN' : 'en';
-    return `<!DOCTYPE html>
-<html lang="${lang}">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style.toString()}">
-<title>TCP Trace</title>
-</head>
-<body>
-<div id="app" role="application"></div>
-<script nonce="${nonce}" src="${script.toString()}"></script>
-</body>
-</html>`;
+    return panelHtml({
+      cspSource: webview.cspSource,
+      nonce: makeNonce(),
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(root, 'main.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(root, 'style.css')).toString(),
+      lang: config.explanationLang() === 'zh' ? 'zh-CN' : 'en',
+    });
   }
 
   dispose(): void {
     if (this.pendingTimer) clearTimeout(this.pendingTimer);
     this.panel?.dispose();
+    this.rendered.dispose();
     for (const s of this.subscriptions) s.dispose();
   }
-}
-
-function makeNonce(): string {
-  const bytes = new Uint8Array(16);
-  globalThis.crypto.getRandomValues(bytes);
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /** Stands in for a trace when the panel has nothing to show yet. */

@@ -111,7 +111,9 @@ export type WebviewMessage =
   /** The ladder needs rows it does not have. */
   | { type: 'needRows'; connection: number; start: number; count: number }
   | { type: 'mode'; mode: PanelMode }
-  | { type: 'command'; command: 'exportSvg' | 'exportMermaid' | 'copySummary' };
+  | { type: 'command'; command: 'exportSvg' | 'exportMermaid' | 'copySummary' }
+  /** A view model was drawn (its currentIndex, in `ms`): lets the host time cursor-to-panel updates. */
+  | { type: 'rendered'; index: number; ms: number };
 
 /** What the webview keeps with vscode.setState, and the serializer gets back. */
 export interface PanelState {
@@ -132,31 +134,76 @@ export function isWebviewMessage(m: unknown): m is WebviewMessage {
     case 'needRows': return isInt(m.connection) && isInt(m.start) && isInt(m.count) && m.start >= 0 && m.count > 0 && m.count <= 5000;
     case 'mode': return isMode(m.mode);
     case 'command': return m.command === 'exportSvg' || m.command === 'exportMermaid' || m.command === 'copySummary';
+    case 'rendered': return isInt(m.index) && typeof m.ms === 'number' && m.ms >= 0;
     default: return false;
   }
 }
 
+const isStr = (v: unknown): v is string => typeof v === 'string';
+const isStrOrNull = (v: unknown): v is string | null => v === null || typeof v === 'string';
+const isIntOrNull = (v: unknown): v is number | null => v === null || isInt(v);
+const isSide = (v: unknown): v is SideName => v === 'client' || v === 'server';
+const isArrayOf = <T>(v: unknown, item: (x: unknown) => x is T): v is T[] => Array.isArray(v) && v.every(item);
+const isIndexList = (v: unknown): v is number[] => isArrayOf(v, isInt);
+
 function isRow(r: unknown): r is LadderRow {
-  return isObj(r) && isInt(r.index) && isInt(r.ordinal) && isInt(r.line) && (r.from === 'client' || r.from === 'server') && typeof r.label === 'string' && typeof r.flags === 'string' && Array.isArray(r.events);
+  return (
+    isObj(r) && isInt(r.index) && isInt(r.ordinal) && isInt(r.line) && isSide(r.from) && isStr(r.flags) && isStr(r.label) &&
+    (r.t === null || typeof r.t === 'number') && isStrOrNull(r.clientState) && isStrOrNull(r.serverState) && isArrayOf(r.events, isStr)
+  );
 }
 
+function isConnectionView(c: unknown): c is ConnectionView {
+  return (
+    isObj(c) && isInt(c.id) && isStr(c.client) && isStr(c.server) && isStr(c.outcome) && isStr(c.connState) && isStr(c.history) &&
+    isInt(c.packets) && isStrOrNull(c.clientState) && isStrOrNull(c.serverState) && isStr(c.summary)
+  );
+}
+
+function isDiagramView(d: unknown): d is DiagramView {
+  return (
+    isObj(d) && isIndexList(d.clientPath) && isIndexList(d.serverPath) && isObj(d.current) && isIndexList(d.current.client) &&
+    isIndexList(d.current.server) && isStrOrNull(d.clientState) && isStrOrNull(d.serverState) && isStr(d.explanation) &&
+    isStr(d.clientStateText) && isStr(d.serverStateText)
+  );
+}
+
+function isHandshakeStep(s: unknown): s is HandshakeStep {
+  return (
+    isObj(s) && (s.step === 1 || s.step === 2 || s.step === 3) && isStr(s.name) && isSide(s.from) && isIntOrNull(s.index) &&
+    isIntOrNull(s.line) && isStr(s.seq) && isStr(s.ack) && isArrayOf(s.checks, (c): c is { text: string; ok: boolean } => isObj(c) && isStr(c.text) && typeof c.ok === 'boolean')
+  );
+}
+
+function isHandshakeView(h: unknown): h is HandshakeView {
+  return (
+    isObj(h) && typeof h.complete === 'boolean' && isArrayOf(h.steps, isHandshakeStep) &&
+    isArrayOf(h.options, (o): o is HandshakeView['options'][number] => isObj(o) && isStr(o.name) && isStr(o.client) && isStr(o.server) && isStr(o.negotiated)) &&
+    isStrOrNull(h.rtt) && isArrayOf(h.retransmissions, isStr) && isArrayOf(h.notes, isStr)
+  );
+}
+
+/**
+ * What the webview accepts from the host. Checked field by field: the view model carries text
+ * from an untrusted trace, and a malformed message must be dropped, not half drawn.
+ */
 export function isHostMessage(m: unknown): m is HostMessage {
   if (!isObj(m)) return false;
-  if (m.type === 'rows') return isInt(m.connection) && isInt(m.start) && Array.isArray(m.rows) && m.rows.every(isRow);
+  if (m.type === 'rows') return isInt(m.connection) && isInt(m.start) && m.start >= 0 && isArrayOf(m.rows, isRow);
   if (m.type !== 'model') return false;
-  const ladder = m.ladder as Record<string, unknown> | undefined;
+  const ladder = m.ladder;
   return (
     isMode(m.mode) &&
-    isObj(m.strings) &&
-    typeof m.document === 'string' &&
-    typeof m.uri === 'string' &&
+    isObj(m.strings) && Object.values(m.strings).every(isStr) &&
+    isStr(m.document) &&
+    isStr(m.uri) &&
     isInt(m.currentIndex) &&
     isInt(m.current) &&
-    (m.connection === null || isObj(m.connection)) &&
-    (m.diagram === null || isObj(m.diagram)) &&
-    (m.handshake === null || isObj(m.handshake)) &&
-    (m.message === null || typeof m.message === 'string') &&
-    isObj(ladder) && isInt(ladder.total) && isInt(ladder.start) && Array.isArray(ladder.rows) && ladder.rows.every(isRow)
+    (m.connection === null || isConnectionView(m.connection)) &&
+    (m.diagram === null || isDiagramView(m.diagram)) &&
+    (m.handshake === null || isHandshakeView(m.handshake)) &&
+    isStrOrNull(m.message) &&
+    isObj(ladder) && isInt(ladder.total) && ladder.total >= 0 && isInt(ladder.start) && ladder.start >= 0 && isArrayOf(ladder.rows, isRow)
   );
 }
 

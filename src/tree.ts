@@ -1,7 +1,8 @@
 // The Connections view: connections of the active tcpdump document, grouped packets, and a
 // census of endpoint states at the cursor. Follows the focus; selecting a packet reveals it.
 import * as vscode from 'vscode';
-import type { ConnectionSummary, PacketInfo, Trace } from './trace/model';
+import { Flag, type ConnectionSummary, type PacketInfo, type Trace } from './trace/model';
+import { packetColumns, packetIndexes } from './trace/snapshot';
 import { STATE_NAMES, STATE_TEXT, type StateName } from './trace/states';
 import { explainPacket } from './trace';
 import * as config from './config';
@@ -10,6 +11,21 @@ import {
 } from './describe';
 import type { Focus, FocusState } from './focus';
 import { isTraceDocument, type TraceStore } from './documents';
+
+/**
+ * The most connections listed at once, and packets under one group: VS Code builds every child
+ * a provider returns, so a capture with tens of thousands of connections (or a connection with
+ * hundreds of thousands of packets) would hold the extension host for seconds. The filter and
+ * the sort pick which ones show.
+ */
+const MAX_CONNECTIONS = 1000;
+const MAX_GROUP_PACKETS = 500;
+
+/** A connection's summary by id (ids are positions in trace.connections). */
+function connectionById(t: Trace, id: number): ConnectionSummary | undefined {
+  const c = t.connections[id];
+  return c?.id === id ? c : t.connections.find((x) => x.id === id);
+}
 
 /** The states `ss` lists: a CLOSED endpoint has no socket left to show. */
 const SOCKET_STATES = STATE_NAMES.filter((s) => s !== 'CLOSED');
@@ -32,11 +48,37 @@ export interface ConnectionFilter {
 
 export type SortKey = 'line' | 'packets' | 'bytes' | 'duration' | 'rtt' | 'warnings';
 
-/** Splits a connection's packets into handshake, data and teardown (and those with warnings). */
+const groupCache = new WeakMap<Trace, Map<number, Record<Group, number[]>>>();
+
+/** Splits a connection's packets into handshake, data and teardown (and those with warnings); once per trace. */
 export function groupPackets(trace: Trace, connection: number): Record<Group, number[]> {
+  let byConnection = groupCache.get(trace);
+  if (!byConnection) groupCache.set(trace, (byConnection = new Map()));
+  let groups = byConnection.get(connection);
+  if (!groups) byConnection.set(connection, (groups = splitPackets(trace, connection)));
+  return groups;
+}
+
+function splitPackets(trace: Trace, connection: number): Record<Group, number[]> {
   const groups: Record<Group, number[]> = { handshake: [], data: [], teardown: [], warnings: [] };
-  const c = trace.connections.find((x) => x.id === connection);
+  const c = connectionById(trace, connection);
   let closing = false;
+  const cols = packetColumns(trace);
+  if (cols) {
+    // The same split from the packet columns, without a PacketInfo per packet.
+    const ackLine = c?.handshake.ackLine;
+    const list = packetIndexes(trace, connection);
+    for (let k = 0; k < list.length; k++) {
+      const i = list[k];
+      const f = cols.flags[i] & Flag.UNKNOWN ? 0 : cols.flags[i];
+      if (f & (Flag.FIN | Flag.RST)) closing = true;
+      if (f & Flag.SYN || (ackLine === cols.line[i] && !closing)) groups.handshake.push(i);
+      else if (closing) groups.teardown.push(i);
+      else groups.data.push(i);
+      if (cols.events[i]) groups.warnings.push(i);
+    }
+    return groups;
+  }
   for (const i of trace.packetsOf(connection)) {
     const p = trace.packet(i);
     if (/[FR]/.test(p.flags)) closing = true;
@@ -63,6 +105,8 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
   private readonly packetNodes = new Map<string, Node>();
   private readonly censusNode: Node = { kind: 'census' };
   private censusLine = 1;
+  /** The connections the root listed last time. */
+  private rootConnections = new Set<number>();
   private readonly subscriptions: vscode.Disposable[] = [];
   /**
    * Nodes this view revealed to follow the cursor, with when. Their selection events are
@@ -184,7 +228,9 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
     if (t.problems.length) parts.push(vscode.l10n.t('{0} unparsed', t.problems.length));
     this.view.description = parts.join(' · ');
     this.view.message =
-      shown !== t.connections.length
+      shown > MAX_CONNECTIONS
+        ? vscode.l10n.t('Showing the first {0} of {1} connections: filter or sort to see others.', MAX_CONNECTIONS, shown)
+        : shown !== t.connections.length
         ? vscode.l10n.t('Showing {0} of {1} connections (filtered).', shown, t.connections.length)
         : t.connections.length === 0
           ? vscode.l10n.t('No TCP connections in this document.')
@@ -197,7 +243,9 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
     const t = this.trace;
     if (!t) return [];
     if (!node) {
-      const conns = this.visibleConnections().map((c) => this.connectionNode(c.id));
+      const visible = this.visibleConnections();
+      const conns = visible.slice(0, MAX_CONNECTIONS).map((c) => this.connectionNode(c.id));
+      this.rootConnections = new Set(conns.map((n) => (n.kind === 'connection' ? n.id : -1)));
       return t.connections.length ? [this.censusNode, ...conns] : [];
     }
     switch (node.kind) {
@@ -212,7 +260,7 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
           .map((g) => this.groupNode(node.id, g, groups[g]));
       }
       case 'group':
-        return node.packets.map((i) => this.packetNode(i, node.group, node));
+        return node.packets.slice(0, MAX_GROUP_PACKETS).map((i) => this.packetNode(i, node.group, node));
       default:
         return [];
     }
@@ -248,19 +296,18 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
         return item;
       }
       case 'connection': {
-        const c = t.connections.find((x) => x.id === node.id)!;
+        const c = connectionById(t, node.id)!;
         const outcome = outcomeOf(c);
         const item = new vscode.TreeItem(connectionLabel(c), vscode.TreeItemCollapsibleState.Collapsed);
         item.id = `c:${c.id}`;
         item.description = connectionDescription(c);
         item.iconPath = outcomeIcon(outcome);
-        item.tooltip = connectionTooltip(c);
         item.contextValue = 'connection';
         item.accessibilityInformation = { label: `${connectionLabel(c)}, ${outcomeLabel(outcome)}, ${item.description}` };
         return item;
       }
       case 'group': {
-        const c = t.connections.find((x) => x.id === node.connection)!;
+        const c = connectionById(t, node.connection)!;
         const names: Record<Group, string> = {
           handshake: vscode.l10n.t('Handshake'),
           data: vscode.l10n.t('Data'),
@@ -286,13 +333,23 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
         const item = new vscode.TreeItem(`#${p.ordinal + 1} ${packetLine(p)}`, vscode.TreeItemCollapsibleState.None);
         item.id = `${node.group === 'warnings' ? 'w' : 'p'}:${node.index}`;
         item.description = `${stateChange(p.before.client, p.after.client)} | ${stateChange(p.before.server, p.after.server)}`;
-        item.tooltip = packetTooltip(t, p);
         item.iconPath = new vscode.ThemeIcon(p.events.length ? 'warning' : p.from === 'client' ? 'arrow-right' : 'arrow-left');
         item.contextValue = 'packet';
         item.command = { command: 'tcpTrace.revealPacket', title: vscode.l10n.t('Reveal Packet'), arguments: [this.uri?.toString(), node.index] };
         return item;
       }
     }
+  }
+
+  /** Tooltips are built when the pointer rests on an item, not for every item listed. */
+  resolveTreeItem(item: vscode.TreeItem, node: Node): vscode.TreeItem {
+    const t = this.trace;
+    if (!t) return item;
+    if (node.kind === 'connection') {
+      const c = connectionById(t, node.id);
+      if (c) item.tooltip = connectionTooltip(c);
+    } else if (node.kind === 'packet' && node.index < t.packetCount) item.tooltip = packetTooltip(t, t.packet(node.index));
+    return item;
   }
 
   // --- following the focus ---
@@ -324,7 +381,11 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
     const p = t.packet(index);
     const groups = groupPackets(t, p.connection);
     for (const g of ['handshake', 'data', 'teardown'] as Group[]) {
-      if (groups[g].includes(index)) return this.packetNode(index, g, this.groupNode(p.connection, g, groups[g]));
+      const at = groups[g].indexOf(index);
+      if (at < 0) continue;
+      const group = this.groupNode(p.connection, g, groups[g]);
+      // Past the packets a group lists, its group is as close as the tree can show.
+      return at < MAX_GROUP_PACKETS ? this.packetNode(index, g, group) : group;
     }
     return undefined;
   }
@@ -337,6 +398,8 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
       this.changed.fire(this.censusNode);
     }
     if (source === 'tree' || !this.view.visible || state.packet < 0) return;
+    // A connection past the ones listed has no node to reveal (see getChildren).
+    if (!this.rootConnections.has(state.connection)) return;
     const node = this.nodeForPacket(state.packet);
     if (!node) return;
     this.echoes.set(node, Date.now());

@@ -1,11 +1,20 @@
 // Worker entry: runs the engine off the extension host's event loop. Built twice by
 // esbuild.mjs: dist/worker.js (Node worker_threads) and dist/web/worker.js (a Web Worker).
+//
+// Results go back as snapshots (src/trace/snapshot.ts) whose buffers are transferred. While a
+// long analysis runs, the worker also posts the results so far: first after FIRST_PARTIAL_MS,
+// then each time its running time has doubled, so the host rebuilds at most about twice the
+// final amount in all. Editor documents stay here between requests, so an edit arrives as an
+// edit, and one that touches no packet line is applied without running the engine again.
 import { TraceBuilder } from './trace';
-import type { Trace, TraceOptions } from './trace/model';
-import { CHUNK_BYTES, PACKET_CHUNK, type TraceSummary, type WorkerReply, type WorkerRequest } from './workerProtocol';
+import { isCapture, PcapPrinter } from './pcap';
+import type { TraceOptions } from './trace/model';
+import type { TraceData } from './trace/trace';
+import { applyChange, cloneSnapshot, encodeSnapshot, shiftSnapshot, snapshotTransferList, type LineShift, type TraceSnapshot } from './trace/snapshot';
+import { CHUNK_BYTES, FIRST_PARTIAL_MS, type WorkerReply, type WorkerRequest } from './workerProtocol';
 
 interface Port {
-  post(m: WorkerReply): void;
+  post(m: WorkerReply, transfer?: ArrayBuffer[]): void;
   listen(handler: (m: WorkerRequest) => void): void;
 }
 
@@ -17,13 +26,13 @@ function port(): Port {
   if (nodeRequire) {
     const { parentPort } = nodeRequire('worker_threads');
     return {
-      post: (m) => parentPort.postMessage(m),
+      post: (m, t) => parentPort.postMessage(m, t ?? []),
       listen: (h) => parentPort.on('message', h),
     };
   }
-  const scope = globalThis as unknown as { postMessage(m: unknown): void; onmessage: ((e: { data: WorkerRequest }) => void) | null };
+  const scope = globalThis as unknown as { postMessage(m: unknown, t?: unknown[]): void; onmessage: ((e: { data: WorkerRequest }) => void) | null };
   return {
-    post: (m) => scope.postMessage(m),
+    post: (m, t) => scope.postMessage(m, t ?? []),
     listen: (h) => {
       scope.onmessage = (e) => h(e.data);
     },
@@ -31,73 +40,267 @@ function port(): Port {
 }
 
 const out = port();
+const now = () => performance.now();
+const encoder = new TextEncoder();
 
-/** Yields to the worker's own loop so progress messages go out between chunks. */
-const tick = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+class Cancelled extends Error {}
+const cancelled = new Set<number>();
 
-async function feed(id: number, bytes: Uint8Array, options: TraceOptions): Promise<Trace> {
-  const builder = new TraceBuilder(options);
-  for (let at = 0; at < bytes.length; at += CHUNK_BYTES) {
-    builder.push(bytes.subarray(at, Math.min(bytes.length, at + CHUNK_BYTES)));
-    out.post({ type: 'progress', id, done: Math.min(bytes.length, at + CHUNK_BYTES), total: bytes.length });
-    await tick();
+/** Lets messages in (a cancel, more text) between steps; every 20 ms of work at most. */
+const pause = typeof setImmediate === 'function' ? () => new Promise<void>((r) => setImmediate(r)) : () => new Promise<void>((r) => setTimeout(r, 0));
+
+/** One analysis: feeds the builder, reports progress, posts results so far on a doubling schedule. */
+class Run {
+  private readonly builder: TraceBuilder;
+  private readonly start = now();
+  private lastPause = now();
+  private nextPartial = FIRST_PARTIAL_MS;
+  private partialConnections = 0;
+
+  constructor(
+    private readonly id: number,
+    options: TraceOptions,
+    private readonly partials: boolean,
+    private readonly total: number,
+  ) {
+    this.builder = new TraceBuilder(options);
   }
-  return builder.finish();
+
+  async push(bytes: Uint8Array, done: number): Promise<void> {
+    for (let at = 0; at < bytes.length; at += CHUNK_BYTES) {
+      this.check();
+      this.input(bytes.subarray(at, Math.min(bytes.length, at + CHUNK_BYTES)));
+      out.post({ type: 'progress', id: this.id, done: Math.min(this.total, done + Math.min(bytes.length, at + CHUNK_BYTES)), total: this.total });
+      this.maybePartial();
+      if (now() - this.lastPause > 20) {
+        await pause();
+        this.lastPause = now();
+      }
+    }
+  }
+
+  /** pcap and pcapng files (told by their first bytes) reach the builder as tcpdump text. */
+  private capture: PcapPrinter | null | undefined;
+
+  private input(chunk: Uint8Array): void {
+    if (this.capture === undefined) this.capture = isCapture(chunk) ? new PcapPrinter({ onData: (b) => this.builder.push(b) }) : null;
+    if (this.capture) this.capture.push(chunk);
+    else this.builder.push(chunk);
+  }
+
+  private check(): void {
+    if (cancelled.has(this.id)) throw new Cancelled();
+  }
+
+  private maybePartial(): void {
+    if (!this.partials) return;
+    const elapsed = now() - this.start;
+    if (elapsed < this.nextPartial) return;
+    const trace = this.builder.peek();
+    if (trace.conns.length === this.partialConnections) return;
+    this.partialConnections = trace.conns.length;
+    post(this.id, encodeSnapshot(trace, true), true);
+    this.nextPartial = 2 * (now() - this.start);
+  }
+
+  finish(): TraceSnapshot {
+    this.check();
+    this.capture?.finish();
+    return encodeSnapshot(this.builder.finish() as TraceData);
+  }
 }
 
-async function streamPath(id: number, path: string, options: TraceOptions): Promise<Trace> {
+function post(id: number, snapshot: TraceSnapshot, reanalysed: boolean): void {
+  out.post({ type: 'snapshot', id, snapshot, reanalysed }, snapshotTransferList(snapshot));
+}
+
+async function analyzeBytes(id: number, bytes: Uint8Array, options: TraceOptions, partials: boolean): Promise<void> {
+  const run = new Run(id, options, partials, bytes.length);
+  await run.push(bytes, 0);
+  post(id, run.finish(), true);
+}
+
+async function analyzePath(id: number, path: string, options: TraceOptions, partials: boolean): Promise<void> {
   if (!nodeRequire) throw new Error('Reading a path needs Node');
   const fs = nodeRequire('fs');
   const total: number = fs.statSync(path).size;
-  const builder = new TraceBuilder(options);
+  const run = new Run(id, options, partials, total);
   let done = 0;
-  let lastReport = 0;
   for await (const chunk of fs.createReadStream(path, { highWaterMark: CHUNK_BYTES })) {
-    builder.push(chunk as Uint8Array);
+    await run.push(chunk as Uint8Array, done);
     done += (chunk as Uint8Array).length;
-    if (done - lastReport >= CHUNK_BYTES || done === total) {
-      lastReport = done;
-      out.post({ type: 'progress', id, done, total });
-    }
   }
-  return builder.finish();
+  post(id, run.finish(), true);
 }
 
-function send(id: number, trace: Trace): void {
-  const summary: TraceSummary = {
-    lines: trace.lines,
-    packetCount: trace.packetCount,
-    skipped: trace.skipped,
-    problems: trace.problems,
-    connections: trace.connections,
-    halfOpenFloods: trace.halfOpenFloods,
-  };
-  out.post({ type: 'summary', id, summary });
-  for (let start = 0; start < trace.packetCount; start += PACKET_CHUNK) {
-    const packets = [];
-    const end = Math.min(trace.packetCount, start + PACKET_CHUNK);
-    for (let i = start; i < end; i++) packets.push(trace.packet(i));
-    out.post({ type: 'packets', id, start, packets });
+// --- editor documents ---
+
+interface Doc {
+  version: number;
+  text: string;
+  /** The last analysis, of version snapshotVersion, with the options it used (as JSON)... */
+  snapshot?: TraceSnapshot;
+  snapshotVersion: number;
+  options: string;
+  /** ...and the shifts that bring it to `version`, while every edit since touched no packet. */
+  shifts: LineShift[];
+}
+
+const docs = new Map<string, Doc>();
+
+/** Text of openDocument requests as it arrives, before and while the request runs. */
+interface Inbox {
+  /** Not yet fed to the engine. */
+  chunks: string[];
+  /** All of it, to keep. */
+  parts: string[];
+  last: boolean;
+  wake?: () => void;
+}
+const inboxes = new Map<number, Inbox>();
+/** openDocument requests that have ended: text still on its way to them is dropped. */
+const closed = new Set<number>();
+
+function inbox(id: number): Inbox {
+  let b = inboxes.get(id);
+  if (!b) inboxes.set(id, (b = { chunks: [], parts: [], last: false }));
+  return b;
+}
+
+/** Takes a slice of a document's text; the last one makes the document known under its key. */
+function receiveText(m: Extract<WorkerRequest, { type: 'documentText' }>): void {
+  if (closed.has(m.id)) return;
+  const box = inbox(m.id);
+  box.chunks.push(m.text);
+  box.parts.push(m.text);
+  if (m.last) {
+    box.last = true;
+    docs.set(m.key, { version: m.version, text: box.parts.join(''), snapshotVersion: -1, options: '', shifts: [] });
+    box.parts = [];
   }
-  out.post({ type: 'done', id });
+  box.wake?.();
+}
+
+/** Applies edits as they arrive; an edit the worker cannot follow makes it forget the document. */
+function receiveEdit(m: Extract<WorkerRequest, { type: 'editDocument' }>): void {
+  const doc = docs.get(m.key);
+  if (!doc || doc.version !== m.fromVersion) {
+    docs.delete(m.key);
+    return;
+  }
+  for (const change of m.changes) {
+    const r = applyChange(doc.text, change);
+    doc.text = r.text;
+    if (r.shift) doc.shifts.push(r.shift);
+    else {
+      doc.snapshot = undefined;
+      doc.shifts = [];
+    }
+  }
+  doc.version = m.version;
+}
+
+/** Hands a document's text to the engine in slices that end on a line. */
+async function analyzeText(run: Run, text: string): Promise<void> {
+  const step = 1 << 20;
+  for (let i = 0; i < text.length; ) {
+    let j = Math.min(text.length, i + step);
+    const nl = text.indexOf('\n', j);
+    j = nl < 0 ? text.length : nl + 1;
+    await run.push(encoder.encode(text.slice(i, j)), i);
+    i = j;
+  }
+}
+
+/** Keeps a finished analysis with its document, unless the document has moved on since. */
+function keep(key: string, version: number, options: TraceOptions, snapshot: TraceSnapshot): void {
+  const doc = docs.get(key);
+  if (!doc || doc.version !== version) return;
+  doc.snapshot = snapshot;
+  doc.snapshotVersion = version;
+  doc.options = JSON.stringify(options);
+  doc.shifts = [];
+}
+
+async function openDocument(m: Extract<WorkerRequest, { type: 'openDocument' }>): Promise<void> {
+  const box = inbox(m.id);
+  const run = new Run(m.id, m.options, m.partials, m.total);
+  let done = 0;
+  for (;;) {
+    while (box.chunks.length) {
+      const text = box.chunks.shift()!;
+      await run.push(encoder.encode(text), done);
+      done += text.length;
+    }
+    if (box.last) break;
+    if (cancelled.has(m.id)) throw new Cancelled();
+    await new Promise<void>((resolve) => (box.wake = resolve));
+    box.wake = undefined;
+  }
+  const snapshot = run.finish();
+  keep(m.key, m.version, m.options, snapshot);
+  post(m.id, cloneSnapshot(snapshot), true);
+}
+
+async function analyzeDocument(m: Extract<WorkerRequest, { type: 'analyzeDocument' }>): Promise<void> {
+  const doc = docs.get(m.key);
+  if (!doc || doc.version !== m.version) {
+    out.post({ type: 'error', id: m.id, message: `the worker has version ${doc?.version ?? 'none'}, not ${m.version}`, stale: true });
+    return;
+  }
+  if (doc.snapshot && doc.options === JSON.stringify(m.options)) {
+    // Every edit since the last analysis left the packets alone: move lines, no engine.
+    const snapshot = doc.shifts.length ? shiftSnapshot(doc.snapshot, doc.shifts) : doc.snapshot;
+    keep(m.key, m.version, m.options, snapshot);
+    post(m.id, cloneSnapshot(snapshot), false);
+    return;
+  }
+  const run = new Run(m.id, m.options, false, doc.text.length);
+  await analyzeText(run, doc.text);
+  const snapshot = run.finish();
+  keep(m.key, m.version, m.options, snapshot);
+  post(m.id, cloneSnapshot(snapshot), true);
 }
 
 async function handle(m: WorkerRequest): Promise<void> {
   try {
-    let trace: Trace;
-    if (m.type === 'analyzeText') trace = await feed(m.id, new TextEncoder().encode(m.text), m.options);
-    else if (m.type === 'analyzeBytes') trace = await feed(m.id, m.bytes, m.options);
-    else if (m.type === 'analyzePath') trace = await streamPath(m.id, m.path, m.options);
-    else return;
-    send(m.id, trace);
+    if (cancelled.has(m.id)) throw new Cancelled();
+    switch (m.type) {
+      case 'analyzeBytes': return await analyzeBytes(m.id, m.bytes, m.options, m.partials);
+      case 'analyzePath': return await analyzePath(m.id, m.path, m.options, m.partials);
+      case 'openDocument': return await openDocument(m);
+      case 'analyzeDocument': return await analyzeDocument(m);
+    }
   } catch (e) {
-    out.post({ type: 'error', id: m.id, message: e instanceof Error ? e.message : String(e) });
+    const message = e instanceof Cancelled ? 'cancelled' : e instanceof Error ? e.message : String(e);
+    out.post({ type: 'error', id: m.id, message });
+  } finally {
+    cancelled.delete(m.id);
+    if (m.type === 'openDocument') {
+      inboxes.delete(m.id);
+      closed.add(m.id);
+    }
   }
 }
 
-// One request at a time, in arrival order.
+// Requests run one at a time, in arrival order; text, edits and cancellations are taken as
+// they come, in the order they were sent.
 let queue = Promise.resolve();
 out.listen((m) => {
   if (typeof m !== 'object' || m === null || typeof (m as { id?: unknown }).id !== 'number') return;
-  queue = queue.then(() => handle(m));
+  switch (m.type) {
+    case 'cancel':
+      cancelled.add(m.id);
+      inboxes.get(m.id)?.wake?.();
+      return;
+    case 'documentText':
+      return receiveText(m);
+    case 'editDocument':
+      return receiveEdit(m);
+    case 'forgetDocument':
+      docs.delete(m.key);
+      return;
+    default:
+      queue = queue.then(() => handle(m));
+  }
 });

@@ -1,38 +1,45 @@
 // Messages between the extension host and the analysis worker (src/worker.ts).
-// Only plain data crosses: a Trace has methods, so the worker sends its parts and the host
-// rebuilds a queryable Trace from them (src/snapshot.ts).
-import type { ConnectionSummary, HalfOpenFlood, PacketInfo, Problem, TraceOptions } from './trace/model';
+// Results cross as a TraceSnapshot (src/trace/snapshot.ts): typed arrays whose buffers are
+// transferred, not copied, so the host never deserialises an object per packet.
+import type { TraceOptions } from './trace/model';
+import type { TextChange, TraceSnapshot } from './trace/snapshot';
 
 export type WorkerRequest =
-  | { type: 'analyzeText'; id: number; text: string; options: TraceOptions }
-  | { type: 'analyzeBytes'; id: number; bytes: Uint8Array; options: TraceOptions }
+  | { type: 'analyzeBytes'; id: number; bytes: Uint8Array; options: TraceOptions; partials: boolean }
   /** Node only: the worker streams the file from disk itself. */
-  | { type: 'analyzePath'; id: number; path: string; options: TraceOptions };
-
-export interface TraceSummary {
-  lines: number;
-  packetCount: number;
-  skipped: number;
-  problems: Problem[];
-  connections: ConnectionSummary[];
-  halfOpenFloods: HalfOpenFlood[];
-}
+  | { type: 'analyzePath'; id: number; path: string; options: TraceOptions; partials: boolean }
+  /**
+   * An editor document, whose text follows in 'documentText' messages (each is taken as it
+   * arrives; the analysis runs in turn). The worker keeps the text under `key`.
+   */
+  | { type: 'openDocument'; id: number; key: string; version: number; total: number; options: TraceOptions; partials: boolean }
+  | { type: 'documentText'; id: number; key: string; version: number; text: string; last: boolean }
+  /** Edits from `fromVersion` to `version`, in the order the editor applied them; taken on arrival. */
+  | { type: 'editDocument'; id: number; key: string; fromVersion: number; version: number; changes: TextChange[] }
+  /** Analyses the text the worker holds, if it is `version`; else replies stale. */
+  | { type: 'analyzeDocument'; id: number; key: string; version: number; options: TraceOptions }
+  | { type: 'forgetDocument'; id: number; key: string }
+  /** Stops the request `id` at its next step; the worker stays up. */
+  | { type: 'cancel'; id: number };
 
 export type WorkerReply =
   | { type: 'progress'; id: number; done: number; total: number }
-  | { type: 'summary'; id: number; summary: TraceSummary }
-  /** Packets arrive in chunks after the summary, in index order. */
-  | { type: 'packets'; id: number; start: number; packets: PacketInfo[] }
-  | { type: 'done'; id: number }
-  | { type: 'error'; id: number; message: string };
+  /** The results so far (snapshot.partial) or the final result, which ends the request. */
+  | { type: 'snapshot'; id: number; snapshot: TraceSnapshot; reanalysed: boolean }
+  /** `stale`: the worker does not hold the document version an edit starts from. */
+  | { type: 'error'; id: number; message: string; stale?: boolean };
 
-/** How many bytes the worker feeds TraceBuilder between progress reports. */
+/** How many bytes the worker feeds TraceBuilder between progress reports and yields. */
 export const CHUNK_BYTES = 1 << 20;
-/** How many materialised packets go in one 'packets' message. */
-export const PACKET_CHUNK = 20000;
+
+/** How many characters of a document go in one 'documentText' message (whole lines). */
+export const TEXT_CHUNK_CHARS = 1 << 20;
+
+/** When the worker posts results so far: first after this long, then at doubling intervals. */
+export const FIRST_PARTIAL_MS = 150;
 
 export function isWorkerReply(m: unknown): m is WorkerReply {
   if (typeof m !== 'object' || m === null) return false;
   const r = m as { type?: unknown; id?: unknown };
-  return typeof r.id === 'number' && ['progress', 'summary', 'packets', 'done', 'error'].includes(r.type as string);
+  return typeof r.id === 'number' && ['progress', 'snapshot', 'error'].includes(r.type as string);
 }

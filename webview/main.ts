@@ -112,7 +112,11 @@ function render(m: ViewModel): void {
 window.addEventListener('message', (e: MessageEvent) => {
   const m: unknown = e.data;
   if (!isHostMessage(m)) return;
-  if (m.type === 'model') render(m);
+  if (m.type === 'model') {
+    const t0 = performance.now();
+    render(m);
+    post({ type: 'rendered', index: m.currentIndex, ms: Math.round((performance.now() - t0) * 100) / 100 });
+  }
   else if (model?.connection && m.connection === model.connection.id) {
     ladder.addRows(m.start, m.rows);
     // Keep the rows for next/previous too.

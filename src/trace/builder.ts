@@ -1,7 +1,10 @@
 // Turns bytes of tcpdump text into packets and connections in one streaming pass.
 
 import { Connection } from './connection';
+import { ConnStore } from './connstore';
+import { Utf8Input } from './decode';
 import { Endpoints } from './endpoints';
+import { IntPairMap } from './intmap';
 import { EVENT_BIT } from './expert';
 import { Flag, type Problem, type TraceOptions } from './model';
 import { PacketTable } from './packets';
@@ -9,17 +12,25 @@ import { LineKind, LineRecord, scanLine, TimeKind } from './scan';
 import { State } from './states';
 import { TraceData } from './trace';
 
+/**
+ * Bytes of text per packet assumed by expect(). tcpdump -nn prints 100 to 200 per TCP line; an
+ * estimate too high only leaves spare capacity that is never written (and so never resident).
+ */
+const BYTES_PER_PACKET = 100;
+
 /** The most problem records kept; later ones are only counted. */
 const MAX_PROBLEMS = 10000;
 
 /** What tcpdump's relative sequence numbers are relative to, per 4-tuple. */
 interface Tuple {
   conn: Connection;
-  /** The endpoint whose numbers `base[0]` rebases; the other side uses base[1]. */
+  /** The endpoint whose numbers `base0` rebases; the other side uses base1. */
   baseEp: number;
-  base: [number, number];
+  base0: number;
+  base1: number;
   /** False where the base is tcpdump's but was never printed (a bare ACK opened the entry). */
-  known: [boolean, boolean];
+  known0: boolean;
+  known1: boolean;
   hasBase: boolean;
 }
 
@@ -32,14 +43,20 @@ const enum SeqMode {
 export class TraceBuilder {
   private readonly t = new PacketTable();
   private readonly endpoints = new Endpoints();
-  private readonly tuples = new Map<number, Tuple>();
+  /** Tuples by their two endpoint ids (lower first), as indexes into tupleList. */
+  private readonly tuples = new IntPairMap();
+  private readonly tupleList: Tuple[] = [];
   private readonly connections: Connection[] = [];
+  /** The connections' counters and analysis state (see ConnStore). */
+  private readonly store = new ConnStore();
   private readonly problems: Problem[] = [];
   private problemCount = 0;
   private readonly r = new LineRecord();
   private line = 0;
   private skipped = 0;
-  private carry: Uint8Array | null = null;
+  /** The pieces of a line that has not ended yet, joined once its newline arrives. */
+  private carry: Uint8Array[] = [];
+  private readonly input = new Utf8Input();
   private seqMode: SeqMode;
   // -v: the IP header line waiting for its TCP line.
   private headerLine = -1;
@@ -56,6 +73,15 @@ export class TraceBuilder {
     this.seqMode = options.absoluteSeq === true ? SeqMode.Absolute : options.absoluteSeq === false ? SeqMode.Relative : SeqMode.Unknown;
   }
 
+  /**
+   * Says that about `bytes` of text will be pushed, so the packet table is made once at about
+   * the right size instead of growing by doubling (each step copies it and, for a moment,
+   * holds it twice). Only a hint: more or less input is fine.
+   */
+  expect(bytes: number): void {
+    if (bytes > 0) this.t.reserve(Math.ceil(bytes / BYTES_PER_PACKET));
+  }
+
   /** Number of lines read so far. */
   get linesRead(): number {
     return this.line;
@@ -65,35 +91,67 @@ export class TraceBuilder {
     return this.t.length;
   }
 
-  /** Feeds the next chunk of bytes. Lines may span chunks. */
+  /**
+   * Feeds the next chunk of bytes (UTF-8, or UTF-16 after its BOM). Lines may span chunks.
+   * Nothing in `chunk` is kept after the call: the caller may reuse it.
+   */
   push(chunk: Uint8Array): void {
+    // A Node Buffer's slice() is a view, not a copy: seen as a plain Uint8Array, the end of a
+    // line carried to the next chunk is copied (so the caller may reuse its buffer), and the
+    // scanner always sees the same type.
+    const view = chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const text = this.input.push(view);
+    // Line ends are looked for in the caller's object when it holds the same bytes: a Node
+    // Buffer's indexOf is several times faster than a Uint8Array's.
+    this.feed(text, text === view ? chunk : text);
+  }
+
+  /** Reads the lines of `chunk`; `ends` holds the same bytes and is only searched for newlines. */
+  private feed(chunk: Uint8Array, ends: Uint8Array): void {
     let start = 0;
-    if (this.carry) {
-      const nl = chunk.indexOf(10);
+    if (this.carry.length) {
+      const nl = ends.indexOf(10);
       if (nl < 0) {
-        this.carry = concat(this.carry, chunk);
+        // Keep the pieces and join them once: re-joining on every chunk would copy a long
+        // line over and over (a 20 MB line in 64 kB chunks is 320 copies of up to 20 MB).
+        if (chunk.length) this.carry.push(chunk.slice());
         return;
       }
-      const joined = concat(this.carry, chunk.subarray(0, nl));
-      this.carry = null;
+      this.carry.push(chunk.subarray(0, nl));
+      const joined = join(this.carry);
+      this.carry = [];
       this.readLine(joined, 0, joined.length);
       start = nl + 1;
     }
     for (;;) {
-      const nl = chunk.indexOf(10, start);
+      const nl = ends.indexOf(10, start);
       if (nl < 0) break;
       this.readLine(chunk, start, nl);
       start = nl + 1;
     }
-    if (start < chunk.length) this.carry = chunk.slice(start);
+    if (start < chunk.length) this.carry.push(chunk.slice(start));
+  }
+
+  /**
+   * The trace so far, without ending the input: the builder keeps going after this. A line
+   * that has not ended yet is left out, and -ttt times are not yet added up; finish() does both.
+   */
+  peek(): TraceData {
+    return new TraceData(this.t, this.endpoints, this.connections, this.problems, this.problemCount, this.line, this.skipped, this.options);
   }
 
   /** Ends the input and returns the analysed trace. */
   finish(): TraceData {
     if (this.finished) throw new Error('TraceBuilder.finish() called twice');
     this.finished = true;
-    if (this.carry && this.carry.length > 0) this.readLine(this.carry, 0, this.carry.length);
-    this.carry = null;
+    const rest = this.input.end();
+    this.feed(rest, rest);
+    if (this.carry.length) {
+      // The last line has no newline (a truncated file): read what there is.
+      const last = join(this.carry);
+      this.carry = [];
+      this.readLine(last, 0, last.length);
+    }
     if (this.timeKind === TimeKind.Delta && this.deltaDecreased) this.accumulateDeltas();
     return new TraceData(this.t, this.endpoints, this.connections, this.problems, this.problemCount, this.line, this.skipped, this.options);
   }
@@ -148,11 +206,13 @@ export class TraceBuilder {
 
   private addPacket(r: LineRecord, headLine: number): void {
     const t = this.t;
-    const src = this.endpoints.intern(r.epBuf, r.srcStart, r.srcEnd, r.srcDot);
-    const dst = this.endpoints.intern(r.epBuf, r.dstStart, r.dstEnd, r.dstDot);
+    const e = this.endpoints;
+    const src = r.ipv4 ? e.internIpv4(r.srcIp, r.srcPort, r.epBuf, r.srcStart, r.srcEnd, r.srcDot) : e.intern(r.epBuf, r.srcStart, r.srcEnd, r.srcDot);
+    const dst = r.ipv4 ? e.internIpv4(r.dstIp, r.dstPort, r.epBuf, r.dstStart, r.dstEnd, r.dstDot) : e.intern(r.epBuf, r.dstStart, r.dstEnd, r.dstDot);
     const lo = src < dst ? src : dst;
-    const key = lo * 67108864 + (src < dst ? dst : src);
-    let tuple = this.tuples.get(key);
+    const hi = src < dst ? dst : src;
+    const ti = this.tuples.get(lo, hi);
+    let tuple = ti >= 0 ? this.tupleList[ti] : undefined;
 
     const p = t.add();
     t.line[p] = this.line;
@@ -173,11 +233,11 @@ export class TraceBuilder {
       } else {
         if (this.seqMode === SeqMode.Unknown) this.detectSeqMode(tuple, src, ack);
         if ((this.seqMode as SeqMode) !== SeqMode.Absolute) {
-          const i = src === tuple.baseEp ? 0 : 1;
-          if (seq === seq) seq = (seq + tuple.base[i]) % 4294967296;
-          if (ack === ack) ack = (ack + tuple.base[1 - i]) % 4294967296;
-          if (!tuple.known[i]) f |= Flag.SEQ_RELATIVE;
-          if (!tuple.known[1 - i]) f |= Flag.ACK_RELATIVE;
+          const fromBaseEp = src === tuple.baseEp;
+          if (seq === seq) seq = mod32(seq + (fromBaseEp ? tuple.base0 : tuple.base1));
+          if (ack === ack) ack = mod32(ack + (fromBaseEp ? tuple.base1 : tuple.base0));
+          if (!(fromBaseEp ? tuple.known0 : tuple.known1)) f |= Flag.SEQ_RELATIVE;
+          if (!(fromBaseEp ? tuple.known1 : tuple.known0)) f |= Flag.ACK_RELATIVE;
         }
       }
     }
@@ -201,8 +261,9 @@ export class TraceBuilder {
     if (!conn) {
       conn = this.newConnection(src, dst, f, p);
       if (!tuple) {
-        tuple = { conn, baseEp: src, base: [0, 0], known: [false, false], hasBase: false };
-        this.tuples.set(key, tuple);
+        tuple = { conn, baseEp: src, base0: 0, base1: 0, known0: false, known1: false, hasBase: false };
+        this.tuples.set(lo, hi, this.tupleList.length);
+        this.tupleList.push(tuple);
         if ((f & Flag.ACK) && this.seqMode !== SeqMode.Absolute) this.setBase(tuple, src, seq, ack);
       } else tuple.conn = conn;
       if (reused) t.events[p] |= EVENT_BIT.reused_ports;
@@ -224,7 +285,7 @@ export class TraceBuilder {
       });
       const c = conn.clientOpts;
       const s = conn.serverOpts;
-      if (c && s && c.wscale !== null && s.wscale !== null) conn.expert.shift = [c.wscale, s.wscale];
+      if (c && s && c.wscale !== null && s.wscale !== null) conn.expert.setShift(c.wscale, s.wscale);
     }
     conn.add(t, p, this.line);
   }
@@ -232,16 +293,19 @@ export class TraceBuilder {
   private setBase(tuple: Tuple, src: number, seq: number, ack: number): void {
     if (ack !== ack) return;
     tuple.baseEp = src;
-    tuple.base = [seq === seq ? seq : 0, (ack + 4294967295) % 4294967296];
-    tuple.known = [seq === seq, true];
+    tuple.base0 = seq === seq ? seq : 0;
+    tuple.base1 = (ack + 4294967295) % 4294967296;
+    tuple.known0 = seq === seq;
+    tuple.known1 = true;
     tuple.hasBase = true;
   }
 
   /** tcpdump -S prints every number absolute: tell by how close the ack is to the base. */
   private detectSeqMode(tuple: Tuple, src: number, ack: number): void {
     if (ack !== ack) return;
-    const base = tuple.base[src === tuple.baseEp ? 1 : 0];
-    if (!tuple.known[src === tuple.baseEp ? 1 : 0]) return;
+    const fromBaseEp = src === tuple.baseEp;
+    const base = fromBaseEp ? tuple.base1 : tuple.base0;
+    if (!(fromBaseEp ? tuple.known1 : tuple.known0)) return;
     // Distance of the printed ack from the base, against its distance from zero.
     const fromBase = Math.abs((ack - base) | 0);
     const fromZero = Math.min(ack, 4294967296 - ack);
@@ -270,7 +334,7 @@ export class TraceBuilder {
       client = dst;
       server = src;
     }
-    const conn = new Connection(this.connections.length, client, server, inferred, mid, unknown, p, this.t);
+    const conn = new Connection(this.connections.length, client, server, inferred, mid, unknown, p, this.t, this.store);
     if (!unknown && (f & Flag.SYN) && (f & Flag.ACK)) conn.machine.setInitial(State.SYN_SENT, State.LISTEN);
     this.connections.push(conn);
     return conn;
@@ -287,6 +351,11 @@ export class TraceBuilder {
   }
 }
 
+/** x modulo 2^32, for x >= 0; the sum of two 32-bit numbers needs at most one subtraction. */
+function mod32(x: number): number {
+  return x < 4294967296 ? x : x < 8589934592 ? x - 4294967296 : x % 4294967296;
+}
+
 /** True if port a looks like the server's: a service name, or the lower number. */
 function isServerPort(a: number, b: number): boolean {
   if (a !== a) return b === b; // a service name
@@ -294,9 +363,15 @@ function isServerPort(a: number, b: number): boolean {
   return a < b;
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
+function join(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
   return out;
 }

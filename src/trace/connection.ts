@@ -1,6 +1,7 @@
 // One connection (one incarnation of a 4-tuple): counters, the handshake and teardown as they
 // happen, the state machine, expert events and Zeek's history.
 
+import { C, type ConnStore } from './connstore';
 import { ExpertState, EVENT_BIT } from './expert';
 import { Machine, seqGe } from './machine';
 import { Flag, type SynOptions } from './model';
@@ -14,30 +15,27 @@ export class Connection {
   firstPacket: number;
   lastPacket: number;
   count = 0;
-  countBy = [0, 0];
-  bytes = [0, 0];
   readonly machine: Machine;
-  readonly expert = new ExpertState();
-  readonly zeek = new ZeekState();
+  readonly expert: ExpertState;
+  readonly zeek: ZeekState;
+  /** Where this connection's numbers start in the store (see ConnStore). */
+  private readonly o: number;
   eventCount = 0;
 
   // Handshake evidence.
-  synTimes: number[] = [];
-  synAckTimes: number[] = [];
+  synTimes: number[] = NO_TIMES;
+  synAckTimes: number[] = NO_TIMES;
   synLine = -1;
   synAckLine = -1;
   ackLine = -1;
-  ackTime = NaN;
   ackHasData = false;
   clientOpts: SynOptions | null = null;
   serverOpts: SynOptions | null = null;
-  synFrom = [false, false];
   ecnSyn = false;
   ecnSynAck = false;
 
   // Teardown evidence.
   firstFinFrom = -1;
-  finLine = [-1, -1];
   /** Whether the second FIN's ACK covered the first FIN. */
   secondFinAcksFirst = false;
   /** Whether the first FIN was acknowledged by a separate segment before the second FIN. */
@@ -53,7 +51,11 @@ export class Connection {
     readonly flagsUnknown: boolean,
     first: number,
     t: PacketTable,
+    private readonly store: ConnStore,
   ) {
+    this.o = store.add();
+    this.expert = new ExpertState(store, this.o);
+    this.zeek = new ZeekState(store, this.o);
     this.ep = [client, server];
     this.firstPacket = first;
     this.lastPacket = first;
@@ -79,8 +81,9 @@ export class Connection {
     const f = t.flags[p];
     const len = t.len[p];
     this.count++;
-    this.countBy[d]++;
-    this.bytes[d] += len > 0 ? len : 0;
+    const n = this.store.f;
+    n[this.o + C.PACKETS + d]++;
+    if (len > 0) n[this.o + C.BYTES + d] += len;
     this.lastPacket = p;
     if (!(f & Flag.UNKNOWN)) this.observe(t, p, d, f, line);
     this.machine.step(p);
@@ -93,41 +96,68 @@ export class Connection {
   private observe(t: PacketTable, p: number, d: number, f: number, line: number): void {
     const time = t.time[p];
     const m = this.machine.m;
+    const n = this.store.f;
+    const finLine = this.o + C.FIN_LINE + d;
     if (f & Flag.SYN) {
       if (!(f & Flag.ACK)) {
-        this.synFrom[d] = true;
+        n[this.o + C.SYN_FROM + d] = 1;
         if (d === 0) {
           if (this.synLine < 0) this.synLine = line;
-          this.synTimes.push(time);
+          this.synTimes = withTime(this.synTimes, time);
           if ((f & (Flag.ECE | Flag.CWR)) === (Flag.ECE | Flag.CWR)) this.ecnSyn = true;
         }
       } else if (d === 1) {
         if (this.synAckLine < 0) this.synAckLine = line;
-        this.synAckTimes.push(time);
+        this.synAckTimes = withTime(this.synAckTimes, time);
         if (f & Flag.ECE) this.ecnSynAck = true;
       }
     } else if (d === 0 && this.ackLine < 0 && this.synAckLine >= 0 && (f & Flag.ACK) && !(f & Flag.RST)) {
       const serverSyn = m.synSeq[1];
       if (serverSyn !== serverSyn || seqGe(t.ack[p], serverSyn + 1)) {
         this.ackLine = line;
-        this.ackTime = time;
+        n[this.o + C.ACK_TIME] = time;
         this.ackHasData = t.len[p] > 0;
       }
     }
     if (f & Flag.FIN) {
-      if (this.finLine[d] < 0) {
-        this.finLine[d] = line;
+      if (n[finLine] < 0) {
+        n[finLine] = line;
         if (this.firstFinFrom < 0) this.firstFinFrom = d;
         else if (d !== this.firstFinFrom) {
           const first = m.finSeq[this.firstFinFrom];
           this.secondFinAcksFirst = (f & Flag.ACK) !== 0 && first === first && seqGe(t.ack[p], first + 1);
         }
       }
-    } else if (this.firstFinFrom >= 0 && d !== this.firstFinFrom && this.finLine[d] < 0 && (f & Flag.ACK)) {
+    } else if (this.firstFinFrom >= 0 && d !== this.firstFinFrom && n[finLine] < 0 && (f & Flag.ACK)) {
       const first = m.finSeq[this.firstFinFrom];
       if (first === first && seqGe(t.ack[p], first + 1)) this.firstFinAckedAlone = true;
     }
     if (f & Flag.RST && this.rstFrom < 0) this.rstFrom = d;
+  }
+
+  /** Packets sent by side d (0 client, 1 server). */
+  packetsBy(d: number): number {
+    return this.store.f[this.o + C.PACKETS + d];
+  }
+
+  /** Payload bytes sent by side d. */
+  bytesBy(d: number): number {
+    return this.store.f[this.o + C.BYTES + d];
+  }
+
+  /** Line of side d's first FIN, or -1. */
+  finLine(d: number): number {
+    return this.store.f[this.o + C.FIN_LINE + d];
+  }
+
+  /** Whether side d sent a SYN without ACK. */
+  synFrom(d: number): boolean {
+    return this.store.f[this.o + C.SYN_FROM + d] === 1;
+  }
+
+  /** Time of the ACK that completed the handshake (NaN until then). */
+  get ackTime(): number {
+    return this.store.f[this.o + C.ACK_TIME];
   }
 
   setSynOptions(d: number, o: SynOptions): void {
@@ -141,4 +171,13 @@ export class Connection {
     for (let p = this.firstPacket; p >= 0; p = t.next[p]) if (t.events[p] & ~(EVENT_BIT.keep_alive | EVENT_BIT.keep_alive_ack | EVENT_BIT.window_update)) return true;
     return false;
   }
+}
+
+/** Shared (and frozen) until a connection's first SYN: most connections have one SYN and one SYN,ACK. */
+const NO_TIMES = Object.freeze([]) as unknown as number[];
+
+function withTime(times: number[], time: number): number[] {
+  if (times.length === 0) return [time];
+  times.push(time);
+  return times;
 }

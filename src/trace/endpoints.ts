@@ -2,6 +2,7 @@
 // packet stores two ints instead of two strings. Numeric IPv4 endpoints are keyed by number,
 // which avoids building a string on the hot path.
 
+import { IntPairMap } from './intmap';
 import { text } from './scan';
 
 /** Well-known service names tcpdump prints without -n, mapped to their ports (for role inference). */
@@ -19,20 +20,13 @@ export class Endpoints {
   readonly ports: number[] = [];
   /** Offset of the port within the name. */
   readonly dots: number[] = [];
-  private readonly byNumber = new Map<number, number>();
+  /** Numeric IPv4 endpoints by (address, port). */
+  private readonly byNumber = new IntPairMap();
   private readonly byText = new Map<string, number>();
 
   /** Id of the endpoint b[s..e) whose address/port separator is at `dot`. */
   intern(b: Uint8Array, s: number, e: number, dot: number): number {
-    const key = numericKey(b, s, e, dot);
-    if (key >= 0) {
-      let id = this.byNumber.get(key);
-      if (id === undefined) {
-        id = this.add(text(b, s, e), dot - s, key % 65536);
-        this.byNumber.set(key, id);
-      }
-      return id;
-    }
+    if (numericKey(b, s, e, dot)) return this.internIpv4(keyIp, keyPort, b, s, e, dot);
     const name = decode(b, s, e);
     let id = this.byText.get(name);
     if (id === undefined) {
@@ -40,6 +34,16 @@ export class Endpoints {
       const n = /^\d+$/.test(port) ? Number(port) : (SERVICES[port] ?? NaN);
       id = this.add(name, dot - s, n);
       this.byText.set(name, id);
+    }
+    return id;
+  }
+
+  /** Id of the numeric IPv4 endpoint b[s..e) already read as (ip, port). */
+  internIpv4(ip: number, port: number, b: Uint8Array, s: number, e: number, dot: number): number {
+    let id = this.byNumber.get(ip, port);
+    if (id < 0) {
+      id = this.add(text(b, s, e), dot - s, port);
+      this.byNumber.set(ip, port, id);
     }
     return id;
   }
@@ -60,8 +64,12 @@ export class Endpoints {
   }
 }
 
-/** a.b.c.d.port as one number (ip * 65536 + port), or -1 if not numeric IPv4. */
-function numericKey(b: Uint8Array, s: number, e: number, dot: number): number {
+/** The address and port numericKey read. */
+let keyIp = 0;
+let keyPort = 0;
+
+/** Reads a.b.c.d.port into keyIp (as a 32-bit number) and keyPort; false if not numeric IPv4. */
+function numericKey(b: Uint8Array, s: number, e: number, dot: number): boolean {
   let ip = 0;
   let octet = 0;
   let digits = 0;
@@ -69,7 +77,7 @@ function numericKey(b: Uint8Array, s: number, e: number, dot: number): number {
   for (let i = s; i < dot; i++) {
     const c = b[i];
     if (c === 46) {
-      if (digits === 0 || octet > 255) return -1;
+      if (digits === 0 || octet > 255) return false;
       ip = ip * 256 + octet;
       octet = 0;
       digits = 0;
@@ -77,19 +85,21 @@ function numericKey(b: Uint8Array, s: number, e: number, dot: number): number {
     } else if (c >= 48 && c <= 57 && digits < 3) {
       octet = octet * 10 + (c - 48);
       digits++;
-    } else return -1;
+    } else return false;
   }
-  if (dots !== 3 || digits === 0 || octet > 255) return -1;
+  if (dots !== 3 || digits === 0 || octet > 255) return false;
   ip = ip * 256 + octet;
   let port = 0;
-  if (e - dot - 1 < 1 || e - dot - 1 > 5) return -1;
+  if (e - dot - 1 < 1 || e - dot - 1 > 5) return false;
   for (let i = dot + 1; i < e; i++) {
     const c = b[i];
-    if (c < 48 || c > 57) return -1;
+    if (c < 48 || c > 57) return false;
     port = port * 10 + (c - 48);
   }
-  if (port > 65535) return -1;
-  return ip * 65536 + port;
+  if (port > 65535) return false;
+  keyIp = ip;
+  keyPort = port;
+  return true;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });

@@ -4,6 +4,7 @@
 
 import { EVENT_KINDS, EventKind, Flag } from './model';
 import type { PacketTable } from './packets';
+import { C, type ConnStore } from './connstore';
 import { seqGe } from './machine';
 
 export const EVENT_BIT = Object.fromEntries(EVENT_KINDS.map((k, i) => [k, 1 << i])) as Record<EventKind, number>;
@@ -25,97 +26,123 @@ const OOO_SECONDS = 0.003;
 /** A pure ACK after this much silence, repeating the last ACK, is taken as a keep-alive. */
 const KEEPALIVE_IDLE_SECONDS = 0.9;
 
-/** Per-direction bookkeeping for the analysis (index 0: client, 1: server). */
-export class ExpertState {
-  nextSeq = [NaN, NaN];
-  lastAck = [NaN, NaN];
-  maxAck = [NaN, NaN];
-  lastWin = [NaN, NaN];
-  lastTime = [NaN, NaN];
-  /** Time of the segment that last advanced nextSeq. */
-  advanceTime = [NaN, NaN];
-  dupAcks = [0, 0];
-  /** Window shift per side once both SYNs carried wscale; 0 otherwise. */
-  shift = [0, 0];
-  lastEvents = [0, 0];
-  /** Time of the connection's previous packet, either way. */
-  prevTime = NaN;
-  rtt = NaN;
+const KEEP_ALIVE = EVENT_BIT.keep_alive;
+const KEEP_ALIVE_ACK = EVENT_BIT.keep_alive_ack;
+const ZERO_WINDOW = EVENT_BIT.zero_window;
+const ZERO_WINDOW_PROBE = EVENT_BIT.zero_window_probe;
+const ZERO_WINDOW_PROBE_ACK = EVENT_BIT.zero_window_probe_ack;
+const RETRANSMISSION = EVENT_BIT.retransmission;
+const SPURIOUS = EVENT_BIT.spurious_retransmission | EVENT_BIT.retransmission;
+const FAST = EVENT_BIT.fast_retransmission | EVENT_BIT.retransmission;
+const OUT_OF_ORDER = EVENT_BIT.out_of_order;
+const LOST_SEGMENT = EVENT_BIT.lost_segment;
+const ACK_LOST_SEGMENT = EVENT_BIT.ack_lost_segment;
+const DUPLICATE_ACK = EVENT_BIT.duplicate_ack;
+const WINDOW_UPDATE = EVENT_BIT.window_update;
+const WINDOW_FULL = EVENT_BIT.window_full;
 
-  /** Computes the events of packet p (from side a) and updates the bookkeeping. */
+/**
+ * Per-direction bookkeeping for the analysis (index 0: client, 1: server), kept in the
+ * connection's block of the ConnStore.
+ */
+export class ExpertState {
+  constructor(
+    private readonly store: ConnStore,
+    private readonly o: number,
+  ) {}
+
+  /** Sets the window shift of each side (both SYNs carried wscale). */
+  setShift(client: number, server: number): void {
+    this.store.f[this.o + C.SHIFT] = client;
+    this.store.f[this.o + C.SHIFT + 1] = server;
+  }
+
+  /** Computes the events of packet p and updates the bookkeeping. */
   step(t: PacketTable, p: number): number {
-    const a = t.dir[p];
-    const b = 1 - a;
     const f = t.flags[p];
     if (f & Flag.UNKNOWN) return 0;
+    const s = this.store.f;
+    const o = this.o;
+    // Where the sender's (a) and the receiver's (b) per-side fields start.
+    const a = o + t.dir[p];
+    const b = o + 1 - t.dir[p];
     const len = t.len[p];
     const ctl = (f & (Flag.SYN | Flag.FIN | Flag.RST)) !== 0;
     const segLen = len + (f & Flag.SYN ? 1 : 0) + (f & Flag.FIN ? 1 : 0);
+    const next = s[C.NEXT_SEQ + a];
     const seqKnown = t.seq[p] === t.seq[p];
-    const seq = seqKnown ? t.seq[p] : this.nextSeq[a];
+    const seq = seqKnown ? t.seq[p] : next;
     const ack = t.ack[p];
     const hasAck = (f & Flag.ACK) !== 0 && ack === ack;
     const win = t.win[p];
     const time = t.time[p];
-    const next = this.nextSeq[a];
+    const lastAckA = s[C.LAST_ACK + a];
+    const lastWinA = s[C.LAST_WIN + a];
+    const lastWinB = s[C.LAST_WIN + b];
     let ev = 0;
 
-    if (win === 0 && !ctl) ev |= EVENT_BIT.zero_window;
+    if (win === 0 && !ctl) ev |= ZERO_WINDOW;
 
     if (!ctl && next === next && seq === seq) {
-      if (seqKnown && len <= 1 && ((seq + 1) | 0) === (next | 0)) ev |= EVENT_BIT.keep_alive;
-      else if (!seqKnown && len === 0 && hasAck && ack === this.lastAck[a] && win === this.lastWin[a] &&
-        (time - this.prevTime >= KEEPALIVE_IDLE_SECONDS || this.lastWin[b] === 0)) {
+      if (seqKnown && len <= 1 && ((seq + 1) | 0) === (next | 0)) ev |= KEEP_ALIVE;
+      else if (!seqKnown && len === 0 && hasAck && ack === lastAckA && win === lastWinA &&
+        (time - s[o + C.PREV_TIME] >= KEEPALIVE_IDLE_SECONDS || lastWinB === 0)) {
         // Linux probes a zero window with this same segment, which tshark also calls a keep-alive.
-        ev |= EVENT_BIT.keep_alive;
+        ev |= KEEP_ALIVE;
       }
-      if (len === 1 && (seq | 0) === (next | 0) && this.lastWin[b] === 0) ev |= EVENT_BIT.zero_window_probe;
+      if (len === 1 && (seq | 0) === (next | 0) && lastWinB === 0) ev |= ZERO_WINDOW_PROBE;
     }
 
     const isNew = next !== next || seq !== seq || seqGe(seq, next);
-    if (segLen > 0 && !isNew && !(ev & (EVENT_BIT.keep_alive | EVENT_BIT.zero_window_probe))) {
+    if (segLen > 0 && !isNew && !(ev & (KEEP_ALIVE | ZERO_WINDOW_PROBE))) {
       const end = seq + segLen;
+      const maxAckB = s[C.MAX_ACK + b];
       // tshark flags spurious and fast retransmissions as retransmissions too.
-      if (f & Flag.SYN) ev |= EVENT_BIT.retransmission;
-      else if (this.maxAck[b] === this.maxAck[b] && seqGe(this.maxAck[b], end)) ev |= EVENT_BIT.spurious_retransmission | EVENT_BIT.retransmission;
-      else if (this.dupAcks[b] >= 2 && this.lastAck[b] === seq) ev |= EVENT_BIT.fast_retransmission | EVENT_BIT.retransmission;
-      else if (time - this.advanceTime[a] < Math.max(OOO_SECONDS, this.rtt || 0)) ev |= EVENT_BIT.out_of_order;
-      else ev |= EVENT_BIT.retransmission;
+      if (f & Flag.SYN) ev |= RETRANSMISSION;
+      else if (maxAckB === maxAckB && seqGe(maxAckB, end)) ev |= SPURIOUS;
+      else if (s[C.DUP_ACKS + b] >= 2 && s[C.LAST_ACK + b] === seq) ev |= FAST;
+      else if (time - s[C.ADVANCE_TIME + a] < OOO_SECONDS) ev |= OUT_OF_ORDER;
+      else ev |= RETRANSMISSION;
     }
-    if (seqKnown && next === next && !(f & (Flag.SYN | Flag.RST)) && !seqGe(next, seq)) ev |= EVENT_BIT.lost_segment;
-    if (hasAck && this.nextSeq[b] === this.nextSeq[b] && !seqGe(this.nextSeq[b], ack) && !(f & Flag.RST)) ev |= EVENT_BIT.ack_lost_segment;
+    if (seqKnown && next === next && !(f & (Flag.SYN | Flag.RST)) && !seqGe(next, seq)) ev |= LOST_SEGMENT;
+    const nextB = s[C.NEXT_SEQ + b];
+    if (hasAck && nextB === nextB && !seqGe(nextB, ack) && !(f & Flag.RST)) ev |= ACK_LOST_SEGMENT;
 
-    if (hasAck && len === 0 && !ctl && !(ev & EVENT_BIT.keep_alive)) {
-      if (ack === this.lastAck[a] && win === this.lastWin[a]) {
-        if (this.lastEvents[b] & EVENT_BIT.keep_alive && win !== 0) ev |= EVENT_BIT.keep_alive_ack;
-        else if (this.lastEvents[b] & EVENT_BIT.zero_window_probe && win === 0) ev |= EVENT_BIT.zero_window_probe_ack;
-        else if (win !== 0 && this.nextSeq[b] === this.nextSeq[b] && ((ack | 0) !== (this.nextSeq[b] | 0) || this.dupAcks[a] > 0 || this.lastEvents[b] & EVENT_BIT.lost_segment)) {
-          ev |= EVENT_BIT.duplicate_ack;
+    if (hasAck && len === 0 && !ctl && !(ev & KEEP_ALIVE)) {
+      if (ack === lastAckA && win === lastWinA) {
+        const lastEventsB = s[C.LAST_EVENTS + b];
+        if (lastEventsB & KEEP_ALIVE && win !== 0) ev |= KEEP_ALIVE_ACK;
+        else if (lastEventsB & ZERO_WINDOW_PROBE && win === 0) ev |= ZERO_WINDOW_PROBE_ACK;
+        else if (win !== 0 && nextB === nextB && ((ack | 0) !== (nextB | 0) || s[C.DUP_ACKS + a] > 0 || lastEventsB & LOST_SEGMENT)) {
+          ev |= DUPLICATE_ACK;
         }
-      } else if (ack === this.lastAck[a] && win !== this.lastWin[a] && this.lastWin[a] === this.lastWin[a]) {
-        ev |= EVENT_BIT.window_update;
+      } else if (ack === lastAckA && win !== lastWinA && lastWinA === lastWinA) {
+        ev |= WINDOW_UPDATE;
       }
     }
-    if (len > 0 && this.lastAck[b] === this.lastAck[b] && this.lastWin[b] === this.lastWin[b] && seqKnown) {
-      const edge = this.lastAck[b] + this.lastWin[b] * (1 << this.shift[b]);
-      if (((seq + len) | 0) === (edge | 0) && this.lastWin[b] > 0) ev |= EVENT_BIT.window_full;
+    if (len > 0 && seqKnown) {
+      const lastAckB = s[C.LAST_ACK + b];
+      if (lastAckB === lastAckB && lastWinB === lastWinB) {
+        const edge = lastAckB + lastWinB * (1 << s[C.SHIFT + b]);
+        if (((seq + len) | 0) === (edge | 0) && lastWinB > 0) ev |= WINDOW_FULL;
+      }
     }
 
     // Bookkeeping.
-    if (ev & EVENT_BIT.duplicate_ack) this.dupAcks[a]++;
-    else if (hasAck && ack !== this.lastAck[a]) this.dupAcks[a] = 0;
+    if (ev & DUPLICATE_ACK) s[C.DUP_ACKS + a]++;
+    else if (hasAck && ack !== lastAckA) s[C.DUP_ACKS + a] = 0;
     if (seq === seq && segLen > 0 && (next !== next || seqGe(seq + segLen, next) && ((seq + segLen) | 0) !== (next | 0))) {
-      this.nextSeq[a] = seq + segLen;
-      this.advanceTime[a] = time;
-    } else if (next !== next && seq === seq) this.nextSeq[a] = seq;
+      s[C.NEXT_SEQ + a] = seq + segLen;
+      s[C.ADVANCE_TIME + a] = time;
+    } else if (next !== next && seq === seq) s[C.NEXT_SEQ + a] = seq;
     if (hasAck) {
-      this.lastAck[a] = ack;
-      if (this.maxAck[a] !== this.maxAck[a] || seqGe(ack, this.maxAck[a])) this.maxAck[a] = ack;
+      s[C.LAST_ACK + a] = ack;
+      const maxAck = s[C.MAX_ACK + a];
+      if (maxAck !== maxAck || seqGe(ack, maxAck)) s[C.MAX_ACK + a] = ack;
     }
-    if (win === win) this.lastWin[a] = win;
-    this.lastTime[a] = time;
-    this.prevTime = time;
-    this.lastEvents[a] = ev;
+    if (win === win) s[C.LAST_WIN + a] = win;
+    s[o + C.PREV_TIME] = time;
+    s[C.LAST_EVENTS + a] = ev;
     return ev;
   }
 }

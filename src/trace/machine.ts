@@ -31,55 +31,84 @@ interface Pending {
   receiver: number;
   /** The sequence number of the SYN or FIN concerned. */
   seq: number;
-  snapshot: MachineState;
+  /** The machine state before the packet (see MachineState.saveTo). */
+  snapshot: number[];
 }
+
+const SYN_DELIVERED = 1;
+const FIN_DELIVERED = 4;
 
 export class MachineState {
   st = [State.CLOSED, State.LISTEN];
   /** Sequence number of each side's SYN and FIN, NaN until seen. */
   synSeq = [NaN, NaN];
   finSeq = [NaN, NaN];
-  /** Whether each side's SYN and FIN has been taken as received by the peer. */
-  synDelivered = [false, false];
-  finDelivered = [false, false];
+  /**
+   * Whether each side's SYN and FIN has been taken as received by the peer: bit
+   * SYN_DELIVERED << side and FIN_DELIVERED << side.
+   */
+  delivered = 0;
   /** Trace time at which each side entered TIME_WAIT. */
   timeWaitSince = [NaN, NaN];
 
-  copy(): MachineState {
-    const m = new MachineState();
-    m.st = this.st.slice();
-    m.synSeq = this.synSeq.slice();
-    m.finSeq = this.finSeq.slice();
-    m.synDelivered = this.synDelivered.slice();
-    m.finDelivered = this.finDelivered.slice();
-    m.timeWaitSince = this.timeWaitSince.slice();
-    return m;
+  /** Writes the state as 9 numbers into `a`: a compact snapshot, taken before every packet. */
+  saveTo(a: number[]): void {
+    a[0] = this.st[0];
+    a[1] = this.st[1];
+    a[2] = this.synSeq[0];
+    a[3] = this.synSeq[1];
+    a[4] = this.finSeq[0];
+    a[5] = this.finSeq[1];
+    a[6] = this.delivered;
+    a[7] = this.timeWaitSince[0];
+    a[8] = this.timeWaitSince[1];
+  }
+
+  /** Sets the state from a snapshot written by saveTo. */
+  load(a: number[]): void {
+    this.st[0] = a[0];
+    this.st[1] = a[1];
+    this.synSeq[0] = a[2];
+    this.synSeq[1] = a[3];
+    this.finSeq[0] = a[4];
+    this.finSeq[1] = a[5];
+    this.delivered = a[6];
+    this.timeWaitSince[0] = a[7];
+    this.timeWaitSince[1] = a[8];
   }
 }
+
+/** The pending list of every machine that has none (shared, so frozen). */
+const NO_PENDING = Object.freeze([]) as unknown as Pending[];
+
+/** The state before the packet being applied; copied only when a receipt is taken tentatively. */
+const BEFORE: number[] = [NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN];
 
 export class Machine {
   m = new MachineState();
   initial: [State, State];
-  private pending: Pending[] = [];
-  /** Receipts taken back: packet * 4 + receiver * 2 + kind. */
-  private suppressed = new Set<number>();
+  /** Receipts taken tentatively, oldest first. */
+  private pending: Pending[] = NO_PENDING;
+  /** Receipts taken back: packet * 4 + receiver * 2 + kind. Made when first needed. */
+  private suppressed: Set<number> | null = null;
   /**
-   * Sides whose ACK of SYN was shown lost (their peer retransmitted the SYN,ACK). Later
-   * copies of the same bare ACK take the same path, so they are not taken as received
-   * until the peer itself shows it (it sends something other than its SYN,ACK).
+   * Sides (bit 1 << side) whose ACK of SYN was shown lost (their peer retransmitted the
+   * SYN,ACK). Later copies of the same bare ACK take the same path, so they are not taken as
+   * received until the peer itself shows it (it sends something other than its SYN,ACK).
    */
-  private ackOfSynDoubted = [false, false];
+  private ackOfSynDoubted = 0;
   /** The packet being stepped and where its transitions go. */
   private cur = -1;
 
   constructor(private readonly t: PacketTable, clientState: State, serverState: State) {
     this.initial = [clientState, serverState];
-    this.m.st = [clientState, serverState];
+    this.m.st[0] = clientState;
+    this.m.st[1] = serverState;
   }
 
   setInitial(client: State, server: State): void {
-    this.initial = [client, server];
-    this.m.st = [client, server];
+    this.initial[0] = this.m.st[0] = client;
+    this.initial[1] = this.m.st[1] = server;
   }
 
   /** Steps one packet (the connection's newest). */
@@ -115,22 +144,23 @@ export class Machine {
         // The receiver sending its own SYN again shows our SYN,ACK never reached it.
         if (a === it.receiver && (f & Flag.SYN) !== 0 && (f & Flag.ACK) === 0) return it;
         if (a === it.receiver && (f & Flag.ACK) !== 0 && t.ack[p] === t.ack[p]) {
-          if (seqGe(t.ack[p], it.seq + 1)) this.pending.splice(i--, 1);
+          if (seqGe(t.ack[p], it.seq + 1)) this.drop(i--);
           else if ((f & Flag.RST) === 0) return it;
         }
       } else if (a === it.receiver) {
         if (retransmits) return it;
-        this.pending.splice(i--, 1);
+        this.drop(i--);
       }
     }
     return undefined;
   }
 
   private rewind(it: Pending, p: number): void {
-    this.suppressed.add(it.packet * 4 + it.receiver * 2 + it.kind);
-    if (it.kind === Receipt.Ack && it.seq === this.m.synSeq[it.receiver]) this.ackOfSynDoubted[1 - it.receiver] = true;
-    this.m = it.snapshot.copy();
-    this.pending = this.pending.filter((x) => x.packet < it.packet);
+    (this.suppressed ??= new Set()).add(it.packet * 4 + it.receiver * 2 + it.kind);
+    if (it.kind === Receipt.Ack && it.seq === this.m.synSeq[it.receiver]) this.ackOfSynDoubted |= 1 << (1 - it.receiver);
+    this.m.load(it.snapshot);
+    const kept = this.pending.filter((x) => x.packet < it.packet);
+    this.pending = kept.length ? kept : NO_PENDING;
     for (let q = it.packet; q !== p && q >= 0; q = this.t.next[q]) {
       this.clearTransitions(q);
       this.step(q);
@@ -159,10 +189,20 @@ export class Machine {
     return true;
   }
 
-  private tentative(p: number, receiver: number, kind: Receipt, seq: number, snapshot: MachineState): boolean {
-    if (this.suppressed.has(p * 4 + receiver * 2 + kind)) return false;
-    this.pending.push({ packet: p, kind, receiver, seq, snapshot });
-    if (this.pending.length > 8) this.pending.shift();
+  /** Removes pending[i]; an emptied list gives its memory back (most connections end with none). */
+  private drop(i: number): void {
+    if (this.pending.length === 1) this.pending = NO_PENDING;
+    else this.pending.splice(i, 1);
+  }
+
+  private tentative(p: number, receiver: number, kind: Receipt, seq: number): boolean {
+    if (this.suppressed !== null && this.suppressed.has(p * 4 + receiver * 2 + kind)) return false;
+    const it: Pending = { packet: p, kind, receiver, seq, snapshot: BEFORE.slice() };
+    if (this.pending === NO_PENDING) this.pending = [it];
+    else {
+      this.pending.push(it);
+      if (this.pending.length > 8) this.pending.shift();
+    }
     return true;
   }
 
@@ -172,7 +212,7 @@ export class Machine {
     if (st === State.SYN_SENT && withAckOfOurs) this.fire(side, TcpEvent.RCV_SYN_ACK);
     else if (st === State.SYN_RECEIVED && withAckOfOurs) this.fire(side, TcpEvent.RCV_SYN_ACK);
     else this.fire(side, TcpEvent.RCV_SYN);
-    this.m.synDelivered[1 - side] = true;
+    this.m.delivered |= SYN_DELIVERED << (1 - side);
   }
 
   private apply(p: number): void {
@@ -185,17 +225,17 @@ export class Machine {
     const seq = t.seq[p];
     const ack = t.ack[p];
     const hasAck = (f & Flag.ACK) !== 0 && ack === ack;
-    const before = m.copy();
+    m.saveTo(BEFORE);
 
     if ((f & Flag.UNKNOWN) === 0) {
       // 1. What this packet's ACK proves its sender had received.
       if (hasAck && (f & Flag.RST) === 0) {
-        if (!m.synDelivered[b] && m.synSeq[b] === m.synSeq[b] && seqGe(ack, m.synSeq[b] + 1)) {
+        if (!(m.delivered & (SYN_DELIVERED << b)) && m.synSeq[b] === m.synSeq[b] && seqGe(ack, m.synSeq[b] + 1)) {
           this.receiveSyn(a, m.synSeq[a] === m.synSeq[a] && (f & Flag.SYN) === 0);
         }
-        if (!m.finDelivered[b] && m.finSeq[b] === m.finSeq[b] && seqGe(ack, m.finSeq[b] + 1)) {
+        if (!(m.delivered & (FIN_DELIVERED << b)) && m.finSeq[b] === m.finSeq[b] && seqGe(ack, m.finSeq[b] + 1)) {
           this.fire(a, TcpEvent.RCV_FIN);
-          m.finDelivered[b] = true;
+          m.delivered |= FIN_DELIVERED << b;
         }
       }
       // Sending anything but SYN,ACK (or FIN, or RST) from SYN_RECEIVED shows the ACK of
@@ -214,20 +254,20 @@ export class Machine {
           if ((f & Flag.ACK) === 0) {
             if (m.st[a] === State.CLOSED) this.fire(a, TcpEvent.ACTIVE_OPEN);
             else if (m.st[a] === State.LISTEN) this.fire(a, TcpEvent.SEND);
-          } else if (m.st[a] === State.LISTEN || (m.st[a] === State.SYN_SENT && !m.synDelivered[b])) {
+          } else if (m.st[a] === State.LISTEN || (m.st[a] === State.SYN_SENT && !(m.delivered & (SYN_DELIVERED << b)))) {
             // A SYN,ACK shows the peer's SYN arrived, even if we never saw it.
             this.receiveSyn(a, false);
           }
           if (m.synSeq[a] !== seq) {
             m.synSeq[a] = seq;
-            m.synDelivered[a] = false;
+            m.delivered &= ~(SYN_DELIVERED << a);
           }
         }
         if (f & Flag.FIN) {
           const finSeq = seq + t.len[p] + (f & Flag.SYN ? 1 : 0);
           if (m.finSeq[a] !== finSeq || m.st[a] === State.ESTABLISHED || m.st[a] === State.CLOSE_WAIT) {
             m.finSeq[a] = finSeq;
-            m.finDelivered[a] = false;
+            m.delivered &= ~(FIN_DELIVERED << a);
             this.fire(a, TcpEvent.CLOSE);
           }
         }
@@ -237,22 +277,22 @@ export class Machine {
       if (f & Flag.RST) {
         if (m.st[b] !== State.CLOSED && m.st[b] !== State.LISTEN) this.fire(b, TcpEvent.RCV_RST);
       } else {
-        if ((f & Flag.SYN) !== 0 && (f & Flag.ACK) !== 0 && !m.synDelivered[a]) {
-          if (this.tentative(p, b, Receipt.Data, seq, before)) {
+        if ((f & Flag.SYN) !== 0 && (f & Flag.ACK) !== 0 && !(m.delivered & (SYN_DELIVERED << a))) {
+          if (this.tentative(p, b, Receipt.Data, seq)) {
             this.receiveSyn(b, hasAck && m.synSeq[b] === m.synSeq[b] && seqGe(ack, m.synSeq[b] + 1));
           }
         } else if (hasAck && m.st[b] === State.SYN_RECEIVED && m.synSeq[b] === m.synSeq[b] && seqGe(ack, m.synSeq[b] + 1) &&
-          !(this.ackOfSynDoubted[a] && t.len[p] === 0 && (f & Flag.FIN) === 0)) {
-          if (this.tentative(p, b, Receipt.Ack, m.synSeq[b], before)) this.fire(b, TcpEvent.RCV_ACK_OF_SYN);
+          !((this.ackOfSynDoubted & (1 << a)) !== 0 && t.len[p] === 0 && (f & Flag.FIN) === 0)) {
+          if (this.tentative(p, b, Receipt.Ack, m.synSeq[b])) this.fire(b, TcpEvent.RCV_ACK_OF_SYN);
         }
         if (hasAck && m.finSeq[b] === m.finSeq[b] && seqGe(ack, m.finSeq[b] + 1)) {
           const s = m.st[b];
-          if ((s === State.FIN_WAIT_1 || s === State.CLOSING || s === State.LAST_ACK) && this.tentative(p, b, Receipt.Ack, m.finSeq[b], before)) {
+          if ((s === State.FIN_WAIT_1 || s === State.CLOSING || s === State.LAST_ACK) && this.tentative(p, b, Receipt.Ack, m.finSeq[b])) {
             this.fire(b, TcpEvent.RCV_ACK_OF_FIN);
           }
         }
-        if ((f & Flag.FIN) !== 0 && !m.finDelivered[a] && this.tentative(p, b, Receipt.Data, m.finSeq[a], before)) {
-          if (this.fire(b, TcpEvent.RCV_FIN) || m.st[b] === State.CLOSED) m.finDelivered[a] = true;
+        if ((f & Flag.FIN) !== 0 && !(m.delivered & (FIN_DELIVERED << a)) && this.tentative(p, b, Receipt.Data, m.finSeq[a])) {
+          if (this.fire(b, TcpEvent.RCV_FIN) || m.st[b] === State.CLOSED) m.delivered |= FIN_DELIVERED << a;
         }
       }
     }

@@ -1,10 +1,9 @@
 // Packets stored by column in growable typed arrays: a few dozen bytes per packet and no
 // object per packet, so millions of packets fit in memory next to the text.
 
-function grow<T extends Float64Array | Int32Array | Uint8Array | Uint16Array | Uint32Array | Int8Array>(a: T, n: number, fill?: number): T {
+function grow<T extends Float64Array | Int32Array | Uint8Array | Uint16Array | Uint32Array | Int8Array>(a: T, n: number): T {
   const b = new (a.constructor as new (n: number) => T)(n);
   b.set(a);
-  if (fill !== undefined) b.fill(fill, a.length);
   return b;
 }
 
@@ -53,41 +52,54 @@ export class PacketTable {
     this.time = new Float64Array(capacity);
     this.cState = new Uint8Array(capacity);
     this.sState = new Uint8Array(capacity);
-    this.cT1 = new Int8Array(capacity).fill(-1);
-    this.cT2 = new Int8Array(capacity).fill(-1);
-    this.sT1 = new Int8Array(capacity).fill(-1);
-    this.sT2 = new Int8Array(capacity).fill(-1);
+    this.cT1 = new Int8Array(capacity);
+    this.cT2 = new Int8Array(capacity);
+    this.sT1 = new Int8Array(capacity);
+    this.sT2 = new Int8Array(capacity);
     this.events = new Uint32Array(capacity);
-    this.next = new Int32Array(capacity).fill(-1);
-    this.prev = new Int32Array(capacity).fill(-1);
+    this.next = new Int32Array(capacity);
+    this.prev = new Int32Array(capacity);
   }
 
-  /** Reserves the next row and returns its index. */
+  /** Makes room for `rows` rows in all, at once (one copy instead of a doubling per power of two). */
+  reserve(rows: number): void {
+    if (rows > this.capacity) this.resize(rows);
+  }
+
+  /**
+   * Reserves the next row and returns its index. Rows are set to their defaults here rather
+   * than when the columns are made: the spare capacity is then never written, and memory the
+   * process never writes costs no resident memory.
+   */
   add(): number {
-    if (this.length === this.capacity) {
-      const n = this.capacity * 2;
-      this.line = grow(this.line, n);
-      this.headLine = grow(this.headLine, n);
-      this.conn = grow(this.conn, n);
-      this.dir = grow(this.dir, n);
-      this.flags = grow(this.flags, n);
-      this.seq = grow(this.seq, n);
-      this.ack = grow(this.ack, n);
-      this.win = grow(this.win, n);
-      this.len = grow(this.len, n);
-      this.time = grow(this.time, n);
-      this.cState = grow(this.cState, n);
-      this.sState = grow(this.sState, n);
-      this.cT1 = grow(this.cT1, n, -1);
-      this.cT2 = grow(this.cT2, n, -1);
-      this.sT1 = grow(this.sT1, n, -1);
-      this.sT2 = grow(this.sT2, n, -1);
-      this.events = grow(this.events, n);
-      this.next = grow(this.next, n, -1);
-      this.prev = grow(this.prev, n, -1);
-      this.capacity = n;
-    }
-    return this.length++;
+    if (this.length === this.capacity) this.resize(this.capacity * 2);
+    const p = this.length++;
+    this.cT1[p] = this.cT2[p] = this.sT1[p] = this.sT2[p] = -1;
+    this.next[p] = this.prev[p] = -1;
+    return p;
+  }
+
+  private resize(n: number): void {
+    this.line = grow(this.line, n);
+    this.headLine = grow(this.headLine, n);
+    this.conn = grow(this.conn, n);
+    this.dir = grow(this.dir, n);
+    this.flags = grow(this.flags, n);
+    this.seq = grow(this.seq, n);
+    this.ack = grow(this.ack, n);
+    this.win = grow(this.win, n);
+    this.len = grow(this.len, n);
+    this.time = grow(this.time, n);
+    this.cState = grow(this.cState, n);
+    this.sState = grow(this.sState, n);
+    this.cT1 = grow(this.cT1, n);
+    this.cT2 = grow(this.cT2, n);
+    this.sT1 = grow(this.sT1, n);
+    this.sT2 = grow(this.sT2, n);
+    this.events = grow(this.events, n);
+    this.next = grow(this.next, n);
+    this.prev = grow(this.prev, n);
+    this.capacity = n;
   }
 
   /** The first packet whose text ends at or after `line` (binary search on line). */

@@ -44,6 +44,15 @@ export class LineRecord {
   dstStart = 0;
   dstEnd = 0;
   dstDot = 0;
+  /**
+   * True when both endpoints are numeric IPv4 (a.b.c.d.port) and read already: their
+   * addresses (as 32-bit numbers) and ports are then in the four fields below.
+   */
+  ipv4 = false;
+  srcIp = 0;
+  srcPort = 0;
+  dstIp = 0;
+  dstPort = 0;
   flags = 0;
   seq = NaN;
   seqEnd = NaN;
@@ -63,6 +72,7 @@ export class LineRecord {
     this.time = NaN;
     this.timeKind = TimeKind.None;
     this.indented = false;
+    this.ipv4 = false;
     this.flags = 0;
     this.seq = NaN;
     this.seqEnd = NaN;
@@ -78,6 +88,13 @@ export class LineRecord {
 }
 
 const EMPTY = new Uint8Array(0);
+/** Sequence and acknowledgment numbers are 32-bit; tcpdump never prints more. */
+const MAX_U32 = 4294967295;
+/**
+ * The longest `address.port` token read. A DNS name has at most 253 characters; a much longer
+ * token comes from a corrupted line, and keeping it would carry megabytes into every view.
+ */
+export const MAX_ENDPOINT = 1024;
 const SP = 32;
 const TAB = 9;
 const COLON = 58;
@@ -95,6 +112,26 @@ function isDigit(c: number): boolean {
 function at(b: Uint8Array, i: number, end: number, word: string): boolean {
   if (i + word.length > end) return false;
   for (let k = 0; k < word.length; k++) if (b[i + k] !== word.charCodeAt(k)) return false;
+  return true;
+}
+
+/** The words looked for on every line, as bytes: comparing bytes to bytes is faster. */
+const ascii = (word: string) => Uint8Array.from(word, (ch) => ch.charCodeAt(0));
+const W_FLAGS = ascii('Flags [');
+const W_TCP = ascii('tcp ');
+const W_TRUNCATED = ascii(' [|tcp]');
+const W_NONE = ascii('none]');
+const W_SEQ = ascii('seq ');
+const W_ACK = ascii('ack ');
+const W_WIN = ascii('win ');
+const W_LENGTH = ascii('length ');
+const W_OPTIONS = ascii('options [');
+
+/** True if the bytes at b[i..] are `w`. */
+function matches(b: Uint8Array, i: number, end: number, w: Uint8Array): boolean {
+  const n = w.length;
+  if (i + n > end) return false;
+  for (let k = 0; k < n; k++) if (b[i + k] !== w[k]) return false;
   return true;
 }
 
@@ -147,6 +184,16 @@ function readFraction(b: Uint8Array, i: number, end: number): number {
  * them, or `start` when the line has neither.
  */
 function readPrefix(b: Uint8Array, start: number, end: number, r: LineRecord): number {
+  // Most lines start with the default clock, "HH:MM:SS.ffffff ": read it at once. The general
+  // path below gives the same value for it.
+  if (start + 16 <= end && b[start + 2] === COLON && b[start + 5] === COLON && b[start + 8] === DOT && b[start + 15] === SP) {
+    const t = clock(b, start);
+    if (t >= 0) {
+      r.time = t;
+      r.timeKind = TimeKind.TimeOfDay;
+      return start + 16;
+    }
+  }
   let i = start;
   while (i < end && b[i] === SP) i++;
   const lead = i - start;
@@ -170,6 +217,22 @@ function readPrefix(b: Uint8Array, start: number, end: number, r: LineRecord): n
   const after = readTime(b, i, end, r);
   if (after !== i && lead === 1 && r.timeKind === TimeKind.TimeOfDay) r.timeKind = TimeKind.Delta;
   return after === i ? start : after;
+}
+
+/** Seconds since midnight of "HH:MM:SS.ffffff" at b[i] (separators checked by the caller), or -1. */
+function clock(b: Uint8Array, i: number): number {
+  if (!isDigit(b[i]) || !isDigit(b[i + 1]) || !isDigit(b[i + 3]) || !isDigit(b[i + 4]) || !isDigit(b[i + 6]) || !isDigit(b[i + 7])) return -1;
+  let v = 0;
+  for (let k = i + 9; k < i + 15; k++) {
+    const c = b[k];
+    if (c < 48 || c > 57) return -1;
+    v = v * 10 + (c - 48);
+  }
+  const h = (b[i] - 48) * 10 + (b[i + 1] - 48);
+  const m = (b[i + 3] - 48) * 10 + (b[i + 4] - 48);
+  const s = (b[i + 6] - 48) * 10 + (b[i + 7] - 48);
+  // The same operations, in the same order, as readClock and readFraction.
+  return 0 + h * 3600 + m * 60 + s + v / 1e6;
 }
 
 /** Reads one timestamp at b[i]; returns the offset after it and its trailing space, or i. */
@@ -224,15 +287,15 @@ function findMarker(b: Uint8Array, from: number, end: number): number {
   for (let i = from; i < end - 2; i++) {
     if (b[i] !== COLON || b[i + 1] !== SP) continue;
     const c = b[i + 2];
-    if (c === 70 /* F */ && at(b, i + 2, end, 'Flags [')) {
+    if (c === 70 /* F */ && matches(b, i + 2, end, W_FLAGS)) {
       markerKind = 1;
       return i;
     }
-    if (c === 116 /* t */ && at(b, i + 2, end, 'tcp ') && i + 6 < end && isDigit(b[i + 6])) {
+    if (c === 116 /* t */ && matches(b, i + 2, end, W_TCP) && i + 6 < end && isDigit(b[i + 6])) {
       markerKind = 2;
       return i;
     }
-    if (c === SP && at(b, i + 2, end, ' [|tcp]')) {
+    if (c === SP && matches(b, i + 2, end, W_TRUNCATED)) {
       markerKind = 3;
       return i;
     }
@@ -265,10 +328,19 @@ export function scanLine(b: Uint8Array, start: number, end: number, r: LineRecor
   if (b[start] === TAB && at(b, start + 1, end, '0x')) return; // -x/-X hex dump line
   const body = readPrefix(b, start, end, r);
   r.indented = body === start && i > start;
+  if (ipv4Packet(b, body, end, r)) {
+    r.kind = LineKind.Packet;
+    readTcpFields(b, r.dstEnd + 9, end, r);
+    return;
+  }
   const m = findMarker(b, body, end);
   if (m < 0) {
     // A -v IP header line announcing TCP; its TCP line follows, indented.
     if (b[end - 1] === 41 /* ) */ && indexOf(b, 'proto TCP (6)', body, end) >= 0) r.kind = LineKind.IpHeader;
+    else if (oldFormat(b, body, end)) {
+      r.kind = LineKind.Problem;
+      r.reason = "tcpdump before 4.0 printed TCP as 'S 1:1(0) ack 2'; only 'Flags [S]' lines are read";
+    }
     return;
   }
   const kind = markerKind;
@@ -288,6 +360,11 @@ export function scanLine(b: Uint8Array, start: number, end: number, r: LineRecor
   const se = ds - 3;
   let ss = se;
   while (ss > body && b[ss - 1] !== SP) ss--;
+  if (se - ss > MAX_ENDPOINT || m - ds > MAX_ENDPOINT) {
+    r.kind = LineKind.Problem;
+    r.reason = `an endpoint is longer than ${MAX_ENDPOINT} characters`;
+    return;
+  }
   const sd = lastDot(b, ss, se);
   const dd = lastDot(b, ds, m);
   r.epBuf = b;
@@ -314,6 +391,102 @@ export function scanLine(b: Uint8Array, start: number, end: number, r: LineRecor
     return;
   }
   readTcpFields(b, m + 9, end, r);
+}
+
+/**
+ * tcpdump 3.x printed TCP lines without "Flags [": "a.1 > b.2: S 1:1(0) win 5840 <mss 1460>",
+ * "a.1 > b.2: . ack 1 win 46". Such a line is reported instead of silently skipped.
+ */
+function oldFormat(b: Uint8Array, body: number, end: number): boolean {
+  const c = indexOf(b, ': ', body, end);
+  if (c < 0 || c - 3 < body || indexOf(b, ' > ', body, c) < 0) return false;
+  let i = c + 2;
+  const s = i;
+  while (i < end && i - s < 8 && isOldFlag(b[i])) i++;
+  if (i === s || i + 1 >= end || b[i] !== SP) return false;
+  i++;
+  return isDigit(b[i]) || b[i] === LBRACK || at(b, i, end, 'ack ') || at(b, i, end, 'win ');
+}
+
+function isOldFlag(c: number): boolean {
+  // S F R P U W E and '.' (no flags but ACK)
+  return c === 83 || c === 70 || c === 82 || c === 80 || c === 85 || c === 87 || c === 69 || c === DOT;
+}
+
+const W_IP = ascii('IP ');
+const W_ARROW = ascii(' > ');
+const W_MARKER = ascii(': Flags [');
+
+/**
+ * The most common line, "IP a.b.c.d.port > e.f.g.h.port: Flags [...", read forwards in one pass
+ * that also reads both endpoints' numbers (so Endpoints need not parse them again). Anything
+ * else returns false and goes the general way, which, for the lines this accepts, finds the
+ * same tokens: they hold only digits and dots, so the first ": " is the one before "Flags [".
+ */
+function ipv4Packet(b: Uint8Array, i: number, end: number, r: LineRecord): boolean {
+  if (!matches(b, i, end, W_IP)) return false;
+  const ss = i + 3;
+  const se = ipv4Token(b, ss, end);
+  if (se < 0 || !matches(b, se, end, W_ARROW)) return false;
+  const srcIp = tokenIp;
+  const srcPort = tokenPort;
+  const srcDot = tokenDot;
+  const ds = se + 3;
+  const de = ipv4Token(b, ds, end);
+  if (de < 0 || !matches(b, de, end, W_MARKER)) return false;
+  r.epBuf = b;
+  r.srcStart = ss;
+  r.srcEnd = se;
+  r.srcDot = srcDot;
+  r.dstStart = ds;
+  r.dstEnd = de;
+  r.dstDot = tokenDot;
+  r.ipv4 = true;
+  r.srcIp = srcIp;
+  r.srcPort = srcPort;
+  r.dstIp = tokenIp;
+  r.dstPort = tokenPort;
+  return true;
+}
+
+/** What ipv4Token read: the address as a 32-bit number, the port, the dot before the port. */
+let tokenIp = 0;
+let tokenPort = 0;
+let tokenDot = 0;
+
+/**
+ * Reads "a.b.c.d.port" at b[i] (octets of 1-3 digits up to 255, a port of 1-5 digits up to
+ * 65535: the endpoints Endpoints keys by number) followed by a byte that is neither a digit
+ * nor a dot. Returns the offset after it, or -1.
+ */
+function ipv4Token(b: Uint8Array, i: number, end: number): number {
+  let ip = 0;
+  for (let k = 0; k < 4; k++) {
+    let octet = 0;
+    const s = i;
+    while (i < end && i - s < 3) {
+      const c = b[i];
+      if (c < 48 || c > 57) break;
+      octet = octet * 10 + (c - 48);
+      i++;
+    }
+    if (i === s || octet > 255 || i >= end || b[i] !== DOT) return -1;
+    ip = ip * 256 + octet;
+    i++;
+  }
+  tokenDot = i - 1;
+  let port = 0;
+  const s = i;
+  while (i < end && i - s < 5) {
+    const c = b[i];
+    if (c < 48 || c > 57) break;
+    port = port * 10 + (c - 48);
+    i++;
+  }
+  if (i === s || port > 65535 || i >= end || b[i] === DOT || isDigit(b[i])) return -1;
+  tokenIp = ip;
+  tokenPort = port;
+  return i;
 }
 
 /**
@@ -349,7 +522,7 @@ function portsOnly(b: Uint8Array, body: number, ss: number, se: number, ds: numb
 /** Reads "S.], seq 1:2, ack 3, win 4, options [...], length 5" starting after "Flags [". */
 function readTcpFields(b: Uint8Array, i: number, end: number, r: LineRecord): void {
   let flags = 0;
-  if (at(b, i, end, 'none]')) i += 4;
+  if (b[i] === 110 /* n */ && matches(b, i, end, W_NONE)) i += 4;
   else {
     for (; i < end && b[i] !== RBRACK; i++) {
       switch (b[i]) {
@@ -379,7 +552,7 @@ function readTcpFields(b: Uint8Array, i: number, end: number, r: LineRecord): vo
   while (i + 1 < end && b[i] === COMMA && b[i + 1] === SP) {
     i += 2;
     const c = b[i];
-    if (c === 115 /* s */ && at(b, i, end, 'seq ')) {
+    if (c === 115 /* s */ && matches(b, i, end, W_SEQ)) {
       r.seq = readUint(b, i + 4, end);
       i = numEnd;
       if (b[i] === COLON) {
@@ -387,19 +560,21 @@ function readTcpFields(b: Uint8Array, i: number, end: number, r: LineRecord): vo
         i = numEnd;
       }
       if (isNaN(r.seq)) return fail(r, 'seq is not a number');
-    } else if (c === 97 /* a */ && at(b, i, end, 'ack ')) {
+      if (r.seq > MAX_U32 || r.seqEnd > MAX_U32) return fail(r, 'seq is out of range');
+    } else if (c === 97 /* a */ && matches(b, i, end, W_ACK)) {
       r.ack = readUint(b, i + 4, end);
       i = numEnd;
       if (isNaN(r.ack)) return fail(r, 'ack is not a number');
-    } else if (c === 119 /* w */ && at(b, i, end, 'win ')) {
+      if (r.ack > MAX_U32) return fail(r, 'ack is out of range');
+    } else if (c === 119 /* w */ && matches(b, i, end, W_WIN)) {
       r.win = readUint(b, i + 4, end);
       i = numEnd;
       if (isNaN(r.win)) return fail(r, 'win is not a number');
-    } else if (c === 108 /* l */ && at(b, i, end, 'length ')) {
+    } else if (c === 108 /* l */ && matches(b, i, end, W_LENGTH)) {
       r.len = readUint(b, i + 7, end);
       if (isNaN(r.len)) return fail(r, 'length is not a number');
       return; // what follows is an application decoder's summary
-    } else if (c === 111 /* o */ && at(b, i, end, 'options [')) {
+    } else if (c === 111 /* o */ && matches(b, i, end, W_OPTIONS)) {
       i = readOptions(b, i + 9, end, r);
     } else {
       // cksum, urg and anything a newer tcpdump adds: skip to the next ", ".
@@ -425,8 +600,10 @@ function fail(r: LineRecord, reason: string): void {
 function skipBracket(b: Uint8Array, i: number, end: number): number {
   let depth = 0;
   for (; i < end; i++) {
-    if (b[i] === LBRACK) depth++;
-    else if (b[i] === RBRACK && --depth === 0) return i + 1;
+    const c = b[i];
+    if (c === RBRACK) {
+      if (--depth === 0) return i + 1;
+    } else if (c === LBRACK) depth++;
   }
   return end;
 }

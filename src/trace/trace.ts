@@ -124,8 +124,8 @@ export class TraceData implements Trace {
       firstLine: t.headLine[c.firstPacket],
       lastLine: t.line[c.lastPacket],
       packets: c.count,
-      packetsBy: { client: c.countBy[0], server: c.countBy[1] },
-      bytes: { client: c.bytes[0], server: c.bytes[1] },
+      packetsBy: { client: c.packetsBy(0), server: c.packetsBy(1) },
+      bytes: { client: c.bytesBy(0), server: c.bytesBy(1) },
       start: num(start),
       duration: num(Math.round((t.time[c.lastPacket] - start) * 1e9) / 1e9),
       clientState: stateName(cs),
@@ -146,10 +146,10 @@ export class TraceData implements Trace {
     const rtt = c.ackLine >= 0 && c.synTimes.length > 0 ? (c.ackTime - c.synTimes[0]) * 1000 : NaN;
     return {
       complete: c.synLine >= 0 && c.synAckLine >= 0 && c.ackLine >= 0,
-      simultaneousOpen: c.synFrom[0] && c.synFrom[1],
+      simultaneousOpen: c.synFrom(0) && c.synFrom(1),
       rttMs: rtt === rtt ? Math.round(rtt * 1e6) / 1e6 : null,
-      clientIsn: c.synFrom[0] || c.synLine >= 0 ? num(m.synSeq[0]) : null,
-      serverIsn: c.synAckLine >= 0 || c.synFrom[1] ? num(m.synSeq[1]) : null,
+      clientIsn: c.synFrom(0) || c.synLine >= 0 ? num(m.synSeq[0]) : null,
+      serverIsn: c.synAckLine >= 0 || c.synFrom(1) ? num(m.synSeq[1]) : null,
       mss: co?.mss != null && so?.mss != null ? Math.min(co.mss, so.mss) : (co?.mss ?? so?.mss ?? null),
       wscale: both && co.wscale !== null && so.wscale !== null ? { client: co.wscale, server: so.wscale } : null,
       sackPermitted: both && co.sackPermitted && so.sackPermitted,
@@ -171,7 +171,7 @@ export class TraceData implements Trace {
 
   private close(c: Connection): Close {
     const first = c.firstFinFrom;
-    const bothFin = c.finLine[0] >= 0 && c.finLine[1] >= 0;
+    const bothFin = c.finLine(0) >= 0 && c.finLine(1) >= 0;
     const simultaneous = bothFin && !c.secondFinAcksFirst;
     let kind: Close['kind'] = 'open';
     if (c.rstFrom >= 0) kind = 'reset';
@@ -207,8 +207,21 @@ export class TraceData implements Trace {
     return [init[0], init[1]];
   }
 
-  /** Each side's ISN (or first sequence number seen), for relative numbers. */
-  private relativeBase(c: Connection): [number, number] {
+  /** relativeBase per connection: packet() is called for every packet (the worker, the tree). */
+  private readonly bases = new Map<number, [number, number]>();
+
+  /**
+   * Each side's ISN (or first sequence number seen), for relative numbers. Cached: where a side
+   * never shows a number (tcpdump -q, or a one-way capture of bare ACKs) the search runs to the
+   * connection's end, and doing that for every packet made reading all packets quadratic.
+   */
+  relativeBase(c: Connection): [number, number] {
+    let cached = this.bases.get(c.id);
+    if (!cached) this.bases.set(c.id, (cached = this.findRelativeBase(c)));
+    return cached;
+  }
+
+  private findRelativeBase(c: Connection): [number, number] {
     const m = c.machine.m;
     const base: [number, number] = [m.synSeq[0], m.synSeq[1]];
     const t = this.table;
@@ -350,33 +363,74 @@ export class TraceData implements Trace {
       halfOpenFloods: this.halfOpenFloods,
     };
     if (withPackets) {
-      const t = this.table;
-      const e = this.endpoints;
-      const records: PacketRecordJson[] = new Array(t.length);
-      for (let p = 0; p < t.length; p++) {
-        const c = this.conns[t.conn[p]];
-        const d = t.dir[p];
-        const src = c.ep[d];
-        const dst = c.ep[1 - d];
-        records[p] = {
-          line: t.line[p],
-          connection: c.id,
-          src: e.addr(src),
-          sport: e.port(src),
-          dst: e.addr(dst),
-          dport: e.port(dst),
-          flags: flagString(t.flags[p]),
-          seq: this.absSeq(p),
-          ack: this.absAck(p),
-          win: num(t.win[p]),
-          len: t.len[p],
-          clientState: stateName(t.cState[p]),
-          serverState: stateName(t.sState[p]),
-          events: eventNames(t.events[p]),
-        };
-      }
+      const records: PacketRecordJson[] = new Array(this.table.length);
+      for (let p = 0; p < this.table.length; p++) records[p] = this.packetRecord(p);
       doc.packetRecords = records;
     }
     return doc;
+  }
+
+  /**
+   * The same text as JSON.stringify(toJSON(withPackets)), in pieces of about `size` characters
+   * made as they are taken. Connection summaries and packet records are made one at a time and
+   * not kept, so a trace of millions of packets never holds its whole document.
+   */
+  *jsonParts(withPackets = false, size = 1 << 20): Generator<string, void, undefined> {
+    const head = {
+      format: 'tcp-trace/1',
+      lines: this.lines,
+      packets: this.table.length,
+      skipped: this.skipped,
+      problems: this.problems,
+    };
+    let out = JSON.stringify(head).slice(0, -1) + ',"connections":[';
+    const cached = this.summaries;
+    for (let i = 0; i < this.conns.length; i++) {
+      if (i > 0) out += ',';
+      out += JSON.stringify(cached ? cached[i] : this.summarize(this.conns[i]));
+      if (out.length >= size) {
+        yield out;
+        out = '';
+      }
+    }
+    out += '],"halfOpenFloods":' + JSON.stringify(this.halfOpenFloods);
+    if (withPackets) {
+      out += ',"packetRecords":[';
+      for (let p = 0; p < this.table.length; p++) {
+        if (p > 0) out += ',';
+        out += JSON.stringify(this.packetRecord(p));
+        if (out.length >= size) {
+          yield out;
+          out = '';
+        }
+      }
+      out += ']';
+    }
+    yield out + '}';
+  }
+
+  private packetRecord(p: number): PacketRecordJson {
+    const t = this.table;
+    const e = this.endpoints;
+    const c = this.conns[t.conn[p]];
+    const d = t.dir[p];
+    const src = c.ep[d];
+    const dst = c.ep[1 - d];
+    return {
+      line: t.line[p],
+      connection: c.id,
+      src: e.addr(src),
+      sport: e.port(src),
+      dst: e.addr(dst),
+      dport: e.port(dst),
+      flags: flagString(t.flags[p]),
+      seq: this.absSeq(p),
+      ack: this.absAck(p),
+      win: num(t.win[p]),
+      len: t.len[p],
+      clientState: stateName(t.cState[p]),
+      serverState: stateName(t.sState[p]),
+      events: eventNames(t.events[p]),
+    };
   }
 }

@@ -1,6 +1,7 @@
 // A connection's outcome as Zeek's conn.log reports it: conn_state and history.
 // Definitions from Zeek's documentation of the conn log (base/protocols/conn/main.zeek).
 
+import { C, type ConnStore } from './connstore';
 import { EVENT_BIT } from './expert';
 import { Flag } from './model';
 
@@ -31,73 +32,108 @@ export const CONN_STATE_TEXT: Record<string, string> = {
   OTH: 'No SYN seen, just midstream traffic (one example of this is a "partial connection" that was not later closed).',
 };
 
-/** Letters recorded once per direction; the rest are recorded at the 1st, 10th, 100th... time. */
-const COUNTED = 'TWCG';
+/** History letters, as character codes (the responder's are the lower-case ones). */
+const enum L {
+  A = 65, C = 67, D = 68, F = 70, G = 71, H = 72, Q = 81, R = 82, S = 83, T = 84, W = 87,
+}
 
+/** Letters recorded once per direction; these are recorded at the 1st, 10th, 100th... time. */
+const COUNTED = (1 << (L.T - 65)) | (1 << (L.W - 65)) | (1 << (L.C - 65)) | (1 << (L.G - 65));
+
+const RETRANSMISSIONS = EVENT_BIT.retransmission | EVENT_BIT.fast_retransmission | EVENT_BIT.spurious_retransmission;
+const ZERO_WINDOW = EVENT_BIT.zero_window;
+const LOST_SEGMENT = EVENT_BIT.lost_segment;
+
+/**
+ * Zeek's view of a connection. Its endpoint states (0: originator, the client; 1: responder),
+ * bytes sent and the history letters seen so far (one bit per letter, A = bit 0) are in the
+ * connection's block of the ConnStore (C.ZEEK_ST, C.ZEEK_SIZE, C.ZEEK_SEEN).
+ */
 export class ZeekState {
-  /** 0: originator (client), 1: responder (server). */
-  st = [Z.INACTIVE, Z.INACTIVE];
-  size = [0, 0];
   history = '';
-  private seen = [new Set<string>(), new Set<string>()];
-  private counts = [new Map<string, number>(), new Map<string, number>()];
+  /** How often each counted letter happened, by direction * 32 + letter; made on first use. */
+  private counts: Map<number, number> | null = null;
 
-  private mark(d: number, letter: string): void {
-    const c = d === 0 ? letter : letter.toLowerCase();
-    if (COUNTED.includes(letter)) {
-      const n = (this.counts[d].get(letter) ?? 0) + 1;
-      this.counts[d].set(letter, n);
-      if (n === 1 || n === 10 || n === 100 || n === 1000 || n === 10000) this.history += c;
-    } else if (!this.seen[d].has(letter)) {
-      this.seen[d].add(letter);
-      this.history += c;
+  constructor(
+    private readonly store: ConnStore,
+    private readonly o: number,
+  ) {}
+
+  /** Records `letter` (a character code) for direction d. */
+  private mark(d: number, letter: number): void {
+    const b = 1 << (letter - 65);
+    if (b & COUNTED) {
+      const counts = (this.counts ??= new Map());
+      const key = d * 32 + letter - 65;
+      const n = (counts.get(key) ?? 0) + 1;
+      counts.set(key, n);
+      if (n === 1 || n === 10 || n === 100 || n === 1000 || n === 10000) this.append(d, letter);
+    } else {
+      const f = this.store.f;
+      const k = this.o + C.ZEEK_SEEN + d;
+      if (!(f[k] & b)) {
+        f[k] = f[k] | b;
+        this.append(d, letter);
+      }
     }
   }
 
+  private append(d: number, letter: number): void {
+    this.history += String.fromCharCode(d === 0 ? letter : letter + 32);
+  }
+
   step(d: number, f: number, len: number, events: number): void {
+    const st = this.store.f;
+    // The sender's and the other endpoint's state.
+    const o = this.o + C.ZEEK_ST + d;
+    const other = this.o + C.ZEEK_ST + 1 - d;
     if (f & Flag.UNKNOWN) {
-      if (len > 0) this.mark(d, 'D');
-      if (this.st[d] === Z.INACTIVE) this.st[d] = Z.PARTIAL;
-      this.size[d] += Math.max(0, len);
+      if (len > 0) this.mark(d, L.D);
+      if (st[o] === Z.INACTIVE) st[o] = Z.PARTIAL;
+      this.addSize(d, len);
       return;
     }
-    const o = d;
-    const other = 1 - d;
-    if ((f & Flag.SYN) && (f & Flag.FIN)) this.mark(d, 'Q');
+    if ((f & Flag.SYN) && (f & Flag.FIN)) this.mark(d, L.Q);
     if (f & Flag.SYN) {
-      this.mark(d, f & Flag.ACK ? 'H' : 'S');
-      if (this.st[o] === Z.INACTIVE || this.st[o] === Z.PARTIAL) this.st[o] = f & Flag.ACK ? Z.SYN_ACK_SENT : Z.SYN_SENT;
+      this.mark(d, f & Flag.ACK ? L.H : L.S);
+      if (st[o] === Z.INACTIVE || st[o] === Z.PARTIAL) st[o] = f & Flag.ACK ? Z.SYN_ACK_SENT : Z.SYN_SENT;
     }
     if (f & Flag.FIN) {
-      this.mark(d, 'F');
-      if (this.st[o] !== Z.RESET) this.st[o] = Z.CLOSED;
+      this.mark(d, L.F);
+      if (st[o] !== Z.RESET) st[o] = Z.CLOSED;
     }
     if (f & Flag.RST) {
-      this.mark(d, 'R');
-      this.st[o] = Z.RESET;
+      this.mark(d, L.R);
+      st[o] = Z.RESET;
     }
-    if (len > 0) this.mark(d, 'D');
-    else if ((f & Flag.ACK) && !(f & (Flag.SYN | Flag.FIN | Flag.RST))) this.mark(d, 'A');
-    if (events & (EVENT_BIT.retransmission | EVENT_BIT.fast_retransmission | EVENT_BIT.spurious_retransmission)) this.mark(d, 'T');
-    if (events & EVENT_BIT.zero_window) this.mark(d, 'W');
-    if (events & EVENT_BIT.lost_segment) this.mark(d, 'G');
+    if (len > 0) this.mark(d, L.D);
+    else if ((f & Flag.ACK) && !(f & (Flag.SYN | Flag.FIN | Flag.RST))) this.mark(d, L.A);
+    if (events & RETRANSMISSIONS) this.mark(d, L.T);
+    if (events & ZERO_WINDOW) this.mark(d, L.W);
+    if (events & LOST_SEGMENT) this.mark(d, L.G);
     if (!(f & (Flag.SYN | Flag.FIN | Flag.RST))) {
-      if (this.st[o] === Z.INACTIVE) this.st[o] = Z.PARTIAL;
-      if ((f & Flag.ACK) && (this.st[o] === Z.SYN_SENT || this.st[o] === Z.SYN_ACK_SENT)) {
-        this.st[o] = Z.ESTABLISHED;
-        if (this.st[other] === Z.SYN_SENT || this.st[other] === Z.SYN_ACK_SENT) this.st[other] = Z.ESTABLISHED;
+      if (st[o] === Z.INACTIVE) st[o] = Z.PARTIAL;
+      if ((f & Flag.ACK) && (st[o] === Z.SYN_SENT || st[o] === Z.SYN_ACK_SENT)) {
+        st[o] = Z.ESTABLISHED;
+        if (st[other] === Z.SYN_SENT || st[other] === Z.SYN_ACK_SENT) st[other] = Z.ESTABLISHED;
       }
     }
-    this.size[d] += Math.max(0, len);
+    this.addSize(d, len);
+  }
+
+  private addSize(d: number, len: number): void {
+    if (len > 0) this.store.f[this.o + C.ZEEK_SIZE + d] += len;
   }
 
   /** Zeek's conn_state(), from the two endpoint states. */
   connState(): string {
-    const [os, rs] = this.st;
+    const f = this.store.f;
+    const os = f[this.o + C.ZEEK_ST];
+    const rs = f[this.o + C.ZEEK_ST + 1];
     const oInactive = os === Z.INACTIVE || os === Z.PARTIAL;
     const rInactive = rs === Z.INACTIVE || rs === Z.PARTIAL;
     if (rs === Z.RESET) {
-      if (os === Z.SYN_SENT || os === Z.SYN_ACK_SENT || (os === Z.RESET && this.size[0] === 0 && this.size[1] === 0)) return 'REJ';
+      if (os === Z.SYN_SENT || os === Z.SYN_ACK_SENT || (os === Z.RESET && f[this.o + C.ZEEK_SIZE] === 0 && f[this.o + C.ZEEK_SIZE + 1] === 0)) return 'REJ';
       return oInactive ? 'RSTRH' : 'RSTR';
     }
     if (os === Z.RESET) {

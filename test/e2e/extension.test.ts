@@ -214,4 +214,39 @@ describe('TCP Trace Inspector in VS Code', function () {
     await sleep(500);
     await runCommand('workbench.action.closeQuickOpen');
   });
+
+  it('opens a pcap file as tcpdump text with its connections, and analyzes it as a file', async function () {
+    this.timeout(60_000);
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    assert.ok(folder, 'a workspace folder');
+    const fixturePcap = vscode.Uri.joinPath(vscode.Uri.file(__dirname), '..', '..', '..', 'test', 'fixtures', 'captures', 'sample', 'capture.pcap');
+    const pcap = vscode.Uri.joinPath(folder, 'e2e-capture.pcap');
+    await vscode.workspace.fs.writeFile(pcap, await vscode.workspace.fs.readFile(fixturePcap));
+    try {
+      // As a double click does: the custom editor opens the capture's text in its place and closes.
+      await vscode.commands.executeCommand('vscode.open', pcap);
+      const ed = await waitFor('the capture as text', () => {
+        const e = vscode.window.activeTextEditor;
+        return e?.document.uri.scheme === 'tcpdump-pcap' ? e : undefined;
+      }, 20_000);
+      assert.strictEqual(ed.document.languageId, LANGUAGE_ID);
+      assert.match(ed.document.lineAt(0).text, /^05:44:15\.815938 IP 127\.0\.0\.1\.41000 > 127\.0\.0\.1\.80: Flags \[S\], seq 3703039172, win 65495, options \[mss 65495,sackOK,TS val 3046597908 ecr 0,nop,wscale 10\], length 0$/);
+      assert.strictEqual(ed.document.lineCount, 30);
+      const ext = vscode.extensions.getExtension<TestApi>(EXTENSION_ID);
+      const testApi = api ?? (await ext?.activate());
+      assert.ok(testApi, 'the test API');
+      const t = await waitFor('the capture analysed', () => {
+        const x = testApi.traceFor(ed.document.uri);
+        return x && x.connections.length ? x : undefined;
+      }, 20_000);
+      assert.strictEqual(t.connections.length, 4);
+      assert.strictEqual(t.packetCount, 29);
+      await waitFor('the custom editor closed', () => !vscode.window.tabGroups.all.some((g) => g.tabs.some((tab) => tab.input instanceof vscode.TabInputCustom)));
+      const r = (await vscode.commands.executeCommand('tcpTrace.analyzeFile', pcap)) as { packets: number; connections: number };
+      assert.deepStrictEqual({ packets: r.packets, connections: r.connections }, { packets: 29, connections: 4 });
+    } finally {
+      await runCommand('workbench.action.closeAllEditors');
+      await vscode.workspace.fs.delete(pcap);
+    }
+  });
 });

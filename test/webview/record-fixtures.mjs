@@ -31,6 +31,19 @@ module.exports = (text, file, packetLine, mode) => {
   const p = trace.packet(index);
   const uri = { path: '/fixtures/' + file, toString: () => 'file:///fixtures/' + file };
   return buildModel(trace, uri, p.connection, index, mode, 'en');
+};
+// The trace whose host names are attacks (test/unit/hostile-trace.ts): one model per
+// connection, at its first data segment, in both modes.
+const { HOSTILE_NAMES, hostileTrace } = require('./test/unit/hostile-trace');
+module.exports.hostile = () => {
+  const trace = analyzeText(hostileTrace());
+  const uri = { path: '/fixtures/hostile.tcpdump', toString: () => 'file:///fixtures/hostile.tcpdump' };
+  const models = [];
+  for (const c of trace.connections) {
+    const index = trace.packetsOf(c.id)[3];
+    models.push(buildModel(trace, uri, c.id, index, 'diagram', 'en'), buildModel(trace, uri, c.id, trace.packetsOf(c.id)[0], 'handshake', 'en'));
+  }
+  return { names: HOSTILE_NAMES, models };
 };`;
 
 const bundle = join(root, '.vscode-test', 'record-fixtures.cjs');
@@ -62,6 +75,8 @@ const fixtures = {
   // The third packet (the ACK that completes the handshake), diagram mode.
   'diagram.json': build(text, `${capture}.tcpdump`, lineOf(/Flags \[\.\], ack 1,/), 'diagram'),
   'handshake.json': build(text, `${capture}.tcpdump`, lineOf(/Flags \[S\]/), 'handshake'),
+  // Hostile host names through the host's own code (test/webview/security.test.mjs).
+  'hostile.json': build.hostile(),
 };
 mkdirSync(out, { recursive: true });
 for (const [name, model] of Object.entries(fixtures)) {

@@ -1,0 +1,98 @@
+// The worker path in the real VS Code: a document analysed in the worker thread (its text sent
+// in slices, then only its edits) must give the same trace as the engine on the same text, and
+// "TCP: Analyze Capture File…" must fill the tree from a file it streams from disk.
+import * as assert from 'assert';
+import * as vscode from 'vscode';
+import { analyzeText } from '../../src/trace';
+import { EXTENSION_ID, TestApi, sleep, waitFor } from './util';
+
+interface WorkerApi extends TestApi {
+  analysisInfo(uri: vscode.Uri): { version: number; reanalysed: boolean; inWorker: boolean } | undefined;
+}
+
+const plain = (v: unknown) => JSON.parse(JSON.stringify(v));
+
+describe('Analysis in the worker thread', function () {
+  let api: WorkerApi;
+  let sample: vscode.Uri;
+  const config = () => vscode.workspace.getConfiguration('tcpTrace');
+
+  before(async function () {
+    this.timeout(60_000);
+    const ext = vscode.extensions.getExtension<WorkerApi>(EXTENSION_ID);
+    assert.ok(ext);
+    api = await ext.activate();
+    [sample] = await vscode.workspace.findFiles('sample.tcpdump');
+    // Every document goes to the worker, however small.
+    await config().update('workerThresholdKB', 0, vscode.ConfigurationTarget.Global);
+    await config().update('analysisDelayMs', 0, vscode.ConfigurationTarget.Global);
+  });
+
+  after(async function () {
+    await config().update('workerThresholdKB', undefined, vscode.ConfigurationTarget.Global);
+    await config().update('analysisDelayMs', undefined, vscode.ConfigurationTarget.Global);
+  });
+
+  /** Waits for the analysis of the document's current version, and checks it against the engine. */
+  async function analysed(doc: vscode.TextDocument): Promise<{ reanalysed: boolean }> {
+    const info = await waitFor(`analysis of version ${doc.version}`, () => {
+      const i = api.analysisInfo(doc.uri);
+      return i && i.version === doc.version ? i : undefined;
+    }, 20_000);
+    assert.ok(info.inWorker, 'analysed in the worker');
+    const trace = api.traceFor(doc.uri);
+    assert.ok(trace, 'a trace');
+    assert.deepStrictEqual(plain(trace.toJSON(true)), plain(analyzeText(doc.getText()).toJSON(true)), `the worker's trace of version ${doc.version} is the engine's`);
+    return info;
+  }
+
+  it('follows a document and its edits, re-analysing only edits that touch packets', async function () {
+    this.timeout(60_000);
+    const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(sample));
+    const doc = await vscode.workspace.openTextDocument({ language: 'tcpdump', content: text });
+    const editor = await vscode.window.showTextDocument(doc, { preview: false });
+    try {
+      await analysed(doc);
+      const trace = api.traceFor(doc.uri)!;
+      const packetLine = trace.packet(Math.min(2, trace.packetCount - 1)).line;
+
+      // A comment line above a packet line: the worker moves lines, no engine run.
+      assert.ok(await editor.edit((b) => b.insert(new vscode.Position(packetLine - 1, 0), '# the interesting part starts here\n')));
+      assert.strictEqual((await analysed(doc)).reanalysed, false, 'a comment line needs no re-analysis');
+      assert.strictEqual(api.traceFor(doc.uri)!.packetAtLine(packetLine + 1), trace.packetAtLine(packetLine), 'the packet moved down a line');
+
+      // Trailing white space after the last line: no re-analysis either.
+      assert.ok(await editor.edit((b) => b.insert(doc.lineAt(doc.lineCount - 1).range.end, '\n\n')));
+      assert.strictEqual((await analysed(doc)).reanalysed, false);
+
+      // A changed window on a packet line: analysed again.
+      const line = doc.lineAt(packetLine);
+      const win = line.text.indexOf('win ');
+      assert.ok(win > 0, 'the packet line has a window');
+      assert.ok(await editor.edit((b) => b.insert(new vscode.Position(line.lineNumber, win + 4), '9')));
+      assert.strictEqual((await analysed(doc)).reanalysed, true, 'an edit of a packet line is analysed again');
+
+      // Several edits before the analysis runs, undone again.
+      await vscode.commands.executeCommand('undo');
+      await vscode.commands.executeCommand('undo');
+      await analysed(doc);
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    }
+  });
+
+  it('"Analyze Capture File…" streams a file in the worker and lists its connections', async function () {
+    this.timeout(60_000);
+    const result = (await vscode.commands.executeCommand('tcpTrace.analyzeFile', sample)) as { packets: number; connections: number } | undefined;
+    const want = analyzeText(new TextDecoder().decode(await vscode.workspace.fs.readFile(sample)));
+    assert.ok(result, 'the command returns a summary');
+    assert.strictEqual(result.packets, want.packetCount);
+    assert.strictEqual(result.connections, want.connections.length);
+    const items = await waitFor('tree items', async () => {
+      const list = await api.treeItems();
+      return list.length === want.connections.length ? list : undefined;
+    });
+    assert.strictEqual(items.length, want.connections.length);
+    await sleep(100);
+  });
+});
