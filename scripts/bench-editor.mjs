@@ -176,9 +176,13 @@ async function uiSteps(page, server, trace, doc, ws, pkg, connections) {
   await palette(page, title);
   const input = page.locator('.quick-input-widget input').first();
   await input.waitFor({ state: 'visible', timeout: 10_000 });
-  await sleep(500);
-  await input.fill(trace);
-  await sleep(500);
+  // The dialog fills in the folder once it has listed it: type the path after that, and check.
+  await page.locator('.quick-input-list .monaco-list-row').first().waitFor({ state: 'visible', timeout: 10_000 });
+  await until('the file dialog to hold the path', async () => {
+    await input.fill(trace);
+    await sleep(300);
+    return (await input.inputValue()) === trace;
+  }, 20_000, 200);
   await page.evaluate(watchTree);
   const t0 = Date.now();
   await page.keyboard.press('Enter');

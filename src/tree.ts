@@ -160,7 +160,14 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
     if (this.filter.text || this.filter.state || this.filter.outcome || this.filter.warningsOnly) {
       if (!this.visibleConnections().some((c) => c.id === id)) this.setFilter({});
     }
-    await this.view.reveal(this.connectionNode(id), { select: true, focus: true, expand: true });
+    const options = { select: true, focus: true, expand: true };
+    try {
+      await this.view.reveal(this.connectionNode(id), options);
+    } catch {
+      // Just after a new trace the view may still be refreshing and not know the node yet.
+      await new Promise((r) => setTimeout(r, 150));
+      await this.view.reveal(this.connectionNode(id), options);
+    }
   }
 
   private setSource(uri: vscode.Uri | undefined, trace: Trace | undefined, force: boolean): void {
