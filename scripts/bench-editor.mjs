@@ -204,11 +204,17 @@ async function uiSteps(page, server, trace, doc, ws, pkg, connections) {
   await qi.fill(basename(doc));
   await page.locator('.quick-input-list .monaco-list-row', { hasText: basename(doc) }).first().waitFor({ state: 'visible', timeout: 10_000 });
   await page.keyboard.press('Enter');
+  // The web workbench asks before showing a file this big.
+  await until('the editor or its size warning', async () =>
+    (await page.locator('.editor-group-container .monaco-editor .view-lines .view-line').count()) ||
+    (await page.getByRole('button', { name: 'Open Anyway' }).count()), 60_000, 100);
+  const warning = page.getByRole('button', { name: 'Open Anyway' });
+  if (await warning.count()) await warning.first().click();
   await page.waitForSelector('.editor-group-container .monaco-editor .view-lines .view-line', { timeout: 60_000 });
   // Until the analysis is done, the status bar item shows nothing for this document.
   await until('the status bar to show TCP states', async () => {
-    const t = await page.locator('[id="tcpTrace.status"]').first().innerText().catch(() => '');
-    return t.trim() ? t : undefined;
+    const t = await page.locator('.part.statusbar').first().innerText().catch(() => '');
+    return /⇄/.test(t) ? t : undefined;
   }, 180_000, 200);
   const times = [];
   const lines = await page.locator('.editor-group-container .monaco-editor .view-lines .view-line').all();
