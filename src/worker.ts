@@ -56,6 +56,7 @@ class Run {
   private lastPause = now();
   private nextPartial = FIRST_PARTIAL_MS;
   private partialConnections = 0;
+  private reported = 0;
 
   constructor(
     private readonly id: number,
@@ -70,7 +71,12 @@ class Run {
     for (let at = 0; at < bytes.length; at += CHUNK_BYTES) {
       this.check();
       this.input(bytes.subarray(at, Math.min(bytes.length, at + CHUNK_BYTES)));
-      out.post({ type: 'progress', id: this.id, done: Math.min(this.total, done + Math.min(bytes.length, at + CHUNK_BYTES)), total: this.total });
+      // Progress once a megabyte or so: a document arrives in much smaller slices.
+      const read = Math.min(this.total, done + Math.min(bytes.length, at + CHUNK_BYTES));
+      if (read - this.reported >= CHUNK_BYTES || read === this.total) {
+        this.reported = read;
+        out.post({ type: 'progress', id: this.id, done: read, total: this.total });
+      }
       this.maybePartial();
       if (now() - this.lastPause > 20) {
         await pause();

@@ -32,8 +32,12 @@ export type WorkerReply =
 /** How many bytes the worker feeds TraceBuilder between progress reports and yields. */
 export const CHUNK_BYTES = 1 << 20;
 
-/** How many characters of a document go in one 'documentText' message (whole lines). */
-export const TEXT_CHUNK_CHARS = 1 << 20;
+/**
+ * About how many characters of a document go in one 'documentText' message (whole lines).
+ * Small enough that each slice dies young on the host instead of landing in V8's large-object
+ * space, which would make the host's garbage collector walk its whole heap more often.
+ */
+export const TEXT_CHUNK_CHARS = 1 << 16;
 
 /** When the worker posts results so far: first after this long, then at doubling intervals. */
 export const FIRST_PARTIAL_MS = 150;
