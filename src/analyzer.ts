@@ -54,7 +54,7 @@ function startWorker(extensionUri: vscode.Uri): WorkerLike | undefined {
 }
 
 /** Lets the host's other work run; restoring and sending text continue after it. */
-export const yieldToHost: () => Promise<void> =
+const yieldToHost: () => Promise<void> =
   typeof setImmediate === 'function' ? () => new Promise((r) => setImmediate(r)) : () => new Promise((r) => setTimeout(r, 0));
 
 export type ProgressFn = (done: number, total: number) => void;
@@ -70,6 +70,8 @@ export interface Analysis {
   trace: Trace;
   /** False when the worker brought its last result up to date without running the engine. */
   reanalysed: boolean;
+  /** Set when the engine ran only on the connections an edit touched. */
+  touched?: { connections: number; packets: number };
 }
 
 /** The worker no longer holds the document version asked about: send the text again. */
@@ -187,11 +189,6 @@ export class Analyzer implements vscode.Disposable {
     this.held.set(key, version);
   }
 
-  /** Whether the worker holds this version of a document's text. */
-  holds(key: string, version: number): boolean {
-    return this.held.get(key) === version;
-  }
-
   forgetDocument(key: string): void {
     if (!this.held.delete(key)) return;
     this.worker?.post({ type: 'forgetDocument', id: 0, key });
@@ -231,7 +228,7 @@ export class Analyzer implements vscode.Disposable {
           this.settle(m.id, p, new Error('The worker sent a malformed result'));
           break;
         }
-        void this.restore(m.id, p, m.snapshot, m.reanalysed);
+        void this.restore(m.id, p, m.snapshot, m.reanalysed, m.touched);
         break;
       case 'error':
         this.settle(m.id, p, m.stale ? new StaleDocumentError(m.message) : m.message === 'cancelled' ? new vscode.CancellationError() : new Error(m.message));
@@ -239,14 +236,14 @@ export class Analyzer implements vscode.Disposable {
     }
   }
 
-  private async restore(id: number, p: Pending, snapshot: Parameters<typeof restoreSnapshot>[0], reanalysed: boolean): Promise<void> {
+  private async restore(id: number, p: Pending, snapshot: Parameters<typeof restoreSnapshot>[0], reanalysed: boolean, touched: Analysis['touched']): Promise<void> {
     const n = ++p.received;
     const partial = snapshot.partial;
     const trace = await restoreSnapshot(snapshot, yieldToHost, { abandon: () => p.settled || (partial && p.received !== n) });
     if (!trace || p.settled) return;
     if (partial) {
       if (p.received === n) p.handlers.partial?.(trace);
-    } else this.settle(id, p, { trace, reanalysed });
+    } else this.settle(id, p, { trace, reanalysed, touched });
   }
 
   private settle(id: number, p: Pending, result: Analysis | Error): void {

@@ -89,16 +89,11 @@ function finish(trace: Trace, on: Enabled, out: Pending[]): Finding[] {
     .map((f) => ({ ...f, message: f.message() }));
 }
 
-export function findings(trace: Trace): Finding[] {
-  // Messages are worded only for the findings kept (MAX_PER_DOCUMENT): a capture can have
-  // hundreds of thousands of retransmissions.
-  const out: Pending[] = [];
-  const on = enabledKinds();
-  for (const c of trace.connections) connectionFindings(trace, c, on, out);
-  return finish(trace, on, out);
-}
-
-/** The same in steps of a few milliseconds, yielding between them; undefined if `stale()` turns true. */
+/**
+ * The findings for a trace, worked out a few milliseconds at a time with a yield between steps;
+ * undefined if `stale()` turns true meanwhile. Messages are worded only for the findings kept
+ * (MAX_PER_DOCUMENT): a capture can have hundreds of thousands of retransmissions.
+ */
 async function findingsInSteps(trace: Trace, stale: () => boolean): Promise<Finding[] | undefined> {
   const out: Pending[] = [];
   const on = enabledKinds();

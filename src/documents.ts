@@ -30,6 +30,8 @@ export interface AnalysisInfo {
   version: number;
   /** False when an edit touched no packet line and the worker only moved lines. */
   reanalysed: boolean;
+  /** Set when only the connections an edit touched were analysed again. */
+  touched?: { connections: number; packets: number };
   inWorker: boolean;
   /** From the start of the analysis (after the edit delay) to the trace being in the cache. */
   ms: number;
@@ -196,7 +198,7 @@ export class TraceStore implements vscode.Disposable {
       if (cts.token.isCancellationRequested || doc.isClosed) return;
       entry.trace = result.trace;
       entry.version = version;
-      entry.last = { version, reanalysed: result.reanalysed, inWorker: true, ms: Date.now() - t0 };
+      entry.last = { version, reanalysed: result.reanalysed, touched: result.touched, inWorker: true, ms: Date.now() - t0 };
       this.changed.fire(doc.uri);
     } catch (e) {
       if (!(e instanceof vscode.CancellationError)) log(`analysis of ${doc.uri.toString(true)} failed: ${e instanceof Error ? e.stack : String(e)}`);

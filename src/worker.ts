@@ -5,12 +5,14 @@
 // long analysis runs, the worker also posts the results so far: first after FIRST_PARTIAL_MS,
 // then each time its running time has doubled, so the host rebuilds at most about twice the
 // final amount in all. Editor documents stay here between requests, so an edit arrives as an
-// edit, and one that touches no packet line is applied without running the engine again.
+// edit: one that touches no packet line is applied without running the engine again, and one
+// inside packet lines re-analyses only those packets' connections (src/trace/incremental.ts).
 import { TraceBuilder } from './trace';
 import { isCapture, PcapPrinter } from './pcap';
 import type { TraceOptions } from './trace/model';
 import type { TraceData } from './trace/trace';
-import { applyChange, cloneSnapshot, encodeSnapshot, shiftSnapshot, snapshotTransferList, type LineShift, type TraceSnapshot } from './trace/snapshot';
+import { applyChange, cloneSnapshot, encodeSnapshot, shiftSnapshot, snapshotTransferList, type LineShift, type TextChange, type TraceSnapshot } from './trace/snapshot';
+import { reanalyseTouched, touchedPacket, type SeqNumbering } from './trace/incremental';
 import { CHUNK_BYTES, FIRST_PARTIAL_MS, type WorkerReply, type WorkerRequest } from './workerProtocol';
 
 interface Port {
@@ -114,10 +116,19 @@ class Run {
     this.capture?.finish();
     return encodeSnapshot(this.builder.finish() as TraceData);
   }
+
+  get numbering(): SeqNumbering {
+    return this.builder.seqNumbering;
+  }
 }
 
-function post(id: number, snapshot: TraceSnapshot, reanalysed: boolean): void {
-  out.post({ type: 'snapshot', id, snapshot, reanalysed }, snapshotTransferList(snapshot));
+/** What an analysis ran: the whole engine, nothing, or `touched` connections again. */
+type Scope = boolean | { connections: number; packets: number };
+
+function post(id: number, snapshot: TraceSnapshot, scope: Scope): void {
+  const reanalysed = scope !== false;
+  const touched = typeof scope === 'object' ? scope : undefined;
+  out.post({ type: 'snapshot', id, snapshot, reanalysed, touched }, snapshotTransferList(snapshot));
 }
 
 async function analyzeBytes(id: number, bytes: Uint8Array, options: TraceOptions, partials: boolean): Promise<void> {
@@ -148,8 +159,12 @@ interface Doc {
   snapshot?: TraceSnapshot;
   snapshotVersion: number;
   options: string;
-  /** ...and the shifts that bring it to `version`, while every edit since touched no packet. */
+  /** ...how that analysis read seq/ack numbers... */
+  numbering: SeqNumbering;
+  /** ...and the shifts that bring it to `version`, while every edit since touched no packet... */
   shifts: LineShift[];
+  /** ...or only the text of these packets (indexes in the snapshot). */
+  touched: Set<number>;
 }
 
 const docs = new Map<string, Doc>();
@@ -181,7 +196,7 @@ function receiveText(m: Extract<WorkerRequest, { type: 'documentText' }>): void 
   box.parts.push(m.text);
   if (m.last) {
     box.last = true;
-    docs.set(m.key, { version: m.version, text: box.parts.join(''), snapshotVersion: -1, options: '', shifts: [] });
+    docs.set(m.key, { version: m.version, text: box.parts.join(''), snapshotVersion: -1, options: '', numbering: { absolute: undefined, decidedAtLine: 0 }, shifts: [], touched: new Set() });
     box.parts = [];
   }
   box.wake?.();
@@ -196,14 +211,27 @@ function receiveEdit(m: Extract<WorkerRequest, { type: 'editDocument' }>): void 
   }
   for (const change of m.changes) {
     const r = applyChange(doc.text, change);
-    doc.text = r.text;
     if (r.shift) doc.shifts.push(r.shift);
-    else {
-      doc.snapshot = undefined;
-      doc.shifts = [];
-    }
+    else noteTouched(doc, change);
+    doc.text = r.text;
   }
   doc.version = m.version;
+}
+
+/** Marks the packet an edit changed, or drops the snapshot if the edit did more than that. */
+function noteTouched(doc: Doc, change: TextChange): void {
+  if (!doc.snapshot) return;
+  if (doc.shifts.length) {
+    // Lines moved since the snapshot: move them in it first, so its lines are the text's.
+    doc.snapshot = shiftSnapshot(doc.snapshot, doc.shifts);
+    doc.shifts = [];
+  }
+  const p = touchedPacket(doc.snapshot, doc.text, change);
+  if (p >= 0) doc.touched.add(p);
+  else {
+    doc.snapshot = undefined;
+    doc.touched.clear();
+  }
 }
 
 /** Hands a document's text to the engine in slices that end on a line. */
@@ -219,13 +247,15 @@ async function analyzeText(run: Run, text: string): Promise<void> {
 }
 
 /** Keeps a finished analysis with its document, unless the document has moved on since. */
-function keep(key: string, version: number, options: TraceOptions, snapshot: TraceSnapshot): void {
+function keep(key: string, version: number, options: TraceOptions, snapshot: TraceSnapshot, numbering: SeqNumbering): void {
   const doc = docs.get(key);
   if (!doc || doc.version !== version) return;
   doc.snapshot = snapshot;
   doc.snapshotVersion = version;
   doc.options = JSON.stringify(options);
+  doc.numbering = numbering;
   doc.shifts = [];
+  doc.touched = new Set();
 }
 
 async function openDocument(m: Extract<WorkerRequest, { type: 'openDocument' }>): Promise<void> {
@@ -244,7 +274,7 @@ async function openDocument(m: Extract<WorkerRequest, { type: 'openDocument' }>)
     box.wake = undefined;
   }
   const snapshot = run.finish();
-  keep(m.key, m.version, m.options, snapshot);
+  keep(m.key, m.version, m.options, snapshot, run.numbering);
   post(m.id, cloneSnapshot(snapshot), true);
 }
 
@@ -255,16 +285,25 @@ async function analyzeDocument(m: Extract<WorkerRequest, { type: 'analyzeDocumen
     return;
   }
   if (doc.snapshot && doc.options === JSON.stringify(m.options)) {
-    // Every edit since the last analysis left the packets alone: move lines, no engine.
-    const snapshot = doc.shifts.length ? shiftSnapshot(doc.snapshot, doc.shifts) : doc.snapshot;
-    keep(m.key, m.version, m.options, snapshot);
-    post(m.id, cloneSnapshot(snapshot), false);
-    return;
+    // Edits since the last analysis moved lines, and changed at most some packets' text.
+    const numbering = doc.numbering;
+    const shifted = doc.shifts.length ? shiftSnapshot(doc.snapshot, doc.shifts) : doc.snapshot;
+    if (!doc.touched.size) {
+      keep(m.key, m.version, m.options, shifted, numbering);
+      post(m.id, cloneSnapshot(shifted), false);
+      return;
+    }
+    const r = reanalyseTouched(shifted, doc.text, doc.touched, m.options, numbering);
+    if (r) {
+      keep(m.key, m.version, m.options, r.snapshot, numbering);
+      post(m.id, cloneSnapshot(r.snapshot), { connections: r.connections.length, packets: r.packets });
+      return;
+    }
   }
   const run = new Run(m.id, m.options, false, doc.text.length);
   await analyzeText(run, doc.text);
   const snapshot = run.finish();
-  keep(m.key, m.version, m.options, snapshot);
+  keep(m.key, m.version, m.options, snapshot, run.numbering);
   post(m.id, cloneSnapshot(snapshot), true);
 }
 

@@ -24,8 +24,11 @@ export type WorkerRequest =
 
 export type WorkerReply =
   | { type: 'progress'; id: number; done: number; total: number }
-  /** The results so far (snapshot.partial) or the final result, which ends the request. */
-  | { type: 'snapshot'; id: number; snapshot: TraceSnapshot; reanalysed: boolean }
+  /**
+   * The results so far (snapshot.partial) or the final result, which ends the request.
+   * `reanalysed`: the engine ran; `touched`: only on these connections, the rest kept.
+   */
+  | { type: 'snapshot'; id: number; snapshot: TraceSnapshot; reanalysed: boolean; touched?: { connections: number; packets: number } }
   /** `stale`: the worker does not hold the document version an edit starts from. */
   | { type: 'error'; id: number; message: string; stale?: boolean };
 

@@ -58,6 +58,8 @@ export class TraceBuilder {
   private carry: Uint8Array[] = [];
   private readonly input = new Utf8Input();
   private seqMode: SeqMode;
+  /** The line where seqMode was told from the numbers (0: given by the options or not yet). */
+  private seqModeLine = 0;
   // -v: the IP header line waiting for its TCP line.
   private headerLine = -1;
   private headerTime = NaN;
@@ -89,6 +91,16 @@ export class TraceBuilder {
 
   get packetCount(): number {
     return this.t.length;
+  }
+
+  /**
+   * How seq/ack numbers have been read so far: absolute (true), relative (false) or not known
+   * yet (undefined), and the line whose numbers decided it (0 when the options did). An edit
+   * after that line cannot change the mode.
+   */
+  get seqNumbering(): { absolute: boolean | undefined; decidedAtLine: number } {
+    const absolute = this.seqMode === SeqMode.Absolute ? true : this.seqMode === SeqMode.Relative ? false : undefined;
+    return { absolute, decidedAtLine: this.seqModeLine };
   }
 
   /**
@@ -311,6 +323,7 @@ export class TraceBuilder {
     const fromZero = Math.min(ack, 4294967296 - ack);
     if (fromBase * 1000 < fromZero) this.seqMode = SeqMode.Absolute;
     else if (fromZero * 1000 < fromBase) this.seqMode = SeqMode.Relative;
+    if (this.seqMode !== SeqMode.Unknown) this.seqModeLine = this.line;
   }
 
   private newConnection(src: number, dst: number, f: number, p: number): Connection {

@@ -1,16 +1,17 @@
 // A compact, transferable copy of an analysed trace: typed arrays and a few small arrays, no
-// object per packet or per connection. The worker encodes it (encodeSnapshot) and posts it with
-// the arrays' buffers in the transfer list; the extension host answers every Trace query from
-// it (SnapshotTrace) and builds a PacketInfo only for the packet asked about.
+// object per packet. The worker encodes it (encodeSnapshot) and posts it with the arrays'
+// buffers in the transfer list; the extension host answers every Trace query from it
+// (SnapshotTrace) and builds a PacketInfo only for the packet asked about.
 //
-// Restoring is O(1) for the packets and O(connections) for the summaries, which the host can
-// build in slices (buildConnections) so no single step holds its event loop for long.
+// Restoring is O(1) for the packets and O(connections) for the summaries (one small object
+// each, reading the arrays), which the host can make in slices (restoreSnapshot) so no single
+// step holds its event loop for long. applyChange and shiftSnapshot bring a snapshot up to date
+// after an edit that touched no packet line, without running the engine again.
 
-import { EVENT_KINDS, type Census, type Close, type ConnectionSummary, type EventKind, type ExpertEvent, type HalfOpenFlood, type Handshake, type PacketInfo, type PacketRecordJson, type Problem, type Side, type SynOptions, type Trace, type TraceJson } from './model';
+import { EVENT_KINDS, Flag, type Census, type Close, type ConnectionSummary, type EventKind, type ExpertEvent, type HalfOpenFlood, type Handshake, type PacketInfo, type PacketRecordJson, type Problem, type Side, type SynOptions, type Trace, type TraceJson } from './model';
 import { eventNames } from './expert';
 import { State, STATE_NAMES, type StateName } from './states';
 import { flagString, stateName, TraceData } from './trace';
-import { Flag } from './model';
 import { LineKind, LineRecord, scanLine } from './scan';
 
 /** The per-packet columns, as PacketTable holds them. */
@@ -39,17 +40,17 @@ const PACKET_COLUMNS: ReadonlyArray<keyof PacketColumns> = [
   'cState', 'sState', 'cT1', 'cT2', 'sT1', 'sT2', 'events',
 ];
 
-/** Integer fields per connection (TraceSnapshot.connInt, CI_STRIDE per connection). */
-const enum CI {
+/** Integer fields per connection (TraceSnapshot.connInt, CI.Stride per connection). */
+export const enum CI {
   ClientEp, ServerEp, Bits, FirstLine, LastLine, Packets, PacketsByClient, PacketsByServer,
   ClientState, ServerState, SynRetx, SynAckRetx, WscaleClient, WscaleServer, SynLine, SynAckLine, AckLine,
   FirstFinFrom, RstFrom, CloseKind, ConnState, History, FirstPacket, LastPacket, FinalClient, FinalServer,
-  InitialClient, InitialServer, ClientOpts, ClientOptsWscale, ServerOpts, ServerOptsWscale, EventCount,
+  InitialClient, InitialServer, ClientOpts, ClientOptsWscale, ServerOpts, ServerOptsWscale,
   Stride,
 }
 
 /** Float fields per connection (TraceSnapshot.connFloat); NaN stands for null. */
-const enum CF {
+export const enum CF {
   BytesClient, BytesServer, Start, Duration, RttMs, ClientIsn, ServerIsn, Mss, ClientOptsMss, ServerOptsMss,
   TimeWaitClient, TimeWaitServer, BaseClient, BaseServer,
   Stride,
@@ -228,7 +229,6 @@ export function encodeSnapshot(trace: TraceData, partial = false): TraceSnapshot
     ci[i + CI.ClientOptsWscale] = h.client?.wscale ?? -1;
     ci[i + CI.ServerOpts] = optsBits(h.server);
     ci[i + CI.ServerOptsWscale] = h.server?.wscale ?? -1;
-    ci[i + CI.EventCount] = conn.eventCount;
     cf[f + CF.BytesClient] = s.bytes.client;
     cf[f + CF.BytesServer] = s.bytes.server;
     cf[f + CF.Start] = nn(s.start);
@@ -437,7 +437,7 @@ function otherLines(region: string): number {
 }
 
 /** The kind of the line of `text` that ends just before `at` (a line start), or Blank at the start. */
-function kindOfLineBefore(text: string, at: number): LineKind {
+export function kindOfLineBefore(text: string, at: number): LineKind {
   if (at === 0) return LineKind.Blank;
   const start = text.lastIndexOf('\n', at - 2) + 1;
   const b = utf8.encode(text.slice(start, at - 1));

@@ -7,7 +7,14 @@ import { analyzeText } from '../../src/trace';
 import { EXTENSION_ID, TestApi, sleep, waitFor } from './util';
 
 interface WorkerApi extends TestApi {
-  analysisInfo(uri: vscode.Uri): { version: number; reanalysed: boolean; inWorker: boolean } | undefined;
+  analysisInfo(uri: vscode.Uri): AnalysisInfo | undefined;
+}
+
+interface AnalysisInfo {
+  version: number;
+  reanalysed: boolean;
+  touched?: { connections: number; packets: number };
+  inWorker: boolean;
 }
 
 const plain = (v: unknown) => JSON.parse(JSON.stringify(v));
@@ -34,7 +41,7 @@ describe('Analysis in the worker thread', function () {
   });
 
   /** Waits for the analysis of the document's current version, and checks it against the engine. */
-  async function analysed(doc: vscode.TextDocument): Promise<{ reanalysed: boolean }> {
+  async function analysed(doc: vscode.TextDocument): Promise<AnalysisInfo> {
     const info = await waitFor(`analysis of version ${doc.version}`, () => {
       const i = api.analysisInfo(doc.uri);
       return i && i.version === doc.version ? i : undefined;
@@ -65,14 +72,25 @@ describe('Analysis in the worker thread', function () {
       assert.ok(await editor.edit((b) => b.insert(doc.lineAt(doc.lineCount - 1).range.end, '\n\n')));
       assert.strictEqual((await analysed(doc)).reanalysed, false);
 
-      // A changed window on a packet line: analysed again.
+      // A changed window on a packet line: its connection is analysed again, and only it.
       const line = doc.lineAt(packetLine);
       const win = line.text.indexOf('win ');
       assert.ok(win > 0, 'the packet line has a window');
       assert.ok(await editor.edit((b) => b.insert(new vscode.Position(line.lineNumber, win + 4), '9')));
-      assert.strictEqual((await analysed(doc)).reanalysed, true, 'an edit of a packet line is analysed again');
+      const info = await analysed(doc);
+      assert.strictEqual(info.reanalysed, true, 'an edit of a packet line is analysed again');
+      const conn = trace.connections[trace.packet(trace.packetAtLine(packetLine)).connection];
+      assert.deepStrictEqual(info.touched, { connections: 1, packets: conn.packets }, 'only the connection of that packet');
+      assert.ok(conn.packets < trace.packetCount, 'the sample has other connections');
+
+      // A time changed: the whole document is analysed again.
+      assert.ok(await editor.edit((b) => b.replace(new vscode.Range(line.lineNumber, 7, line.lineNumber, 8), '9')));
+      const whole = await analysed(doc);
+      assert.strictEqual(whole.reanalysed, true);
+      assert.strictEqual(whole.touched, undefined, 'a changed time may move other packets');
 
       // Several edits before the analysis runs, undone again.
+      await vscode.commands.executeCommand('undo');
       await vscode.commands.executeCommand('undo');
       await vscode.commands.executeCommand('undo');
       await analysed(doc);
