@@ -1,5 +1,6 @@
 // `npm run bench`: times the CLI's full analysis of a large real capture against tcpdump
 // printing it, tshark's TCP conversation table and `wc -l`, and checks the engine's targets.
+// The CLI is also timed with TCP_TRACE_THREADS=1 (no scanning thread) for comparison.
 //
 //   node scripts/bench.mjs [--runs N] [--big] [--no-scaling] [--no-tshark]
 //
@@ -104,12 +105,13 @@ const scratch = mkdtempSync(join(tmpdir(), 'tcp-trace-bench-'));
 process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
 
 /**
- * Runs argv with standard output and error to /dev/null; returns wall-clock ms and peak RSS
- * in bytes (GNU time's maximum resident set size, or VmHWM read from /proc while it runs).
+ * Runs argv with standard output and error to /dev/null; returns wall-clock ms, peak RSS in
+ * bytes (GNU time's maximum resident set size, or VmHWM read from /proc while it runs) and,
+ * with GNU time, the CPU time in ms (user + system, all threads).
  */
 async function measure(cmd) {
   const rssFile = join(scratch, 'rss');
-  const [file, ...args] = gnuTime ? ['/usr/bin/time', '-f', '%M', '-o', rssFile, ...cmd] : cmd;
+  const [file, ...args] = gnuTime ? ['/usr/bin/time', '-f', '%M %U %S', '-o', rssFile, ...cmd] : cmd;
   const start = process.hrtime.bigint();
   const child = spawn(file, args, { stdio: 'ignore' });
   let hwm = 0;
@@ -127,8 +129,9 @@ async function measure(cmd) {
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (poll) clearInterval(poll);
   if (code !== 0) throw new Error(`${cmd.join(' ')} exited with ${code}`);
-  const rss = gnuTime ? Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop()) * 1024 : hwm;
-  return { ms, rss };
+  if (!gnuTime) return { ms, rss: hwm, cpu: NaN };
+  const [kb, user, sys] = readFileSync(rssFile, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+  return { ms, rss: kb * 1024, cpu: (user + sys) * 1000 };
 }
 
 function median(xs) {
@@ -157,6 +160,7 @@ async function rounds(tools, runs) {
     t.ms = median(results.map((x) => x.ms));
     t.min = Math.min(...results.map((x) => x.ms));
     t.rss = Math.max(...results.map((x) => x.rss));
+    t.cpu = median(results.map((x) => x.cpu));
   }
 }
 
@@ -208,7 +212,9 @@ async function main() {
 
   // 1. The CLI against the other tools on the same capture.
   const ours = { name: 'tcp-trace --json (full analysis)', cmd: [process.execPath, cli, '--json', text] };
-  const tools = [ours, { name: 'tcpdump -r big.pcap -nn', cmd: ['tcpdump', '-r', pcap, '-nn'] }, { name: 'wc -l (reading the text)', cmd: ['wc', '-l', text] }];
+  // The same with the file read and scanned on the main thread too (no second thread).
+  const oneThread = { name: 'tcp-trace --json, one thread', cmd: ['env', 'TCP_TRACE_THREADS=1', process.execPath, cli, '--json', text] };
+  const tools = [ours, { name: 'tcpdump -r big.pcap -nn', cmd: ['tcpdump', '-r', pcap, '-nn'] }, { name: 'wc -l (reading the text)', cmd: ['wc', '-l', text] }, oneThread];
   const tcpdump = tools[1];
   const wc = tools[2];
   let tshark = null;
@@ -221,10 +227,10 @@ async function main() {
   console.log(`## Times (median of ${RUNS} runs${tshark ? `, tshark ${TSHARK_RUNS}` : ''}; rounds rotate the order)\n`);
   await rounds(tools, RUNS);
   table(
-    ['command', 'median', 'min', 'peak RSS', 'time / ours'],
-    tools.map((t) => [t.name, fmtS(t.ms), fmtS(t.min), fmtMB(t.rss), t === ours ? '1' : ratio(t, ours).toFixed(2)]),
+    ['command', 'median', 'min', 'CPU (median)', 'peak RSS', 'time / ours'],
+    tools.map((t) => [t.name, fmtS(t.ms), fmtS(t.min), t.cpu === t.cpu ? fmtS(t.cpu) : '?', fmtMB(t.rss), t === ours ? '1' : ratio(t, ours).toFixed(2)]),
   );
-  console.log('\n(time / ours: the median over rounds of the two times in the same round)');
+  console.log('\n(time / ours: the median over rounds of the two times in the same round; CPU: user + system time of all threads)');
   console.log(
     `\nthroughput: ${(textBytes / MB / (ours.ms / 1000)).toFixed(0)} MB/s, ${Math.round(c.packets / (ours.ms / 1000)).toLocaleString('en')} packets/s` +
       ` (wc -l: ${(textBytes / MB / (wc.ms / 1000)).toFixed(0)} MB/s)\n`,

@@ -1,8 +1,9 @@
 // tcp-trace: the command-line front end over the engine.
 
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { isCapture, PcapPrinter, type PcapSummary } from './pcap';
+import { isScanWorker, readWithScanThread, runScanWorker, useScanThread } from './scanThread';
 import { TraceBuilder, type ConnectionSummary, type Trace, type TraceOptions } from './trace';
 import { TraceData } from './trace/trace';
 
@@ -21,6 +22,9 @@ options:
   --absolute         read seq/ack as absolute (tcpdump -S); detected when not given
   --print            print the capture as \`TZ=UTC tcpdump -nn -r FILE\` would, and stop
   -h, --help         show this help
+
+A large file is read and scanned by a second thread while the analysis runs;
+TCP_TRACE_THREADS=1 in the environment keeps to one thread (the output is the same).
 `;
 
 class UsageError extends Error {}
@@ -57,9 +61,19 @@ function parseArgs(argv: string[]): Args | null {
 }
 
 async function read(file: string): Promise<Trace> {
-  const builder = new TraceBuilder(currentOptions);
-  // The file's size lets the builder make its packet table once.
-  if (file !== '-') builder.expect(statSync(file).size);
+  let builder = new TraceBuilder(currentOptions);
+  if (file !== '-') {
+    const stat = statSync(file);
+    // The file's size lets the builder make its packet table once.
+    builder.expect(stat.size);
+    // A large text file is scanned by a second thread while this one analyses.
+    if (stat.isFile() && useScanThread(stat.size) && isPlainText(file)) {
+      if (await readWithScanThread(file, builder)) return builder.finish();
+      // No second thread: read it all here.
+      builder = new TraceBuilder(currentOptions);
+      builder.expect(stat.size);
+    }
+  }
   let printer: PcapPrinter | null = null;
   let head: Uint8Array | null = new Uint8Array(0);
   for await (const chunk of input(file)) {
@@ -107,6 +121,19 @@ async function* input(file: string): AsyncIterable<Uint8Array> {
 }
 
 const CHUNK = 1 << 20;
+
+/** Neither a capture (which is printed as text first) nor text with a byte-order mark, by its first bytes. */
+function isPlainText(file: string): boolean {
+  const head = new Uint8Array(4);
+  const fd = openSync(file, 'r');
+  try {
+    const n = readSync(fd, head, 0, 4, 0);
+    // A byte-order mark (UTF-16, or UTF-8 with one) starts with one of these.
+    return !isCapture(head.subarray(0, n)) && !(n > 0 && (head[0] === 0xff || head[0] === 0xfe || head[0] === 0xef));
+  } finally {
+    closeSync(fd);
+  }
+}
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   if (!a.length) return b;
@@ -304,7 +331,9 @@ function drained(out: NodeJS.WriteStream): Promise<void> {
   });
 }
 
-main(process.argv.slice(2)).then(
+// The same script runs the scanning thread (scanThread.ts).
+if (isScanWorker()) runScanWorker();
+else main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },

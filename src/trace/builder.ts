@@ -3,12 +3,12 @@
 import { Connection } from './connection';
 import { ConnStore } from './connstore';
 import { Utf8Input } from './decode';
-import { Endpoints } from './endpoints';
-import { IntPairMap } from './intmap';
 import { EVENT_BIT } from './expert';
+import { PacketKeys } from './keys';
 import { Flag, type Problem, type TraceOptions } from './model';
 import { PacketTable } from './packets';
 import { LineKind, LineRecord, scanLine, TimeKind } from './scan';
+import { RESCAN, type ScannedLines } from './scanned';
 import { State } from './states';
 import { TraceData } from './trace';
 
@@ -42,10 +42,13 @@ const enum SeqMode {
 
 export class TraceBuilder {
   private readonly t = new PacketTable();
-  private readonly endpoints = new Endpoints();
-  /** Tuples by their two endpoint ids (lower first), as indexes into tupleList. */
-  private readonly tuples = new IntPairMap();
+  /** Numbers endpoints and tuples (unless another thread did, see pushScanned). */
+  private readonly keys = new PacketKeys();
+  private readonly endpoints = this.keys.endpoints;
+  /** By tuple id (PacketKeys). */
   private readonly tupleList: Tuple[] = [];
+  /** Fed by pushScanned(): the lines come numbered, and push() would number them anew. */
+  private scanned = false;
   private readonly connections: Connection[] = [];
   /** The connections' counters and analysis state (see ConnStore). */
   private readonly store = new ConnStore();
@@ -108,6 +111,7 @@ export class TraceBuilder {
    * Nothing in `chunk` is kept after the call: the caller may reuse it.
    */
   push(chunk: Uint8Array): void {
+    if (this.scanned) throw new Error('TraceBuilder.push() after pushScanned()');
     // A Node Buffer's slice() is a view, not a copy: seen as a plain Uint8Array, the end of a
     // line carried to the next chunk is copied (so the caller may reuse its buffer), and the
     // scanner always sees the same type.
@@ -145,6 +149,32 @@ export class TraceBuilder {
   }
 
   /**
+   * Feeds lines another thread has scanned and numbered (ScannedLines.scan): the lines of
+   * b from `start` on. Gives the same result as push() of the same bytes. All of the input goes
+   * this way, UTF-8 without a byte-order mark, starting with its first line.
+   */
+  pushScanned(b: Uint8Array, start: number, lines: ScannedLines): void {
+    if (this.line > 0 && !this.scanned) throw new Error('TraceBuilder.pushScanned() after push()');
+    this.scanned = true;
+    const ep = lines.endpoints;
+    for (let i = 0; i < ep.names.length; i++) this.endpoints.adopt(ep.names[i], ep.dots[i], ep.ports[i]);
+    const r = this.r;
+    let s = start;
+    for (let k = 0; k < lines.count; k++) {
+      const e = lines.end(k);
+      this.line++;
+      if (lines.kind(k) === RESCAN) {
+        scanLine(b, s, e, r);
+        this.take(r, -1, -1, -1);
+      } else {
+        lines.load(k, r);
+        this.take(r, lines.src(k), lines.dst(k), lines.tuple(k));
+      }
+      s = e + 1;
+    }
+  }
+
+  /**
    * The trace so far, without ending the input: the builder keeps going after this. A line
    * that has not ended yet is left out, and -ttt times are not yet added up; finish() does both.
    */
@@ -177,6 +207,15 @@ export class TraceBuilder {
     this.line++;
     const r = this.r;
     scanLine(b, s, e, r);
+    if (r.kind === LineKind.Packet) {
+      const k = this.keys;
+      k.key(r);
+      this.take(r, k.src, k.dst, k.tuple);
+    } else this.take(r, -1, -1, -1);
+  }
+
+  /** Takes the scanned line `this.line`; a packet line's endpoints and tuple are numbered. */
+  private take(r: LineRecord, src: number, dst: number, tupleId: number): void {
     switch (r.kind) {
       case LineKind.Blank:
         return;
@@ -200,7 +239,7 @@ export class TraceBuilder {
       r.timeKind = this.headerTimeKind;
     }
     this.headerLine = -1;
-    this.addPacket(r, headLine);
+    this.addPacket(r, headLine, src, dst, tupleId);
   }
 
   private time(r: LineRecord): number {
@@ -216,15 +255,10 @@ export class TraceBuilder {
     return time;
   }
 
-  private addPacket(r: LineRecord, headLine: number): void {
+  private addPacket(r: LineRecord, headLine: number, src: number, dst: number, tupleId: number): void {
     const t = this.t;
-    const e = this.endpoints;
-    const src = r.ipv4 ? e.internIpv4(r.srcIp, r.srcPort, r.epBuf, r.srcStart, r.srcEnd, r.srcDot) : e.intern(r.epBuf, r.srcStart, r.srcEnd, r.srcDot);
-    const dst = r.ipv4 ? e.internIpv4(r.dstIp, r.dstPort, r.epBuf, r.dstStart, r.dstEnd, r.dstDot) : e.intern(r.epBuf, r.dstStart, r.dstEnd, r.dstDot);
-    const lo = src < dst ? src : dst;
-    const hi = src < dst ? dst : src;
-    const ti = this.tuples.get(lo, hi);
-    let tuple = ti >= 0 ? this.tupleList[ti] : undefined;
+    // Tuple ids come in order of first appearance: a new one is tupleList.length.
+    let tuple = tupleId < this.tupleList.length ? this.tupleList[tupleId] : undefined;
 
     const p = t.add();
     t.line[p] = this.line;
@@ -274,7 +308,6 @@ export class TraceBuilder {
       conn = this.newConnection(src, dst, f, p);
       if (!tuple) {
         tuple = { conn, baseEp: src, base0: 0, base1: 0, known0: false, known1: false, hasBase: false };
-        this.tuples.set(lo, hi, this.tupleList.length);
         this.tupleList.push(tuple);
         if ((f & Flag.ACK) && this.seqMode !== SeqMode.Absolute) this.setBase(tuple, src, seq, ack);
       } else tuple.conn = conn;

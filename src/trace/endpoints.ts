@@ -48,6 +48,11 @@ export class Endpoints {
     return id;
   }
 
+  /** Adds an endpoint numbered elsewhere (see PacketKeys); it is not looked up by name here. */
+  adopt(name: string, dot: number, port: number): void {
+    this.add(name, dot, port);
+  }
+
   private add(name: string, dot: number, port: number): number {
     this.names.push(name);
     this.ports.push(port);

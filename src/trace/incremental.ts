@@ -15,7 +15,7 @@ import { TraceBuilder } from './builder';
 import type { TraceOptions } from './model';
 import { State } from './states';
 import { LineKind } from './scan';
-import { CF, CI, encodeSnapshot, kindOfLineBefore, type PacketColumns, type TextChange, type TraceSnapshot } from './snapshot';
+import { CF, CI, SnapshotTrace, encodeSnapshot, kindOfLineBefore, type PacketColumns, type TextChange, type TraceSnapshot } from './snapshot';
 
 /** How the analysis that made a snapshot read seq/ack numbers (TraceBuilder.seqNumbering). */
 export interface SeqNumbering {
@@ -63,16 +63,7 @@ export function touchedPacket(s: TraceSnapshot, text: string, ch: TextChange): n
   if (ch.text.includes('\n')) return -1;
   const nl = text.indexOf('\n', ch.offset);
   if (nl >= 0 && nl < ch.offset + ch.length) return -1;
-  const line = ch.line + 1;
-  // The first packet whose TCP line is at or after `line`: the one, if `line` is its header or TCP line.
-  let lo = 0;
-  let hi = s.packetCount;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (s.line[mid] < line) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo < s.packetCount && s.headLine[lo] <= line ? lo : -1;
+  return new SnapshotTrace(s).packetAtLine(ch.line + 1);
 }
 
 /**

@@ -1,0 +1,173 @@
+// Lines already scanned, kept in typed arrays: what scanLine found for each line of a block
+// of text, with the packet lines' endpoints and 4-tuples numbered (PacketKeys), in a form one
+// thread can fill and another read. The CLI scans in a worker thread while the main thread
+// analyses (TraceBuilder.pushScanned).
+
+import type { PacketKeys } from './keys';
+import { LineKind, type LineRecord, scanLine } from './scan';
+
+/** A line the reader scans again itself: a problem, whose reason is a string. */
+export const RESCAN = 255;
+
+// Numbers per line.
+const enum F {
+  TIME,
+  SEQ,
+  SEQ_END,
+  ACK,
+  WIN,
+  // Numbers that can be NaN or out of 32-bit range on odd lines.
+  LEN,
+  MSS,
+  WSCALE,
+  STRIDE,
+}
+
+const enum I {
+  /** Offset of the line's end (its newline, or the end of the input) in the block. */
+  END,
+  KIND,
+  /** timeKind | indented << 2 | sackOK << 3 | timestamps << 4 | fastOpen << 5 */
+  BITS,
+  FLAGS,
+  /** Endpoint and tuple ids (PacketKeys). */
+  SRC,
+  DST,
+  TUPLE,
+  STRIDE,
+}
+
+/** Endpoints first seen in a block, in id order (see Endpoints). */
+export interface NewEndpoints {
+  names: string[];
+  dots: number[];
+  ports: number[];
+}
+
+export class ScannedLines {
+  /** Lines held. */
+  count = 0;
+  /** Endpoints numbered for the first time in these lines. */
+  endpoints: NewEndpoints = { names: [], dots: [], ports: [] };
+  private readonly f: Float64Array;
+  private readonly i: Int32Array;
+
+  /** Room for `capacity` lines, in the given buffers (shared between threads) or new ones. */
+  constructor(
+    readonly capacity: number,
+    buffers: { f: ArrayBufferLike; i: ArrayBufferLike } = ScannedLines.buffers(capacity, false),
+  ) {
+    this.f = new Float64Array(buffers.f, 0, capacity * F.STRIDE);
+    this.i = new Int32Array(buffers.i, 0, capacity * I.STRIDE);
+  }
+
+  /** Buffers for `capacity` lines; SharedArrayBuffers when `shared`. */
+  static buffers(capacity: number, shared: boolean): { f: ArrayBufferLike; i: ArrayBufferLike } {
+    const make = (n: number) => (shared ? new SharedArrayBuffer(n) : new ArrayBuffer(n));
+    return { f: make(capacity * F.STRIDE * 8), i: make(capacity * I.STRIDE * 4) };
+  }
+
+  /**
+   * Scans the lines of b[start..end) that end with a newline, until `capacity` lines are held,
+   * numbering endpoints and tuples with `keys`. At the end of the input (`last`) a line without
+   * newline is read too. Returns the offset after the last line scanned. `ends` holds the same
+   * bytes and is only searched for newlines (a Node Buffer's indexOf is native).
+   */
+  scan(b: Uint8Array, ends: Uint8Array, start: number, end: number, last: boolean, r: LineRecord, keys: PacketKeys): number {
+    const seen = keys.endpoints.names.length;
+    let s = start;
+    while (this.count < this.capacity && s < end) {
+      let nl = ends.indexOf(10, s);
+      if (nl < 0 || nl >= end) {
+        if (!last) break;
+        nl = end;
+      }
+      scanLine(b, s, nl, r);
+      if (r.kind === LineKind.Packet) keys.key(r);
+      this.add(r, nl, keys);
+      s = nl + 1;
+    }
+    const ep = keys.endpoints;
+    this.endpoints = { names: ep.names.slice(seen), dots: ep.dots.slice(seen), ports: ep.ports.slice(seen) };
+    return s > end ? end : s;
+  }
+
+  private add(r: LineRecord, end: number, keys: PacketKeys): void {
+    const k = this.count++;
+    const i = this.i;
+    const o = k * I.STRIDE;
+    i[o + I.END] = end;
+    if (r.kind === LineKind.Problem) {
+      i[o + I.KIND] = RESCAN;
+      return;
+    }
+    i[o + I.KIND] = r.kind;
+    i[o + I.BITS] = r.timeKind | (r.indented ? 4 : 0) | (r.sackOK ? 8 : 0) | (r.timestamps ? 16 : 0) | (r.fastOpen ? 32 : 0);
+    const f = this.f;
+    const q = k * F.STRIDE;
+    f[q + F.TIME] = r.time;
+    if (r.kind !== LineKind.Packet) return;
+    f[q + F.SEQ] = r.seq;
+    f[q + F.SEQ_END] = r.seqEnd;
+    f[q + F.ACK] = r.ack;
+    f[q + F.WIN] = r.win;
+    f[q + F.LEN] = r.len;
+    f[q + F.MSS] = r.mss;
+    f[q + F.WSCALE] = r.wscale;
+    i[o + I.FLAGS] = r.flags;
+    i[o + I.SRC] = keys.src;
+    i[o + I.DST] = keys.dst;
+    i[o + I.TUPLE] = keys.tuple;
+  }
+
+  /** The end offset of line k. */
+  end(k: number): number {
+    return this.i[k * I.STRIDE + I.END];
+  }
+
+  /** The kind of line k: a LineKind, or RESCAN. */
+  kind(k: number): number {
+    return this.i[k * I.STRIDE + I.KIND];
+  }
+
+  /**
+   * Sets r to what scanLine found for line k (RESCAN lines excepted), without the endpoints'
+   * text: src(k), dst(k) and tuple(k) number them.
+   */
+  load(k: number, r: LineRecord): void {
+    const i = this.i;
+    const o = k * I.STRIDE;
+    const f = this.f;
+    const q = k * F.STRIDE;
+    r.reset();
+    r.kind = i[o + I.KIND];
+    const bits = i[o + I.BITS];
+    r.time = f[q + F.TIME];
+    r.timeKind = bits & 3;
+    r.indented = (bits & 4) !== 0;
+    if (r.kind !== LineKind.Packet) return;
+    r.sackOK = (bits & 8) !== 0;
+    r.timestamps = (bits & 16) !== 0;
+    r.fastOpen = (bits & 32) !== 0;
+    r.seq = f[q + F.SEQ];
+    r.seqEnd = f[q + F.SEQ_END];
+    r.ack = f[q + F.ACK];
+    r.win = f[q + F.WIN];
+    r.len = f[q + F.LEN];
+    r.mss = f[q + F.MSS];
+    r.wscale = f[q + F.WSCALE];
+    r.flags = i[o + I.FLAGS];
+  }
+
+  src(k: number): number {
+    return this.i[k * I.STRIDE + I.SRC];
+  }
+
+  dst(k: number): number {
+    return this.i[k * I.STRIDE + I.DST];
+  }
+
+  tuple(k: number): number {
+    return this.i[k * I.STRIDE + I.TUPLE];
+  }
+}
