@@ -15,7 +15,8 @@ import { TraceBuilder } from './builder';
 import type { TraceOptions } from './model';
 import { State } from './states';
 import { LineKind } from './scan';
-import { CF, CI, SnapshotTrace, encodeSnapshot, kindOfLineBefore, type PacketColumns, type TextChange, type TraceSnapshot } from './snapshot';
+import type { PacketColumns } from './columns';
+import { CF, CI, SnapshotTrace, encodeSnapshot, kindOfLineBefore, type TextChange, type TraceSnapshot } from './snapshot';
 
 /** How the analysis that made a snapshot read seq/ack numbers (TraceBuilder.seqNumbering). */
 export interface SeqNumbering {

@@ -10,7 +10,7 @@
 
 import { Flag } from './model';
 import type { PacketTable } from './packets';
-import { State, TcpEvent, TRANSITIONS, transitionIndex } from './states';
+import { afterTimeWait, State, TcpEvent, TRANSITIONS, transitionIndex } from './states';
 
 /** Sequence comparison modulo 2^32: true if a is after or at b. */
 export function seqGe(a: number, b: number): boolean {
@@ -307,10 +307,7 @@ export class Machine {
 
   /** Each side's state at time `now`, with TIME_WAIT expired after `timeWait` seconds. */
   statesAt(now: number, timeWait: number): [State, State] {
-    const s: [State, State] = [this.m.st[0], this.m.st[1]];
-    for (let i = 0; i < 2; i++) {
-      if (s[i] === State.TIME_WAIT && now - this.m.timeWaitSince[i] >= timeWait) s[i] = State.CLOSED;
-    }
-    return s;
+    const m = this.m;
+    return [afterTimeWait(m.st[0], m.timeWaitSince[0], now, timeWait), afterTimeWait(m.st[1], m.timeWaitSince[1], now, timeWait)];
   }
 }

@@ -1,39 +1,21 @@
 // Packets stored by column in growable typed arrays: a few dozen bytes per packet and no
 // object per packet, so millions of packets fit in memory next to the text.
 
+import type { PacketColumns } from './columns';
+
 function grow<T extends Float64Array | Int32Array | Uint8Array | Uint16Array | Uint32Array | Int8Array>(a: T, n: number): T {
   const b = new (a.constructor as new (n: number) => T)(n);
   b.set(a);
   return b;
 }
 
+// The columns (PacketColumns, documented in columns.ts) are declared by the interface of the
+// same name and made in the constructor.
+export interface PacketTable extends PacketColumns {}
+
 export class PacketTable {
   length = 0;
   private capacity: number;
-  /** 1-based line of the TCP text. */
-  line: Int32Array;
-  /** 1-based line of the -v IP header above it, or the same as line. */
-  headLine: Int32Array;
-  conn: Int32Array;
-  /** 0: client to server, 1: server to client. */
-  dir: Uint8Array;
-  flags: Uint16Array;
-  /** Absolute sequence and ack numbers; NaN where tcpdump did not print them. */
-  seq: Float64Array;
-  ack: Float64Array;
-  win: Float64Array;
-  len: Int32Array;
-  time: Float64Array;
-  /** Each endpoint's state after this packet (State values). */
-  cState: Uint8Array;
-  sState: Uint8Array;
-  /** Up to two transitions per side (indexes into TRANSITIONS), -1 for none. */
-  cT1: Int8Array;
-  cT2: Int8Array;
-  sT1: Int8Array;
-  sT2: Int8Array;
-  /** Expert events, one bit per EVENT_KINDS entry. */
-  events: Uint32Array;
   /** Neighbours within the same connection, -1 at the ends. */
   next: Int32Array;
   prev: Int32Array;
@@ -100,24 +82,5 @@ export class PacketTable {
     this.next = grow(this.next, n);
     this.prev = grow(this.prev, n);
     this.capacity = n;
-  }
-
-  /** The first packet whose text ends at or after `line` (binary search on line). */
-  lowerBound(line: number): number {
-    let lo = 0;
-    let hi = this.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.line[mid] < line) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
-  /** The packet whose text covers `line` (its TCP line or its -v header), or -1. */
-  atLine(line: number): number {
-    const i = this.lowerBound(line);
-    if (i < this.length && this.headLine[i] <= line && line <= this.line[i]) return i;
-    return -1;
   }
 }

@@ -8,32 +8,12 @@
 // step holds its event loop for long. applyChange and shiftSnapshot bring a snapshot up to date
 // after an edit that touched no packet line, without running the engine again.
 
-import { EVENT_KINDS, Flag, type Census, type Close, type ConnectionSummary, type EventKind, type ExpertEvent, type HalfOpenFlood, type Handshake, type PacketInfo, type PacketRecordJson, type Problem, type Side, type SynOptions, type Trace, type TraceJson } from './model';
-import { eventNames } from './expert';
-import { State, STATE_NAMES, type StateName } from './states';
-import { flagString, stateName, TraceData } from './trace';
+import { EVENT_KINDS, type Census, type Close, type ConnectionSummary, type EventKind, type ExpertEvent, type HalfOpenFlood, type Handshake, type PacketInfo, type PacketRecordJson, type Problem, type Side, type SynOptions, type Trace, type TraceJson } from './model';
+import { afterTimeWait, STATE_NAMES, type StateName } from './states';
+import { TraceData } from './trace';
+import { census, firstAtLeast, packetAtLine, packetInfo, type CensusSource, type PacketColumns } from './columns';
 import { LineKind, LineRecord, scanLine } from './scan';
 
-/** The per-packet columns, as PacketTable holds them. */
-export interface PacketColumns {
-  line: Int32Array;
-  headLine: Int32Array;
-  conn: Int32Array;
-  dir: Uint8Array;
-  flags: Uint16Array;
-  seq: Float64Array;
-  ack: Float64Array;
-  win: Float64Array;
-  len: Int32Array;
-  time: Float64Array;
-  cState: Uint8Array;
-  sState: Uint8Array;
-  cT1: Int8Array;
-  cT2: Int8Array;
-  sT1: Int8Array;
-  sT2: Int8Array;
-  events: Uint32Array;
-}
 
 const PACKET_COLUMNS: ReadonlyArray<keyof PacketColumns> = [
   'line', 'headLine', 'conn', 'dir', 'flags', 'seq', 'ack', 'win', 'len', 'time',
@@ -692,24 +672,9 @@ export class SnapshotTrace implements Trace {
     return this.built.length === this.snapshot.connectionCount;
   }
 
-  /** The first packet whose text ends at or after `line` (binary search). */
-  private lowerBound(line: number): number {
-    const a = this.snapshot.line;
-    let lo = 0;
-    let hi = a.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (a[mid] < line) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
   /** O(log n): a binary search over the packets' lines. */
   packetAtLine(line: number): number {
-    const s = this.snapshot;
-    const i = this.lowerBound(line);
-    return i < s.packetCount && s.headLine[i] <= line && line <= s.line[i] ? i : -1;
+    return packetAtLine(this.snapshot, this.snapshot.packetCount, line);
   }
 
   /** Packet indexes of one connection, without copying. */
@@ -723,110 +688,44 @@ export class SnapshotTrace implements Trace {
     return Array.from(this.packetArray(connection));
   }
 
-  /** The position of packet p within its connection. */
-  private ordinal(p: number): number {
-    const a = this.packetArray(this.snapshot.conn[p]);
-    let lo = 0;
-    let hi = a.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (a[mid] < p) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
   packet(index: number): PacketInfo {
     const s = this.snapshot;
     if (!(index >= 0 && index < s.packetCount)) throw new RangeError(`no packet ${index}`);
     const c = s.conn[index];
     const i = c * CI.Stride;
+    const f = c * CF.Stride;
     const d = s.dir[index];
     const src = s.connInt[i + d];
     const dst = s.connInt[i + 1 - d];
-    const ordinal = this.ordinal(index);
-    let bc: number;
-    let bs: number;
-    if (ordinal > 0) {
-      const q = s.connPackets[s.connStart[c] + ordinal - 1];
-      bc = s.cState[q];
-      bs = s.sState[q];
-    } else {
-      bc = s.connInt[i + CI.InitialClient];
-      bs = s.connInt[i + CI.InitialServer];
-    }
-    const f = s.flags[index];
-    const seq = s.seq[index];
-    const ack = s.ack[index];
-    const base = [s.connFloat[c * CF.Stride + CF.BaseClient], s.connFloat[c * CF.Stride + CF.BaseServer]];
-    const rel = (x: number, b: number) => (x === x && b === b ? (x - b + 4294967296) % 4294967296 : null);
-    const tr = (a: number, b: number) => [a, b].filter((x) => x >= 0);
-    return {
-      index,
-      line: s.line[index],
-      headerLine: s.headLine[index],
-      connection: c,
+    const list = this.packetArray(c);
+    const ordinal = firstAtLeast(list, list.length, index);
+    const q = ordinal > 0 ? list[ordinal - 1] : -1;
+    return packetInfo(s, index, {
       ordinal,
-      from: SIDES[d],
-      src: addr(s, src),
-      sport: port(s, src),
-      dst: addr(s, dst),
-      dport: port(s, dst),
-      flags: flagString(f),
-      flagBits: f,
-      seq: f & Flag.SEQ_RELATIVE ? null : orNull(seq),
-      ack: f & Flag.ACK && !(f & Flag.ACK_RELATIVE) ? orNull(ack) : null,
-      relSeq: rel(seq, base[d]),
-      relAck: f & Flag.ACK ? rel(ack, base[1 - d]) : null,
-      win: orNull(s.win[index]),
-      len: s.len[index],
-      time: orNull(s.time[index]),
-      before: { client: stateName(bc), server: stateName(bs) },
-      after: { client: stateName(s.cState[index]), server: stateName(s.sState[index]) },
-      transitions: { client: tr(s.cT1[index], s.cT2[index]), server: tr(s.sT1[index], s.sT2[index]) },
-      events: eventNames(s.events[index]),
-    };
+      src: [addr(s, src), port(s, src)],
+      dst: [addr(s, dst), port(s, dst)],
+      before: q >= 0 ? [s.cState[q], s.sState[q]] : [s.connInt[i + CI.InitialClient], s.connInt[i + CI.InitialServer]],
+      base: [s.connFloat[f + CF.BaseClient], s.connFloat[f + CF.BaseServer]],
+    });
   }
 
-  /** O(connections): each started connection's states just after `line`. */
   census(line: number): Census {
     const s = this.snapshot;
     const ci = s.connInt;
-    const cf = s.connFloat;
-    const counts: Census['counts'] = {};
-    const last = this.lowerBound(line + 1) - 1;
-    const now = last >= 0 ? s.time[last] : NaN;
-    const at = now === now ? now : s.endTime;
-    let connections = 0;
-    const bump = (st: number) => {
-      const name = stateName(st);
-      if (name) counts[name] = (counts[name] ?? 0) + 1;
+    const source: CensusSource = {
+      connectionCount: s.connectionCount,
+      firstPacket: (c) => ci[c * CI.Stride + CI.FirstPacket],
+      lastPacket: (c) => ci[c * CI.Stride + CI.LastPacket],
+      packets: (c) => this.packetArray(c),
+      finalStates: (c, now) => {
+        const tw = c * CF.Stride + CF.TimeWaitClient;
+        return [
+          afterTimeWait(ci[c * CI.Stride + CI.FinalClient], s.connFloat[tw], now, s.timeWait),
+          afterTimeWait(ci[c * CI.Stride + CI.FinalServer], s.connFloat[tw + 1], now, s.timeWait),
+        ];
+      },
     };
-    for (let c = 0; c < s.connectionCount; c++) {
-      const i = c * CI.Stride;
-      if (ci[i + CI.FirstPacket] > last) continue;
-      connections++;
-      if (ci[i + CI.LastPacket] <= last) {
-        // After its last packet: the final states, TIME_WAIT expired after 2MSL.
-        for (let side = 0; side < 2; side++) {
-          let st = ci[i + CI.FinalClient + side];
-          if (st === State.TIME_WAIT && at - cf[c * CF.Stride + CF.TimeWaitClient + side] >= s.timeWait) st = State.CLOSED;
-          bump(st);
-        }
-      } else {
-        const a = this.packetArray(c);
-        let lo = 0;
-        let hi = a.length - 1;
-        while (lo < hi) {
-          const mid = (lo + hi + 1) >>> 1;
-          if (a[mid] <= last) lo = mid;
-          else hi = mid - 1;
-        }
-        bump(s.cState[a[lo]]);
-        bump(s.sState[a[lo]]);
-      }
-    }
-    return { line, counts, connections };
+    return census(s, s.packetCount, source, line, s.endTime);
   }
 
   toJSON(withPackets = false): TraceJson {

@@ -124,3 +124,8 @@ export const STATE_TEXT: Record<StateName, { en: string; zh: string }> = {
 
 /** Default 2*MSL in seconds: Linux keeps TIME_WAIT for 60 s. */
 export const DEFAULT_TIME_WAIT_SECONDS = 60;
+
+/** An end's state at time `now`: TIME_WAIT entered at `since` has ended after 2MSL (`timeWait`). */
+export function afterTimeWait(s: State, since: number, now: number, timeWait: number): State {
+  return s === State.TIME_WAIT && now - since >= timeWait ? State.CLOSED : s;
+}

@@ -2,35 +2,18 @@
 
 import type { Connection } from './connection';
 import type { Endpoints } from './endpoints';
+import { absAck, absSeq, census, firstAtLeast, flagString, packetAtLine, packetInfo, stateName, type CensusSource } from './columns';
 import { eventNames } from './expert';
 import {
   Flag, type Census, type Close, type ConnectionSummary, type Handshake, type HalfOpenFlood, type PacketInfo,
   type PacketRecordJson, type Problem, type Side, type Trace, type TraceJson, type TraceOptions,
 } from './model';
 import type { PacketTable } from './packets';
-import { DEFAULT_TIME_WAIT_SECONDS, State, STATE_NAMES, type StateName } from './states';
+import { DEFAULT_TIME_WAIT_SECONDS, State } from './states';
 
 const SIDES: Side[] = ['client', 'server'];
 
-export function stateName(s: number): StateName | null {
-  return s === State.UNKNOWN ? null : STATE_NAMES[s];
-}
-
-/** tcpdump's flag letters for a flag set, in its order. */
-export function flagString(f: number): string {
-  if (f & Flag.UNKNOWN) return '';
-  let s = '';
-  if (f & Flag.SYN) s += 'S';
-  if (f & Flag.FIN) s += 'F';
-  if (f & Flag.RST) s += 'R';
-  if (f & Flag.PSH) s += 'P';
-  if (f & Flag.URG) s += 'U';
-  if (f & Flag.CWR) s += 'W';
-  if (f & Flag.ECE) s += 'E';
-  if (f & Flag.AE) s += 'e';
-  if (f & Flag.ACK) s += '.';
-  return s === '' ? 'none' : s;
-}
+export { flagString, stateName } from './columns';
 
 function num(x: number): number | null {
   return x === x ? x : null;
@@ -100,7 +83,7 @@ export class TraceData implements Trace {
   }
 
   packetAtLine(line: number): number {
-    return this.table.atLine(line);
+    return packetAtLine(this.table, this.table.length, line);
   }
 
   packetsOf(connection: number): number[] {
@@ -206,19 +189,6 @@ export class TraceData implements Trace {
     };
   }
 
-  /** The position of packet p within its connection. */
-  ordinal(p: number): number {
-    const a = this.packetArray(this.table.conn[p]);
-    let lo = 0;
-    let hi = a.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (a[mid] < p) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
   /** States of both ends before packet p. */
   statesBefore(p: number): [State, State] {
     const t = this.table;
@@ -254,86 +224,32 @@ export class TraceData implements Trace {
     return base;
   }
 
-  /** The absolute seq, or null where tcpdump printed none or printed it relative to an unseen base. */
-  absSeq(p: number): number | null {
-    return this.table.flags[p] & Flag.SEQ_RELATIVE ? null : num(this.table.seq[p]);
-  }
-
-  absAck(p: number): number | null {
-    const f = this.table.flags[p];
-    return f & Flag.ACK && !(f & Flag.ACK_RELATIVE) ? num(this.table.ack[p]) : null;
-  }
-
   packet(index: number): PacketInfo {
     const t = this.table;
     const c = this.conns[t.conn[index]];
     const d = t.dir[index];
+    const e = this.endpoints;
     const src = c.ep[d];
     const dst = c.ep[1 - d];
-    const e = this.endpoints;
-    const [bc, bs] = this.statesBefore(index);
-    const base = this.relativeBase(c);
-    const seq = t.seq[index];
-    const ack = t.ack[index];
-    const rel = (x: number, b: number) => (x === x && b === b ? (x - b + 4294967296) % 4294967296 : null);
-    const tr = (a: number, b: number) => [a, b].filter((x) => x >= 0);
-    return {
-      index,
-      line: t.line[index],
-      headerLine: t.headLine[index],
-      connection: c.id,
-      ordinal: this.ordinal(index),
-      from: SIDES[d],
-      src: e.addr(src),
-      sport: e.port(src),
-      dst: e.addr(dst),
-      dport: e.port(dst),
-      flags: flagString(t.flags[index]),
-      flagBits: t.flags[index],
-      seq: this.absSeq(index),
-      ack: this.absAck(index),
-      relSeq: rel(seq, base[d]),
-      relAck: (t.flags[index] & Flag.ACK) ? rel(ack, base[1 - d]) : null,
-      win: num(t.win[index]),
-      len: t.len[index],
-      time: num(t.time[index]),
-      before: { client: stateName(bc), server: stateName(bs) },
-      after: { client: stateName(t.cState[index]), server: stateName(t.sState[index]) },
-      transitions: { client: tr(t.cT1[index], t.cT2[index]), server: tr(t.sT1[index], t.sT2[index]) },
-      events: eventNames(t.events[index]),
-    };
+    const list = this.packetArray(c.id);
+    return packetInfo(t, index, {
+      ordinal: firstAtLeast(list, list.length, index),
+      src: [e.addr(src), e.port(src)],
+      dst: [e.addr(dst), e.port(dst)],
+      before: this.statesBefore(index),
+      base: this.relativeBase(c),
+    });
   }
 
   census(line: number): Census {
-    const t = this.table;
-    const counts: Census['counts'] = {};
-    const last = t.lowerBound(line + 1) - 1;
-    const now = last >= 0 ? t.time[last] : NaN;
-    let connections = 0;
-    const bump = (s: State) => {
-      const n = stateName(s);
-      if (n) counts[n] = (counts[n] ?? 0) + 1;
+    const source: CensusSource = {
+      connectionCount: this.conns.length,
+      firstPacket: (c) => this.conns[c].firstPacket,
+      lastPacket: (c) => this.conns[c].lastPacket,
+      packets: (c) => this.packetArray(c),
+      finalStates: (c, now) => this.conns[c].machine.statesAt(now, this.timeWait),
     };
-    for (const c of this.conns) {
-      if (c.firstPacket > last) continue;
-      connections++;
-      let states: [State, State];
-      if (c.lastPacket <= last) states = c.machine.statesAt(now === now ? now : this.endTime, this.timeWait);
-      else {
-        const a = this.packetArray(c.id);
-        let lo = 0;
-        let hi = a.length - 1;
-        while (lo < hi) {
-          const mid = (lo + hi + 1) >>> 1;
-          if (a[mid] <= last) lo = mid;
-          else hi = mid - 1;
-        }
-        states = [t.cState[a[lo]], t.sState[a[lo]]];
-      }
-      bump(states[0]);
-      bump(states[1]);
-    }
-    return { line, counts, connections };
+    return census(this.table, this.table.length, source, line, this.endTime);
   }
 
   get halfOpenFloods(): HalfOpenFlood[] {
@@ -443,8 +359,8 @@ export class TraceData implements Trace {
       dst: e.addr(dst),
       dport: e.port(dst),
       flags: flagString(t.flags[p]),
-      seq: this.absSeq(p),
-      ack: this.absAck(p),
+      seq: absSeq(t, p),
+      ack: absAck(t, p),
       win: num(t.win[p]),
       len: t.len[p],
       clientState: stateName(t.cState[p]),
