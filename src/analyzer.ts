@@ -7,51 +7,13 @@
 // A document's text goes to the worker in slices of whole lines, once; after that the worker
 // is sent the editor's edits and keeps its copy up to date.
 import * as vscode from 'vscode';
+import { log } from './log';
 import { analyzeBytes, analyzeText } from './trace';
 import { captureToText, isCapture } from './pcap';
 import type { Trace, TraceOptions } from './trace/model';
 import { isTraceSnapshot, restoreSnapshot, type TextChange } from './trace/snapshot';
-import { TEXT_CHUNK_CHARS, isWorkerReply, type WorkerReply, type WorkerRequest } from './workerProtocol';
-
-interface WorkerLike {
-  post(m: WorkerRequest, transfer?: ArrayBuffer[]): void;
-  onMessage(h: (m: unknown) => void): void;
-  onError(h: (e: unknown) => void): void;
-  terminate(): void;
-}
-
-declare const Worker: undefined | (new (url: string) => {
-  postMessage(m: unknown, transfer?: unknown[]): void;
-  onmessage: ((e: { data: unknown }) => void) | null;
-  onerror: ((e: unknown) => void) | null;
-  terminate(): void;
-});
-
-function startWorker(extensionUri: vscode.Uri): WorkerLike | undefined {
-  try {
-    if (process.env.TCP_TRACE_WEB === '1') {
-      if (typeof Worker === 'undefined') return undefined;
-      const w = new Worker(vscode.Uri.joinPath(extensionUri, 'dist', 'web', 'worker.js').toString(true));
-      return {
-        post: (m, t) => w.postMessage(m, t ?? []),
-        onMessage: (h) => (w.onmessage = (e) => h(e.data)),
-        onError: (h) => (w.onerror = h),
-        terminate: () => w.terminate(),
-      };
-    } else {
-      const threads = require('worker_threads') as typeof import('worker_threads');
-      const w = new threads.Worker(vscode.Uri.joinPath(extensionUri, 'dist', 'worker.js').fsPath);
-      return {
-        post: (m, t) => w.postMessage(m, t ?? []),
-        onMessage: (h) => w.on('message', h),
-        onError: (h) => w.on('error', h),
-        terminate: () => void w.terminate(),
-      };
-    }
-  } catch {
-    return undefined;
-  }
-}
+import { TEXT_CHUNK_CHARS, isWorkerReply, type WorkerReply } from './workerProtocol';
+import { startWorker, type WorkerLike } from './workerStart';
 
 /** Lets the host's other work run; restoring and sending text continue after it. */
 const yieldToHost: () => Promise<void> =
@@ -81,7 +43,7 @@ export class StaleDocumentError extends Error {}
 export interface DocumentSource {
   key: string;
   version: number;
-  /** Characters in all, for progress. */
+  /** Characters in all, for progress (an estimate will do). */
   length: number;
   lineCount: number;
   /** Lines [from, to) with their line breaks. */
@@ -103,6 +65,8 @@ interface Pending {
 
 export class Analyzer implements vscode.Disposable {
   private worker: WorkerLike | undefined;
+  /** The worker while it starts; resolves to undefined when none can run here. */
+  private starting: Promise<WorkerLike | undefined> | undefined;
   private workerFailed = false;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
@@ -112,17 +76,17 @@ export class Analyzer implements vscode.Disposable {
   constructor(private readonly extensionUri: vscode.Uri) {}
 
   /** Analyses bytes (a file read through vscode.workspace.fs); their buffer moves to the worker. */
-  analyzeBytes(bytes: Uint8Array, options: TraceOptions, h: Handlers = {}): Promise<Analysis> {
-    const worker = this.ensureWorker();
+  async analyzeBytes(bytes: Uint8Array, options: TraceOptions, h: Handlers = {}): Promise<Analysis> {
+    const worker = await this.ensureWorker();
     if (!worker) return inline(() => (isCapture(bytes) ? analyzeText(captureToText(bytes).text, options) : analyzeBytes(bytes, options)));
     const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
     return this.request(worker, h, (id) => worker.post({ type: 'analyzeBytes', id, bytes, options, partials: !!h.partial }, whole ? [bytes.buffer as ArrayBuffer] : []));
   }
 
   /** Node only: the worker reads the file itself, so the host never holds all of it. */
-  analyzePath(path: string, options: TraceOptions, h: Handlers = {}): Promise<Analysis> {
-    const worker = this.ensureWorker();
-    if (!worker) return Promise.reject(new Error('No worker available'));
+  async analyzePath(path: string, options: TraceOptions, h: Handlers = {}): Promise<Analysis> {
+    const worker = await this.ensureWorker();
+    if (!worker) throw new Error('No worker available');
     return this.request(worker, h, (id) => worker.post({ type: 'analyzePath', id, path, options, partials: !!h.partial }));
   }
 
@@ -132,7 +96,7 @@ export class Analyzer implements vscode.Disposable {
    * little at a time between turns of the host's event loop.
    */
   async analyzeDocument(src: DocumentSource, options: TraceOptions, h: Handlers = {}): Promise<Analysis> {
-    const worker = this.ensureWorker();
+    const worker = await this.ensureWorker();
     if (!worker) return inline(() => analyzeText(src.text(), options));
     if (this.held.get(src.key) === src.version) {
       try {
@@ -203,17 +167,22 @@ export class Analyzer implements vscode.Disposable {
     });
   }
 
-  private ensureWorker(): WorkerLike | undefined {
-    if (this.worker || this.workerFailed) return this.worker;
-    const worker = startWorker(this.extensionUri);
-    if (!worker) {
-      this.workerFailed = true;
-      return undefined;
-    }
-    this.worker = worker;
-    worker.onMessage((m) => this.worker === worker && isWorkerReply(m) && this.onReply(m));
-    worker.onError((e) => this.worker === worker && this.cancelAll(e instanceof Error ? e : new Error(String(e))));
-    return worker;
+  private ensureWorker(): Promise<WorkerLike | undefined> {
+    if (this.worker || this.workerFailed) return Promise.resolve(this.worker);
+    this.starting ??= startWorker(this.extensionUri).then((worker) => {
+      this.starting = undefined;
+      if (!worker) {
+        this.workerFailed = true;
+        log('No analysis worker could start here: traces are analysed on the extension host.');
+        return undefined;
+      }
+      log(`Analysis worker started (${process.env.TCP_TRACE_WEB === '1' ? 'a Web Worker' : 'worker_threads'}).`);
+      this.worker = worker;
+      worker.onMessage((m) => this.worker === worker && isWorkerReply(m) && this.onReply(m));
+      worker.onError((e) => this.worker === worker && this.cancelAll(e instanceof Error ? e : new Error(String(e))));
+      return worker;
+    });
+    return this.starting;
   }
 
   private onReply(m: WorkerReply): void {

@@ -3,7 +3,7 @@
 // Each kind can be switched off in settings (tcpTrace.diagnostics.*).
 import * as vscode from 'vscode';
 import { Flag, type ConnectionSummary, type PacketInfo, type Trace } from './trace/model';
-import { packetColumns } from './trace/snapshot';
+import { packetColumns, packetIndexes } from './trace/snapshot';
 import * as config from './config';
 import { isTraceDocument, type TraceStore } from './documents';
 
@@ -20,10 +20,11 @@ interface Finding {
 
 /** The first (or last) packet of a connection with this flag, read from the packet columns when the trace has them. */
 function findPacket(trace: Trace, connection: number, flag: Flag, last: boolean): PacketInfo | undefined {
-  const list = trace.packetsOf(connection);
-  if (last) list.reverse();
+  // Read in place, from either end: a bulk connection's list has hundreds of thousands of packets.
+  const list = packetIndexes(trace, connection);
   const cols = packetColumns(trace);
-  for (const i of list) {
+  for (let k = 0; k < list.length; k++) {
+    const i = list[last ? list.length - 1 - k : k];
     if (cols) {
       if (cols.flags[i] & flag && !(cols.flags[i] & Flag.UNKNOWN)) return trace.packet(i);
     } else if (trace.packet(i).flagBits & flag && !(trace.packet(i).flagBits & Flag.UNKNOWN)) return trace.packet(i);

@@ -6,7 +6,7 @@ import { TraceStore, type AnalysisInfo } from './documents';
 import { Focus } from './focus';
 import { ConnectionsTree } from './tree';
 import { hoverAt, registerHover } from './hover';
-import { Panel } from './panel';
+import { Panel, type RenderTiming, type TripTiming } from './panel';
 import { Diagnostics } from './diagnostics';
 import { StatusBar } from './statusBar';
 import { registerCodeLens } from './codeLens';
@@ -22,7 +22,9 @@ export interface TestApi {
   /** How the last analysis of a document or file went (the editor benchmark reads it). */
   analysisInfo(uri: vscode.Uri): AnalysisInfo | undefined;
   /** Fires each time the panel's webview has drawn: its current packet and how long drawing took. */
-  onPanelRendered: vscode.Event<{ index: number; ms: number }>;
+  onPanelRendered: vscode.Event<RenderTiming>;
+  /** A trivial message to the panel's webview and back (the benchmark's transport baseline). */
+  panelPing(): Promise<TripTiming | undefined>;
   /** What the hover provider answers, called directly (the benchmark times it). */
   hoverAt(doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover | undefined;
 }
@@ -63,6 +65,7 @@ export function activate(context: vscode.ExtensionContext): TestApi {
     treeItems: () => tree.rootItems(),
     analysisInfo: (uri) => store.info(uri),
     onPanelRendered: panel.onDidRender,
+    panelPing: () => panel.ping(),
     hoverAt: (doc, pos) => hoverAt(store, doc, pos),
   };
 }

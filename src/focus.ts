@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import type { Trace } from './trace/model';
 import { isTraceDocument, type TraceStore } from './documents';
+import { epochMs } from './protocol';
 
 export type FocusSource = 'editor' | 'tree' | 'panel' | 'command' | 'analysis';
 
@@ -20,6 +21,8 @@ export interface FocusState {
 export interface FocusChange {
   state: FocusState | undefined;
   source: FocusSource;
+  /** When the change was heard of (epochMs()): the panel reports its latency from here. */
+  at: number;
 }
 
 export class Focus implements vscode.Disposable {
@@ -64,6 +67,7 @@ export class Focus implements vscode.Disposable {
 
   /** Moves the focus; fires only when something changed (or `force`). */
   set(uri: vscode.Uri, trace: Trace, packet: number, source: FocusSource, line?: number, force = false): void {
+    const at = epochMs();
     const valid = packet >= 0 && packet < trace.packetCount;
     const connection = valid ? trace.packet(packet).connection : this.state?.uri.toString() === uri.toString() && this.state.trace === trace ? this.state.connection : -1;
     const next: FocusState = {
@@ -76,13 +80,13 @@ export class Focus implements vscode.Disposable {
     const prev = this.state;
     const same = prev && prev.uri.toString() === uri.toString() && prev.trace === trace && prev.packet === next.packet && prev.connection === next.connection && prev.line === next.line;
     this.state = next;
-    if (!same || force) this.emitter.fire({ state: next, source });
+    if (!same || force) this.emitter.fire({ state: next, source, at });
   }
 
   clear(source: FocusSource): void {
     if (!this.state) return;
     this.state = undefined;
-    this.emitter.fire({ state: undefined, source });
+    this.emitter.fire({ state: undefined, source, at: epochMs() });
   }
 
   dispose(): void {

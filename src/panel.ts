@@ -5,9 +5,77 @@ import type { Trace } from './trace/model';
 import * as config from './config';
 import type { TraceStore } from './documents';
 import { revealPacketLine, type Focus } from './focus';
-import { buildModel, ladderRows } from './viewModel';
+import { buildModel, ladderKey, ladderRows } from './viewModel';
 import { makeNonce, panelHtml } from './webviewHtml';
-import { PANEL_VIEW_TYPE, isPanelState, isWebviewMessage, type HostMessage, type PanelMode, type ViewModel, type WebviewMessage } from './protocol';
+import { PANEL_VIEW_TYPE, epochMs, isPanelState, isWebviewMessage, type HandshakeView, type HostMessage, type ModelMessage, type PanelMode, type ViewModel, type WebviewMessage } from './protocol';
+
+/** The legs of a trip to the webview and back (ms; the two ends share the system clock). */
+export interface TripTiming {
+  toWebviewMs: number;
+  backMs: number;
+  totalMs: number;
+}
+
+export interface RenderTiming {
+  /** The packet the drawn view model is about. */
+  index: number;
+  /** Checking and drawing it in the webview. */
+  ms: number;
+  /** When the host posted it, and when it heard of the change that led to it (epochMs()). */
+  postedAt?: number;
+  since?: number;
+  toWebviewMs?: number;
+  backMs?: number;
+}
+
+/**
+ * What the webview holds from earlier messages, so a new view model goes as what changed: a
+ * cursor move within a connection then sends the diagram and a few ladder rows, not the
+ * words, the handshake view and the whole ladder window again. Forgotten when the webview
+ * (re)loads.
+ */
+class WebviewCopy {
+  private strings: Record<string, string> | undefined;
+  private handshake: HandshakeView | null | undefined;
+  private key: string | undefined;
+  /** Ladder rows (ordinals) the webview has for `key`. */
+  private readonly rows = new Set<number>();
+
+  forget(): void {
+    this.strings = undefined;
+    this.handshake = undefined;
+    this.key = undefined;
+    this.rows.clear();
+  }
+
+  message(m: ViewModel): ModelMessage {
+    const out: ModelMessage = { ...m, ladder: { ...m.ladder } };
+    if (m.strings === this.strings) delete out.strings;
+    if (m.handshake === this.handshake) delete out.handshake;
+    this.strings = m.strings;
+    this.handshake = m.handshake;
+    const key = m.ladder.key ?? '';
+    if (key !== this.key) {
+      this.key = key;
+      this.rows.clear();
+    }
+    // Leave out the rows at either end the webview already has.
+    const { start, rows } = m.ladder;
+    let a = 0;
+    let b = rows.length;
+    while (a < b && this.rows.has(start + a)) a++;
+    while (b > a && this.rows.has(start + b - 1)) b--;
+    out.ladder.start = start + a;
+    out.ladder.rows = rows.slice(a, b);
+    this.sentRows(key, start + a, b - a);
+    return out;
+  }
+
+  sentRows(key: string, start: number, count: number): void {
+    if (key !== this.key) return;
+    for (let i = start; i < start + count; i++) this.rows.add(i);
+  }
+}
 
 interface Target {
   uri: vscode.Uri;
@@ -22,14 +90,19 @@ export class Panel implements vscode.Disposable {
   private mode: PanelMode = 'diagram';
   private target: Target | undefined;
   private lastModel: ViewModel | undefined;
+  private readonly copy = new WebviewCopy();
   private pendingTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly subscriptions: vscode.Disposable[] = [];
   /** Runs a command the webview asked for (export, copy) through the one command table. */
   onCommand: (command: 'exportSvg' | 'exportMermaid' | 'copySummary') => void = () => undefined;
-  private readonly rendered = new vscode.EventEmitter<{ index: number; ms: number }>();
-  /** Fires each time the webview has drawn a view model: its current packet, and how long drawing took. */
+  private readonly rendered = new vscode.EventEmitter<RenderTiming>();
+  /** Fires each time the webview has drawn a view model: its current packet, and where the time went. */
   readonly onDidRender = this.rendered.event;
+  private readonly pongs = new Map<number, (t: TripTiming) => void>();
   private lastPost = 0;
+  /** When the focus change the next post shows was heard of; by post time, for RenderTiming. */
+  private since: number | undefined;
+  private readonly sinceByPost = new Map<number, number>();
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -44,6 +117,7 @@ export class Panel implements vscode.Disposable {
         if (!e.state || e.source === 'panel') return;
         if (e.state.connection < 0) return;
         this.target = { uri: e.state.uri, trace: e.state.trace, connection: e.state.connection, index: e.state.packet };
+        this.since ??= e.at;
         this.schedulePost();
       }),
       store.onDidChange((uri) => {
@@ -114,6 +188,7 @@ export class Panel implements vscode.Disposable {
   private attach(panel: vscode.WebviewPanel): void {
     this.panel = panel;
     this.ready = false;
+    this.copy.forget();
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'tcp.svg');
     panel.webview.html = this.html(panel.webview);
     const subs = [
@@ -133,6 +208,7 @@ export class Panel implements vscode.Disposable {
     switch (m.type) {
       case 'ready':
         this.ready = true;
+        this.copy.forget();
         this.post();
         break;
       case 'select': {
@@ -147,16 +223,30 @@ export class Panel implements vscode.Disposable {
       case 'needRows': {
         const t = this.target;
         if (!t || t.connection !== m.connection) return;
-        this.send({ type: 'rows', connection: m.connection, start: m.start, rows: ladderRows(t.trace, m.connection, m.start, m.count) });
+        const key = ladderKey(t.trace, m.connection);
+        const rows = ladderRows(t.trace, m.connection, m.start, m.count);
+        this.copy.sentRows(key, m.start, rows.length);
+        this.send({ type: 'rows', connection: m.connection, key, start: m.start, rows });
         break;
       }
       case 'mode':
         this.mode = m.mode;
         this.post();
         break;
-      case 'rendered':
-        this.rendered.fire({ index: m.index, ms: m.ms });
+      case 'rendered': {
+        const now = epochMs();
+        const legs = m.sentAt !== undefined && m.receivedAt !== undefined ? { toWebviewMs: m.receivedAt - m.sentAt, backMs: now - m.receivedAt - m.ms } : {};
+        const since = m.sentAt !== undefined ? this.sinceByPost.get(m.sentAt) : undefined;
+        if (m.sentAt !== undefined) this.sinceByPost.delete(m.sentAt);
+        this.rendered.fire({ index: m.index, ms: m.ms, postedAt: m.sentAt, since, ...legs });
         break;
+      }
+      case 'pong': {
+        const now = epochMs();
+        this.pongs.get(m.sentAt)?.({ toWebviewMs: m.receivedAt - m.sentAt, backMs: now - m.receivedAt, totalMs: now - m.sentAt });
+        this.pongs.delete(m.sentAt);
+        break;
+      }
       case 'command':
         this.onCommand(m.command);
         break;
@@ -191,11 +281,40 @@ export class Panel implements vscode.Disposable {
     if (this.panel) {
       this.panel.title = model.connection ? `TCP #${model.connection.id}: ${model.connection.client} → ${model.connection.server}` : vscode.l10n.t('TCP Trace');
     }
-    if (this.ready) this.send(model);
+    if (this.ready) {
+      const m = this.copy.message(model);
+      this.send(m);
+      if (this.since !== undefined && m.sentAt !== undefined) {
+        if (this.sinceByPost.size > 32) this.sinceByPost.clear();
+        this.sinceByPost.set(m.sentAt, this.since);
+      }
+    }
+    this.since = undefined;
   }
 
   private send(m: HostMessage): void {
+    if (m.type === 'model') m.sentAt = epochMs();
     void this.panel?.webview.postMessage(m);
+  }
+
+  /**
+   * A message with nothing to draw, to the webview and back: the trip through the workbench
+   * alone, for the benchmark. Undefined when no panel is ready or no answer comes in 5 s.
+   */
+  ping(): Promise<TripTiming | undefined> {
+    if (!this.panel || !this.ready) return Promise.resolve(undefined);
+    const sentAt = epochMs();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.pongs.delete(sentAt);
+        resolve(undefined);
+      }, 5000);
+      this.pongs.set(sentAt, (t) => {
+        clearTimeout(timer);
+        resolve(t);
+      });
+      void this.panel?.webview.postMessage({ type: 'ping', sentAt } satisfies HostMessage);
+    });
   }
 
   private html(webview: vscode.Webview): string {

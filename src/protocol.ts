@@ -89,20 +89,43 @@ export interface ViewModel {
   /** Ordinal of the current packet within the connection, or -1. */
   current: number;
   diagram: DiagramView | null;
-  ladder: { total: number; start: number; rows: LadderRow[] };
+  /**
+   * Rows `start`… of the connection's `total`. The webview keeps the rows it was sent while
+   * `key` (trace and connection) stays the same.
+   */
+  ladder: { total: number; start: number; rows: LadderRow[]; key?: string };
   handshake: HandshakeView | null;
   /** Shown instead of everything else when there is nothing to draw. */
   message: string | null;
+  /** When the host posted it (epochMs()): the webview echoes it, so a round trip splits into its legs. */
+  sentAt?: number;
 }
+
+/**
+ * A view model as it goes to the webview: the words and the handshake view only when they
+ * changed since the last one it was sent (absent: keep the previous ones).
+ */
+export type ModelMessage = Omit<ViewModel, 'strings' | 'handshake'> & {
+  strings?: Record<string, string>;
+  handshake?: HandshakeView | null;
+};
 
 export interface RowsMessage {
   type: 'rows';
   connection: number;
+  /** The ladder's key these rows belong to (ViewModel.ladder.key). */
+  key?: string;
   start: number;
   rows: LadderRow[];
 }
 
-export type HostMessage = ViewModel | RowsMessage;
+/** A message with nothing to draw, answered at once: times the trip through the workbench alone. */
+export interface PingMessage {
+  type: 'ping';
+  sentAt: number;
+}
+
+export type HostMessage = ModelMessage | RowsMessage | PingMessage;
 
 export type WebviewMessage =
   | { type: 'ready' }
@@ -112,8 +135,12 @@ export type WebviewMessage =
   | { type: 'needRows'; connection: number; start: number; count: number }
   | { type: 'mode'; mode: PanelMode }
   | { type: 'command'; command: 'exportSvg' | 'exportMermaid' | 'copySummary' }
-  /** A view model was drawn (its currentIndex, in `ms`): lets the host time cursor-to-panel updates. */
-  | { type: 'rendered'; index: number; ms: number };
+  /**
+   * A view model was drawn (its currentIndex, in `ms`): lets the host time cursor-to-panel
+   * updates. `sentAt` is the model's, `receivedAt` when the webview got it (epochMs()).
+   */
+  | { type: 'rendered'; index: number; ms: number; sentAt?: number; receivedAt?: number }
+  | { type: 'pong'; sentAt: number; receivedAt: number };
 
 /** What the webview keeps with vscode.setState, and the serializer gets back. */
 export interface PanelState {
@@ -125,6 +152,13 @@ export interface PanelState {
 const isObj = (m: unknown): m is Record<string, unknown> => typeof m === 'object' && m !== null;
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 const isMode = (v: unknown): v is PanelMode => v === 'diagram' || v === 'handshake';
+const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isOptNum = (v: unknown): v is number | undefined => v === undefined || isNum(v);
+
+/** Milliseconds since the epoch with a fraction: the same clock in the extension host and the webview. */
+export function epochMs(): number {
+  return performance.timeOrigin + performance.now();
+}
 
 export function isWebviewMessage(m: unknown): m is WebviewMessage {
   if (!isObj(m)) return false;
@@ -134,12 +168,14 @@ export function isWebviewMessage(m: unknown): m is WebviewMessage {
     case 'needRows': return isInt(m.connection) && isInt(m.start) && isInt(m.count) && m.start >= 0 && m.count > 0 && m.count <= 5000;
     case 'mode': return isMode(m.mode);
     case 'command': return m.command === 'exportSvg' || m.command === 'exportMermaid' || m.command === 'copySummary';
-    case 'rendered': return isInt(m.index) && typeof m.ms === 'number' && m.ms >= 0;
+    case 'rendered': return isInt(m.index) && typeof m.ms === 'number' && m.ms >= 0 && isOptNum(m.sentAt) && isOptNum(m.receivedAt);
+    case 'pong': return isNum(m.sentAt) && isNum(m.receivedAt);
     default: return false;
   }
 }
 
 const isStr = (v: unknown): v is string => typeof v === 'string';
+const isOptStr = (v: unknown): v is string | undefined => v === undefined || typeof v === 'string';
 const isStrOrNull = (v: unknown): v is string | null => v === null || typeof v === 'string';
 const isIntOrNull = (v: unknown): v is number | null => v === null || isInt(v);
 const isSide = (v: unknown): v is SideName => v === 'client' || v === 'server';
@@ -189,21 +225,23 @@ function isHandshakeView(h: unknown): h is HandshakeView {
  */
 export function isHostMessage(m: unknown): m is HostMessage {
   if (!isObj(m)) return false;
-  if (m.type === 'rows') return isInt(m.connection) && isInt(m.start) && m.start >= 0 && isArrayOf(m.rows, isRow);
+  if (m.type === 'rows') return isInt(m.connection) && isOptStr(m.key) && isInt(m.start) && m.start >= 0 && isArrayOf(m.rows, isRow);
+  if (m.type === 'ping') return isNum(m.sentAt);
   if (m.type !== 'model') return false;
   const ladder = m.ladder;
   return (
     isMode(m.mode) &&
-    isObj(m.strings) && Object.values(m.strings).every(isStr) &&
+    (m.strings === undefined || (isObj(m.strings) && Object.values(m.strings).every(isStr))) &&
     isStr(m.document) &&
     isStr(m.uri) &&
     isInt(m.currentIndex) &&
     isInt(m.current) &&
     (m.connection === null || isConnectionView(m.connection)) &&
     (m.diagram === null || isDiagramView(m.diagram)) &&
-    (m.handshake === null || isHandshakeView(m.handshake)) &&
+    (m.handshake === undefined || m.handshake === null || isHandshakeView(m.handshake)) &&
     isStrOrNull(m.message) &&
-    isObj(ladder) && isInt(ladder.total) && ladder.total >= 0 && isInt(ladder.start) && ladder.start >= 0 && isArrayOf(ladder.rows, isRow)
+    isOptNum(m.sentAt) &&
+    isObj(ladder) && isInt(ladder.total) && ladder.total >= 0 && isInt(ladder.start) && ladder.start >= 0 && isArrayOf(ladder.rows, isRow) && isOptStr(ladder.key)
   );
 }
 
@@ -211,5 +249,7 @@ export function isPanelState(s: unknown): s is PanelState {
   return isObj(s) && typeof s.uri === 'string' && isInt(s.index) && isMode(s.mode);
 }
 
-/** How many ladder rows the host sends around the current packet, and per request. */
+/** How many ladder rows the webview asks for at a time. */
 export const LADDER_WINDOW = 400;
+/** How many ladder rows before and after the current packet a view model carries. */
+export const LADDER_CONTEXT = 40;

@@ -13,13 +13,20 @@ import type { Focus, FocusState } from './focus';
 import { isTraceDocument, type TraceStore } from './documents';
 
 /**
- * The most connections listed at once, and packets under one group: VS Code builds every child
- * a provider returns, so a capture with tens of thousands of connections (or a connection with
- * hundreds of thousands of packets) would hold the extension host for seconds. The filter and
- * the sort pick which ones show.
+ * The most connections listed at once, and packets under one group: VS Code builds and sends
+ * every child a provider returns in one go (about 0.07 ms each with ours), so a capture with
+ * tens of thousands of connections (or a connection with hundreds of thousands of packets)
+ * would hold the extension host; 300 keep a listing near 20 ms. The filter and the sort pick
+ * which ones show.
  */
-const MAX_CONNECTIONS = 1000;
-const MAX_GROUP_PACKETS = 500;
+const MAX_CONNECTIONS = 300;
+const MAX_GROUP_PACKETS = 200;
+
+/**
+ * How long the tree waits before revealing the packet under a moved cursor: revealing makes
+ * the workbench expand, scroll and draw the tree, and the panel's update would wait behind it.
+ */
+const FOLLOW_DELAY_MS = 100;
 
 /** A connection's summary by id (ids are positions in trace.connections). */
 function connectionById(t: Trace, id: number): ConnectionSummary | undefined {
@@ -112,7 +119,9 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
    * Nodes this view revealed to follow the cursor, with when. Their selection events are
    * echoes of our own reveal, not the user's choice, and must not move the focus back.
    */
-  private readonly echoes = new Map<Node, number>();
+  private readonly echoes = new Map<string, number>();
+  /** A reveal waiting for the panel's update to go first; a burst of moves reveals once. */
+  private revealTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly store: TraceStore, private readonly focus: Focus) {
     this.view = vscode.window.createTreeView('tcpTrace.connections', { treeDataProvider: this, showCollapseAll: true });
@@ -199,11 +208,22 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
     this.changed.fire(undefined);
   }
 
+  /** The last visibleConnections() answer: the root listing and the view's message both ask. */
+  private visible: { trace: Trace; filter: ConnectionFilter; sort: SortKey; list: ConnectionSummary[] } | undefined;
+
   private visibleConnections(): ConnectionSummary[] {
     if (!this.trace) return [];
+    const v = this.visible;
+    if (v && v.trace === this.trace && v.filter === this.filter && v.sort === this.sort) return v.list;
+    const list = this.filterAndSort(this.trace);
+    this.visible = { trace: this.trace, filter: this.filter, sort: this.sort, list };
+    return list;
+  }
+
+  private filterAndSort(trace: Trace): ConnectionSummary[] {
     const f = this.filter;
     const text = f.text?.toLowerCase();
-    const list = this.trace.connections.filter((c) => {
+    const list = trace.connections.filter((c) => {
       if (text && !`${c.client} ${c.server} ${c.connState} ${c.history} #${c.id}`.toLowerCase().includes(text)) return false;
       if (f.state && c.clientState !== f.state && c.serverState !== f.state) return false;
       if (f.outcome && outcomeOf(c) !== f.outcome) return false;
@@ -218,8 +238,16 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
       rtt: (c) => -(c.handshake.rttMs ?? -1),
       warnings: (c) => -c.events.length,
     };
-    const k = key[this.sort];
-    return list.sort((a, b) => k(a) - k(b) || a.firstLine - b.firstLine);
+    // Each key read once per connection (the summaries' fields read typed arrays; a comparator
+    // would read them some thirty times each); in line order already, no sort at all.
+    const keys = Float64Array.from(list, key[this.sort]);
+    const lines = Float64Array.from(list, (c) => c.firstLine);
+    let ordered = true;
+    for (let i = 1; i < list.length && ordered; i++) ordered = keys[i - 1] < keys[i] || (keys[i - 1] === keys[i] && lines[i - 1] <= lines[i]);
+    if (ordered) return list;
+    return Array.from(list.keys())
+      .sort((a, b) => keys[a] - keys[b] || lines[a] - lines[b])
+      .map((i) => list[i]);
   }
 
   private updateMessage(): void {
@@ -405,24 +433,35 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
       this.changed.fire(this.censusNode);
     }
     if (source === 'tree' || !this.view.visible || state.packet < 0) return;
+    // A moment later, once the panel has had the workbench to itself, and once for a burst of
+    // cursor moves (a held arrow key): the latest focus is revealed.
+    if (this.revealTimer) clearTimeout(this.revealTimer);
+    this.revealTimer = setTimeout(() => {
+      this.revealTimer = undefined;
+      if (this.focus.current === state) this.reveal(state);
+    }, FOLLOW_DELAY_MS);
+  }
+
+  private reveal(state: FocusState): void {
+    if (!this.trace || state.trace !== this.trace || state.packet < 0 || !this.view.visible) return;
     // A connection past the ones listed has no node to reveal (see getChildren).
     if (!this.rootConnections.has(state.connection)) return;
     const node = this.nodeForPacket(state.packet);
     if (!node) return;
-    this.echoes.set(node, Date.now());
+    this.echoes.set(echoKey(node), Date.now());
     void this.view.reveal(node, { select: true, focus: false, expand: false }).then(undefined, () => undefined);
   }
 
   private onSelect(node: Node | undefined): void {
     if (!node || !this.uri || !this.trace) return;
-    const revealedAt = this.echoes.get(node);
+    const revealedAt = this.echoes.get(echoKey(node));
     if (revealedAt !== undefined) {
-      this.echoes.delete(node);
+      this.echoes.delete(echoKey(node));
       if (Date.now() - revealedAt < 2000) return;
     }
     if (node.kind === 'packet') this.focus.set(this.uri, this.trace, node.index, 'tree');
     else if (node.kind === 'connection' || node.kind === 'group') {
-      const first = node.kind === 'group' ? node.packets[0] : this.trace.packetsOf(node.id)[0];
+      const first = node.kind === 'group' ? node.packets[0] : packetIndexes(this.trace, node.id)[0];
       if (first !== undefined && this.focus.current?.connection !== this.trace.packet(first).connection) this.focus.set(this.uri, this.trace, first, 'tree');
     }
   }
@@ -452,7 +491,22 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
   }
 
   dispose(): void {
+    if (this.revealTimer) clearTimeout(this.revealTimer);
     for (const s of this.subscriptions) s.dispose();
+  }
+}
+
+/**
+ * Names a node by what it shows, not by object: the tree may have listed fresh node objects
+ * (a new trace) between a reveal and its selection event.
+ */
+function echoKey(node: Node): string {
+  switch (node.kind) {
+    case 'connection': return `c:${node.id}`;
+    case 'group': return `g:${node.connection}:${node.group}`;
+    case 'packet': return `${node.group === 'warnings' ? 'w' : 'p'}:${node.index}`;
+    case 'censusState': return `s:${node.state}`;
+    case 'census': return 'census';
   }
 }
 

@@ -6,10 +6,13 @@ import type { ConnectionSummary, Handshake, PacketInfo, SynOptions, Trace } from
 import { STATE_TEXT, type StateName } from './trace/states';
 import type { Lang } from './config';
 import { connectionDescription, formatMs, outcomeLabel, outcomeOf, packetLine } from './describe';
-import { LADDER_WINDOW, type ConnectionView, type HandshakeStep, type HandshakeView, type LadderRow, type PanelMode, type ViewModel } from './protocol';
+import { LADDER_CONTEXT, type ConnectionView, type HandshakeStep, type HandshakeView, type LadderRow, type PanelMode, type ViewModel } from './protocol';
 
+let strings: Record<string, string> | undefined;
+
+/** The panel's words, looked up once: the display language only changes with a reload. */
 export function panelStrings(): Record<string, string> {
-  return {
+  return (strings ??= {
     client: vscode.l10n.t('client'),
     server: vscode.l10n.t('server'),
     stateDiagram: vscode.l10n.t('State diagram'),
@@ -32,7 +35,32 @@ export function panelStrings(): Record<string, string> {
     ladderHelp: vscode.l10n.t('Arrow keys move between packets; Enter shows the line.'),
     diagramLabel: vscode.l10n.t('RFC 9293 TCP state diagram with both endpoints\' paths'),
     ladderLabel: vscode.l10n.t('Ladder diagram: one arrow per packet'),
-  };
+  });
+}
+
+const traceIds = new WeakMap<Trace, number>();
+let nextTraceId = 1;
+
+/** Names a connection of one trace: the webview keeps ladder rows while it stays the same. */
+export function ladderKey(trace: Trace, connection: number): string {
+  let id = traceIds.get(trace);
+  if (id === undefined) traceIds.set(trace, (id = nextTraceId++));
+  return `${id}:${connection}`;
+}
+
+/** Per trace and connection: what stays the same while the cursor moves within a connection. */
+const perConnection = new WeakMap<Trace, Map<number, { view: ConnectionView; handshake: HandshakeView }>>();
+
+function connectionParts(trace: Trace, c: ConnectionSummary): { view: ConnectionView; handshake: HandshakeView } {
+  let byId = perConnection.get(trace);
+  if (!byId) perConnection.set(trace, (byId = new Map()));
+  let parts = byId.get(c.id);
+  if (!parts) {
+    // A handful of connections is enough: the cursor stays in one for a while.
+    if (byId.size >= 16) byId.clear();
+    byId.set(c.id, (parts = { view: connectionView(c), handshake: handshakeView(trace, c) }));
+  }
+  return parts;
 }
 
 export function connectionView(c: ConnectionSummary): ConnectionView {
@@ -134,10 +162,12 @@ export function buildModel(
       serverPath.push(...p.transitions.server);
     }
   }
-  const start = Math.max(0, Math.min(ordinal - LADDER_WINDOW / 2, list.length - LADDER_WINDOW));
+  // Only the rows around the current packet; the webview asks for others as it scrolls.
+  const start = Math.max(0, Math.min(ordinal - LADDER_CONTEXT, list.length - (2 * LADDER_CONTEXT + 1)));
+  const parts = connectionParts(trace, c);
   return {
     ...base,
-    connection: connectionView(c),
+    connection: parts.view,
     currentIndex: current?.index ?? -1,
     current: current ? ordinal : -1,
     diagram: current
@@ -152,8 +182,8 @@ export function buildModel(
           serverStateText: stateText(current.after.server, lang),
         }
       : null,
-    ladder: { total: list.length, start, rows: ladderRows(trace, c.id, start, LADDER_WINDOW) },
-    handshake: handshakeView(trace, c),
+    ladder: { total: list.length, start, rows: ladderRows(trace, c.id, start, 2 * LADDER_CONTEXT + 1), key: ladderKey(trace, c.id) },
+    handshake: parts.handshake,
   };
 }
 

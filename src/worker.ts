@@ -349,3 +349,4 @@ out.listen((m) => {
       queue = queue.then(() => handle(m));
   }
 });
+out.post({ type: 'ready', id: 0 });

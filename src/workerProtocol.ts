@@ -23,6 +23,8 @@ export type WorkerRequest =
   | { type: 'cancel'; id: number };
 
 export type WorkerReply =
+  /** Sent once, when the worker has loaded and listens. */
+  | { type: 'ready'; id: 0 }
   | { type: 'progress'; id: number; done: number; total: number }
   /**
    * The results so far (snapshot.partial) or the final result, which ends the request.
@@ -48,5 +50,5 @@ export const FIRST_PARTIAL_MS = 150;
 export function isWorkerReply(m: unknown): m is WorkerReply {
   if (typeof m !== 'object' || m === null) return false;
   const r = m as { type?: unknown; id?: unknown };
-  return typeof r.id === 'number' && ['progress', 'snapshot', 'error'].includes(r.type as string);
+  return typeof r.id === 'number' && ['ready', 'progress', 'snapshot', 'error'].includes(r.type as string);
 }

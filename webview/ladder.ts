@@ -20,9 +20,14 @@ export class Ladder {
   private rows = new Map<number, LadderRow>();
   private requested = new Set<number>();
   private connection = -1;
+  /** Trace and connection the rows belong to: a new key drops them. */
+  private key = '';
   private total = 0;
   private current = -1;
   private frame = 0;
+  /** What the last render() drew from, so a repeat (the scroll event after update()) is skipped. */
+  private drawnFrom = '';
+  private added = 0;
   private labels = { client: '', server: '', aria: '' };
 
   constructor(private readonly host: LadderHost, private readonly window: number) {
@@ -35,27 +40,38 @@ export class Ladder {
     new ResizeObserver(() => this.schedule()).observe(this.scroller);
   }
 
-  update(connection: number, total: number, start: number, rows: LadderRow[], current: number, labels: { client: string; server: string; aria: string }): void {
-    if (connection !== this.connection) {
+  update(key: string, connection: number, total: number, start: number, rows: LadderRow[], current: number, labels: { client: string; server: string; aria: string }): void {
+    if (key !== this.key) {
       this.rows.clear();
       this.requested.clear();
-      this.scroller.scrollTop = 0;
+      if (connection !== this.connection) this.scroller.scrollTop = 0;
     }
+    this.key = key;
     this.connection = connection;
     this.total = total;
     this.current = current;
+    if (labels.client !== this.labels.client || labels.server !== this.labels.server || labels.aria !== this.labels.aria) {
+      this.scroller.setAttribute('aria-label', labels.aria);
+      this.header.replaceChildren(h('span', { class: 'who client' }, labels.client), h('span', { class: 'who server' }, labels.server));
+    }
     this.labels = labels;
-    this.scroller.setAttribute('aria-label', labels.aria);
-    this.header.replaceChildren(h('span', { class: 'who client' }, labels.client), h('span', { class: 'who server' }, labels.server));
-    this.addRows(start, rows);
+    this.addRows(start, rows, key);
     this.spacer.style.height = `${total * ROW}px`;
     this.scrollToCurrent();
     this.render();
   }
 
-  addRows(start: number, rows: LadderRow[]): void {
+  /** Rows from the host; those for another key (an older trace or connection) are dropped. */
+  addRows(start: number, rows: LadderRow[], key = this.key): void {
+    if (key !== this.key || !rows.length) return;
     rows.forEach((r, i) => this.rows.set(start + i, r));
+    this.added++;
     this.schedule();
+  }
+
+  /** The row at a position in the connection, if the webview has it. */
+  rowAt(ordinal: number): LadderRow | undefined {
+    return this.rows.get(ordinal);
   }
 
   focus(): void {
@@ -99,6 +115,9 @@ export class Ladder {
     const width = Math.max(360, this.scroller.clientWidth);
     const first = Math.max(0, Math.floor(this.scroller.scrollTop / ROW) - OVERSCAN);
     const last = Math.min(this.total, Math.ceil((this.scroller.scrollTop + (this.scroller.clientHeight || 400)) / ROW) + OVERSCAN);
+    const from = `${this.key}:${this.total}:${first}:${last}:${this.current}:${this.added}:${width}`;
+    if (from === this.drawnFrom) return;
+    this.drawnFrom = from;
     this.requestMissing(first, last);
 
     const left = 150;

@@ -4,7 +4,7 @@ import '@vscode-elements/elements/dist/vscode-tabs/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
-import { LADDER_WINDOW, isHostMessage, type PanelState, type ViewModel, type WebviewMessage } from '../src/protocol';
+import { LADDER_WINDOW, epochMs, isHostMessage, type ModelMessage, type PanelState, type ViewModel, type WebviewMessage } from '../src/protocol';
 import { custom, format, h } from './dom';
 import { renderDiagram } from './diagram';
 import { renderHandshake } from './handshake';
@@ -14,6 +14,7 @@ declare function acquireVsCodeApi(): { postMessage(m: unknown): void; setState(s
 const vscode = acquireVsCodeApi();
 const post = (m: WebviewMessage) => vscode.postMessage(m);
 
+/** The last view model drawn, with the words and handshake view kept from earlier messages. */
 let model: ViewModel | undefined;
 
 const app = document.getElementById('app')!;
@@ -22,19 +23,27 @@ const summary = h('div', { class: 'summary' });
 const position = h('span', { class: 'position' });
 const message = h('p', { class: 'message' });
 
-function button(label: string, onClick: () => void, secondary = true): HTMLElement {
-  const b = custom('vscode-button', secondary ? { secondary: '' } : {}, label);
+function button(onClick: () => void): HTMLElement {
+  const b = custom('vscode-button', { secondary: '' });
   b.addEventListener('click', onClick);
   return b;
 }
 
 function step(delta: number): void {
   if (!model || model.current < 0) return;
-  const row = model.ladder.rows[model.current + delta - model.ladder.start];
+  const row = ladder.rowAt(model.current + delta);
   if (row) post({ type: 'select', index: row.index });
 }
 
-const toolbar = h('div', { class: 'toolbar' });
+// Built once: the words change only when the host sends new ones.
+const buttons = {
+  previous: button(() => step(-1)),
+  next: button(() => step(1)),
+  exportSvg: button(() => post({ type: 'command', command: 'exportSvg' })),
+  exportMermaid: button(() => post({ type: 'command', command: 'exportMermaid' })),
+  copySummary: button(() => post({ type: 'command', command: 'copySummary' })),
+};
+const toolbar = h('div', { class: 'toolbar' }, ...Object.values(buttons));
 const tabs = custom('vscode-tabs', { 'selected-index': '0' });
 const diagramHeader = custom('vscode-tab-header', { slot: 'header' });
 const handshakeHeader = custom('vscode-tab-header', { slot: 'header' });
@@ -56,28 +65,26 @@ diagramPanel.append(h('div', { class: 'split' }, h('div', { class: 'left' }, dia
 
 app.append(h('header', {}, title, summary, h('div', { class: 'bar' }, position, toolbar)), message, tabs);
 
-function legend(m: ViewModel): HTMLElement {
+function legend(st: Record<string, string>): HTMLElement {
   return h('div', { class: 'legend' },
-    h('span', { class: 'key client' }, m.strings.client),
-    h('span', { class: 'key server' }, m.strings.server),
-    h('span', { class: 'key current' }, m.strings.currentTransition));
+    h('span', { class: 'key client' }, st.client),
+    h('span', { class: 'key server' }, st.server),
+    h('span', { class: 'key current' }, st.currentTransition));
 }
 
-function render(m: ViewModel): void {
-  model = m;
-  const state: PanelState = { uri: m.uri, index: m.currentIndex, mode: m.mode };
-  vscode.setState(state);
-  const st = m.strings;
+/** What the drawn parts were drawn from: a part is drawn again only when its input changed. */
+const drawn = { strings: undefined as unknown, diagram: '', handshake: undefined as unknown, mode: '' };
 
-  diagramHeader.textContent = `${st.stateDiagram} · ${st.ladder}`;
-  handshakeHeader.textContent = st.handshake;
-  toolbar.replaceChildren(
-    button(st.previous, () => step(-1)),
-    button(st.next, () => step(1)),
-    button(st.exportSvg, () => post({ type: 'command', command: 'exportSvg' })),
-    button(st.exportMermaid, () => post({ type: 'command', command: 'exportMermaid' })),
-    button(st.copySummary, () => post({ type: 'command', command: 'copySummary' })),
-  );
+function render(m: ModelMessage): void {
+  const st = m.strings ?? model?.strings ?? {};
+  const handshake = m.handshake !== undefined ? m.handshake : model?.handshake ?? null;
+  model = { ...m, strings: st, handshake };
+
+  if (st !== drawn.strings) {
+    diagramHeader.textContent = `${st.stateDiagram} · ${st.ladder}`;
+    handshakeHeader.textContent = st.handshake;
+    for (const [k, b] of Object.entries(buttons)) b.textContent = st[k] ?? '';
+  }
 
   message.textContent = m.message ?? '';
   message.hidden = !m.message;
@@ -87,11 +94,20 @@ function render(m: ViewModel): void {
   title.textContent = c ? `#${c.id} ${c.client} → ${c.server}` : m.document;
   summary.textContent = c ? `${c.outcome} · ${c.summary} · history ${c.history}` : '';
   position.textContent = c && m.current >= 0 ? format(st.packetOf, m.current + 1, c.packets) : '';
-  (tabs as unknown as { selectedIndex: number }).selectedIndex = m.mode === 'handshake' ? 1 : 0;
-  if (!c) return;
+  if (m.mode !== drawn.mode) (tabs as unknown as { selectedIndex: number }).selectedIndex = m.mode === 'handshake' ? 1 : 0;
+  drawn.mode = m.mode;
+  if (!c) {
+    drawn.strings = st;
+    return;
+  }
 
-  diagramBox.replaceChildren(renderDiagram(m.diagram, { client: st.client, server: st.server, title: st.diagramLabel }), legend(m));
+  // Within a connection most packets leave the diagram as it was (same paths, no transition).
   const d = m.diagram;
+  const diagramKey = JSON.stringify([d?.clientPath, d?.serverPath, d?.current, d?.clientState, d?.serverState]);
+  if (diagramKey !== drawn.diagram || st !== drawn.strings) {
+    diagramBox.replaceChildren(renderDiagram(d, { client: st.client, server: st.server, title: st.diagramLabel }), legend(st));
+    drawn.diagram = diagramKey;
+  }
   explanation.replaceChildren(
     ...(d
       ? [
@@ -101,27 +117,28 @@ function render(m: ViewModel): void {
         ]
       : []),
   );
-  ladder.update(c.id, m.ladder.total, m.ladder.start, m.ladder.rows, m.current, {
+  ladder.update(m.ladder.key ?? String(c.id), c.id, m.ladder.total, m.ladder.start, m.ladder.rows, m.current, {
     client: `${st.client} ${c.client}`,
     server: `${st.server} ${c.server}`,
     aria: `${st.ladderLabel}. ${st.ladderHelp}`,
   });
-  if (m.handshake) handshakePanel.replaceChildren(renderHandshake(m.handshake, st, (index) => post({ type: 'select', index })));
+  if (handshake && (handshake !== drawn.handshake || st !== drawn.strings)) handshakePanel.replaceChildren(renderHandshake(handshake, st, (index) => post({ type: 'select', index })));
+  drawn.handshake = handshake;
+  drawn.strings = st;
 }
 
 window.addEventListener('message', (e: MessageEvent) => {
+  const receivedAt = epochMs();
   const m: unknown = e.data;
   if (!isHostMessage(m)) return;
-  if (m.type === 'model') {
-    const t0 = performance.now();
+  if (m.type === 'ping') post({ type: 'pong', sentAt: m.sentAt, receivedAt });
+  else if (m.type === 'model') {
     render(m);
-    post({ type: 'rendered', index: m.currentIndex, ms: Math.round((performance.now() - t0) * 100) / 100 });
-  }
-  else if (model?.connection && m.connection === model.connection.id) {
-    ladder.addRows(m.start, m.rows);
-    // Keep the rows for next/previous too.
-    if (m.start === model.ladder.start + model.ladder.rows.length) model.ladder.rows.push(...m.rows);
-  }
+    post({ type: 'rendered', index: m.currentIndex, ms: Math.round((epochMs() - receivedAt) * 100) / 100, sentAt: m.sentAt, receivedAt });
+    // After the answer: saving the state is one more message through the workbench.
+    const state: PanelState = { uri: m.uri, index: m.currentIndex, mode: m.mode };
+    vscode.setState(state);
+  } else if (model?.connection && m.connection === model.connection.id) ladder.addRows(m.start, m.rows, m.key);
 });
 
 // Keys anywhere in the panel (outside text fields) step through packets.

@@ -2,10 +2,11 @@
 // scripts/bench-editor.mjs as the extensionTestsPath. Everything is timed here, in the same
 // thread as the extension: the event-loop monitor sees exactly what blocks the extension host.
 // Settings come from TCP_TRACE_BENCH (JSON); the figures go to its `results` file.
+import type { RenderTiming } from '../../src/panel';
 import * as fs from 'fs';
 import * as inspector from 'inspector';
 import * as path from 'path';
-import { monitorEventLoopDelay, performance } from 'perf_hooks';
+import { PerformanceObserver, monitorEventLoopDelay, performance } from 'perf_hooks';
 import * as vscode from 'vscode';
 import type { Trace } from '../../src/trace/model';
 
@@ -19,14 +20,23 @@ interface Settings {
   moves: number;
   /** A folder to write a CPU profile of each phase to (for finding what blocks). */
   profiles?: string;
+  /** Only these phases (the document is opened whenever a later phase needs it). */
+  phases?: string[];
 }
+
+/** since: when the extension heard of the selection change, before the listeners here. */
+type Timing = RenderTiming;
 
 interface Api {
   traceFor(uri: vscode.Uri): Trace | undefined;
-  analysisInfo(uri: vscode.Uri): { version: number; reanalysed: boolean; inWorker: boolean; ms: number } | undefined;
-  onPanelRendered: vscode.Event<{ index: number; ms: number }>;
+  analysisInfo(uri: vscode.Uri): { version: number; reanalysed: boolean; touched?: { connections: number; packets: number }; inWorker: boolean; ms: number } | undefined;
+  onPanelRendered: vscode.Event<Timing>;
+  panelPing(): Promise<{ toWebviewMs: number; backMs: number; totalMs: number } | undefined>;
   hoverAt(doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover | undefined;
 }
+
+/** The pause after one cursor move's panel update before the next move. */
+const MOVE_GAP_MS = 200;
 
 const say = (line: string) => process.stdout.write(`[bench] ${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -47,8 +57,14 @@ class BlockMonitor {
   private last = 0;
   private readonly gaps: number[] = [];
   private readonly histogram = monitorEventLoopDelay({ resolution: 10 });
+  /** Garbage-collection pauses of the extension host's heap (kind: 1 minor, 4 major, 8 incremental, 16 weak callbacks). */
+  private readonly gcs: Array<{ ms: number; kind: number }> = [];
+  private readonly gcObserver = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) this.gcs.push({ ms: e.duration, kind: (e as unknown as { detail?: { kind?: number } }).detail?.kind ?? 0 });
+  });
 
   start(): this {
+    this.gcObserver.observe({ entryTypes: ['gc'] });
     this.last = performance.now();
     this.histogram.reset();
     this.histogram.enable();
@@ -60,11 +76,19 @@ class BlockMonitor {
     return this;
   }
 
-  stop(): { maxMs: number; p99Ms: number; over50: number; histogramMaxMs: number; samples: number } {
+  stop(): { maxMs: number; p99Ms: number; over50: number; histogramMaxMs: number; samples: number; gc: { over20: number; maxMs: number; totalMs: number; majorMaxMs: number } } {
     clearInterval(this.timer);
     this.histogram.disable();
+    this.gcObserver.disconnect();
     const s = [...this.gaps].sort((a, b) => a - b);
+    const gc = {
+      over20: this.gcs.filter((g) => g.ms > 20).length,
+      maxMs: round(Math.max(0, ...this.gcs.map((g) => g.ms)), 1),
+      totalMs: round(this.gcs.reduce((a, g) => a + g.ms, 0), 0),
+      majorMaxMs: round(Math.max(0, ...this.gcs.filter((g) => g.kind === 4).map((g) => g.ms)), 1),
+    };
     return {
+      gc,
       maxMs: round(s[s.length - 1] ?? 0, 1),
       p99Ms: round(s[Math.floor(s.length * 0.99)] ?? 0, 1),
       over50: s.filter((g) => g > 50).length,
@@ -236,17 +260,28 @@ async function hovers(api: Api, s: Settings, doc: vscode.TextDocument, out: Reco
 
 async function panelMoves(api: Api, s: Settings, doc: vscode.TextDocument, editor: vscode.TextEditor, out: Record<string, unknown>): Promise<void> {
   const trace = api.traceFor(doc.uri)!;
-  const rendered: Array<{ index: number; at: number; ms: number }> = [];
-  const sub = api.onPanelRendered((r) => rendered.push({ index: r.index, ms: r.ms, at: performance.now() }));
+  const rendered: Array<Timing & { at: number }> = [];
+  const sub = api.onPanelRendered((r) => rendered.push({ ...r, at: performance.now() }));
   await vscode.commands.executeCommand('tcpTrace.showStateDiagram');
   await waitFor('the panel to draw', () => rendered.length > 0, 30_000, 5);
   await sleep(500);
   editor = await vscode.window.showTextDocument(doc, { viewColumn: editor.viewColumn, preserveFocus: false });
+  // The trip through the workbench to the webview and back with nothing to draw: what any
+  // panel update costs at least, and what the extension cannot change.
+  const pings: Array<{ toWebviewMs: number; backMs: number; totalMs: number }> = [];
+  for (let i = 0; i < 30; i++) {
+    const p = await api.panelPing();
+    if (p) pings.push(p);
+    await sleep(20);
+  }
   const rnd = random(23);
   const times: number[] = [];
   const loop: number[] = [];
   const draw: number[] = [];
   const big: number[] = [];
+  const hostMs: number[] = [];
+  const toWebview: number[] = [];
+  const back: number[] = [];
   let missed = 0;
   // When the host hears of the selection change (what the extension reacts to).
   let selectedAt = 0;
@@ -267,21 +302,40 @@ async function panelMoves(api: Api, s: Settings, doc: vscode.TextDocument, edito
     editor.selection = new vscode.Selection(pos, pos);
     try {
       const r = await waitFor('the panel to draw the packet', () => rendered.find((x) => x.index === index), 5000, 1);
-      const dt = r.at - (selectedAt || t0);
+      // The extension's own listener runs before this module's: start from when it heard.
+      const heard = r.since !== undefined ? r.since - performance.timeOrigin : undefined;
+      const from = heard !== undefined && selectedAt ? Math.min(heard, selectedAt) : selectedAt || t0;
+      const dt = r.at - from;
       times.push(dt);
       loop.push(r.at - t0);
       draw.push(r.ms);
+      if (r.postedAt !== undefined) hostMs.push(r.postedAt - (performance.timeOrigin + from));
+      if (r.toWebviewMs !== undefined) toWebview.push(r.toWebviewMs);
+      if (r.backMs !== undefined) back.push(r.backMs);
       if (trace.connections[p.connection].packets > 10000) big.push(dt);
     } catch {
       missed++;
     }
-    await sleep(20);
+    // Moves some 200 ms apart, as clicks and single key presses come: what one move sets off in
+    // the workbench (the editor drawn at its new place, the tree's reveal) is over by the next.
+    await sleep(MOVE_GAP_MS);
   }
   const block = mon.stop();
   sub.dispose();
   sel.dispose();
-  out.panel = { ...quantiles(times), missed, fullLoop: quantiles(loop), webviewDrawMs: quantiles(draw), inLargeConnection: big.length ? quantiles(big) : null, hostBlock: block, via: 'from the selection-change event in the extension host until the webview acknowledges drawing that packet (fullLoop: from setting editor.selection, through the workbench and back)' };
-  say(`panel: p50 ${quantiles(times).p50} ms, p99 ${quantiles(times).p99} ms over ${times.length} (${missed} missed)`);
+  out.panel = {
+    ...quantiles(times),
+    missed,
+    fullLoop: quantiles(loop),
+    webviewDrawMs: quantiles(draw),
+    legs: { hostMs: quantiles(hostMs), toWebviewMs: quantiles(toWebview), drawMs: quantiles(draw), backMs: quantiles(back) },
+    ping: pings.length ? { totalMs: quantiles(pings.map((x) => x.totalMs)), toWebviewMs: quantiles(pings.map((x) => x.toWebviewMs)), backMs: quantiles(pings.map((x) => x.backMs)) } : null,
+    inLargeConnection: big.length ? quantiles(big) : null,
+    gapMs: MOVE_GAP_MS,
+    hostBlock: block,
+    via: 'from the selection-change event in the extension host until the webview acknowledges drawing that packet (fullLoop: from setting editor.selection, through the workbench and back)',
+  };
+  say(`panel: p50 ${quantiles(times).p50} ms, p99 ${quantiles(times).p99} ms over ${times.length} (${missed} missed); legs p50: host ${quantiles(hostMs).p50}, to webview ${quantiles(toWebview).p50}, draw ${quantiles(draw).p50}, back ${quantiles(back).p50}; ping p50 ${pings.length ? quantiles(pings.map((x) => x.totalMs)).p50 : 'n/a'} ms`);
 }
 
 async function edits(api: Api, doc: vscode.TextDocument, editor: vscode.TextEditor, out: Record<string, unknown>): Promise<void> {
@@ -293,14 +347,23 @@ async function edits(api: Api, doc: vscode.TextDocument, editor: vscode.TextEdit
     },
     { name: 'append a blank line at the end', edit: (b) => b.insert(doc.lineAt(doc.lineCount - 1).range.end, '\n') },
     {
-      name: 'type a digit into a packet line mid-file',
+      name: 'type a digit into the window of a packet of the bulk transfer mid-file',
+      edit: (b) => typeIntoWindow(b, trace().packet(Math.floor(trace().packetCount / 3)).line - 1),
+    },
+    {
+      name: 'type a digit into the window of a packet of a short connection mid-file',
       edit: (b) => {
-        const line = trace().packet(Math.floor(trace().packetCount / 3)).line - 1;
-        const win = doc.lineAt(line).text.indexOf('win ');
-        b.insert(new vscode.Position(line, win >= 0 ? win + 4 : 0), '1');
+        const t = trace();
+        const c = t.connections.find((x) => x.packets >= 4 && x.packets <= 20 && x.firstLine > t.lines / 2);
+        if (!c) throw new Error('no short connection in the second half of the document');
+        typeIntoWindow(b, t.packet(t.packetsOf(c.id)[2]).line - 1);
       },
     },
   ];
+  function typeIntoWindow(b: vscode.TextEditorEdit, line: number): void {
+    const win = doc.lineAt(line).text.indexOf('win ');
+    b.insert(new vscode.Position(line, win >= 0 ? win + 4 : 0), '1');
+  }
   const results: unknown[] = [];
   const mon = new BlockMonitor().start();
   for (const c of cases) {
@@ -311,8 +374,8 @@ async function edits(api: Api, doc: vscode.TextDocument, editor: vscode.TextEdit
     await waitFor(`analysis of version ${version}`, () => api.analysisInfo(doc.uri)?.version === version, 120_000, 1);
     const info = api.analysisInfo(doc.uri)!;
     const ms = round(performance.now() - t0, 0);
-    results.push({ edit: c.name, ms, reanalysed: info.reanalysed });
-    say(`edit: ${c.name}: ${ms} ms, ${info.reanalysed ? 're-analysed' : 'lines moved, no re-analysis'}`);
+    results.push({ edit: c.name, ms, reanalysed: info.reanalysed, touched: info.touched ?? null });
+    say(`edit: ${c.name}: ${ms} ms, ${info.touched ? `${info.touched.connections} connection(s) re-analysed` : info.reanalysed ? 're-analysed' : 'lines moved, no re-analysis'}`);
     await sleep(300);
   }
   const block = mon.stop();
@@ -348,18 +411,23 @@ export async function run(): Promise<void> {
     if (!ext) throw new Error('extension not installed');
     const api = await ext.activate();
     await sleep(1000);
-    const trace = await profiled(s, 'analyzeFile', () => analyzeFile(api, s, out));
-    write();
-    lookups(trace, out);
-    write();
-    const { doc, editor } = await profiled(s, 'document', () => openDocument(api, s, out));
-    write();
-    lookups(api.traceFor(doc.uri)!, (out.documentLookup = {}) as Record<string, unknown>);
-    await hovers(api, s, doc, out);
-    write();
-    await profiled(s, 'panel', () => panelMoves(api, s, doc, editor, out));
-    write();
-    await profiled(s, 'edits', () => edits(api, doc, vscode.window.activeTextEditor ?? editor, out));
+    const want = (phase: string) => !s.phases?.length || s.phases.includes(phase);
+    if (want('analyzeFile')) {
+      const trace = await profiled(s, 'analyzeFile', () => analyzeFile(api, s, out));
+      write();
+      lookups(trace, out);
+      write();
+    }
+    if (want('document') || want('hover') || want('panel') || want('edits')) {
+      const { doc, editor } = await profiled(s, 'document', () => openDocument(api, s, out));
+      write();
+      lookups(api.traceFor(doc.uri)!, (out.documentLookup = {}) as Record<string, unknown>);
+      if (want('hover')) await hovers(api, s, doc, out);
+      write();
+      if (want('panel')) await profiled(s, 'panel', () => panelMoves(api, s, doc, editor, out));
+      write();
+      if (want('edits')) await profiled(s, 'edits', () => edits(api, doc, vscode.window.activeTextEditor ?? editor, out));
+    }
   } catch (e) {
     out.error = e instanceof Error ? e.stack : String(e);
     say(`error: ${String(out.error)}`);
