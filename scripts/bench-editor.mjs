@@ -338,10 +338,13 @@ How it works:
 - Edits: the worker applies each edit to its copy of the text. When the lines an edit touched
   held no packet, -v header or problem line before and after the edit (comments, blank lines,
   trailing text, other protocols), it moves the later lines in its last snapshot instead of
-  running the engine (the unit tests check this equals a full analysis). Any other edit re-runs
-  the engine over the whole document in the worker; the host keeps showing the previous trace
-  until the new one is ready and is never blocked meanwhile. There is no partial re-analysis
-  from the first affected connection.
+  running the engine. An edit inside packet lines that adds or removes no line re-analyses only
+  those packets' 4-tuples (src/trace/incremental.ts) and splices their rows into the snapshot,
+  after checking that nothing the engine keeps across connections can differ (the clock, how
+  seq numbers are read, which packets form which connection, half-open floods); otherwise, and
+  for any other edit, the engine re-runs over the whole document in the worker. The unit tests
+  check both shortcuts against a full analysis. The host keeps showing the previous trace until
+  the new one is ready.
 - Line → packet: binary search over the packets' line array, O(log n).
 - Views: the tree lists at most 300 connections (in the chosen sort and filter order; its
   message says how many there are) and 200 packets per group, and builds tooltips only when

@@ -347,7 +347,7 @@ async function edits(api: Api, doc: vscode.TextDocument, editor: vscode.TextEdit
     },
     { name: 'append a blank line at the end', edit: (b) => b.insert(doc.lineAt(doc.lineCount - 1).range.end, '\n') },
     {
-      name: 'type a digit into the window of a packet of the bulk transfer mid-file',
+      name: 'type a digit into the window of the packet a third of the way in',
       edit: (b) => typeIntoWindow(b, trace().packet(Math.floor(trace().packetCount / 3)).line - 1),
     },
     {
