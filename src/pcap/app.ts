@@ -96,23 +96,28 @@ function tokenText(pk: Packet, p: number, start: number): string {
 }
 
 /**
+ * Where the first line of the bytes from `p + from` ends (at its LF or CRLF), `len` if it does
+ * not end within them, or -1 if it holds a bare CR or a byte that is not printable (a tab is
+ * allowed when `tab`).
+ */
+function lineEnd(pk: Packet, p: number, from: number, len: number, tab: boolean): number {
+  for (let idx = from; idx < len; idx++) {
+    const c = pk.u8(p + idx);
+    if (c === 10) return idx;
+    if (c === 13) return idx + 1 < len && pk.u8(p + idx + 1) === 10 ? idx : -1;
+    if (!isPrint(c) && !(tab && c === 9)) return -1;
+  }
+  return len;
+}
+
+/**
  * tcpdump's print_txt_line with the ": " prefix: the first line without its line end, nothing
  * when it holds binary data, and the line with a truncation marker when it has no end.
  */
 function printTextLine(pk: Packet, p: number, len: number): void {
   const o = pk.out;
-  let idx = 0;
-  while (idx < len) {
-    const c = pk.u8(p + idx);
-    if (c === 10) break;
-    if (c === 13) {
-      if (idx + 1 >= len) return;
-      if (pk.u8(p + idx + 1) === 10) break;
-      return;
-    }
-    if (!isPrint(c) && c !== 9) return;
-    idx++;
-  }
+  const idx = lineEnd(pk, p, 0, len, true);
+  if (idx < 0) return;
   o.str(': ');
   o.bytes(pk.b, p, p + idx);
   if (idx >= len) {
@@ -126,19 +131,8 @@ function printTextLine(pk: Packet, p: number, len: number): void {
 function ssh(pk: Packet, p: number, len: number): void {
   pk.proto = 'ssh';
   if (pk.u8(p) !== 83 || pk.u8(p + 1) !== 83 || pk.u8(p + 2) !== 72 || pk.u8(p + 3) !== 45) return;
-  let idx = 4;
-  for (;;) {
-    if (idx >= len) return;
-    const c = pk.u8(p + idx);
-    if (c === 10) break;
-    if (c === 13) {
-      if (idx + 1 >= len) return;
-      if (pk.u8(p + idx + 1) === 10) break;
-      return;
-    }
-    if (!isPrint(c)) return;
-    idx++;
-  }
+  const idx = lineEnd(pk, p, 4, len, false);
+  if (idx < 0 || idx >= len) return;
   const o = pk.out;
   o.str(': SSH: ');
   o.bytes(pk.b, p, p + idx);

@@ -77,14 +77,7 @@ export function printIPv4(pk: Packet, bp: number, length: number, st: TcpState):
       pk.ipv4(bp + 16);
       o.str(': ');
     }
-    if (!pk.has(bp, hlen)) {
-      o.str(' [remaining caplen(');
-      o.dec(Math.max(0, pk.end - bp));
-      o.str(') < header length(');
-      o.dec(hlen);
-      o.str(')]');
-      throw TRUNCATED;
-    }
+    pk.needHeader(bp, hlen);
     demux(pk, bp + hlen, len, 4, proto, bp, st);
   } else {
     // A later fragment: no transport header to print.

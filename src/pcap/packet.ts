@@ -19,6 +19,18 @@ export class Packet {
     return off >= 0 && off + n <= this.end;
   }
 
+  /** Stops printing, as tcpdump does, where a header of `hlen` bytes at `off` was cut by the snaplen. */
+  needHeader(off: number, hlen: number): void {
+    if (this.has(off, hlen)) return;
+    const o = this.out;
+    o.str(' [remaining caplen(');
+    o.dec(Math.max(0, this.end - off));
+    o.str(') < header length(');
+    o.dec(hlen);
+    o.str(')]');
+    throw TRUNCATED;
+  }
+
   u8(off: number): number {
     if (off >= this.end || off < 0) throw TRUNCATED;
     return this.b[off];

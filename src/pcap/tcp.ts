@@ -172,14 +172,7 @@ export function printTcp(pk: Packet, bp: number, length: number, ip: number, v6:
   o.str(', length ');
   o.dec(length);
   if (length === 0) return;
-  if (!pk.has(bp, hlen)) {
-    o.str(' [remaining caplen(');
-    o.dec(Math.max(0, pk.end - bp));
-    o.str(') < header length(');
-    o.dec(hlen);
-    o.str(')]');
-    throw TRUNCATED;
-  }
+  pk.needHeader(bp, hlen);
   printAppLayer(pk, bp + hlen, length, sport, dport, st);
 }
 
@@ -492,33 +485,23 @@ function printMptcp(pk: Packet, p: number, len: number, flags: number): boolean 
       if (f & 0x10) o.str(' fin');
       let q = p + 4;
       let left = len - 4;
+      /** A data-level number of 8 bytes when `wide`, else 4; false if the option is too short. */
+      const number = (wide: number): boolean => {
+        const n = wide ? 8 : 4;
+        if (left < n) return false;
+        if (wide) o.decU64(pk.u32(q), pk.u32(q + 4));
+        else o.dec(pk.u32(q));
+        q += n;
+        left -= n;
+        return true;
+      };
       if (f & 0x01) {
         o.str(' ack ');
-        if (f & 0x02) {
-          if (left < 8) return false;
-          o.decU64(pk.u32(q), pk.u32(q + 4));
-          q += 8;
-          left -= 8;
-        } else {
-          if (left < 4) return false;
-          o.dec(pk.u32(q));
-          q += 4;
-          left -= 4;
-        }
+        if (!number(f & 0x02)) return false;
       }
       if (f & 0x04) {
         o.str(' seq ');
-        if (f & 0x08) {
-          if (left < 8) return false;
-          o.decU64(pk.u32(q), pk.u32(q + 4));
-          q += 8;
-          left -= 8;
-        } else {
-          if (left < 4) return false;
-          o.dec(pk.u32(q));
-          q += 4;
-          left -= 4;
-        }
+        if (!number(f & 0x08)) return false;
         if (left < 4) return false;
         o.str(' subseq ');
         o.dec(pk.u32(q));

@@ -45,3 +45,15 @@ export function readIndex(dir: string): IndexRow[] {
     .map((l) => l.split('\t'))
     .map(([name, pcap, out, options, tcpLines, notes]) => ({ name, pcap, out, options, tcpLines: Number(tcpLines), notes }));
 }
+
+/** mulberry32: a small seeded generator, so a generated input is the same on every run. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -5,19 +5,7 @@ import * as assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeBytes, explainPacket, STATE_NAMES, TraceBuilder, type Trace, type TraceOptions } from '../../src/trace';
-import { CORPUS, FIXTURES } from './helpers';
-
-/** mulberry32: a small seeded generator, so a failing input can be made again. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { CORPUS, FIXTURES, rng } from './helpers';
 
 export function randomBytes(n: number, seed: number): Uint8Array {
   const r = rng(seed);

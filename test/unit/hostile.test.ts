@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { analyzeBytes, analyzeText, TraceBuilder, type Trace, type TraceJson } from '../../src/trace';
-import { fixture, hasFile, ROOT } from './helpers';
+import { fixture, hasFile, ROOT, rng } from './helpers';
 import {
-  analyzeAndExercise, analyzeChunked, corpus, exercise, fingerprint, randomBytes, randomCuts, rng, toCrlf, toUtf16,
+  analyzeAndExercise, analyzeChunked, corpus, exercise, fingerprint, randomBytes, randomCuts, toCrlf, toUtf16,
 } from './hostile-inputs';
 import { HOSTILE_NAMES, hostileTrace } from './hostile-trace';
 

@@ -8,8 +8,8 @@ import { TraceBuilder } from '../../src/trace';
 import { reanalyseTouched, touchedPacket, type SeqNumbering } from '../../src/trace/incremental';
 import { SnapshotTrace, applyChange, cloneSnapshot, encodeSnapshot, type TextChange, type TraceSnapshot } from '../../src/trace/snapshot';
 import type { TraceData } from '../../src/trace/trace';
-import { fixture, hasFile } from './helpers';
-import { assertSame, post, random } from './traceCompare';
+import { fixture, hasFile, rng as random } from './helpers';
+import { assertSame, post } from './traceCompare';
 
 const DIR = fixture('captures');
 const files = hasFile(DIR)

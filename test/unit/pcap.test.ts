@@ -7,9 +7,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { captureToText, isCapture, PcapPrinter } from '../../src/pcap';
 import { analyzeText } from '../../src/trace';
-import { CORPUS, fixture, hasFile } from './helpers';
+import { CORPUS, fixture, hasFile, rng as random } from './helpers';
 import { compare, hasTcpdump, tcpdumpText, type Comparison } from './pcapOracle';
-import { random } from './pcapFiles';
 
 const FIXTURE_CAPTURES = readdirSync(fixture('captures'))
   .map((d) => fixture('captures', d, 'capture.pcap'))

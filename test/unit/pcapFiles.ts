@@ -199,14 +199,3 @@ export function withVlans(f: Uint8Array, tpids: number[]): Uint8Array {
   return concat(f.subarray(0, 12), tags, f.subarray(12));
 }
 
-/** A seeded pseudo-random generator (mulberry32), so fuzzed files are the same every run. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

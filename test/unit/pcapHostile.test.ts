@@ -6,8 +6,8 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { captureToText, PcapPrinter } from '../../src/pcap';
 import { analyzeText } from '../../src/trace';
-import { fixture } from './helpers';
-import { random, readPcap, writePcap, writePcapng, type NgPacket } from './pcapFiles';
+import { fixture, rng as random } from './helpers';
+import { readPcap, writePcap, writePcapng, type NgPacket } from './pcapFiles';
 
 const bytes = new Uint8Array(readFileSync(fixture('captures', 'sample', 'capture.pcap')));
 const full = captureToText(bytes);

@@ -8,9 +8,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { captureToText, type PcapPrinterOptions } from '../../src/pcap';
-import { fixture, hasFile } from './helpers';
+import { fixture, hasFile, rng as random } from './helpers';
 import { compare, hasTcpdump, isTcpLine, packets, tcpdumpText } from './pcapOracle';
-import { random, readPcap, toNull, toRaw, toSll, toSll2, withVlans, writePcap, writePcapng, type NgPacket, type Pcap, type Rec } from './pcapFiles';
+import { readPcap, toNull, toRaw, toSll, toSll2, withVlans, writePcap, writePcapng, type NgPacket, type Pcap, type Rec } from './pcapFiles';
 
 const FIXTURES = readdirSync(fixture('captures'))
   .map((d) => fixture('captures', d, 'capture.pcap'))

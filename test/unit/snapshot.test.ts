@@ -10,8 +10,8 @@ import {
   SnapshotTrace, applyChange, cloneSnapshot, encodeSnapshot, isTraceSnapshot, restoreSnapshot, shiftSnapshot,
   type LineShift, type TextChange, type TraceSnapshot,
 } from '../../src/trace/snapshot';
-import { fixture, hasFile } from './helpers';
-import { assertSame, post, random, restored } from './traceCompare';
+import { fixture, hasFile, rng as random } from './helpers';
+import { assertSame, post, restored } from './traceCompare';
 
 const DIR = fixture('captures');
 const files = hasFile(DIR)

@@ -41,15 +41,3 @@ export function assertSame(got: Trace, want: Trace, what: string): void {
   assert.deepStrictEqual(got.toJSON(true), want.toJSON(true), `${what}: toJSON(true)`);
   assert.equal(JSON.stringify(got.toJSON(true)), JSON.stringify(want.toJSON(true)), `${what}: JSON text`);
 }
-
-/** A small deterministic generator for the edit tests. */
-export function random(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 4294967296;
-  };
-}
-
