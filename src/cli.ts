@@ -3,6 +3,7 @@
 import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { isCapture, PcapPrinter, type PcapSummary } from './pcap';
+import { Progress } from './progress';
 import { isScanWorker, readWithScanThread, runScanWorker, useScanThread } from './scanThread';
 import { TraceBuilder, type ConnectionSummary, type Trace, type TraceOptions } from './trace';
 import { TraceData } from './trace/trace';
@@ -60,15 +61,17 @@ function parseArgs(argv: string[]): Args | null {
   return args;
 }
 
-async function read(file: string): Promise<Trace> {
+async function read(file: string, progress: Progress): Promise<Trace> {
   let builder = new TraceBuilder(currentOptions);
+  let total = 0;
   if (file !== '-') {
     const stat = statSync(file);
+    if (stat.isFile()) total = stat.size;
     // The file's size lets the builder make its packet table once.
     builder.expect(stat.size);
     // A large text file is scanned by a second thread while this one analyses.
     if (stat.isFile() && useScanThread(stat.size) && isPlainText(file)) {
-      if (await readWithScanThread(file, builder)) return builder.finish();
+      if (await readWithScanThread(file, builder, (n) => progress.update(n, total))) return builder.finish();
       // No second thread: read it all here.
       builder = new TraceBuilder(currentOptions);
       builder.expect(stat.size);
@@ -76,7 +79,10 @@ async function read(file: string): Promise<Trace> {
   }
   let printer: PcapPrinter | null = null;
   let head: Uint8Array | null = new Uint8Array(0);
+  let read = 0;
   for await (const chunk of input(file)) {
+    read += chunk.length;
+    progress.update(read, total);
     if (head) {
       // A pcap or pcapng capture is printed as tcpdump text on the way in; its magic number
       // is in the first four bytes.
@@ -273,12 +279,15 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   let trace: Trace;
+  const progress = new Progress(process.stderr, args.file === '-' ? 'standard input' : printable(args.file));
   try {
-    trace = await read(args.file);
+    trace = await read(args.file, progress);
   } catch (e) {
+    progress.end();
     process.stderr.write(`tcp-trace: ${readError(args.file, e)}\n`);
     return 2;
   }
+  progress.end();
   // Random bytes, an empty file or a log of something else: the result is valid (and empty),
   // and one line on stderr says why.
   if (trace.packetCount === 0) process.stderr.write(`tcp-trace: ${noPackets(args.file, trace)}\n`);

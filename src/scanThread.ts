@@ -46,6 +46,8 @@ interface Filled {
   long: SharedArrayBuffer | null;
   /** The end of the file is in this slot. */
   last: boolean;
+  /** Bytes of the file read so far. */
+  read: number;
 }
 
 /** True in the scanning worker. */
@@ -66,9 +68,10 @@ export function useScanThread(size: number): boolean {
 /**
  * Feeds the file's text to the builder, scanned by a worker thread. The file must be UTF-8
  * text without a byte-order mark (the caller looked at its first bytes), and the builder new.
- * Returns false if the worker could not do it: the builder is then unusable.
+ * `onRead` hears how many bytes have been read. Returns false if the worker could not do it:
+ * the builder is then unusable.
  */
-export async function readWithScanThread(file: string, builder: TraceBuilder): Promise<boolean> {
+export async function readWithScanThread(file: string, builder: TraceBuilder, onRead: (bytes: number) => void = () => undefined): Promise<boolean> {
   let worker: Worker | null = null;
   try {
     const { setup, bytes, lines } = makeSlots(file);
@@ -82,6 +85,7 @@ export async function readWithScanThread(file: string, builder: TraceBuilder): P
       builder.pushScanned(m.long ? new Uint8Array(m.long) : bytes[m.slot], 0, sl);
       Atomics.store(state, m.slot, FREE);
       Atomics.notify(state, m.slot);
+      onRead(m.read);
       if (m.last) return true;
     }
   } catch (e) {
@@ -202,7 +206,7 @@ export function runScanWorker(): void {
       }
       const last = eof && carried === 0;
       Atomics.store(state, slot, FULL);
-      const m: Filled = { slot, count: sl.count, endpoints: sl.endpoints, long, last };
+      const m: Filled = { slot, count: sl.count, endpoints: sl.endpoints, long, last, read: pos };
       parentPort!.postMessage(m);
       if (last) return;
     }
