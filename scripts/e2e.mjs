@@ -1,8 +1,11 @@
 // End-to-end tests in a real VS Code (code-server + Debian's Chromium), in one code-server session:
 //  1. the mocha suite in test/e2e runs inside the extension host (extensionTestsPath);
 //  2. the workbench is reopened with the extension loaded and test/e2e/ui.mjs checks what a
-//     person sees, taking screenshots.
-// Usage: node scripts/e2e.mjs [--no-build] [--screenshots DIR] [--grep TEXT] [--host-only|--ui-only]
+//     person sees, taking screenshots;
+//  3. the workbench is reopened once more with the extension's browser build in the web worker
+//     extension host, and test/e2e/web.mjs checks it works there and analyses in a Web Worker.
+// Usage: node scripts/e2e.mjs [--no-build] [--screenshots DIR] [--grep TEXT] [--host-only] [--ui-only] [--web-only]
+// (each --X-only picks a step; several may be given; --grep applies to the extension-host suite)
 // Prints one line per test and then `e2e: N passed, N failed`; exits 1 on any failure.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -126,8 +129,11 @@ async function main() {
   const consoleLog = [];
   try {
     const dev = ['extensionDevelopmentPath', server.remote(devExtensionPath())];
-    const runHost = !flag('--ui-only');
-    const runUi = !flag('--host-only');
+    const only = ['--host-only', '--ui-only', '--web-only'].filter(flag);
+    const runHost = !only.length || flag('--host-only');
+    const runUi = !only.length || flag('--ui-only');
+    const runWeb = !only.length || flag('--web-only');
+    const pkg = localized(JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')));
 
     if (runHost) {
       const page = await browser.context.newPage();
@@ -160,7 +166,6 @@ async function main() {
       const page = await browser.context.newPage();
       page.on('console', (m) => consoleLog.push(`[ui ${m.type()}] ${m.text()}`));
       page.on('requestfailed', (r) => consoleLog.push(`[ui request failed] ${r.url()} ${r.failure()?.errorText ?? ''}`));
-      const pkg = localized(JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')));
       const { runUiChecks } = await import(pathToFileURL(join(repoRoot, 'test', 'e2e', 'ui.mjs')).href);
       await page.goto(server.open(ws, [dev, ['openFile', server.remote(wsSample)]]));
       const shot = async (name) => {
@@ -188,6 +193,30 @@ async function main() {
         if (!after.equals(original)) throw new Error('sample.tcpdump was modified');
       });
       console.log(`(UI checks: ${((Date.now() - tu) / 1000).toFixed(1)} s)`);
+      await page.close();
+    }
+
+    if (runWeb) {
+      const tw = Date.now();
+      const { runWebChecks, webSettings } = await import(pathToFileURL(join(repoRoot, 'test', 'e2e', 'web.mjs')).href);
+      // Read when a workbench opens: the pages above are closed, the next one runs the browser build.
+      server.updateSettings(webSettings(pkg));
+      const page = await browser.context.newPage();
+      page.on('console', (m) => consoleLog.push(`[web ${m.type()}] ${m.text()}`));
+      page.on('requestfailed', (r) => consoleLog.push(`[web request failed] ${r.url()} ${r.failure()?.errorText ?? ''}`));
+      await page.goto(server.open(ws, [dev, ['openFile', server.remote(wsSample)]]));
+      let failures = 0;
+      const webCheck = async (name, fn) => {
+        const before = results.filter((r) => !r.ok).length;
+        await check(name, fn);
+        if (results.filter((r) => !r.ok).length > before) {
+          await page.screenshot({ path: join(artifacts, `web-failed-${++failures}.png`) }).catch(() => {});
+          await page.keyboard.press('Escape').catch(() => {});
+        }
+      };
+      await runWebChecks({ page, expect, pkg, authority: server.authority, check: webCheck });
+      await page.screenshot({ path: join(artifacts, 'web.png') }).catch(() => {});
+      console.log(`(web worker extension host checks: ${((Date.now() - tw) / 1000).toFixed(1)} s)`);
       await page.close();
     }
   } finally {

@@ -226,7 +226,7 @@ const DEFAULT_SETTINGS = {
 /**
  * Starts code-server in its own process group (setsid). `profileDir` holds its user data,
  * extensions and XDG/TMP folders (a fresh temporary one unless given).
- * Returns { url, base, authority, port, logFile, remote(path), open(folder, payload), stop() }.
+ * Returns { url, base, authority, port, logFile, remote(path), open(folder, payload), updateSettings(s), stop() }.
  */
 export async function startCodeServer({ folder, port, smokeDriver = false, profileDir, settings = {}, env = {}, quiet = true } = {}) {
   await ensureEnv();
@@ -313,6 +313,11 @@ export async function startCodeServer({ folder, port, smokeDriver = false, profi
     remote: (p) => remoteUri(authority, p),
     open: (f, payload) => workbenchUrl(base, f, payload),
     log: () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''),
+    /** Merges user settings into settings.json; a workbench opened after this reads them. */
+    updateSettings: (more) => {
+      const now = existsSync(settingsFile) ? JSON.parse(readFileSync(settingsFile, 'utf8')) : {};
+      writeFileSync(settingsFile, JSON.stringify({ ...now, ...more }, null, 2));
+    },
     stop,
   };
 }

@@ -5,7 +5,7 @@ const norm = (s) => s.replace(/\u00a0/g, ' ');
 const stateNorm = (s) => s.toUpperCase().replace(/[\s-]+/g, '_');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function until(what, fn, timeoutMs = 15_000) {
+export async function until(what, fn, timeoutMs = 15_000) {
   const end = Date.now() + timeoutMs;
   let last;
   for (;;) {
@@ -32,7 +32,7 @@ export async function waitForWorkbench(page) {
   await sleep(500); // tokenization and first decorations
 }
 
-async function palette(page, title) {
+export async function palette(page, title) {
   await page.keyboard.press('Escape');
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input').first();
@@ -52,7 +52,7 @@ async function focusEditor(page) {
   await sleep(100);
 }
 
-async function gotoLine(page, line) {
+export async function gotoLine(page, line) {
   await focusEditor(page);
   await page.keyboard.press('Control+G');
   const input = page.locator('.quick-input-widget input').first();
@@ -100,6 +100,50 @@ async function frameWith(page, pred, what) {
     }
     return undefined;
   }, 15_000);
+}
+
+/** Opens the Connections view (unless open) and checks it has a row for each expected connection. */
+export async function showTree(page, pkg, expect) {
+  const container = pkg.contributes?.viewsContainers?.activitybar?.find((c) => c.id === 'tcpTrace');
+  const title = container?.title ?? 'TCP';
+  const viewName = pkg.contributes?.views?.tcpTrace?.[0]?.name ?? 'Connections';
+  // The container may already be open (state kept from an earlier run): clicking its icon
+  // again would close it.
+  const shown = async () => {
+    const t = await page.locator('.part.sidebar').filter({ visible: true }).first().innerText().catch(() => '');
+    return t.toUpperCase().includes(viewName.toUpperCase()) && t.toUpperCase().includes(title.toUpperCase());
+  };
+  if (!(await shown())) {
+    const icon = page.locator(`.activitybar .action-item [aria-label^="${title}"]`).first();
+    if (await icon.count()) await icon.click();
+    else await palette(page, `View: Show ${title}`);
+    await until('the TCP Trace view', shown, 5000);
+  }
+  const rows = await until('tree rows', async () => {
+    const r = await page.locator('.part.sidebar .monaco-list-row').allInnerTexts();
+    return r.length >= expect.connections.length ? r : undefined;
+  });
+  for (const c of expect.connections) {
+    const port = (ep) => ep.slice(ep.lastIndexOf('.') + 1);
+    if (!rows.some((r) => r.includes(port(c.client)) && r.includes(port(c.server)))) {
+      throw new Error(`no row for ${c.client} > ${c.server}: ${JSON.stringify(rows)}`);
+    }
+  }
+  return rows;
+}
+
+/** "TCP: Show State Diagram" at the handshake, then waits for the panel's SVG. */
+export async function showStateDiagram(page, pkg, expect) {
+  await gotoLine(page, expect.handshake?.synAckLine ?? expect.synLine ?? 1);
+  const title = pkg.contributes?.commands?.find((c) => c.command === 'tcpTrace.showStateDiagram');
+  await palette(page, title ? `${title.category ? `${title.category}: ` : ''}${title.title}` : 'TCP: Show State Diagram');
+  await until('a state diagram SVG', async () => {
+    for (const f of page.frames()) {
+      const n = await f.evaluate(() => document.querySelectorAll('svg').length).catch(() => 0);
+      if (n && f !== page.mainFrame()) return true;
+    }
+    return false;
+  });
 }
 
 /**
@@ -154,31 +198,7 @@ export async function runUiChecks({ page, expect, lines, pkg, check, shot }) {
   });
 
   await check('ui: the tree lists the connections', async () => {
-    const container = pkg.contributes?.viewsContainers?.activitybar?.find((c) => c.id === 'tcpTrace');
-    const title = container?.title ?? 'TCP';
-    const viewName = pkg.contributes?.views?.tcpTrace?.[0]?.name ?? 'Connections';
-    // The container may already be open (state kept from the extension-host run): clicking its
-    // icon again would close it.
-    const shown = async () => {
-      const t = await page.locator('.part.sidebar').filter({ visible: true }).first().innerText().catch(() => '');
-      return t.toUpperCase().includes(viewName.toUpperCase()) && t.toUpperCase().includes(title.toUpperCase());
-    };
-    if (!(await shown())) {
-      const icon = page.locator(`.activitybar .action-item [aria-label^="${title}"]`).first();
-      if (await icon.count()) await icon.click();
-      else await palette(page, `View: Show ${title}`);
-      await until('the TCP Trace view', shown, 5000);
-    }
-    const rows = await until('tree rows', async () => {
-      const r = await page.locator('.part.sidebar .monaco-list-row').allInnerTexts();
-      return r.length >= expect.connections.length ? r : undefined;
-    });
-    for (const c of expect.connections) {
-      const port = (ep) => ep.slice(ep.lastIndexOf('.') + 1);
-      if (!rows.some((r) => r.includes(port(c.client)) && r.includes(port(c.server)))) {
-        throw new Error(`no row for ${c.client} > ${c.server}: ${JSON.stringify(rows)}`);
-      }
-    }
+    await showTree(page, pkg, expect);
     await shot('tree');
   });
 
@@ -209,16 +229,7 @@ export async function runUiChecks({ page, expect, lines, pkg, check, shot }) {
   });
 
   await check('ui: TCP: Show State Diagram draws the diagram', async () => {
-    await gotoLine(page, expect.handshake?.synAckLine ?? expect.synLine ?? 1);
-    const title = pkg.contributes?.commands?.find((c) => c.command === 'tcpTrace.showStateDiagram');
-    await palette(page, title ? `${title.category ? `${title.category}: ` : ''}${title.title}` : 'TCP: Show State Diagram');
-    await until('a state diagram SVG', async () => {
-      for (const f of page.frames()) {
-        const n = await f.evaluate(() => document.querySelectorAll('svg').length).catch(() => 0);
-        if (n && f !== page.mainFrame()) return true;
-      }
-      return false;
-    });
+    await showStateDiagram(page, pkg, expect);
     await sleep(500);
     await shot('panel');
   });
