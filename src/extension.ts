@@ -19,6 +19,8 @@ export interface TestApi {
   traceFor(uri: vscode.Uri): Trace | undefined;
   panelModel(): unknown;
   treeItems(): Promise<Array<{ label: string; description?: string }>>;
+  /** The tree's census item ("States at line N"), when it shows a trace. */
+  treeCensus(): string | undefined;
   /** How the last analysis of a document or file went (the editor benchmark reads it). */
   analysisInfo(uri: vscode.Uri): AnalysisInfo | undefined;
   /** Fires each time the panel's webview has drawn: its current packet and how long drawing took. */
@@ -63,6 +65,7 @@ export function activate(context: vscode.ExtensionContext): TestApi {
     },
     panelModel: () => panel.model(),
     treeItems: () => tree.rootItems(),
+    treeCensus: () => tree.censusLabel(),
     analysisInfo: (uri) => store.info(uri),
     onPanelRendered: panel.onDidRender,
     panelPing: () => panel.ping(),

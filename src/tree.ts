@@ -144,8 +144,9 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
   }
 
   /**
-   * The tree shows the active tcpdump editor's trace; the last one when no editor is active;
-   * or a file analysed from disk (pinned) until a tcpdump editor becomes active.
+   * The tree shows the active tcpdump editor's trace; the last one when no editor, or only a
+   * panel's editor, is active; or a file analysed from disk (pinned) until a tcpdump editor
+   * becomes active.
    */
   private pickSource(force = false): void {
     const ed = vscode.window.activeTextEditor;
@@ -153,7 +154,9 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
     if (ed && isTraceDocument(ed.document)) {
       uri = ed.document.uri;
       this.pinned = false;
-    } else if (ed && !this.pinned) uri = undefined;
+    } else if (ed && ed.viewColumn !== undefined && !this.pinned) uri = undefined;
+    // An editor outside the editor area (the Output panel's, which has no view column) is
+    // not a document the person switched to: the tree keeps its trace.
     const trace = uri ? (ed && ed.document.uri.toString() === uri.toString() ? this.store.ensure(ed.document) : this.store.get(uri)) : undefined;
     this.setSource(uri, trace, force);
   }
@@ -183,6 +186,10 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
     if (!force && uri?.toString() === this.uri?.toString() && trace === this.trace) return;
     this.uri = trace ? uri : undefined;
     this.trace = trace;
+    // The cursor may have moved before this trace arrived (follow() skips a focus for a trace
+    // the tree does not show yet): the census starts at the cursor's line.
+    const f = this.focus.current;
+    if (f && this.uri && f.uri.toString() === this.uri.toString()) this.censusLine = f.line;
     this.connectionNodes.clear();
     this.groupNodes.clear();
     this.packetNodes.clear();
@@ -474,6 +481,13 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
         const item = this.getTreeItem(n);
         return { label: String(typeof item.label === 'object' ? item.label.label : item.label), description: typeof item.description === 'string' ? item.description : undefined };
       });
+  }
+
+  /** The census item's label ("States at line N"), when the tree shows a trace. */
+  censusLabel(): string | undefined {
+    if (!this.trace) return undefined;
+    const label = this.getTreeItem(this.censusNode).label;
+    return String(typeof label === 'object' ? label.label : label);
   }
 
   /** The connection the user most likely means: the selected node's, else the focus's. */

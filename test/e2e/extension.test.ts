@@ -117,6 +117,23 @@ describe('TCP Trace Inspector in VS Code', function () {
     }
   });
 
+  it('keeps the tree when the Output panel takes the focus', async function () {
+    this.timeout(30_000);
+    const channel = vscode.window.createOutputChannel('TCP Trace e2e');
+    try {
+      channel.appendLine('an output channel');
+      channel.show(false);
+      // The Output panel's editor becomes the active text editor (it has no view column).
+      await waitFor('the output editor to be active', () => vscode.window.activeTextEditor?.document.uri.scheme === 'output', 10_000);
+      await sleep(300);
+      const items = await api.treeItems();
+      assert.equal(items.length, trace.connections.length, `tree items with the Output panel focused: ${JSON.stringify(items)}`);
+    } finally {
+      channel.dispose();
+      await vscode.window.showTextDocument(doc);
+    }
+  });
+
   it("hover shows both endpoints' states", async function () {
     const c = handshaken();
     const line = c.handshake.synAckLine!;

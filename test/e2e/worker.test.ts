@@ -4,10 +4,11 @@
 import * as assert from 'assert';
 import * as vscode from 'vscode';
 import { analyzeText } from '../../src/trace';
-import { EXTENSION_ID, TestApi, sleep, waitFor } from './util';
+import { EXTENSION_ID, TestApi, runCommand, sleep, waitFor } from './util';
 
 interface WorkerApi extends TestApi {
   analysisInfo(uri: vscode.Uri): AnalysisInfo | undefined;
+  treeCensus(): string | undefined;
 }
 
 interface AnalysisInfo {
@@ -94,6 +95,24 @@ describe('Analysis in the worker thread', function () {
       await vscode.commands.executeCommand('undo');
       await vscode.commands.executeCommand('undo');
       await analysed(doc);
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    }
+  });
+
+  it("the tree's census is at the cursor's line for a document opened with its cursor placed", async function () {
+    this.timeout(60_000);
+    // 2 MB, so the editor usually shows its cursor at line 5 before the worker's first trace
+    // arrives: the tree then meets a focus for a trace it does not show yet.
+    const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(sample)).repeat(500);
+    await runCommand('workbench.view.extension.tcpTrace');
+    const doc = await vscode.workspace.openTextDocument({ language: 'tcpdump', content: text });
+    const line = 5;
+    await vscode.window.showTextDocument(doc, { preview: false, selection: new vscode.Range(line - 1, 0, line - 1, 0) });
+    try {
+      await analysed(doc);
+      const census = await waitFor('the tree to show the new trace', () => api.treeCensus(), 10_000);
+      assert.strictEqual(census, `States at line ${line}`);
     } finally {
       await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
     }
