@@ -48,14 +48,25 @@ function quantiles(xs: number[]): { n: number; p50: number; p90: number; p99: nu
   return { n: s.length, p50: round(q(0.5)), p90: round(q(0.9)), p99: round(q(0.99)), max: round(s[s.length - 1] ?? NaN), mean: round(s.reduce((a, b) => a + b, 0) / Math.max(1, s.length)) };
 }
 
+/** CPU time of the calling thread in µs (Node 23.9 and later), or undefined. */
+const threadCpu: () => number | undefined = (() => {
+  const f = (process as unknown as { threadCpuUsage?: () => { user: number; system: number } }).threadCpuUsage;
+  return f ? () => { const u = f.call(process); return u.user + u.system; } : () => undefined;
+})();
+
 /**
  * How long the event loop was held: a 2 ms interval timer notes each late tick (what the
  * extension host could not run meanwhile), and Node's own delay histogram as a second opinion.
+ * With each gap goes the extension host thread's own CPU time in it: on a machine whose cores
+ * are all busy (the worker, code-server, Chromium), part of a gap is only waiting for a core.
  */
 class BlockMonitor {
   private timer: NodeJS.Timeout | undefined;
   private last = 0;
+  private lastCpu: number | undefined;
   private readonly gaps: number[] = [];
+  /** The thread's CPU time in each gap, in ms (NaN when not known). */
+  private readonly gapCpu: number[] = [];
   private readonly histogram = monitorEventLoopDelay({ resolution: 10 });
   /** Garbage-collection pauses of the extension host's heap (kind: 1 minor, 4 major, 8 incremental, 16 weak callbacks). */
   private readonly gcs: Array<{ ms: number; kind: number }> = [];
@@ -66,21 +77,28 @@ class BlockMonitor {
   start(): this {
     this.gcObserver.observe({ entryTypes: ['gc'] });
     this.last = performance.now();
+    this.lastCpu = threadCpu();
     this.histogram.reset();
     this.histogram.enable();
     this.timer = setInterval(() => {
       const now = performance.now();
+      const cpu = threadCpu();
       this.gaps.push(now - this.last - 2);
+      this.gapCpu.push(cpu !== undefined && this.lastCpu !== undefined ? (cpu - this.lastCpu) / 1000 : NaN);
       this.last = now;
+      this.lastCpu = cpu;
     }, 2);
     return this;
   }
 
-  stop(): { maxMs: number; p99Ms: number; over50: number; histogramMaxMs: number; samples: number; gc: { over20: number; maxMs: number; totalMs: number; majorMaxMs: number } } {
+  stop(): { maxMs: number; cpu: { inLongestMs: number; maxMs: number; over50: number } | null; p99Ms: number; over50: number; histogramMaxMs: number; samples: number; gc: { over20: number; maxMs: number; totalMs: number; majorMaxMs: number } } {
     clearInterval(this.timer);
     this.histogram.disable();
     this.gcObserver.disconnect();
     const s = [...this.gaps].sort((a, b) => a - b);
+    let longest = 0;
+    for (let i = 1; i < this.gaps.length; i++) if (this.gaps[i] > this.gaps[longest]) longest = i;
+    const known = this.gapCpu.length > 0 && this.gapCpu.every((c) => c === c);
     const gc = {
       over20: this.gcs.filter((g) => g.ms > 20).length,
       maxMs: round(Math.max(0, ...this.gcs.map((g) => g.ms)), 1),
@@ -90,6 +108,9 @@ class BlockMonitor {
     return {
       gc,
       maxMs: round(s[s.length - 1] ?? 0, 1),
+      // The thread's own CPU time: in the longest gap, the most in any gap, and how many gaps
+      // held over 50 ms of it.
+      cpu: known ? { inLongestMs: round(this.gapCpu[longest], 1), maxMs: round(Math.max(...this.gapCpu), 1), over50: this.gapCpu.filter((c) => c > 50).length } : null,
       p99Ms: round(s[Math.floor(s.length * 0.99)] ?? 0, 1),
       over50: s.filter((g) => g > 50).length,
       histogramMaxMs: round(this.histogram.max / 1e6, 1),
