@@ -130,6 +130,8 @@ describe('TCP Trace Inspector in VS Code', function () {
       assert.equal(items.length, trace.connections.length, `tree items with the Output panel focused: ${JSON.stringify(items)}`);
     } finally {
       channel.dispose();
+      // The later steps (and the README's pictures) expect the panel closed.
+      await vscode.commands.executeCommand('workbench.action.closePanel');
       await vscode.window.showTextDocument(doc);
     }
   });
