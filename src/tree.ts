@@ -479,15 +479,13 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
       .filter((n) => n.kind === 'connection')
       .map((n) => {
         const item = this.getTreeItem(n);
-        return { label: String(typeof item.label === 'object' ? item.label.label : item.label), description: typeof item.description === 'string' ? item.description : undefined };
+        return { label: labelText(item), description: typeof item.description === 'string' ? item.description : undefined };
       });
   }
 
   /** The census item's label ("States at line N"), when the tree shows a trace. */
   censusLabel(): string | undefined {
-    if (!this.trace) return undefined;
-    const label = this.getTreeItem(this.censusNode).label;
-    return String(typeof label === 'object' ? label.label : label);
+    return this.trace ? labelText(this.getTreeItem(this.censusNode)) : undefined;
   }
 
   /** The connection the user most likely means: the selected node's, else the focus's. */
@@ -563,4 +561,9 @@ function packetTooltip(t: Trace, p: PacketInfo): vscode.MarkdownString {
   }
   if (p.events.length) md.appendMarkdown(`\n\n⚠ ${escapeMarkdown(p.events.join(', '))}`);
   return md;
+}
+
+/** A tree item's label as plain text (it may be a string or a TreeItemLabel). */
+function labelText(item: vscode.TreeItem): string {
+  return String(typeof item.label === 'object' ? item.label.label : item.label);
 }

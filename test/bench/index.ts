@@ -110,7 +110,7 @@ class BlockMonitor {
       maxMs: round(s[s.length - 1] ?? 0, 1),
       // The thread's own CPU time: in the longest gap, the most in any gap, and how many gaps
       // held over 50 ms of it.
-      cpu: known ? { inLongestMs: round(this.gapCpu[longest], 1), maxMs: round(Math.max(...this.gapCpu), 1), over50: this.gapCpu.filter((c) => c > 50).length } : null,
+      cpu: known ? { inLongestMs: round(this.gapCpu[longest], 1), maxMs: round(this.gapCpu.reduce((a, c) => Math.max(a, c), 0), 1), over50: this.gapCpu.filter((c) => c > 50).length } : null,
       p99Ms: round(s[Math.floor(s.length * 0.99)] ?? 0, 1),
       over50: s.filter((g) => g > 50).length,
       histogramMaxMs: round(this.histogram.max / 1e6, 1),

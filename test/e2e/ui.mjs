@@ -2,7 +2,7 @@
 // person sees (token colours, hover, tree, panel). scripts/e2e.mjs runs these after the
 // extension-host suite, in the same code-server, and takes the screenshots.
 const norm = (s) => s.replace(/\u00a0/g, ' ');
-const stateNorm = (s) => s.toUpperCase().replace(/[\s-]+/g, '_');
+export const stateNorm = (s) => s.toUpperCase().replace(/[\s-]+/g, '_');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 export async function until(what, fn, timeoutMs = 15_000) {

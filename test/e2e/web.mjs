@@ -2,9 +2,7 @@
 // driven from outside with playwright like ui.mjs. scripts/e2e.mjs opens a fresh workbench with
 // webSettings() in the user settings, so the extension runs in the web worker extension host
 // instead of the Node one, and every document goes to the analysis worker.
-import { gotoLine, palette, showStateDiagram, showTree, until, waitForWorkbench } from './ui.mjs';
-
-const stateNorm = (s) => s.toUpperCase().replace(/[\s-]+/g, '_');
+import { gotoLine, palette, showStateDiagram, showTree, stateNorm, until, waitForWorkbench } from './ui.mjs';
 
 /**
  * User settings for the web run. `remote.extensionKind` makes the workbench pick the web worker
