@@ -14,6 +14,7 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { stealMeter } from './bench/steal.mjs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fresh, headLines, shiftedCopies } from './bench/inputs.mjs';
@@ -203,6 +204,7 @@ async function main() {
   const c = counts(text);
 
   const load0 = loadavg();
+  const stolen = stealMeter();
   console.log('\n## Machine\n');
   console.log(`- CPU: ${cpus().length} x ${cpus()[0]?.model ?? '?'}`);
   console.log(`- RAM: ${(totalmem() / 2 ** 30).toFixed(0)} GiB`);
@@ -265,6 +267,8 @@ async function main() {
   console.log('\n## Targets\n');
   table(['target', 'measured', ''], checks);
   console.log(`\nload average at end: ${loadavg().map((x) => x.toFixed(2)).join(', ')}`);
+  const steal = stolen();
+  if (steal !== null) console.log(`CPU time stolen by the hypervisor during the runs: ${steal.toFixed(1)}% (/proc/stat)`);
 }
 
 main().catch((e) => {

@@ -221,6 +221,10 @@ const DEFAULT_SETTINGS = {
   'chat.disableAIFeatures': true,
   'workbench.secondarySideBar.defaultVisibility': 'hidden',
   'git.enabled': false,
+  // Otherwise the extension host looks for ports to forward every few seconds: it runs
+  // `ls -l /proc/*/fd/*` and reads every process's /proc entries, work that lands in the middle
+  // of what the benchmark and the tests time.
+  'remote.autoForwardPorts': false,
 };
 
 /**

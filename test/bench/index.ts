@@ -55,18 +55,47 @@ const threadCpu: () => number | undefined = (() => {
 })();
 
 /**
+ * Linux: how long the calling thread has waited for a core so far (runnable but not running),
+ * in µs, from /proc/thread-self/schedstat ("on-cpu ns, run-queue wait ns, slices"); undefined
+ * elsewhere. The file stays open and is read again from its start.
+ */
+const threadRunWait: () => number | undefined = (() => {
+  let fd: number;
+  try {
+    fd = fs.openSync('/proc/thread-self/schedstat', 'r');
+  } catch {
+    return () => undefined;
+  }
+  const buf = Buffer.alloc(128);
+  return () => {
+    try {
+      const n = fs.readSync(fd, buf, 0, buf.length, 0);
+      const wait = Number(buf.toString('latin1', 0, n).split(' ')[1]);
+      return wait === wait ? wait / 1000 : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+})();
+
+/**
  * How long the event loop was held: a 2 ms interval timer notes each late tick (what the
  * extension host could not run meanwhile), and Node's own delay histogram as a second opinion.
- * With each gap goes the extension host thread's own CPU time in it: on a machine whose cores
- * are all busy (the worker, code-server, Chromium), part of a gap is only waiting for a core.
+ * With each gap go the extension host thread's own CPU time in it and, on Linux, the time it
+ * waited for a core: on a machine whose cores are all busy (the worker, code-server,
+ * Chromium), part of a gap is only that wait. What is neither is the thread sleeping: waiting
+ * on a lock or for the disk.
  */
 class BlockMonitor {
   private timer: NodeJS.Timeout | undefined;
   private last = 0;
   private lastCpu: number | undefined;
+  private lastWait: number | undefined;
   private readonly gaps: number[] = [];
   /** The thread's CPU time in each gap, in ms (NaN when not known). */
   private readonly gapCpu: number[] = [];
+  /** How long the thread waited for a core in each gap, in ms (NaN when not known). */
+  private readonly gapWait: number[] = [];
   private readonly histogram = monitorEventLoopDelay({ resolution: 10 });
   /** Garbage-collection pauses of the extension host's heap (kind: 1 minor, 4 major, 8 incremental, 16 weak callbacks). */
   private readonly gcs: Array<{ ms: number; kind: number }> = [];
@@ -78,20 +107,24 @@ class BlockMonitor {
     this.gcObserver.observe({ entryTypes: ['gc'] });
     this.last = performance.now();
     this.lastCpu = threadCpu();
+    this.lastWait = threadRunWait();
     this.histogram.reset();
     this.histogram.enable();
     this.timer = setInterval(() => {
       const now = performance.now();
       const cpu = threadCpu();
+      const wait = threadRunWait();
       this.gaps.push(now - this.last - 2);
       this.gapCpu.push(cpu !== undefined && this.lastCpu !== undefined ? (cpu - this.lastCpu) / 1000 : NaN);
+      this.gapWait.push(wait !== undefined && this.lastWait !== undefined ? (wait - this.lastWait) / 1000 : NaN);
       this.last = now;
       this.lastCpu = cpu;
+      this.lastWait = wait;
     }, 2);
     return this;
   }
 
-  stop(): { maxMs: number; cpu: { inLongestMs: number; maxMs: number; over50: number } | null; p99Ms: number; over50: number; histogramMaxMs: number; samples: number; gc: { over20: number; maxMs: number; totalMs: number; majorMaxMs: number } } {
+  stop(): { maxMs: number; cpu: { inLongestMs: number; maxMs: number; over50: number } | null; runWait: { inLongestMs: number; maxMs: number } | null; p99Ms: number; over50: number; histogramMaxMs: number; samples: number; gc: { over20: number; maxMs: number; totalMs: number; majorMaxMs: number } } {
     clearInterval(this.timer);
     this.histogram.disable();
     this.gcObserver.disconnect();
@@ -99,6 +132,7 @@ class BlockMonitor {
     let longest = 0;
     for (let i = 1; i < this.gaps.length; i++) if (this.gaps[i] > this.gaps[longest]) longest = i;
     const known = this.gapCpu.length > 0 && this.gapCpu.every((c) => c === c);
+    const waitKnown = this.gapWait.length > 0 && this.gapWait.every((c) => c === c);
     const gc = {
       over20: this.gcs.filter((g) => g.ms > 20).length,
       maxMs: round(Math.max(0, ...this.gcs.map((g) => g.ms)), 1),
@@ -111,6 +145,8 @@ class BlockMonitor {
       // The thread's own CPU time: in the longest gap, the most in any gap, and how many gaps
       // held over 50 ms of it.
       cpu: known ? { inLongestMs: round(this.gapCpu[longest], 1), maxMs: round(this.gapCpu.reduce((a, c) => Math.max(a, c), 0), 1), over50: this.gapCpu.filter((c) => c > 50).length } : null,
+      // The time the thread waited for a core: in the longest gap, and the most in any gap.
+      runWait: waitKnown ? { inLongestMs: round(this.gapWait[longest], 1), maxMs: round(this.gapWait.reduce((a, c) => Math.max(a, c), 0), 1) } : null,
       p99Ms: round(s[Math.floor(s.length * 0.99)] ?? 0, 1),
       over50: s.filter((g) => g > 50).length,
       histogramMaxMs: round(this.histogram.max / 1e6, 1),
