@@ -23,8 +23,9 @@ const MAX_CONNECTIONS = 300;
 const MAX_GROUP_PACKETS = 200;
 
 /**
- * How long the tree waits before revealing the packet under a moved cursor: revealing makes
- * the workbench expand, scroll and draw the tree, and the panel's update would wait behind it.
+ * How long the tree waits before following a moved cursor (its census of states, the reveal
+ * of the packet): both make the workbench draw the tree, and the panel's update would wait
+ * behind it.
  */
 const FOLLOW_DELAY_MS = 100;
 
@@ -120,8 +121,11 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
    * echoes of our own reveal, not the user's choice, and must not move the focus back.
    */
   private readonly echoes = new Map<string, number>();
-  /** A reveal waiting for the panel's update to go first; a burst of moves reveals once. */
-  private revealTimer: ReturnType<typeof setTimeout> | undefined;
+  /**
+   * The census and reveal for a new focus, waiting for the panel's update to go first; a
+   * burst of moves updates them once.
+   */
+  private followTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly store: TraceStore, private readonly focus: Focus) {
     this.view = vscode.window.createTreeView('tcpTrace.connections', { treeDataProvider: this, showCollapseAll: true });
@@ -435,17 +439,19 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
   private follow(state: FocusState | undefined, source: string): void {
     if (!state || !this.trace || state.uri.toString() !== this.uri?.toString()) return;
     if (state.trace !== this.trace) this.pickSource(true);
-    if (state.line !== this.censusLine) {
-      this.censusLine = state.line;
-      this.changed.fire(this.censusNode);
-    }
-    if (source === 'tree' || !this.view.visible || state.packet < 0) return;
+    const reveal = source !== 'tree' && this.view.visible && state.packet >= 0;
+    if (!reveal && state.line === this.censusLine) return;
     // A moment later, once the panel has had the workbench to itself, and once for a burst of
-    // cursor moves (a held arrow key): the latest focus is revealed.
-    if (this.revealTimer) clearTimeout(this.revealTimer);
-    this.revealTimer = setTimeout(() => {
-      this.revealTimer = undefined;
-      if (this.focus.current === state) this.reveal(state);
+    // cursor moves (a held arrow key): the census and the reveal of the latest focus.
+    if (this.followTimer) clearTimeout(this.followTimer);
+    this.followTimer = setTimeout(() => {
+      this.followTimer = undefined;
+      if (this.focus.current !== state) return;
+      if (state.line !== this.censusLine) {
+        this.censusLine = state.line;
+        this.changed.fire(this.censusNode);
+      }
+      if (reveal) this.reveal(state);
     }, FOLLOW_DELAY_MS);
   }
 
@@ -503,7 +509,7 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
   }
 
   dispose(): void {
-    if (this.revealTimer) clearTimeout(this.revealTimer);
+    if (this.followTimer) clearTimeout(this.followTimer);
     for (const s of this.subscriptions) s.dispose();
   }
 }
