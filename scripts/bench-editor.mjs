@@ -388,12 +388,12 @@ machine the analysis worker, code-server's server and Chromium's renderer are al
 a big analysis or edit runs, and the host thread waits for a core. Where a gap is longer than
 its CPU time and its wait together, the thread was asleep: \`strace -k\` of the host thread
 shows it blocked (for up to 180 ms, with strace slowing it down) on a lock of libuv's thread
-pool, taken to hand work to the pool's threads (file system calls, compression of VS Code's
-messages). The pool's threads hold that lock only for moments, so a wait that long is its
+pool, taken to hand work to the pool's threads (file system calls of the port finder below,
+compression of VS Code's messages). The pool's threads hold that lock only for moments, so a wait that long is its
 holder waiting for a core. A machine with more cores than busy processes
 would not see these gaps. (The benchmark and the e2e suite turn off VS Code's port
-auto-forwarding, \`remote.autoForwardPorts\`: it has the extension host list every process's
-open files every few seconds.) What the thread does run in the longest gaps,
+auto-forwarding (\`remote.autoForwardPorts\`, \`remote.autoForwardPortsSource\`): it has the
+extension host list every process's open files every few seconds.) What the thread does run in the longest gaps,
 from CPU profiles of the extension host (\`--profiles DIR\`): garbage collection of the
 extension host's heap just after a big snapshot's arrays arrive (tens of megabytes of typed
 arrays at once; the heap also holds VS Code's copy of the 45 MB document, about 280k line

@@ -223,8 +223,10 @@ const DEFAULT_SETTINGS = {
   'git.enabled': false,
   // Otherwise the extension host looks for ports to forward every few seconds: it runs
   // `ls -l /proc/*/fd/*` and reads every process's /proc entries, work that lands in the middle
-  // of what the benchmark and the tests time.
+  // of what the benchmark and the tests time. code-server forwards ports itself, and that
+  // alone keeps the search going unless it is told to read ports from terminal output instead.
   'remote.autoForwardPorts': false,
+  'remote.autoForwardPortsSource': 'output',
 };
 
 /**
