@@ -2,16 +2,18 @@
 //  1. the mocha suite in test/e2e runs inside the extension host (extensionTestsPath);
 //  2. the workbench is reopened with the extension loaded and test/e2e/ui.mjs checks what a
 //     person sees, taking screenshots;
-//  3. the workbench is reopened once more with the extension's browser build in the web worker
+//  3. it is reopened with workspace trust on, so the folder opens in Restricted Mode, and
+//     test/e2e/restricted.mjs checks the extension stays enabled and its views work there;
+//  4. the workbench is reopened once more with the extension's browser build in the web worker
 //     extension host, and test/e2e/web.mjs checks it works there and analyses in a Web Worker.
-// Usage: node scripts/e2e.mjs [--no-build] [--screenshots DIR] [--grep TEXT] [--host-only] [--ui-only] [--web-only]
+// Usage: node scripts/e2e.mjs [--no-build] [--screenshots DIR] [--grep TEXT] [--host-only] [--ui-only] [--restricted-only] [--web-only]
 // (each --X-only picks a step; several may be given; --grep applies to the extension-host suite)
 // Prints one line per test and then `e2e: N passed, N failed`; exits 1 on any failure.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { cacheDir, devExtensionPath, ensureEnv, launchChromium, repoRoot, samplePath, startCodeServer } from './vscode-env.mjs';
+import { cacheDir, devExtensionPath, ensureEnv, launchChromium, repoRoot, packageVsix, samplePath, startCodeServer } from './vscode-env.mjs';
 
 const argv = process.argv.slice(2);
 const opt = (name) => {
@@ -35,6 +37,22 @@ async function check(name, fn) {
   } catch (e) {
     record(name, false, e?.message ?? e);
   }
+}
+
+/**
+ * check() for the checks on one page: a failure also saves a screenshot
+ * (`<prefix>failed-N.png`) and presses Escape, so a dialog it left open does not fail the next.
+ */
+function pageCheck(page, prefix) {
+  let failures = 0;
+  return async (name, fn) => {
+    const before = results.filter((r) => !r.ok).length;
+    await check(name, fn);
+    if (results.filter((r) => !r.ok).length > before) {
+      await page.screenshot({ path: join(artifacts, `${prefix}failed-${++failures}.png`) }).catch(() => {});
+      await page.keyboard.press('Escape').catch(() => {});
+    }
+  };
 }
 
 function sh(cmd, args) {
@@ -124,15 +142,19 @@ async function main() {
   const resultsFile = join(ws, '..', `${ws.split('/').pop()}-results.json`);
   const { expect, lines } = await expectations(wsSample);
 
-  const server = await startCodeServer({ folder: ws, smokeDriver: true, env: { TCP_TRACE_E2E_RESULTS: resultsFile } });
+  // The Restricted Mode step runs the extension as packaged and installed, not the development
+  // copy: VS Code never disables an extension under development, whatever its manifest says.
+  const onlySteps = ['--host-only', '--ui-only', '--restricted-only', '--web-only'].filter(flag);
+  const vsix = !onlySteps.length || flag('--restricted-only') ? packageVsix(join(cacheDir, 'tcp-trace-inspector-e2e.vsix')) : null;
+  const server = await startCodeServer({ folder: ws, smokeDriver: true, workspaceTrust: true, install: vsix ? [vsix] : [], env: { TCP_TRACE_E2E_RESULTS: resultsFile } });
   const browser = await launchChromium();
   const consoleLog = [];
   try {
     const dev = ['extensionDevelopmentPath', server.remote(devExtensionPath())];
-    const only = ['--host-only', '--ui-only', '--web-only'].filter(flag);
-    const runHost = !only.length || flag('--host-only');
-    const runUi = !only.length || flag('--ui-only');
-    const runWeb = !only.length || flag('--web-only');
+    const runHost = !onlySteps.length || flag('--host-only');
+    const runUi = !onlySteps.length || flag('--ui-only');
+    const runRestricted = vsix !== null;
+    const runWeb = !onlySteps.length || flag('--web-only');
     const pkg = localized(JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')));
 
     if (runHost) {
@@ -178,22 +200,29 @@ async function main() {
         }
         await page.screenshot({ path: join(shotsDir, `${name}.png`) }).catch((e) => console.log(`screenshot ${name}: ${e.message}`));
       };
-      let failures = 0;
-      const uiCheck = async (name, fn) => {
-        const before = results.filter((r) => !r.ok).length;
-        await check(name, fn);
-        if (results.filter((r) => !r.ok).length > before) {
-          await page.screenshot({ path: join(artifacts, `failed-${++failures}.png`) }).catch(() => {});
-          await page.keyboard.press('Escape').catch(() => {});
-        }
-      };
-      await runUiChecks({ page, expect, lines, pkg, check: uiCheck, shot });
+      await runUiChecks({ page, expect, lines, pkg, check: pageCheck(page, ''), shot });
       const after = readFileSync(wsSample);
       await check('ui: the sample file is unchanged on disk', async () => {
         if (!after.equals(original)) throw new Error('sample.tcpdump was modified');
       });
       console.log(`(UI checks: ${((Date.now() - tu) / 1000).toFixed(1)} s)`);
       await page.close();
+    }
+
+    if (runRestricted) {
+      const tr = Date.now();
+      const { restrictedSettings, runRestrictedChecks, trustedSettings } = await import(pathToFileURL(join(repoRoot, 'test', 'e2e', 'restricted.mjs')).href);
+      // Read when a workbench opens: this one opens the folder untrusted; the next one trusts again.
+      server.updateSettings(restrictedSettings());
+      const page = await browser.context.newPage();
+      page.on('console', (m) => consoleLog.push(`[restricted ${m.type()}] ${m.text()}`));
+      page.on('requestfailed', (r) => consoleLog.push(`[restricted request failed] ${r.url()} ${r.failure()?.errorText ?? ''}`));
+      await page.goto(server.open(ws, [['openFile', server.remote(wsSample)]]));
+      await runRestrictedChecks({ page, expect, pkg, check: pageCheck(page, 'restricted-') });
+      await page.screenshot({ path: join(artifacts, 'restricted.png') }).catch(() => {});
+      console.log(`(Restricted Mode checks: ${((Date.now() - tr) / 1000).toFixed(1)} s)`);
+      await page.close();
+      server.updateSettings(trustedSettings());
     }
 
     if (runWeb) {
@@ -205,16 +234,7 @@ async function main() {
       page.on('console', (m) => consoleLog.push(`[web ${m.type()}] ${m.text()}`));
       page.on('requestfailed', (r) => consoleLog.push(`[web request failed] ${r.url()} ${r.failure()?.errorText ?? ''}`));
       await page.goto(server.open(ws, [dev, ['openFile', server.remote(wsSample)]]));
-      let failures = 0;
-      const webCheck = async (name, fn) => {
-        const before = results.filter((r) => !r.ok).length;
-        await check(name, fn);
-        if (results.filter((r) => !r.ok).length > before) {
-          await page.screenshot({ path: join(artifacts, `web-failed-${++failures}.png`) }).catch(() => {});
-          await page.keyboard.press('Escape').catch(() => {});
-        }
-      };
-      await runWebChecks({ page, expect, pkg, authority: server.authority, check: webCheck });
+      await runWebChecks({ page, expect, pkg, authority: server.authority, check: pageCheck(page, 'web-') });
       await page.screenshot({ path: join(artifacts, 'web.png') }).catch(() => {});
       console.log(`(web worker extension host checks: ${((Date.now() - tw) / 1000).toFixed(1)} s)`);
       await page.close();

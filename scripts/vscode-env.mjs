@@ -3,7 +3,7 @@
 // Run directly (`node scripts/vscode-env.mjs`) to install or verify without starting anything.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync, openSync, closeSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync, openSync, closeSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -231,10 +231,12 @@ const DEFAULT_SETTINGS = {
 
 /**
  * Starts code-server in its own process group (setsid). `profileDir` holds its user data,
- * extensions and XDG/TMP folders (a fresh temporary one unless given).
+ * extensions and XDG/TMP folders (a fresh temporary one unless given). `workspaceTrust` lets
+ * the user settings turn workspace trust on (Restricted Mode); otherwise it is off for good.
+ * `install` lists .vsix files installed before it starts.
  * Returns { url, base, authority, port, logFile, remote(path), open(folder, payload), updateSettings(s), stop() }.
  */
-export async function startCodeServer({ folder, port, smokeDriver = false, profileDir, settings = {}, env = {}, quiet = true } = {}) {
+export async function startCodeServer({ folder, port, smokeDriver = false, profileDir, settings = {}, env = {}, quiet = true, workspaceTrust = false, install = [] } = {}) {
   await ensureEnv();
   port ??= await freePort();
   mkdirSync(cacheDir, { recursive: true });
@@ -246,6 +248,12 @@ export async function startCodeServer({ folder, port, smokeDriver = false, profi
   let current = {};
   try { current = JSON.parse(readFileSync(settingsFile, 'utf8')); } catch { /* none yet */ }
   writeFileSync(settingsFile, JSON.stringify({ ...DEFAULT_SETTINGS, ...current, ...settings }, null, 2));
+  for (const vsix of install) {
+    const r = run(nodeBin, [codeServerEntry, '--install-extension', vsix, '--extensions-dir', dirs.extensions, '--user-data-dir', dirs['user-data']], {
+      env: { ...node24Env(), XDG_CONFIG_HOME: dirs.config, XDG_DATA_HOME: dirs.data, TMPDIR: dirs.tmp, EXTENSIONS_GALLERY: '{}' },
+    });
+    if (!r.ok) throw new Error(`code-server --install-extension ${vsix} failed:\n${r.out}`);
+  }
 
   const args = [
     codeServerEntry,
@@ -253,7 +261,9 @@ export async function startCodeServer({ folder, port, smokeDriver = false, profi
     '--bind-addr', `127.0.0.1:${port}`,
     '--disable-telemetry',
     '--disable-update-check',
-    '--disable-workspace-trust',
+    // Without this flag the user setting security.workspace.trust.enabled decides (off by
+    // default here); with it, no setting can turn trust on.
+    ...(workspaceTrust ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override',
     '--user-data-dir', dirs['user-data'],
     '--extensions-dir', dirs.extensions,
@@ -326,6 +336,30 @@ export async function startCodeServer({ folder, port, smokeDriver = false, profi
     },
     stop,
   };
+}
+
+/**
+ * Packages the extension as users get it (`npm run package`: production bundles, then vsce)
+ * into `out`. It runs in a copy of the working tree's files, so the development build in dist/
+ * stays as it is.
+ */
+export function packageVsix(out) {
+  const copy = mkdtempSync(join(cacheDir, 'package-'));
+  try {
+    const files = run('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: repoRoot });
+    if (!files.ok) throw new Error(`git ls-files failed: ${files.out}`);
+    for (const f of files.out.split('\0').filter(Boolean)) {
+      if (!existsSync(join(repoRoot, f))) continue; // deleted in the working tree
+      mkdirSync(dirname(join(copy, f)), { recursive: true });
+      copyFileSync(join(repoRoot, f), join(copy, f));
+    }
+    symlinkSync(join(repoRoot, 'node_modules'), join(copy, 'node_modules'));
+    const r = run('npm', ['run', '--silent', 'package', '--', '--out', out], { cwd: copy });
+    if (!r.ok || !existsSync(out)) throw new Error(`npm run package failed:\n${r.out}`);
+    return out;
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
 }
 
 function killGroup(pid, signal) {

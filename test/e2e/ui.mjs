@@ -102,6 +102,17 @@ async function frameWith(page, pred, what) {
   }, 15_000);
 }
 
+/** Moves the cursor to the expected hover packet and waits for the status bar to show both states. */
+export async function statusBarShowsStates(page, expect) {
+  const e = expect.hover;
+  if (!e) throw new Error('no packet with both states known');
+  await gotoLine(page, e.line);
+  await until(`the status bar to show ${e.client} ⇄ ${e.server}`, async () => {
+    const t = await page.locator('.statusbar .statusbar-item', { hasText: '⇄' }).first().innerText().catch(() => '');
+    return t && stateNorm(t).includes(stateNorm(e.client)) && stateNorm(t).includes(stateNorm(e.server)) ? t : undefined;
+  }, 15_000);
+}
+
 /** Opens the Connections view (unless open) and checks it has a row for each expected connection. */
 export async function showTree(page, pkg, expect) {
   const container = pkg.contributes?.viewsContainers?.activitybar?.find((c) => c.id === 'tcpTrace');

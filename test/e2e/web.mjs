@@ -2,7 +2,7 @@
 // driven from outside with playwright like ui.mjs. scripts/e2e.mjs opens a fresh workbench with
 // webSettings() in the user settings, so the extension runs in the web worker extension host
 // instead of the Node one, and every document goes to the analysis worker.
-import { gotoLine, palette, showStateDiagram, showTree, stateNorm, until, waitForWorkbench } from './ui.mjs';
+import { palette, showStateDiagram, showTree, statusBarShowsStates, until, waitForWorkbench } from './ui.mjs';
 
 /**
  * User settings for the web run. `remote.extensionKind` makes the workbench pick the web worker
@@ -63,15 +63,7 @@ export async function runWebChecks({ page, expect, pkg, authority, check }) {
     if (!/web worker/i.test(text) || text.includes(authority)) throw new Error(`not in the web worker host: "${text}"`);
   });
 
-  await check("web: the status bar shows both endpoints' states at the cursor", async () => {
-    const e = expect.hover;
-    if (!e) throw new Error('no packet with both states known');
-    await gotoLine(page, e.line);
-    await until(`the status bar to show ${e.client} ⇄ ${e.server}`, async () => {
-      const t = await page.locator('.statusbar .statusbar-item', { hasText: '⇄' }).first().innerText().catch(() => '');
-      return t && stateNorm(t).includes(stateNorm(e.client)) && stateNorm(t).includes(stateNorm(e.server)) ? t : undefined;
-    }, 10_000);
-  });
+  await check("web: the status bar shows both endpoints' states at the cursor", () => statusBarShowsStates(page, expect));
 
   await check("web: the tree lists the connections, its census at the cursor's line", async () => {
     const rows = await showTree(page, pkg, expect);
