@@ -207,6 +207,9 @@ async function main() {
       });
       console.log(`(UI checks: ${((Date.now() - tu) / 1000).toFixed(1)} s)`);
       await page.close();
+      // The theme checks end on Dark Modern, but the workbench does not always save that last
+      // switch before its page closes, and the next workbenches would open in High Contrast.
+      server.updateSettings({ 'workbench.colorTheme': 'Default Dark Modern' });
     }
 
     if (runRestricted) {
