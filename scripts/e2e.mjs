@@ -221,7 +221,7 @@ async function main() {
       page.on('console', (m) => consoleLog.push(`[restricted ${m.type()}] ${m.text()}`));
       page.on('requestfailed', (r) => consoleLog.push(`[restricted request failed] ${r.url()} ${r.failure()?.errorText ?? ''}`));
       await page.goto(server.open(ws, [['openFile', server.remote(wsSample)]]));
-      await runRestrictedChecks({ page, expect, pkg, check: pageCheck(page, 'restricted-') });
+      await runRestrictedChecks({ page, expect, lines, pkg, check: pageCheck(page, 'restricted-') });
       await page.screenshot({ path: join(artifacts, 'restricted.png') }).catch(() => {});
       console.log(`(Restricted Mode checks: ${((Date.now() - tr) / 1000).toFixed(1)} s)`);
       await page.close();

@@ -4,7 +4,7 @@
 // installs the packaged .vsix (an extension under development is never disabled, so only the
 // installed one shows what the manifest does) and opens a fresh workbench on it with
 // restrictedSettings() in the user settings; the other steps run with workspace trust off.
-import { showStateDiagram, showTree, statusBarShowsStates, until, waitForWorkbench } from './ui.mjs';
+import { hoverShowsStates, showStateDiagram, showTree, statusBarShowsStates, until, waitForWorkbench } from './ui.mjs';
 
 /**
  * User settings for the restricted run: workspace trust on, and no prompt at startup, so the
@@ -23,8 +23,8 @@ export function trustedSettings() {
   return { 'security.workspace.trust.enabled': false };
 }
 
-/** The checks. `expect` and `pkg` are the ones runUiChecks gets. */
-export async function runRestrictedChecks({ page, expect, pkg, check }) {
+/** The checks. `expect`, `lines` and `pkg` are the ones runUiChecks gets. */
+export async function runRestrictedChecks({ page, expect, lines, pkg, check }) {
   await check('restricted: the workbench opens the sample in Restricted Mode', async () => {
     await waitForWorkbench(page);
     await until('the Restricted Mode status bar item', async () => {
@@ -34,6 +34,8 @@ export async function runRestrictedChecks({ page, expect, pkg, check }) {
   });
 
   await check("restricted: the status bar shows both endpoints' states at the cursor", () => statusBarShowsStates(page, expect));
+
+  await check("restricted: hovering a packet shows both endpoints' states", () => hoverShowsStates(page, expect, lines));
 
   await check('restricted: the tree lists the connections', async () => {
     const rows = await showTree(page, pkg, expect);

@@ -102,6 +102,35 @@ async function frameWith(page, pred, what) {
   }, 15_000);
 }
 
+/**
+ * Hovers the mouse over the expected hover packet's flags and waits for the hover to show both
+ * endpoints' states; `whileShown` runs before it is dismissed (a screenshot).
+ */
+export async function hoverShowsStates(page, expect, lines, whileShown = async () => {}) {
+  const e = expect.hover;
+  if (!e) throw new Error('no packet with both states known to hover');
+  await gotoLine(page, e.line);
+  const text = norm(lines[e.line - 1]);
+  const spans = await until(`line ${e.line} rendered`, () => lineSpans(page, text), 5000);
+  const s = flagSpan(spans, text) ?? spans[0];
+  await page.mouse.move(s.x + Math.min(4, s.w / 2), s.y + s.h / 2);
+  await sleep(100);
+  await page.mouse.move(s.x + Math.min(5, s.w / 2), s.y + s.h / 2);
+  const hover = await until('hover', async () => {
+    const t = await page.locator('.monaco-hover').filter({ visible: true }).first().innerText().catch(() => '');
+    return t && stateNorm(t).includes(stateNorm(e.client)) ? t : undefined;
+  }, 8000).catch(async (err) => {
+    const t = await page.locator('.monaco-hover').first().innerText().catch(() => '(no hover)');
+    throw new Error(`${err.message}; hover text: ${t}`);
+  });
+  for (const st of [e.client, e.server]) {
+    if (!stateNorm(hover).includes(stateNorm(st))) throw new Error(`hover lacks ${st}: ${hover}`);
+  }
+  await whileShown();
+  await page.mouse.move(2, 2);
+  await page.keyboard.press('Escape');
+}
+
 /** Moves the cursor to the expected hover packet and waits for the status bar to show both states. */
 export async function statusBarShowsStates(page, expect) {
   const e = expect.hover;
@@ -184,28 +213,7 @@ export async function runUiChecks({ page, expect, lines, pkg, check, shot }) {
   });
 
   await check("ui: hovering a packet shows both endpoints' states", async () => {
-    const e = expect.hover;
-    if (!e) throw new Error('no packet with both states known to hover');
-    await gotoLine(page, e.line);
-    const text = norm(lines[e.line - 1]);
-    const spans = await until(`line ${e.line} rendered`, () => lineSpans(page, text), 5000);
-    const s = flagSpan(spans, text) ?? spans[0];
-    await page.mouse.move(s.x + Math.min(4, s.w / 2), s.y + s.h / 2);
-    await sleep(100);
-    await page.mouse.move(s.x + Math.min(5, s.w / 2), s.y + s.h / 2);
-    const hover = await until('hover', async () => {
-      const t = await page.locator('.monaco-hover').filter({ visible: true }).first().innerText().catch(() => '');
-      return t && stateNorm(t).includes(stateNorm(e.client)) ? t : undefined;
-    }, 8000).catch(async (err) => {
-      const t = await page.locator('.monaco-hover').first().innerText().catch(() => '(no hover)');
-      throw new Error(`${err.message}; hover text: ${t}`);
-    });
-    for (const st of [e.client, e.server]) {
-      if (!stateNorm(hover).includes(stateNorm(st))) throw new Error(`hover lacks ${st}: ${hover}`);
-    }
-    await shot('hover');
-    await page.mouse.move(2, 2);
-    await page.keyboard.press('Escape');
+    await hoverShowsStates(page, expect, lines, () => shot('hover'));
   });
 
   await check('ui: the tree lists the connections', async () => {
