@@ -66,10 +66,17 @@ export async function runWebChecks({ page, expect, pkg, authority, check }) {
   await check("web: the status bar shows both endpoints' states at the cursor", () => statusBarShowsStates(page, expect));
 
   await check("web: the tree lists the connections, its census at the cursor's line", async () => {
-    const rows = await showTree(page, pkg, expect);
+    await showTree(page, pkg, expect);
     // The cursor is where the status bar check put it; the trace arrived from the worker before.
-    const census = rows.find((r) => /States at line/.test(r)) ?? '';
-    if (!census.includes(`States at line ${expect.hover.line}`)) throw new Error(`census row "${census}", cursor at line ${expect.hover.line}`);
+    // The census follows the cursor a moment after it moves.
+    let census = '';
+    await until(`the census at line ${expect.hover.line}`, async () => {
+      const rows = await page.locator('.part.sidebar .monaco-list-row').allInnerTexts();
+      census = rows.find((r) => /States at line/.test(r)) ?? '';
+      return census.includes(`States at line ${expect.hover.line}`) ? census : undefined;
+    }, 2000).catch(() => {
+      throw new Error(`census row "${census}", cursor at line ${expect.hover.line}`);
+    });
   });
 
   await check('web: TCP: Show State Diagram draws the diagram', async () => {

@@ -111,7 +111,11 @@ describe('Analysis in the worker thread', function () {
     await vscode.window.showTextDocument(doc, { preview: false, selection: new vscode.Range(line - 1, 0, line - 1, 0) });
     try {
       await analysed(doc);
-      const census = await waitFor('the tree to show the new trace', () => api.treeCensus(), 10_000);
+      await waitFor('the tree to show the new trace', () => api.treeCensus(), 10_000);
+      // The census follows the cursor a moment after it moves (with the reveal); it must not
+      // stay at the line it had before the trace arrived.
+      let census: string | undefined;
+      await waitFor(`the census at line ${line}`, () => (census = api.treeCensus()) === `States at line ${line}`, 2000).catch(() => undefined);
       assert.strictEqual(census, `States at line ${line}`);
     } finally {
       await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
