@@ -74,10 +74,14 @@ function clip(cx: number, cy: number, tx: number, ty: number): [number, number] 
 const nodeLabel = (name: string) => (name === CLOSED_END ? 'CLOSED' : name);
 
 interface Geometry {
-  anchor: 'start' | 'end' | 'middle';
   d: string;
-  lx: number;
-  ly: number;
+  /** The quadratic curve: start, control point, end. */
+  sx: number;
+  sy: number;
+  cx: number;
+  cy: number;
+  ex: number;
+  ey: number;
 }
 
 function geometry(p: Pair): Geometry {
@@ -92,14 +96,90 @@ function geometry(p: Pair): Geometry {
   const cy = my + ((x2 - x1) / len) * bend;
   const [sx, sy] = clip(x1, y1, cx, cy);
   const [ex, ey] = clip(x2, y2, cx, cy);
-  // Labels sit on the outer side of the bend, so labels of opposite edges do not collide.
-  const nx = -(y2 - y1) / len;
-  const anchor = nx > 0.3 ? 'start' : nx < -0.3 ? 'end' : 'middle';
   return {
     d: `M${sx.toFixed(1)},${sy.toFixed(1)} Q${cx.toFixed(1)},${cy.toFixed(1)} ${ex.toFixed(1)},${ey.toFixed(1)}`,
-    lx: 0.25 * sx + 0.5 * cx + 0.25 * ex + (anchor === 'start' ? 3 : anchor === 'end' ? -3 : 0),
-    ly: 0.25 * sy + 0.5 * cy + 0.25 * ey,
-    anchor,
+    sx, sy, cx, cy, ex, ey,
+  };
+}
+
+// Edge labels. Font size and line height in viewBox units; webview/style.css sets the same
+// font size on .edge-label.
+const LABEL_FONT = 11;
+const LINE_H = 13;
+/** Room around a label's text for the halo drawn behind it (stroke-width 3px). */
+const HALO = 2;
+
+interface Rect {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+/** What a label must not cover: the state boxes (with a margin for their outline). */
+const NODE_RECTS: Rect[] = Object.values(POS).map(([x, y]) => ({ x: x - BOX_W / 2 - 2, y: y - BOX_H / 2 - 2, w: BOX_W + 4, h: BOX_H + 4 }));
+
+function overlap(a: Rect, b: Rect): number {
+  const w = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x);
+  const h = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y);
+  return w > 0 && h > 0 ? w * h : 0;
+}
+
+/** The area of r outside the drawing. */
+function outside(r: Rect): number {
+  return r.w * r.h - overlap(r, { x: 0, y: 0, w: W, h: H });
+}
+
+/**
+ * Where a label of the given size goes beside its curve: tried at points along the curve,
+ * middle first, on the outer side of the bend first, it takes the first place that covers no
+ * state box, no label placed before it and nothing outside the drawing (or, failing that, the
+ * place that covers the least).
+ */
+function placeLabel(g: Geometry, w: number, h: number, placed: Rect[]): Rect {
+  let best: Rect = { x: 0, y: 0, w, h };
+  let bestCost = Infinity;
+  for (const t of [0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8]) {
+    const u = 1 - t;
+    const px = u * u * g.sx + 2 * u * t * g.cx + t * t * g.ex;
+    const py = u * u * g.sy + 2 * u * t * g.cy + t * t * g.ey;
+    // The curve's tangent, turned a quarter to the left: the outer side of the bend.
+    const tx = 2 * u * (g.cx - g.sx) + 2 * t * (g.ex - g.cx);
+    const ty = 2 * u * (g.cy - g.sy) + 2 * t * (g.ey - g.cy);
+    const tl = Math.hypot(tx, ty) || 1;
+    for (const side of [1, -1]) {
+      const nx = (side * -ty) / tl;
+      const ny = (side * tx) / tl;
+      const ox = px + nx * 3;
+      const oy = py + ny * 3;
+      // The corner or side of the label nearest the curve touches it.
+      const r: Rect = {
+        x: nx > 0.3 ? ox : nx < -0.3 ? ox - w : ox - w / 2,
+        y: ny > 0.3 ? oy : ny < -0.3 ? oy - h : oy - h / 2,
+        w,
+        h,
+      };
+      let cost = 10 * outside(r) + (side < 0 ? 0.5 : 0) + Math.abs(t - 0.5);
+      for (const n of NODE_RECTS) cost += 10 * overlap(r, n);
+      for (const q of placed) cost += overlap(r, q);
+      if (cost < bestCost) {
+        bestCost = cost;
+        best = r;
+      }
+      if (cost < 1) return best;
+    }
+  }
+  return best;
+}
+
+/** Text widths in viewBox units, measured with the panel's font where a canvas is at hand. */
+function textMeasurer(): (text: string, bold: boolean) => number {
+  const ctx = typeof document !== 'undefined' ? document.createElement('canvas').getContext('2d') : null;
+  const family = ctx && document.body ? getComputedStyle(document.body).fontFamily || 'sans-serif' : 'sans-serif';
+  return (text, bold) => {
+    if (!ctx) return text.length * LABEL_FONT * (bold ? 0.66 : 0.62);
+    ctx.font = `${bold ? 'bold ' : ''}${LABEL_FONT}px ${family}`;
+    return ctx.measureText(text).width;
   };
 }
 
@@ -116,13 +196,17 @@ function markers(): SVGDefsElement {
 export function renderDiagram(view: DiagramView | null, labels: { client: string; server: string; title: string }): SVGSVGElement {
   const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'state-diagram', role: 'img', 'aria-label': labels.title });
   svg.append(s('title', {}, labels.title), markers());
-  const clientSet = new Set(view?.clientPath ?? []);
-  const serverSet = new Set(view?.serverPath ?? []);
-  const currentSet = new Set([...(view?.current.client ?? []), ...(view?.current.server ?? [])]);
+  // Indices past the table (a model from another version) are left out, not looked up.
+  const known = (list: number[] | undefined) => (list ?? []).filter((i) => i < TRANSITIONS.length);
+  const clientPath = known(view?.clientPath);
+  const serverPath = known(view?.serverPath);
+  const clientSet = new Set(clientPath);
+  const serverSet = new Set(serverPath);
+  const currentSet = new Set([...known(view?.current.client), ...known(view?.current.server)]);
 
   const edges = s('g', { class: 'edges' });
   const overlays = s('g', { class: 'overlays' });
-  const edgeLabels = s('g', { class: 'edge-labels' });
+  const labelled: Array<{ g: Geometry; lines: string[]; cls: string; rank: number }> = [];
   for (const p of PAIRS) {
     const g = geometry(p);
     const onClient = p.transitions.some((i) => clientSet.has(i));
@@ -131,19 +215,34 @@ export function renderDiagram(view: DiagramView | null, labels: { client: string
     const reset = isReset(p);
     // Resets can happen almost anywhere: drawing them all would hide the diagram, so a reset
     // edge appears only once an endpoint takes it.
-    if (!reset || onClient || onServer) {
-      const base = s('path', { d: g.d, class: `edge${reset ? ' reset' : ''}`, 'marker-end': 'url(#arrow-base)' });
-      base.append(s('title', {}, `${p.from} → ${nodeLabel(p.to)}: ${p.transitions.map((i) => TRANSITIONS[i].label).join('; ')}`));
-      edges.append(base);
-    }
+    if (reset && !onClient && !onServer) continue;
+    const base = s('path', { d: g.d, class: `edge${reset ? ' reset' : ''}`, 'marker-end': 'url(#arrow-base)' });
+    base.append(s('title', {}, `${p.from} → ${nodeLabel(p.to)}: ${p.transitions.map((i) => TRANSITIONS[i].label).join('; ')}`));
+    edges.append(base);
     if (onClient) overlays.append(s('path', { d: g.d, class: `path client${current && view?.current.client.some((i) => p.transitions.includes(i)) ? ' current' : ''}`, 'marker-end': 'url(#arrow-client)' }));
     if (onServer) overlays.append(s('path', { d: g.d, class: `path server${current && view?.current.server.some((i) => p.transitions.includes(i)) ? ' current' : ''}`, 'marker-end': 'url(#arrow-server)' }));
-    if (!reset || onClient || onServer) {
-      const taken = p.transitions.filter((i) => clientSet.has(i) || serverSet.has(i));
-      const shown = p.transitions.filter((i) => !isResetLabel(i) || taken.includes(i));
-      const text = [...new Set(shown.map((i) => TRANSITIONS[i].label))].join(' | ');
-      edgeLabels.append(s('text', { x: g.lx.toFixed(1), y: g.ly.toFixed(1), class: `edge-label${current ? ' current' : ''}${onClient || onServer ? ' taken' : ''}`, 'text-anchor': g.anchor }, text));
-    }
+    const taken = p.transitions.filter((i) => clientSet.has(i) || serverSet.has(i));
+    const shown = p.transitions.filter((i) => !isResetLabel(i) || taken.includes(i));
+    // Transitions that share a curve get a line each.
+    const lines = [...new Set(shown.map((i) => TRANSITIONS[i].label))];
+    const cls = `edge-label${current ? ' current' : ''}${onClient || onServer ? ' taken' : ''}`;
+    labelled.push({ g, lines, cls, rank: current ? 0 : onClient || onServer ? 1 : 2 });
+  }
+
+  // The labels of the current transition, then of the paths taken, get the best places.
+  const edgeLabels = s('g', { class: 'edge-labels' });
+  const measure = textMeasurer();
+  const placed: Rect[] = [];
+  for (const l of labelled.sort((a, b) => a.rank - b.rank)) {
+    const w = Math.max(...l.lines.map((line) => measure(line, l.rank === 0))) + 2 * HALO;
+    const r = placeLabel(l.g, w, l.lines.length * LINE_H + 2 * HALO, placed);
+    placed.push(r);
+    const text = s('text', { class: l.cls, 'text-anchor': 'start' });
+    l.lines.forEach((line, k) => {
+      // Baselines: the first a font's ascent below the top, the next a line height apart.
+      text.append(s('tspan', { x: (r.x + HALO).toFixed(1), y: (r.y + HALO + 9 + k * LINE_H).toFixed(1) }, line));
+    });
+    edgeLabels.append(text);
   }
 
   const visited = new Set<string>();
@@ -152,13 +251,13 @@ export function renderDiagram(view: DiagramView | null, labels: { client: string
     visited.add(targetNode(i));
   }
   // Which drawn node holds a side's state: CLOSED is drawn twice (before and after).
-  const nodeOf = (state: string | null | undefined, path: number[] | undefined): string | null => {
+  const nodeOf = (state: string | null | undefined, path: number[]): string | null => {
     if (state !== 'CLOSED') return state ?? null;
-    const last = path?.[path.length - 1];
+    const last = path[path.length - 1];
     return last !== undefined && targetNode(last) === CLOSED_END ? CLOSED_END : 'CLOSED';
   };
-  const clientNode = nodeOf(view?.clientState, view?.clientPath);
-  const serverNode = nodeOf(view?.serverState, view?.serverPath);
+  const clientNode = nodeOf(view?.clientState, clientPath);
+  const serverNode = nodeOf(view?.serverState, serverPath);
   const nodes = s('g', { class: 'nodes' });
   for (const [name, [x, y]] of Object.entries(POS)) {
     // The bottom CLOSED is a copy of the state CLOSED, not a twelfth state: both copies are

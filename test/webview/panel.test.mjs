@@ -88,6 +88,44 @@ export const tests = [
     },
   },
   {
+    name: 'edge labels stay inside the diagram and cover no state and no other label',
+    async run({ page, open, post, fixture }) {
+      const m = fixture('diagram.json');
+      const every = Array.from({ length: 200 }, (_, i) => i);
+      const views = {
+        'the fixture': m.diagram,
+        'no path taken': { ...m.diagram, clientPath: [], serverPath: [], current: { client: [], server: [] } },
+        // Every transition taken (indices past the table are ignored): every reset edge drawn too.
+        'every transition taken': { ...m.diagram, clientPath: every, serverPath: every, current: { client: [0], server: [2] } },
+      };
+      await open();
+      for (const [what, diagram] of Object.entries(views)) {
+        await post({ ...m, diagram });
+        await page.locator('svg.state-diagram .edge-label').first().waitFor({ timeout: 3000 });
+        const found = await page.evaluate(() => {
+          const svg = document.querySelector('svg.state-diagram');
+          const view = svg.viewBox.baseVal;
+          const box = (el) => {
+            const b = el.getBBox();
+            return { x: b.x, y: b.y, w: b.width, h: b.height };
+          };
+          const nodes = [...svg.querySelectorAll(':is(.node, .node-alias) rect')].map(box);
+          const labels = [...svg.querySelectorAll('.edge-label')].map((t) => ({ text: t.textContent, ...box(t) }));
+          const cover = (a, b) => Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x) > 0.5 && Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y) > 0.5;
+          const out = [];
+          for (const [i, l] of labels.entries()) {
+            if (l.x < view.x || l.y < view.y || l.x + l.w > view.x + view.width || l.y + l.h > view.y + view.height) out.push(`"${l.text}" outside the drawing`);
+            if (nodes.some((n) => cover(l, n))) out.push(`"${l.text}" over a state`);
+            for (const k of labels.slice(i + 1)) if (cover(l, k)) out.push(`"${l.text}" over "${k.text}"`);
+          }
+          return { count: labels.length, out };
+        });
+        assert.ok(found.count >= 15, `${what}: ${found.count} edge labels drawn`);
+        assert.deepEqual(found.out, [], what);
+      }
+    },
+  },
+  {
     name: "marks both endpoints' current states on the diagram",
     async run({ page, open, post, fixture }) {
       const m = fixture('diagram.json');

@@ -42,7 +42,7 @@ function assertInert(elements, where) {
   const allowed = new Set([
     'html', 'head', 'meta', 'link', 'title', 'body', 'script', 'div', 'span', 'p', 'h1', 'h3', 'header', 'section', 'ol', 'ul', 'li',
     'table', 'thead', 'tbody', 'tr', 'th', 'td', 'br', 'button', 'slot', 'style',
-    'svg', 'g', 'rect', 'line', 'path', 'text', 'circle', 'defs', 'marker', 'title',
+    'svg', 'g', 'rect', 'line', 'path', 'text', 'tspan', 'circle', 'defs', 'marker', 'title',
   ]);
   for (const el of elements) {
     const tag = el.tag;
