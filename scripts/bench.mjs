@@ -216,9 +216,13 @@ async function main() {
   const ours = { name: 'tcp-trace --json (full analysis)', cmd: [process.execPath, cli, '--json', text] };
   // The same with the file read and scanned on the main thread too (no second thread).
   const oneThread = { name: 'tcp-trace --json, one thread', cmd: ['env', 'TCP_TRACE_THREADS=1', process.execPath, cli, '--json', text] };
-  const tools = [ours, { name: 'tcpdump -r big.pcap -nn', cmd: ['tcpdump', '-r', pcap, '-nn'] }, { name: 'wc -l (reading the text)', cmd: ['wc', '-l', text] }, oneThread];
-  const tcpdump = tools[1];
-  const wc = tools[2];
+  // tcpdump as the issue names it, with TZ unset (as in most shells): glibc's localtime() then
+  // looks at /etc/localtime again for every packet printed, a system call each. With TZ set it
+  // does not, which makes tcpdump two to three times faster here: both are timed.
+  const tcpdump = { name: 'tcpdump -r big.pcap -nn (TZ unset)', cmd: ['env', '-u', 'TZ', 'tcpdump', '-r', pcap, '-nn'] };
+  const tcpdumpTz = { name: 'TZ=UTC tcpdump -r big.pcap -nn', cmd: ['env', 'TZ=UTC', 'tcpdump', '-r', pcap, '-nn'] };
+  const wc = { name: 'wc -l (reading the text)', cmd: ['wc', '-l', text] };
+  const tools = [ours, tcpdump, tcpdumpTz, wc, oneThread];
   let tshark = null;
   if (!flag('--no-tshark') && which('tshark')) {
     // In a network namespace of its own, so it does no name lookups.
@@ -240,6 +244,8 @@ async function main() {
   const checks = [];
   const vsTcpdump = ratio(tcpdump, ours);
   checks.push([`analysis <= 1/${TCPDUMP_RATIO} of tcpdump's time`, `tcpdump / ours = ${vsTcpdump.toFixed(2)}`, mark(vsTcpdump >= TCPDUMP_RATIO)]);
+  const vsTcpdumpTz = ratio(tcpdumpTz, ours);
+  checks.push([`… of tcpdump's time with TZ=UTC`, `tcpdump / ours = ${vsTcpdumpTz.toFixed(2)}`, mark(vsTcpdumpTz >= TCPDUMP_RATIO)]);
   if (tshark) {
     const vsTshark = ratio(tshark, ours);
     checks.push([`analysis >= ${TSHARK_RATIO}x faster than tshark`, `tshark / ours = ${vsTshark.toFixed(1)}`, mark(vsTshark >= TSHARK_RATIO)]);
