@@ -172,9 +172,13 @@ function placeLabel(g: Geometry, w: number, h: number, placed: Rect[]): Rect {
   return best;
 }
 
+let measureCtx: CanvasRenderingContext2D | null | undefined;
+
 /** Text widths in viewBox units, measured with the panel's font where a canvas is at hand. */
 function textMeasurer(): (text: string, bold: boolean) => number {
-  const ctx = typeof document !== 'undefined' ? document.createElement('canvas').getContext('2d') : null;
+  if (measureCtx === undefined) measureCtx = typeof document !== 'undefined' ? document.createElement('canvas').getContext('2d') : null;
+  const ctx = measureCtx;
+  // Read at each drawing: the theme or the font settings may have changed it.
   const family = ctx && document.body ? getComputedStyle(document.body).fontFamily || 'sans-serif' : 'sans-serif';
   return (text, bold) => {
     if (!ctx) return text.length * LABEL_FONT * (bold ? 0.66 : 0.62);

@@ -228,8 +228,11 @@ function growth(fn: (n: number) => () => void, n: number): number {
     const b = Math.min(cpuMs(big), cpuMs(big), cpuMs(big));
     return b / Math.max(a, 1);
   };
-  const first = measure();
-  return first < 12 ? first : Math.min(first, measure());
+  // A busy machine (or a garbage collection landing in the larger run) can stretch one
+  // measurement; a quadratic cost (16x for 4x) shows in every one, so the best of three counts.
+  let best = measure();
+  for (let k = 1; k < 3 && best >= 12; k++) best = Math.min(best, measure());
+  return best;
 }
 
 /** Feeds a line in chunks (64 kB, as the worker and the command read files). */
