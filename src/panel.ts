@@ -26,6 +26,8 @@ export interface RenderTiming {
   since?: number;
   toWebviewMs?: number;
   backMs?: number;
+  /** When the webview had drawn it (epochMs() in the webview: received + ms). */
+  drawnAt?: number;
 }
 
 /**
@@ -235,7 +237,7 @@ export class Panel implements vscode.Disposable {
         break;
       case 'rendered': {
         const now = epochMs();
-        const legs = m.sentAt !== undefined && m.receivedAt !== undefined ? { toWebviewMs: m.receivedAt - m.sentAt, backMs: now - m.receivedAt - m.ms } : {};
+        const legs = m.sentAt !== undefined && m.receivedAt !== undefined ? { toWebviewMs: m.receivedAt - m.sentAt, backMs: now - m.receivedAt - m.ms, drawnAt: m.receivedAt + m.ms } : {};
         const since = m.sentAt !== undefined ? this.sinceByPost.get(m.sentAt) : undefined;
         if (m.sentAt !== undefined) this.sinceByPost.delete(m.sentAt);
         this.rendered.fire({ index: m.index, ms: m.ms, postedAt: m.sentAt, since, ...legs });

@@ -333,6 +333,7 @@ async function panelMoves(api: Api, s: Settings, doc: vscode.TextDocument, edito
   }
   const rnd = random(23);
   const times: number[] = [];
+  const drawnTimes: number[] = [];
   const loop: number[] = [];
   const draw: number[] = [];
   const big: number[] = [];
@@ -364,6 +365,10 @@ async function panelMoves(api: Api, s: Settings, doc: vscode.TextDocument, edito
       const from = heard !== undefined && selectedAt ? Math.min(heard, selectedAt) : selectedAt || t0;
       const dt = r.at - from;
       times.push(dt);
+      // The same start to the moment the webview had drawn the packet, by the two processes'
+      // wall clocks (epochMs() in both): the update as the user sees it, without the answer's
+      // trip back to the extension host that \`dt\` also waits for.
+      if (r.drawnAt !== undefined) drawnTimes.push(r.drawnAt - (performance.timeOrigin + from));
       loop.push(r.at - t0);
       draw.push(r.ms);
       if (r.postedAt !== undefined) hostMs.push(r.postedAt - (performance.timeOrigin + from));
@@ -384,6 +389,7 @@ async function panelMoves(api: Api, s: Settings, doc: vscode.TextDocument, edito
     ...quantiles(times),
     missed,
     fullLoop: quantiles(loop),
+    drawn: drawnTimes.length ? quantiles(drawnTimes) : null,
     webviewDrawMs: quantiles(draw),
     legs: { hostMs: quantiles(hostMs), toWebviewMs: quantiles(toWebview), drawMs: quantiles(draw), backMs: quantiles(back) },
     ping: pings.length ? { totalMs: quantiles(pings.map((x) => x.totalMs)), toWebviewMs: quantiles(pings.map((x) => x.toWebviewMs)), backMs: quantiles(pings.map((x) => x.backMs)) } : null,
