@@ -2,7 +2,7 @@
 // source of truth); both endpoints' paths are drawn over it in two colours.
 import { STATE_NAMES, TRANSITIONS } from '../src/trace/states';
 import type { DiagramView } from '../src/protocol';
-import { s } from './dom';
+import { s, textWidth } from './dom';
 
 const CLOSED_END = 'CLOSED_END';
 
@@ -172,19 +172,11 @@ function placeLabel(g: Geometry, w: number, h: number, placed: Rect[]): Rect {
   return best;
 }
 
-let measureCtx: CanvasRenderingContext2D | null | undefined;
-
 /** Text widths in viewBox units, measured with the panel's font where a canvas is at hand. */
 function textMeasurer(): (text: string, bold: boolean) => number {
-  if (measureCtx === undefined) measureCtx = typeof document !== 'undefined' ? document.createElement('canvas').getContext('2d') : null;
-  const ctx = measureCtx;
   // Read at each drawing: the theme or the font settings may have changed it.
-  const family = ctx && document.body ? getComputedStyle(document.body).fontFamily || 'sans-serif' : 'sans-serif';
-  return (text, bold) => {
-    if (!ctx) return text.length * LABEL_FONT * (bold ? 0.66 : 0.62);
-    ctx.font = `${bold ? 'bold ' : ''}${LABEL_FONT}px ${family}`;
-    return ctx.measureText(text).width;
-  };
+  const family = typeof document !== 'undefined' && document.body ? getComputedStyle(document.body).fontFamily || 'sans-serif' : 'sans-serif';
+  return (text, bold) => textWidth(text, `${bold ? 'bold ' : ''}${LABEL_FONT}px ${family}`) ?? text.length * LABEL_FONT * (bold ? 0.66 : 0.62);
 }
 
 function markers(): SVGDefsElement {

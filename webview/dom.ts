@@ -32,3 +32,13 @@ export function s<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<st
 export function format(template: string, ...args: Array<string | number>): string {
   return template.replace(/\{(\d+)\}/g, (m, i: string) => (args[Number(i)] !== undefined ? String(args[Number(i)]) : m));
 }
+
+let measuring: CanvasRenderingContext2D | null | undefined;
+
+/** The width in CSS pixels of `text` drawn in `font` (a CSS font shorthand), or undefined where there is no canvas. */
+export function textWidth(text: string, font: string): number | undefined {
+  if (measuring === undefined) measuring = typeof document !== 'undefined' ? document.createElement('canvas').getContext('2d') : null;
+  if (!measuring) return undefined;
+  measuring.font = font;
+  return measuring.measureText(text).width;
+}

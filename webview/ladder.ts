@@ -1,7 +1,7 @@
 // The ladder (sequence) diagram: two lifelines, one arrow per packet. Virtualised: only the
 // rows in view are drawn, and rows not yet sent by the host are requested in windows.
 import type { LadderRow } from '../src/protocol';
-import { h, s } from './dom';
+import { h, s, textWidth } from './dom';
 
 const ROW = 30;
 const OVERSCAN = 10;
@@ -27,6 +27,8 @@ export class Ladder {
   private frame = 0;
   /** What the last render() drew from, so a repeat (the scroll event after update()) is skipped. */
   private drawnFrom = '';
+  /** Labels as drawn for the space between the lifelines and the font (see labelFitter). */
+  private fitted = { avail: 0, font: '', labels: new Map<string, string>() };
   private added = 0;
   private labels = { client: '', server: '', aria: '' };
 
@@ -122,6 +124,7 @@ export class Ladder {
 
     const left = 150;
     const right = width - 120;
+    const fit = this.labelFitter(right - left - 8);
     const svg = s('svg', { width, height: (last - first) * ROW, class: 'ladder-svg' });
     svg.style.top = `${first * ROW}px`;
     svg.append(s('line', { x1: left, y1: 0, x2: left, y2: (last - first) * ROW, class: 'lifeline client' }));
@@ -143,8 +146,9 @@ export class Ladder {
       if (!prev || prev.serverState !== row.serverState) g.append(s('text', { x: right + 6, y: y + 26, class: 'state server' }, row.serverState ?? ''));
       const [x1, x2] = row.from === 'client' ? [left, right] : [right, left];
       g.append(s('line', { x1, y1: y + 15, x2, y2: y + 26, class: `arrow ${row.from}`, 'marker-end': `url(#ladder-arrow)` }));
-      g.append(s('text', { x: (left + right) / 2, y: y + 12, 'text-anchor': 'middle', class: 'arrow-label' }, row.label + (row.events.length ? ` ⚠ ${row.events.join(', ').replace(/_/g, ' ')}` : '')));
-      g.append(s('title', {}, `line ${row.line}: ${row.label}`));
+      const label = row.label + (row.events.length ? ` ⚠ ${row.events.join(', ').replace(/_/g, ' ')}` : '');
+      g.append(s('text', { x: (left + right) / 2, y: y + 12, 'text-anchor': 'middle', class: 'arrow-label' }, fit(label)));
+      g.append(s('title', {}, `line ${row.line}: ${label}`));
       g.addEventListener('click', () => this.host.select(row.index));
       svg.append(g);
     }
@@ -159,6 +163,34 @@ export class Ladder {
     const current = this.rows.get(this.current);
     this.scroller.setAttribute('aria-activedescendant', '');
     this.scroller.title = current ? current.label : '';
+  }
+
+  /** Labels cut to `avail` pixels between the lifelines, with "…" where cut (the row's title has the whole). */
+  private labelFitter(avail: number): (label: string) => string {
+    const family = getComputedStyle(document.body).getPropertyValue('--vscode-editor-font-family').trim() || 'monospace';
+    const font = `11px ${family}`;
+    if (this.fitted.avail !== avail || this.fitted.font !== font) this.fitted = { avail, font, labels: new Map() };
+    const cache = this.fitted.labels;
+    return (label) => {
+      let out = cache.get(label);
+      if (out !== undefined) return out;
+      out = label;
+      const width = (t: string) => textWidth(t, font) ?? t.length * 6.6;
+      if (width(label) > avail) {
+        // The longest prefix that fits with its ellipsis: binary search over its length.
+        let lo = 0;
+        let hi = label.length;
+        while (lo < hi) {
+          const mid = (lo + hi + 1) >> 1;
+          if (width(`${label.slice(0, mid).trimEnd()}…`) <= avail) lo = mid;
+          else hi = mid - 1;
+        }
+        out = `${label.slice(0, lo).trimEnd()}…`;
+      }
+      if (cache.size > 5000) cache.clear();
+      cache.set(label, out);
+      return out;
+    };
   }
 
   /** Asks the host for window-aligned blocks of rows the view needs but does not have. */

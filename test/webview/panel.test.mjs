@@ -126,6 +126,35 @@ export const tests = [
     },
   },
   {
+    name: 'ladder labels stay between the lifelines in a narrow panel, the whole label in the row title',
+    async run({ page, open, post, fixture }) {
+      await page.setViewportSize({ width: 520, height: 900 });
+      const m = fixture('diagram.json');
+      await open();
+      await post(m);
+      await rows(page).first().waitFor({ timeout: 3000 });
+      const found = await page.evaluate(() => {
+        const svg = document.querySelector('svg.ladder-svg');
+        const left = Number(svg.querySelector('.lifeline.client').getAttribute('x1'));
+        const right = Number(svg.querySelector('.lifeline.server').getAttribute('x1'));
+        return [...svg.querySelectorAll('[role="option"]')].map((g) => {
+          const t = g.querySelector('.arrow-label');
+          const b = t.getBBox();
+          return { text: t.textContent, title: g.querySelector('title').textContent, x: b.x, end: b.x + b.width, left, right };
+        });
+      });
+      assert.ok(found.length >= m.ladder.rows.length, `${found.length} rows drawn`);
+      for (const r of found) {
+        assert.ok(r.x >= r.left && r.end <= r.right, `"${r.text}" spans ${r.x.toFixed(0)}-${r.end.toFixed(0)}, lifelines at ${r.left} and ${r.right}`);
+        const shown = r.text.endsWith('…') ? r.text.slice(0, -1) : r.text;
+        assert.ok(r.title.includes(shown), `the title "${r.title}" holds "${shown}"`);
+      }
+      const row = m.ladder.rows.reduce((a, b) => (b.label.length > a.label.length ? b : a));
+      const longest = found.find((r) => r.title.endsWith(row.label));
+      assert.ok(longest, `the row of "${row.label}" is drawn`);
+    },
+  },
+  {
     name: "marks both endpoints' current states on the diagram",
     async run({ page, open, post, fixture }) {
       const m = fixture('diagram.json');
