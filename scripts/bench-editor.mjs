@@ -486,8 +486,9 @@ async function main() {
         server = await startCodeServer(serverOptions);
         out.hostRuns.push(await hostPhase(server, browser, settings, ws));
         await server.stop();
-        const bytes = out.hostRuns.at(-1).document?.bytes;
-        say(`extension-host run ${run + 1} of ${RUNS} done${bytes !== undefined && bytes !== statSync(doc).size ? ` (the document on disk changed during it: ${bytes} bytes at the start, ${statSync(doc).size} now)` : ''}`);
+        const before = out.hostRuns.at(-1).document?.bytes;
+        const after = statSync(doc).size;
+        say(`extension-host run ${run + 1} of ${RUNS} done${before !== undefined && before !== after ? ` (the document on disk changed during it: ${before} bytes at the start, ${after} now)` : ''}`);
       }
       out.host = medians(out.hostRuns);
     }

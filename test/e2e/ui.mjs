@@ -152,6 +152,9 @@ export async function statusBarShowsStates(page, expect) {
 }
 
 /** Opens the Connections view (unless open) and checks it has a row for each expected connection. */
+/** The texts of the rows the side bar's tree shows. */
+export const treeRows = (page) => page.locator('.part.sidebar .monaco-list-row').allInnerTexts();
+
 export async function showTree(page, pkg, expect) {
   const container = pkg.contributes?.viewsContainers?.activitybar?.find((c) => c.id === 'tcpTrace');
   const title = container?.title ?? 'TCP';
@@ -169,7 +172,7 @@ export async function showTree(page, pkg, expect) {
     await until('the TCP Trace view', shown, 5000);
   }
   const rows = await until('tree rows', async () => {
-    const r = await page.locator('.part.sidebar .monaco-list-row').allInnerTexts();
+    const r = await treeRows(page);
     return r.length >= expect.connections.length ? r : undefined;
   });
   for (const c of expect.connections) {

@@ -2,7 +2,7 @@
 // driven from outside with playwright like ui.mjs. scripts/e2e.mjs opens a fresh workbench with
 // webSettings() in the user settings, so the extension runs in the web worker extension host
 // instead of the Node one, and every document goes to the analysis worker.
-import { palette, showStateDiagram, showTree, statusBarShowsStates, until, waitForWorkbench } from './ui.mjs';
+import { palette, showStateDiagram, showTree, statusBarShowsStates, treeRows, until, waitForWorkbench } from './ui.mjs';
 
 /**
  * User settings for the web run. `remote.extensionKind` makes the workbench pick the web worker
@@ -71,8 +71,7 @@ export async function runWebChecks({ page, expect, pkg, authority, check }) {
     // The census follows the cursor a moment after it moves.
     let census = '';
     await until(`the census at line ${expect.hover.line}`, async () => {
-      const rows = await page.locator('.part.sidebar .monaco-list-row').allInnerTexts();
-      census = rows.find((r) => /States at line/.test(r)) ?? '';
+      census = (await treeRows(page)).find((r) => /States at line/.test(r)) ?? '';
       return census.includes(`States at line ${expect.hover.line}`) ? census : undefined;
     }, 2000).catch(() => {
       throw new Error(`census row "${census}", cursor at line ${expect.hover.line}`);
