@@ -17,6 +17,8 @@ import { TraceData } from './trace';
  * estimate too high only leaves spare capacity that is never written (and so never resident).
  */
 const BYTES_PER_PACKET = 100;
+/** The same for connections: short request/response connections take 1 to 2 kB of text each. */
+const BYTES_PER_CONNECTION = 1000;
 
 /** The most problem records kept; later ones are only counted. */
 const MAX_PROBLEMS = 10000;
@@ -79,12 +81,14 @@ export class TraceBuilder {
   }
 
   /**
-   * Says that about `bytes` of text will be pushed, so the packet table is made once at about
-   * the right size instead of growing by doubling (each step copies it and, for a moment,
-   * holds it twice). Only a hint: more or less input is fine.
+   * Says that about `bytes` of text will be pushed, so the packet table and the connections'
+   * store are made once at about the right size instead of growing by doubling (each step
+   * copies them and, for a moment, holds them twice). Only a hint: more or less input is fine.
    */
   expect(bytes: number): void {
-    if (bytes > 0) this.t.reserve(Math.ceil(bytes / BYTES_PER_PACKET));
+    if (bytes <= 0) return;
+    this.t.reserve(Math.ceil(bytes / BYTES_PER_PACKET));
+    this.store.reserve(Math.ceil(bytes / BYTES_PER_CONNECTION));
   }
 
   /** Number of lines read so far. */
@@ -296,7 +300,7 @@ export class TraceBuilder {
     let reused = false;
     if (conn && (f & Flag.SYN) && !(f & Flag.UNKNOWN)) {
       const sender = conn.ep[0] === src ? 0 : 1;
-      const prevSyn = conn.machine.m.synSeq[sender];
+      const prevSyn = conn.machine.synSeq(sender);
       const newIsn = prevSyn === prevSyn && prevSyn !== seq && !(f & Flag.ACK);
       if (conn.finished() || newIsn || (conn.midStream && !(f & Flag.ACK))) {
         conn.machine.supersede();

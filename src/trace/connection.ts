@@ -22,9 +22,10 @@ export class Connection {
   private readonly o: number;
   eventCount = 0;
 
-  // Handshake evidence.
-  synTimes: number[] = NO_TIMES;
-  synAckTimes: number[] = NO_TIMES;
+  // Handshake evidence (the first SYN's and SYN,ACK's times are in the store).
+  /** Times of the client's SYNs after the first, and of the server's SYN,ACKs: retransmissions, rare. */
+  private moreSyns: number[] | null = null;
+  private moreSynAcks: number[] | null = null;
   synLine = -1;
   synAckLine = -1;
   ackLine = -1;
@@ -59,20 +60,16 @@ export class Connection {
     this.ep = [client, server];
     this.firstPacket = first;
     this.lastPacket = first;
-    const initial = flagsUnknown
-      ? [State.UNKNOWN, State.UNKNOWN]
-      : midStream
-        ? [State.ESTABLISHED, State.ESTABLISHED]
-        : [State.CLOSED, State.LISTEN];
-    this.machine = new Machine(t, initial[0], initial[1]);
+    // Both ends start UNKNOWN without flags, ESTABLISHED mid-stream, else CLOSED and LISTEN.
+    const client0 = flagsUnknown ? State.UNKNOWN : midStream ? State.ESTABLISHED : State.CLOSED;
+    this.machine = new Machine(t, store, this.o, client0, flagsUnknown || midStream ? client0 : State.LISTEN);
   }
 
   /** True when this incarnation is over, so a new SYN on the tuple starts another. */
   finished(): boolean {
     if (this.rstFrom >= 0) return true;
-    const st = this.machine.m.st;
     const done = (s: State) => s === State.CLOSED || s === State.TIME_WAIT || s === State.LISTEN;
-    return done(st[0]) && done(st[1]) && this.count > 1;
+    return done(this.machine.state(0)) && done(this.machine.state(1)) && this.count > 1;
   }
 
   /** Adds packet p (already linked after lastPacket) and steps everything. */
@@ -95,7 +92,7 @@ export class Connection {
 
   private observe(t: PacketTable, p: number, d: number, f: number, line: number): void {
     const time = t.time[p];
-    const m = this.machine.m;
+    const m = this.machine;
     const n = this.store.f;
     const finLine = this.o + C.FIN_LINE + d;
     if (f & Flag.SYN) {
@@ -103,16 +100,18 @@ export class Connection {
         n[this.o + C.SYN_FROM + d] = 1;
         if (d === 0) {
           if (this.synLine < 0) this.synLine = line;
-          this.synTimes = withTime(this.synTimes, time);
+          if (n[this.o + C.SYN_COUNT]++ === 0) n[this.o + C.SYN_TIME] = time;
+          else (this.moreSyns ??= []).push(time);
           if ((f & (Flag.ECE | Flag.CWR)) === (Flag.ECE | Flag.CWR)) this.ecnSyn = true;
         }
       } else if (d === 1) {
         if (this.synAckLine < 0) this.synAckLine = line;
-        this.synAckTimes = withTime(this.synAckTimes, time);
+        if (n[this.o + C.SYN_ACK_COUNT]++ === 0) n[this.o + C.SYN_ACK_TIME] = time;
+        else (this.moreSynAcks ??= []).push(time);
         if (f & Flag.ECE) this.ecnSynAck = true;
       }
     } else if (d === 0 && this.ackLine < 0 && this.synAckLine >= 0 && (f & Flag.ACK) && !(f & Flag.RST)) {
-      const serverSyn = m.synSeq[1];
+      const serverSyn = m.synSeq(1);
       if (serverSyn !== serverSyn || seqGe(t.ack[p], serverSyn + 1)) {
         this.ackLine = line;
         n[this.o + C.ACK_TIME] = time;
@@ -124,12 +123,12 @@ export class Connection {
         n[finLine] = line;
         if (this.firstFinFrom < 0) this.firstFinFrom = d;
         else if (d !== this.firstFinFrom) {
-          const first = m.finSeq[this.firstFinFrom];
+          const first = m.finSeq(this.firstFinFrom);
           this.secondFinAcksFirst = (f & Flag.ACK) !== 0 && first === first && seqGe(t.ack[p], first + 1);
         }
       }
     } else if (this.firstFinFrom >= 0 && d !== this.firstFinFrom && n[finLine] < 0 && (f & Flag.ACK)) {
-      const first = m.finSeq[this.firstFinFrom];
+      const first = m.finSeq(this.firstFinFrom);
       if (first === first && seqGe(t.ack[p], first + 1)) this.firstFinAckedAlone = true;
     }
     if (f & Flag.RST && this.rstFrom < 0) this.rstFrom = d;
@@ -160,6 +159,21 @@ export class Connection {
     return this.store.f[this.o + C.ACK_TIME];
   }
 
+  /** Times of the client's SYNs (without ACK), in order. */
+  get synTimes(): number[] {
+    return this.times(C.SYN_TIME, C.SYN_COUNT, this.moreSyns);
+  }
+
+  /** Times of the server's SYN,ACKs, in order. */
+  get synAckTimes(): number[] {
+    return this.times(C.SYN_ACK_TIME, C.SYN_ACK_COUNT, this.moreSynAcks);
+  }
+
+  private times(first: C, count: C, more: number[] | null): number[] {
+    const n = this.store.f;
+    return n[this.o + count] === 0 ? [] : [n[this.o + first], ...(more ?? [])];
+  }
+
   setSynOptions(d: number, o: SynOptions): void {
     if (d === 0) this.clientOpts ??= o;
     else this.serverOpts ??= o;
@@ -173,11 +187,3 @@ export class Connection {
   }
 }
 
-/** Shared (and frozen) until a connection's first SYN: most connections have one SYN and one SYN,ACK. */
-const NO_TIMES = Object.freeze([]) as unknown as number[];
-
-function withTime(times: number[], time: number): number[] {
-  if (times.length === 0) return [time];
-  times.push(time);
-  return times;
-}

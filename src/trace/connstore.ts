@@ -34,19 +34,55 @@ export const enum C {
   LAST_EVENTS = 29,
   /** Time of the connection's previous packet, either way (one slot). */
   PREV_TIME = 31,
-  STRIDE = 32,
+  // The state machine (machine.ts). The nine slots from ST to TIME_WAIT_SINCE are its state
+  // and stay in this order: a snapshot copies them as one block.
+  ST = 32,
+  /** Sequence number of each side's SYN and FIN, NaN until seen. */
+  SYN_SEQ = 34,
+  FIN_SEQ = 36,
+  /** Which SYNs and FINs were taken as received (bits, see machine.ts). */
+  DELIVERED = 38,
+  /** Trace time at which each side entered TIME_WAIT. */
+  TIME_WAIT_SINCE = 39,
+  /** Each side's state before the first packet. */
+  INITIAL = 41,
+  // Handshake evidence (connection.ts): the first SYN's and SYN,ACK's time and how many of each.
+  SYN_TIME = 43,
+  SYN_COUNT = 44,
+  SYN_ACK_TIME = 45,
+  SYN_ACK_COUNT = 46,
+  STRIDE = 47,
 }
+
+/** Slots of the state machine's state, from C.ST. */
+export const MACHINE_SLOTS = 9;
 
 const DEFAULTS = new Float64Array(C.STRIDE);
 DEFAULTS[C.FIN_LINE] = DEFAULTS[C.FIN_LINE + 1] = -1;
 DEFAULTS[C.ACK_TIME] = NaN;
 for (const k of [C.NEXT_SEQ, C.LAST_ACK, C.MAX_ACK, C.LAST_WIN, C.ADVANCE_TIME]) DEFAULTS[k] = DEFAULTS[k + 1] = NaN;
 DEFAULTS[C.PREV_TIME] = NaN;
+for (const k of [C.SYN_SEQ, C.FIN_SEQ, C.TIME_WAIT_SINCE]) DEFAULTS[k] = DEFAULTS[k + 1] = NaN;
+DEFAULTS[C.SYN_TIME] = DEFAULTS[C.SYN_ACK_TIME] = NaN;
 
 export class ConnStore {
   /** The blocks; replaced when it grows, so always read through the store. */
   f = new Float64Array(C.STRIDE * 256);
   private count = 0;
+  /** The state machines' tentative receipts (machine.ts), few at a time. */
+  readonly receipts = new RecordPool(RECEIPT_SIZE);
+
+  /**
+   * Makes room for `n` connections at once. Spare room that is never written costs no
+   * memory, while growing by doubling copies the blocks and touches twice the memory.
+   */
+  reserve(n: number): void {
+    if (n * C.STRIDE > this.f.length) {
+      const f = new Float64Array(n * C.STRIDE);
+      f.set(this.f.subarray(0, this.count * C.STRIDE));
+      this.f = f;
+    }
+  }
 
   /** Reserves a block set to its defaults and returns its offset. */
   add(): number {
@@ -59,5 +95,58 @@ export class ConnStore {
     this.f.set(DEFAULTS, o);
     this.count++;
     return o;
+  }
+}
+
+/** Numbers in a tentative receipt's record (see Machine): its fields and the state before it. */
+export const enum R {
+  PACKET = 0,
+  KIND = 1,
+  RECEIVER = 2,
+  /** The sequence number of the SYN or FIN concerned. */
+  SEQ = 3,
+  /** The next record of the same machine, or -1. */
+  NEXT = 4,
+  /** The machine's MACHINE_SLOTS numbers before the packet. */
+  STATE = 5,
+}
+const RECEIPT_SIZE = R.STATE + MACHINE_SLOTS;
+
+/**
+ * Records of `size` numbers in one growable typed array, taken and given back through a free
+ * list: for short-lived state that would otherwise be an object and an array each.
+ */
+export class RecordPool {
+  /** The records; replaced when the pool grows, so always read through the pool. */
+  f: Float64Array;
+  private used = 0;
+  /** First free record, linked through the record's first number; -1 when none. */
+  private free = -1;
+
+  constructor(private readonly size: number) {
+    this.f = new Float64Array(size * 64);
+  }
+
+  /** Takes a record and returns its offset in f. */
+  take(): number {
+    if (this.free >= 0) {
+      const o = this.free;
+      this.free = this.f[o];
+      return o;
+    }
+    const o = this.used * this.size;
+    if (o + this.size > this.f.length) {
+      const f = new Float64Array(this.f.length * 2);
+      f.set(this.f);
+      this.f = f;
+    }
+    this.used++;
+    return o;
+  }
+
+  /** Gives back the record at offset o. */
+  give(o: number): void {
+    this.f[o] = this.free;
+    this.free = o;
   }
 }

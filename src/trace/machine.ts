@@ -8,6 +8,7 @@
 //   arrived yet). Then the receipt is taken back, and the packets since are stepped again
 //   with the receipt moved to the point where the receiver's ACK first covers it.
 
+import { C, type ConnStore, MACHINE_SLOTS, R } from './connstore';
 import { Flag } from './model';
 import type { PacketTable } from './packets';
 import { afterTimeWait, State, TcpEvent, TRANSITIONS, transitionIndex } from './states';
@@ -24,71 +25,25 @@ const enum Receipt {
   Ack = 1,
 }
 
-interface Pending {
-  packet: number;
-  kind: Receipt;
-  /** Which endpoint received (0 client, 1 server). */
-  receiver: number;
-  /** The sequence number of the SYN or FIN concerned. */
-  seq: number;
-  /** The machine state before the packet (see MachineState.saveTo). */
-  snapshot: number[];
-}
-
 const SYN_DELIVERED = 1;
 const FIN_DELIVERED = 4;
 
-export class MachineState {
-  st = [State.CLOSED, State.LISTEN];
-  /** Sequence number of each side's SYN and FIN, NaN until seen. */
-  synSeq = [NaN, NaN];
-  finSeq = [NaN, NaN];
-  /**
-   * Whether each side's SYN and FIN has been taken as received by the peer: bit
-   * SYN_DELIVERED << side and FIN_DELIVERED << side.
-   */
-  delivered = 0;
-  /** Trace time at which each side entered TIME_WAIT. */
-  timeWaitSince = [NaN, NaN];
-
-  /** Writes the state as 9 numbers into `a`: a compact snapshot, taken before every packet. */
-  saveTo(a: number[]): void {
-    a[0] = this.st[0];
-    a[1] = this.st[1];
-    a[2] = this.synSeq[0];
-    a[3] = this.synSeq[1];
-    a[4] = this.finSeq[0];
-    a[5] = this.finSeq[1];
-    a[6] = this.delivered;
-    a[7] = this.timeWaitSince[0];
-    a[8] = this.timeWaitSince[1];
-  }
-
-  /** Sets the state from a snapshot written by saveTo. */
-  load(a: number[]): void {
-    this.st[0] = a[0];
-    this.st[1] = a[1];
-    this.synSeq[0] = a[2];
-    this.synSeq[1] = a[3];
-    this.finSeq[0] = a[4];
-    this.finSeq[1] = a[5];
-    this.delivered = a[6];
-    this.timeWaitSince[0] = a[7];
-    this.timeWaitSince[1] = a[8];
-  }
-}
-
-/** The pending list of every machine that has none (shared, so frozen). */
-const NO_PENDING = Object.freeze([]) as unknown as Pending[];
-
 /** The state before the packet being applied; copied only when a receipt is taken tentatively. */
-const BEFORE: number[] = [NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN];
+const BEFORE = new Float64Array(MACHINE_SLOTS);
 
+/** The most receipts a machine keeps pending; the oldest goes first. */
+const MAX_PENDING = 8;
+
+/**
+ * The state of both endpoints. It lives in the connection's block of the ConnStore (C.ST to
+ * C.TIME_WAIT_SINCE), and the receipts taken tentatively in the store's receipt pool: a
+ * machine per connection is then one small object, not a dozen.
+ */
 export class Machine {
-  m = new MachineState();
-  initial: [State, State];
-  /** Receipts taken tentatively, oldest first. */
-  private pending: Pending[] = NO_PENDING;
+  /** Receipts taken tentatively, oldest first: offsets of records in store.receipts, linked. */
+  private pendingHead = -1;
+  private pendingTail = -1;
+  private pendingCount = 0;
   /** Receipts taken back: packet * 4 + receiver * 2 + kind. Made when first needed. */
   private suppressed: Set<number> | null = null;
   /**
@@ -100,22 +55,53 @@ export class Machine {
   /** The packet being stepped and where its transitions go. */
   private cur = -1;
 
-  constructor(private readonly t: PacketTable, clientState: State, serverState: State) {
-    this.initial = [clientState, serverState];
-    this.m.st[0] = clientState;
-    this.m.st[1] = serverState;
+  constructor(
+    private readonly t: PacketTable,
+    private readonly store: ConnStore,
+    /** Where the connection's block starts in the store. */
+    private readonly o: number,
+    clientState: State,
+    serverState: State,
+  ) {
+    this.setInitial(clientState, serverState);
   }
 
   setInitial(client: State, server: State): void {
-    this.initial[0] = this.m.st[0] = client;
-    this.initial[1] = this.m.st[1] = server;
+    const f = this.store.f;
+    f[this.o + C.INITIAL] = f[this.o + C.ST] = client;
+    f[this.o + C.INITIAL + 1] = f[this.o + C.ST + 1] = server;
+  }
+
+  /** Side's state now (0 client, 1 server). */
+  state(side: number): State {
+    return this.store.f[this.o + C.ST + side];
+  }
+
+  /** Side's state before the first packet. */
+  initial(side: number): State {
+    return this.store.f[this.o + C.INITIAL + side];
+  }
+
+  /** Sequence number of side's SYN, NaN until seen. */
+  synSeq(side: number): number {
+    return this.store.f[this.o + C.SYN_SEQ + side];
+  }
+
+  /** Sequence number of side's FIN, NaN until seen. */
+  finSeq(side: number): number {
+    return this.store.f[this.o + C.FIN_SEQ + side];
+  }
+
+  /** Trace time at which side entered TIME_WAIT (NaN if it never did). */
+  timeWaitSince(side: number): number {
+    return this.store.f[this.o + C.TIME_WAIT_SINCE + side];
   }
 
   /** Steps one packet (the connection's newest). */
   step(p: number): void {
     for (;;) {
       const c = this.contradiction(p);
-      if (!c) break;
+      if (c < 0) break;
       this.rewind(c, p);
     }
     this.apply(p);
@@ -123,45 +109,54 @@ export class Machine {
 
   /** Re-states the server's (or client's) start: e.g. a refused SYN means no listener. */
   private restart(side: number, state: State, upTo: number): void {
-    this.initial[side] = state;
+    this.store.f[this.o + C.INITIAL + side] = state;
     const col = side === 0 ? this.t.cState : this.t.sState;
     for (let q = upTo; q >= 0; q = this.t.prev[q]) if (col[q] === State.LISTEN) col[q] = state;
   }
 
-  private contradiction(p: number): Pending | undefined {
+  /** The pending receipt that packet p shows never arrived (its record's offset), or -1. */
+  private contradiction(p: number): number {
     const t = this.t;
     const a = t.dir[p];
     const f = t.flags[p];
     const seq = t.seq[p];
-    for (let i = 0; i < this.pending.length; i++) {
-      const it = this.pending[i];
+    for (let it = this.pendingHead; it >= 0; ) {
+      const r = this.store.receipts.f;
+      const next = r[it + R.NEXT];
+      const itSeq = r[it + R.SEQ];
+      const receiver = r[it + R.RECEIVER];
       const retransmits =
-        ((f & Flag.SYN) !== 0 && seq === it.seq) ||
-        ((f & Flag.FIN) !== 0 && seq + t.len[p] + (f & Flag.SYN ? 1 : 0) === it.seq);
-      if (it.kind === Receipt.Data) {
-        const sender = 1 - it.receiver;
+        ((f & Flag.SYN) !== 0 && seq === itSeq) ||
+        ((f & Flag.FIN) !== 0 && seq + t.len[p] + (f & Flag.SYN ? 1 : 0) === itSeq);
+      if (r[it + R.KIND] === Receipt.Data) {
+        const sender = 1 - receiver;
         if (a === sender && retransmits) return it;
         // The receiver sending its own SYN again shows our SYN,ACK never reached it.
-        if (a === it.receiver && (f & Flag.SYN) !== 0 && (f & Flag.ACK) === 0) return it;
-        if (a === it.receiver && (f & Flag.ACK) !== 0 && t.ack[p] === t.ack[p]) {
-          if (seqGe(t.ack[p], it.seq + 1)) this.drop(i--);
+        if (a === receiver && (f & Flag.SYN) !== 0 && (f & Flag.ACK) === 0) return it;
+        if (a === receiver && (f & Flag.ACK) !== 0 && t.ack[p] === t.ack[p]) {
+          if (seqGe(t.ack[p], itSeq + 1)) this.drop(it);
           else if ((f & Flag.RST) === 0) return it;
         }
-      } else if (a === it.receiver) {
+      } else if (a === receiver) {
         if (retransmits) return it;
-        this.drop(i--);
+        this.drop(it);
       }
+      it = next;
     }
-    return undefined;
+    return -1;
   }
 
-  private rewind(it: Pending, p: number): void {
-    (this.suppressed ??= new Set()).add(it.packet * 4 + it.receiver * 2 + it.kind);
-    if (it.kind === Receipt.Ack && it.seq === this.m.synSeq[it.receiver]) this.ackOfSynDoubted |= 1 << (1 - it.receiver);
-    this.m.load(it.snapshot);
-    const kept = this.pending.filter((x) => x.packet < it.packet);
-    this.pending = kept.length ? kept : NO_PENDING;
-    for (let q = it.packet; q !== p && q >= 0; q = this.t.next[q]) {
+  /** Takes back the receipt `it` and steps the packets from its packet up to p again. */
+  private rewind(it: number, p: number): void {
+    const r = this.store.receipts.f;
+    const packet = r[it + R.PACKET];
+    const receiver = r[it + R.RECEIVER];
+    (this.suppressed ??= new Set()).add(packet * 4 + receiver * 2 + r[it + R.KIND]);
+    if (r[it + R.KIND] === Receipt.Ack && r[it + R.SEQ] === this.synSeq(receiver)) this.ackOfSynDoubted |= 1 << (1 - receiver);
+    this.store.f.set(r.subarray(it + R.STATE, it + R.STATE + MACHINE_SLOTS), this.o + C.ST);
+    // Receipts are pending in packet order: keep those taken before `packet`.
+    while (this.pendingTail >= 0 && this.store.receipts.f[this.pendingTail + R.PACKET] >= packet) this.drop(this.pendingTail);
+    for (let q = packet; q !== p && q >= 0; q = this.t.next[q]) {
       this.clearTransitions(q);
       this.step(q);
     }
@@ -173,14 +168,14 @@ export class Machine {
   }
 
   private fire(side: number, ev: TcpEvent): boolean {
-    const from = this.m.st[side];
-    const k = transitionIndex(from, ev);
+    const f = this.store.f;
+    const k = transitionIndex(f[this.o + C.ST + side], ev);
     if (k < 0) return false;
     const to = TRANSITIONS[k].to;
-    this.m.st[side] = to;
-    if (to === State.TIME_WAIT) this.m.timeWaitSince[side] = this.t.time[this.cur];
+    f[this.o + C.ST + side] = to;
     const t = this.t;
     const p = this.cur;
+    if (to === State.TIME_WAIT) f[this.o + C.TIME_WAIT_SINCE + side] = t.time[p];
     if (side === 0) {
       if (t.cT1[p] < 0) t.cT1[p] = k;
       else t.cT2[p] = k;
@@ -189,35 +184,56 @@ export class Machine {
     return true;
   }
 
-  /** Removes pending[i]; an emptied list gives its memory back (most connections end with none). */
-  private drop(i: number): void {
-    if (this.pending.length === 1) this.pending = NO_PENDING;
-    else this.pending.splice(i, 1);
+  /** Removes the pending receipt at offset `it` and gives its record back. */
+  private drop(it: number): void {
+    const r = this.store.receipts.f;
+    let prev = -1;
+    for (let x = this.pendingHead; x !== it; x = r[x + R.NEXT]) prev = x;
+    const next = r[it + R.NEXT];
+    if (prev < 0) this.pendingHead = next;
+    else r[prev + R.NEXT] = next;
+    if (this.pendingTail === it) this.pendingTail = prev;
+    this.pendingCount--;
+    this.store.receipts.give(it);
   }
 
   private tentative(p: number, receiver: number, kind: Receipt, seq: number): boolean {
     if (this.suppressed !== null && this.suppressed.has(p * 4 + receiver * 2 + kind)) return false;
-    const it: Pending = { packet: p, kind, receiver, seq, snapshot: BEFORE.slice() };
-    if (this.pending === NO_PENDING) this.pending = [it];
-    else {
-      this.pending.push(it);
-      if (this.pending.length > 8) this.pending.shift();
-    }
+    if (this.pendingCount === MAX_PENDING) this.drop(this.pendingHead);
+    const it = this.store.receipts.take();
+    const r = this.store.receipts.f;
+    r[it + R.PACKET] = p;
+    r[it + R.KIND] = kind;
+    r[it + R.RECEIVER] = receiver;
+    r[it + R.SEQ] = seq;
+    r[it + R.NEXT] = -1;
+    r.set(BEFORE, it + R.STATE);
+    if (this.pendingTail < 0) this.pendingHead = it;
+    else r[this.pendingTail + R.NEXT] = it;
+    this.pendingTail = it;
+    this.pendingCount++;
     return true;
   }
 
   /** The peer's SYN arrives at `side`. */
   private receiveSyn(side: number, withAckOfOurs: boolean): void {
-    const st = this.m.st[side];
+    const f = this.store.f;
+    const st = f[this.o + C.ST + side];
     if (st === State.SYN_SENT && withAckOfOurs) this.fire(side, TcpEvent.RCV_SYN_ACK);
     else if (st === State.SYN_RECEIVED && withAckOfOurs) this.fire(side, TcpEvent.RCV_SYN_ACK);
     else this.fire(side, TcpEvent.RCV_SYN);
-    this.m.delivered |= SYN_DELIVERED << (1 - side);
+    f[this.o + C.DELIVERED] |= SYN_DELIVERED << (1 - side);
   }
 
   private apply(p: number): void {
     const t = this.t;
-    const m = this.m;
+    // The store grows only when a connection is added, never while a packet is stepped.
+    const m = this.store.f;
+    const o = this.o;
+    const ST = o + C.ST;
+    const SYN = o + C.SYN_SEQ;
+    const FIN = o + C.FIN_SEQ;
+    const DELIVERED = o + C.DELIVERED;
     this.cur = p;
     const a = t.dir[p];
     const b = 1 - a;
@@ -225,49 +241,49 @@ export class Machine {
     const seq = t.seq[p];
     const ack = t.ack[p];
     const hasAck = (f & Flag.ACK) !== 0 && ack === ack;
-    m.saveTo(BEFORE);
+    for (let i = 0; i < MACHINE_SLOTS; i++) BEFORE[i] = m[ST + i];
 
     if ((f & Flag.UNKNOWN) === 0) {
       // 1. What this packet's ACK proves its sender had received.
       if (hasAck && (f & Flag.RST) === 0) {
-        if (!(m.delivered & (SYN_DELIVERED << b)) && m.synSeq[b] === m.synSeq[b] && seqGe(ack, m.synSeq[b] + 1)) {
-          this.receiveSyn(a, m.synSeq[a] === m.synSeq[a] && (f & Flag.SYN) === 0);
+        if (!(m[DELIVERED] & (SYN_DELIVERED << b)) && m[SYN + b] === m[SYN + b] && seqGe(ack, m[SYN + b] + 1)) {
+          this.receiveSyn(a, m[SYN + a] === m[SYN + a] && (f & Flag.SYN) === 0);
         }
-        if (!(m.delivered & (FIN_DELIVERED << b)) && m.finSeq[b] === m.finSeq[b] && seqGe(ack, m.finSeq[b] + 1)) {
+        if (!(m[DELIVERED] & (FIN_DELIVERED << b)) && m[FIN + b] === m[FIN + b] && seqGe(ack, m[FIN + b] + 1)) {
           this.fire(a, TcpEvent.RCV_FIN);
-          m.delivered |= FIN_DELIVERED << b;
+          m[DELIVERED] |= FIN_DELIVERED << b;
         }
       }
       // Sending anything but SYN,ACK (or FIN, or RST) from SYN_RECEIVED shows the ACK of
       // its SYN arrived, even if the capture never saw that ACK.
-      if (m.st[a] === State.SYN_RECEIVED && (f & (Flag.SYN | Flag.FIN | Flag.RST)) === 0) this.fire(a, TcpEvent.RCV_ACK_OF_SYN);
+      if (m[ST + a] === State.SYN_RECEIVED && (f & (Flag.SYN | Flag.FIN | Flag.RST)) === 0) this.fire(a, TcpEvent.RCV_ACK_OF_SYN);
 
       // 2. What the sender does.
       if (f & Flag.RST) {
-        if (m.st[a] === State.LISTEN) {
+        if (m[ST + a] === State.LISTEN) {
           // Answering a SYN with RST: nothing was listening.
           this.restart(a, State.CLOSED, t.prev[p]);
-          m.st[a] = State.CLOSED;
+          m[ST + a] = State.CLOSED;
         } else this.fire(a, TcpEvent.SND_RST);
       } else {
         if (f & Flag.SYN) {
           if ((f & Flag.ACK) === 0) {
-            if (m.st[a] === State.CLOSED) this.fire(a, TcpEvent.ACTIVE_OPEN);
-            else if (m.st[a] === State.LISTEN) this.fire(a, TcpEvent.SEND);
-          } else if (m.st[a] === State.LISTEN || (m.st[a] === State.SYN_SENT && !(m.delivered & (SYN_DELIVERED << b)))) {
+            if (m[ST + a] === State.CLOSED) this.fire(a, TcpEvent.ACTIVE_OPEN);
+            else if (m[ST + a] === State.LISTEN) this.fire(a, TcpEvent.SEND);
+          } else if (m[ST + a] === State.LISTEN || (m[ST + a] === State.SYN_SENT && !(m[DELIVERED] & (SYN_DELIVERED << b)))) {
             // A SYN,ACK shows the peer's SYN arrived, even if we never saw it.
             this.receiveSyn(a, false);
           }
-          if (m.synSeq[a] !== seq) {
-            m.synSeq[a] = seq;
-            m.delivered &= ~(SYN_DELIVERED << a);
+          if (m[SYN + a] !== seq) {
+            m[SYN + a] = seq;
+            m[DELIVERED] &= ~(SYN_DELIVERED << a);
           }
         }
         if (f & Flag.FIN) {
           const finSeq = seq + t.len[p] + (f & Flag.SYN ? 1 : 0);
-          if (m.finSeq[a] !== finSeq || m.st[a] === State.ESTABLISHED || m.st[a] === State.CLOSE_WAIT) {
-            m.finSeq[a] = finSeq;
-            m.delivered &= ~(FIN_DELIVERED << a);
+          if (m[FIN + a] !== finSeq || m[ST + a] === State.ESTABLISHED || m[ST + a] === State.CLOSE_WAIT) {
+            m[FIN + a] = finSeq;
+            m[DELIVERED] &= ~(FIN_DELIVERED << a);
             this.fire(a, TcpEvent.CLOSE);
           }
         }
@@ -275,39 +291,42 @@ export class Machine {
 
       // 3. What the receiver makes of it (taken back later if evidence says it never arrived).
       if (f & Flag.RST) {
-        if (m.st[b] !== State.CLOSED && m.st[b] !== State.LISTEN) this.fire(b, TcpEvent.RCV_RST);
+        if (m[ST + b] !== State.CLOSED && m[ST + b] !== State.LISTEN) this.fire(b, TcpEvent.RCV_RST);
       } else {
-        if ((f & Flag.SYN) !== 0 && (f & Flag.ACK) !== 0 && !(m.delivered & (SYN_DELIVERED << a))) {
+        if ((f & Flag.SYN) !== 0 && (f & Flag.ACK) !== 0 && !(m[DELIVERED] & (SYN_DELIVERED << a))) {
           if (this.tentative(p, b, Receipt.Data, seq)) {
-            this.receiveSyn(b, hasAck && m.synSeq[b] === m.synSeq[b] && seqGe(ack, m.synSeq[b] + 1));
+            this.receiveSyn(b, hasAck && m[SYN + b] === m[SYN + b] && seqGe(ack, m[SYN + b] + 1));
           }
-        } else if (hasAck && m.st[b] === State.SYN_RECEIVED && m.synSeq[b] === m.synSeq[b] && seqGe(ack, m.synSeq[b] + 1) &&
+        } else if (hasAck && m[ST + b] === State.SYN_RECEIVED && m[SYN + b] === m[SYN + b] && seqGe(ack, m[SYN + b] + 1) &&
           !((this.ackOfSynDoubted & (1 << a)) !== 0 && t.len[p] === 0 && (f & Flag.FIN) === 0)) {
-          if (this.tentative(p, b, Receipt.Ack, m.synSeq[b])) this.fire(b, TcpEvent.RCV_ACK_OF_SYN);
+          if (this.tentative(p, b, Receipt.Ack, m[SYN + b])) this.fire(b, TcpEvent.RCV_ACK_OF_SYN);
         }
-        if (hasAck && m.finSeq[b] === m.finSeq[b] && seqGe(ack, m.finSeq[b] + 1)) {
-          const s = m.st[b];
-          if ((s === State.FIN_WAIT_1 || s === State.CLOSING || s === State.LAST_ACK) && this.tentative(p, b, Receipt.Ack, m.finSeq[b])) {
+        if (hasAck && m[FIN + b] === m[FIN + b] && seqGe(ack, m[FIN + b] + 1)) {
+          const s = m[ST + b];
+          if ((s === State.FIN_WAIT_1 || s === State.CLOSING || s === State.LAST_ACK) && this.tentative(p, b, Receipt.Ack, m[FIN + b])) {
             this.fire(b, TcpEvent.RCV_ACK_OF_FIN);
           }
         }
-        if ((f & Flag.FIN) !== 0 && !(m.delivered & (FIN_DELIVERED << a)) && this.tentative(p, b, Receipt.Data, m.finSeq[a])) {
-          if (this.fire(b, TcpEvent.RCV_FIN) || m.st[b] === State.CLOSED) m.delivered |= FIN_DELIVERED << a;
+        if ((f & Flag.FIN) !== 0 && !(m[DELIVERED] & (FIN_DELIVERED << a)) && this.tentative(p, b, Receipt.Data, m[FIN + a])) {
+          if (this.fire(b, TcpEvent.RCV_FIN) || m[ST + b] === State.CLOSED) m[DELIVERED] |= FIN_DELIVERED << a;
         }
       }
     }
-    t.cState[p] = m.st[0];
-    t.sState[p] = m.st[1];
+    t.cState[p] = m[ST];
+    t.sState[p] = m[ST + 1];
   }
 
   /** A new SYN on the 4-tuple ends this incarnation: its TIME_WAIT ends early (RFC 9293 3.10.7.4). */
   supersede(): void {
-    for (let i = 0; i < 2; i++) if (this.m.st[i] === State.TIME_WAIT) this.m.st[i] = State.CLOSED;
+    const f = this.store.f;
+    for (let i = 0; i < 2; i++) if (f[this.o + C.ST + i] === State.TIME_WAIT) f[this.o + C.ST + i] = State.CLOSED;
   }
 
   /** Each side's state at time `now`, with TIME_WAIT expired after `timeWait` seconds. */
   statesAt(now: number, timeWait: number): [State, State] {
-    const m = this.m;
-    return [afterTimeWait(m.st[0], m.timeWaitSince[0], now, timeWait), afterTimeWait(m.st[1], m.timeWaitSince[1], now, timeWait)];
+    return [
+      afterTimeWait(this.state(0), this.timeWaitSince(0), now, timeWait),
+      afterTimeWait(this.state(1), this.timeWaitSince(1), now, timeWait),
+    ];
   }
 }

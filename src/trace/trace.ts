@@ -143,7 +143,7 @@ export class TraceData implements Trace {
   }
 
   private handshake(c: Connection): Handshake {
-    const m = c.machine.m;
+    const m = c.machine;
     const co = c.clientOpts;
     const so = c.serverOpts;
     const both = co !== null && so !== null;
@@ -152,8 +152,8 @@ export class TraceData implements Trace {
       complete: c.synLine >= 0 && c.synAckLine >= 0 && c.ackLine >= 0,
       simultaneousOpen: c.synFrom(0) && c.synFrom(1),
       rttMs: rtt === rtt ? Math.round(rtt * 1e6) / 1e6 : null,
-      clientIsn: c.synFrom(0) || c.synLine >= 0 ? num(m.synSeq[0]) : null,
-      serverIsn: c.synAckLine >= 0 || c.synFrom(1) ? num(m.synSeq[1]) : null,
+      clientIsn: c.synFrom(0) || c.synLine >= 0 ? num(m.synSeq(0)) : null,
+      serverIsn: c.synAckLine >= 0 || c.synFrom(1) ? num(m.synSeq(1)) : null,
       mss: co?.mss != null && so?.mss != null ? Math.min(co.mss, so.mss) : (co?.mss ?? so?.mss ?? null),
       wscale: both && co.wscale !== null && so.wscale !== null ? { client: co.wscale, server: so.wscale } : null,
       sackPermitted: both && co.sackPermitted && so.sackPermitted,
@@ -194,8 +194,8 @@ export class TraceData implements Trace {
     const t = this.table;
     const q = t.prev[p];
     if (q >= 0) return [t.cState[q], t.sState[q]];
-    const init = this.conns[t.conn[p]].machine.initial;
-    return [init[0], init[1]];
+    const m = this.conns[t.conn[p]].machine;
+    return [m.initial(0), m.initial(1)];
   }
 
   /** relativeBase per connection: packet() is called for every packet (the worker, the tree). */
@@ -213,8 +213,7 @@ export class TraceData implements Trace {
   }
 
   private findRelativeBase(c: Connection): [number, number] {
-    const m = c.machine.m;
-    const base: [number, number] = [m.synSeq[0], m.synSeq[1]];
+    const base: [number, number] = [c.machine.synSeq(0), c.machine.synSeq(1)];
     const t = this.table;
     for (let p = c.firstPacket; p >= 0 && (base[0] !== base[0] || base[1] !== base[1]); p = t.next[p]) {
       const d = t.dir[p];
