@@ -24,6 +24,8 @@ const cache = join(repo, 'bench', 'cache');
 const pcap = join(cache, 'big.pcap');
 const text = join(cache, 'big.tcpdump');
 const cli = join(repo, 'dist', 'cli.js');
+/** Node and the CLI as its bin starts them: with the flags of its first line (`#!/usr/bin/env -S node ...`). */
+const runCli = () => [process.execPath, ...readFileSync(cli, 'utf8').slice(0, 200).split('\n')[0].split(/\s+/).filter((w) => w.startsWith('--')), cli];
 
 const argv = process.argv.slice(2);
 const flag = (name) => argv.includes(name);
@@ -190,7 +192,7 @@ function table(header, rows) {
 
 /** Packets and connections in the CLI's JSON for `file` (read from its head). */
 function counts(file) {
-  const r = spawnSync(process.execPath, [cli, '--json', file], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const r = spawnSync(process.execPath, [...runCli().slice(1), '--json', file], { encoding: 'utf8', maxBuffer: 1 << 30 });
   const doc = JSON.parse(r.stdout);
   return { lines: doc.lines, packets: doc.packets, connections: doc.connections.length };
 }
@@ -213,9 +215,9 @@ async function main() {
   console.log(`\n## Workload\n\n${fmtMB(textBytes)} of text (${c.lines} lines), ${c.packets} TCP packets, ${c.connections} connections; pcap ${fmtMB(statSync(pcap).size)}\n`);
 
   // 1. The CLI against the other tools on the same capture.
-  const ours = { name: 'tcp-trace --json (full analysis)', cmd: [process.execPath, cli, '--json', text] };
+  const ours = { name: 'tcp-trace --json (full analysis)', cmd: [...runCli(), '--json', text] };
   // The same with the file read and scanned on the main thread too (no second thread).
-  const oneThread = { name: 'tcp-trace --json, one thread', cmd: ['env', 'TCP_TRACE_THREADS=1', process.execPath, cli, '--json', text] };
+  const oneThread = { name: 'tcp-trace --json, one thread', cmd: ['env', 'TCP_TRACE_THREADS=1', ...runCli(), '--json', text] };
   // tcpdump as the issue names it, with TZ unset (as in most shells): glibc's localtime() then
   // looks at /etc/localtime again for every packet printed, a system call each. With TZ set it
   // does not, which makes tcpdump two to three times faster here: both are timed.
@@ -255,7 +257,7 @@ async function main() {
   // 2. Scaling: the same analysis on 1/4, 1/2, 1x, 4x (and 8x with --big) of the workload.
   if (!flag('--no-scaling')) {
     console.log(`## Scaling (median of ${RUNS} runs per size)\n`);
-    const sized = inputs.map((i) => ({ ...i, cmd: [process.execPath, cli, '--json', i.file], runs: i.bytes > 600 * MB ? Math.min(RUNS, 3) : RUNS }));
+    const sized = inputs.map((i) => ({ ...i, cmd: [...runCli(), '--json', i.file], runs: i.bytes > 600 * MB ? Math.min(RUNS, 3) : RUNS }));
     await rounds(sized, RUNS);
     const one = sized.find((s) => s.name === '1x');
     // Cost per MB relative to 1x, from runs in the same round.

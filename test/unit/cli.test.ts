@@ -30,6 +30,21 @@ describe('cli: tcp-trace', () => {
     assert.match(r.out, /SF .*client TIME_WAIT\s+server CLOSED/);
   });
 
+  it('starts from its own first line, as the tcp-trace bin does', function () {
+    if (process.platform === 'win32') this.skip();
+    const dir = mkdtempSync(join(tmpdir(), 'tcp-trace-bin-'));
+    try {
+      const bin = join(dir, 'tcp-trace');
+      writeFileSync(bin, readFileSync(CLI), { mode: 0o755 });
+      assert.match(readFileSync(CLI, 'utf8'), /^#!\/usr\/bin\/env -S node --max-semi-space-size=\d+\n/);
+      const r = spawnSync(bin, [sample], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /1 connections/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('--json follows the tcp-trace/1 contract', () => {
     const r = run(['--json', sample]);
     assert.equal(r.code, 0, r.err);
