@@ -234,6 +234,9 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
   private filterAndSort(trace: Trace): ConnectionSummary[] {
     const f = this.filter;
     const text = f.text?.toLowerCase();
+    // Connections are numbered in line order: the default view is the trace's own list, with
+    // nothing read per connection (a file's final trace can hold hundreds of thousands).
+    if (!text && !f.state && !f.outcome && !f.warningsOnly && this.sort === 'line') return trace.connections;
     const list = trace.connections.filter((c) => {
       if (text && !`${c.client} ${c.server} ${c.connState} ${c.history} #${c.id}`.toLowerCase().includes(text)) return false;
       if (f.state && c.clientState !== f.state && c.serverState !== f.state) return false;

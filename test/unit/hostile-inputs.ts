@@ -105,7 +105,11 @@ export function exercise(t: Trace, limit = 5000): void {
   for (const p of t.problems) assert.ok(p.line >= 1 && p.line <= t.lines && typeof p.reason === 'string' && p.reason.length > 0, `problem ${JSON.stringify(p)}`);
   let total = 0;
   const lists = new Map<number, number[]>();
+  let previousFirst = 0;
   for (const c of t.connections) {
+    // The Connections view lists them in this order as line order, without sorting.
+    assert.ok(c.firstLine >= previousFirst, `connection ${c.id} starts after connection ${c.id - 1}`);
+    previousFirst = c.firstLine;
     const list = t.packetsOf(c.id);
     lists.set(c.id, list);
     assert.equal(list.length, c.packets, `connection ${c.id}: packetsOf has every packet`);
