@@ -1,8 +1,9 @@
-// The numbers each connection keeps while packets are added (counters, Zeek's endpoint
-// states, the expert analysis' per-direction bookkeeping), for all connections in one growable
-// typed array: a block of STRIDE numbers per connection. A trace can hold hundreds of
-// thousands of connections; as objects and small arrays they cost several times the memory
-// and a garbage collector that copies them while they are young.
+// The numbers each connection keeps while packets are added (counters, the state machine,
+// Zeek's endpoint states, the expert analysis' per-direction bookkeeping), for all connections
+// in one growable typed array: a block of STRIDE numbers per connection; and the state
+// machines' tentative receipts in a pool of records. A trace can hold hundreds of thousands of
+// connections; as objects and small arrays they cost several times the memory and a garbage
+// collector that copies them while they are young.
 
 /**
  * Offsets within a connection's block. Per-side fields take two slots: [field + 0] for the

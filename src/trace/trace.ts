@@ -147,7 +147,9 @@ export class TraceData implements Trace {
     const co = c.clientOpts;
     const so = c.serverOpts;
     const both = co !== null && so !== null;
-    const rtt = c.ackLine >= 0 && c.synTimes.length > 0 ? (c.ackTime - c.synTimes[0]) * 1000 : NaN;
+    const syns = c.synTimes;
+    const synAcks = c.synAckTimes;
+    const rtt = c.ackLine >= 0 && syns.length > 0 ? (c.ackTime - syns[0]) * 1000 : NaN;
     return {
       complete: c.synLine >= 0 && c.synAckLine >= 0 && c.ackLine >= 0,
       simultaneousOpen: c.synFrom(0) && c.synFrom(1),
@@ -161,10 +163,10 @@ export class TraceData implements Trace {
       fastOpen: (co?.fastOpen ?? false) || (so?.fastOpen ?? false),
       ecn: c.ecnSyn && c.ecnSynAck,
       dataOnThirdPacket: c.ackHasData,
-      synRetransmissions: Math.max(0, c.synTimes.length - 1),
-      synAckRetransmissions: Math.max(0, c.synAckTimes.length - 1),
-      synIntervals: intervals(c.synTimes),
-      synAckIntervals: intervals(c.synAckTimes),
+      synRetransmissions: Math.max(0, syns.length - 1),
+      synAckRetransmissions: Math.max(0, synAcks.length - 1),
+      synIntervals: intervals(syns),
+      synAckIntervals: intervals(synAcks),
       client: co,
       server: so,
       synLine: c.synLine >= 0 ? c.synLine : null,
