@@ -78,21 +78,13 @@ export class ConnStore {
    * memory, while growing by doubling copies the blocks and touches twice the memory.
    */
   reserve(n: number): void {
-    if (n * C.STRIDE > this.f.length) {
-      const f = new Float64Array(n * C.STRIDE);
-      f.set(this.f.subarray(0, this.count * C.STRIDE));
-      this.f = f;
-    }
+    if (n * C.STRIDE > this.f.length) this.f = grown(this.f.subarray(0, this.count * C.STRIDE), n * C.STRIDE);
   }
 
   /** Reserves a block set to its defaults and returns its offset. */
   add(): number {
     const o = this.count * C.STRIDE;
-    if (o + C.STRIDE > this.f.length) {
-      const f = new Float64Array(this.f.length * 2);
-      f.set(this.f);
-      this.f = f;
-    }
+    if (o + C.STRIDE > this.f.length) this.f = grown(this.f, this.f.length * 2);
     this.f.set(DEFAULTS, o);
     this.count++;
     return o;
@@ -136,11 +128,7 @@ export class RecordPool {
       return o;
     }
     const o = this.used * this.size;
-    if (o + this.size > this.f.length) {
-      const f = new Float64Array(this.f.length * 2);
-      f.set(this.f);
-      this.f = f;
-    }
+    if (o + this.size > this.f.length) this.f = grown(this.f, this.f.length * 2);
     this.used++;
     return o;
   }
@@ -150,4 +138,11 @@ export class RecordPool {
     this.f[o] = this.free;
     this.free = o;
   }
+}
+
+/** A copy of `a` with room for `n` numbers. */
+function grown(a: Float64Array, n: number): Float64Array<ArrayBuffer> {
+  const b = new Float64Array(n);
+  b.set(a);
+  return b;
 }
