@@ -6,6 +6,14 @@ import { h, s, textWidth } from './dom';
 const ROW = 30;
 const OVERSCAN = 10;
 
+/** A row's group in the drawing, with what it was drawn from. */
+interface DrawnRow {
+  g: SVGGElement;
+  row: LadderRow | undefined;
+  prev: LadderRow | undefined;
+  current: boolean;
+}
+
 export interface LadderHost {
   select(index: number): void;
   needRows(connection: number, start: number, count: number): void;
@@ -17,6 +25,11 @@ export class Ladder {
   private readonly scroller: HTMLDivElement;
   private readonly spacer: HTMLDivElement;
   private svg: SVGSVGElement | null = null;
+  private lifelines: SVGLineElement[] = [];
+  /** The rows in the drawing, by ordinal, and the width and key they were drawn for. */
+  private drawnRows = new Map<number, DrawnRow>();
+  private drawnWidth = 0;
+  private drawnKey = '';
   private rows = new Map<number, LadderRow>();
   private requested = new Set<number>();
   private connection = -1;
@@ -31,22 +44,42 @@ export class Ladder {
   private fitted = { avail: 0, font: '', labels: new Map<string, string>() };
   private added = 0;
   private labels = { client: '', server: '', aria: '' };
+  /**
+   * The scroller's size and scroll position, kept from its resize and scroll events: reading
+   * them from the element after the page changed makes the browser lay it out there and then.
+   */
+  private readonly view = { width: 0, height: 0, top: 0 };
 
   constructor(private readonly host: LadderHost, private readonly window: number) {
     this.header = h('div', { class: 'ladder-header' });
     this.spacer = h('div', { class: 'ladder-spacer' });
     this.scroller = h('div', { class: 'ladder-scroller', tabindex: '0', role: 'listbox' }, this.spacer);
     this.element = h('div', { class: 'ladder' }, this.header, this.scroller);
-    this.scroller.addEventListener('scroll', () => this.schedule());
+    this.scroller.addEventListener('scroll', () => {
+      this.view.top = this.scroller.scrollTop;
+      this.schedule();
+    });
     this.scroller.addEventListener('keydown', (e) => this.onKey(e));
-    new ResizeObserver(() => this.schedule()).observe(this.scroller);
+    new ResizeObserver((entries) => {
+      const box = entries[entries.length - 1].contentRect;
+      this.view.width = box.width;
+      this.view.height = box.height;
+      this.schedule();
+    }).observe(this.scroller);
+    // A new theme can bring another editor font, which the labels were cut to: draw every row again.
+    const restyled = new MutationObserver(() => {
+      this.drawnWidth = 0;
+      this.drawnFrom = '';
+      this.schedule();
+    });
+    for (const el of [document.documentElement, document.body]) restyled.observe(el, { attributes: true, attributeFilter: ['class', 'style'] });
   }
 
   update(key: string, connection: number, total: number, start: number, rows: LadderRow[], current: number, labels: { client: string; server: string; aria: string }): void {
     if (key !== this.key) {
       this.rows.clear();
       this.requested.clear();
-      if (connection !== this.connection) this.scroller.scrollTop = 0;
+      if (connection !== this.connection) this.scrollTo(0);
     }
     this.key = key;
     this.connection = connection;
@@ -83,8 +116,23 @@ export class Ladder {
   private scrollToCurrent(): void {
     if (this.current < 0) return;
     const top = this.current * ROW;
-    const view = this.scroller.clientHeight || 400;
-    if (top < this.scroller.scrollTop || top + ROW > this.scroller.scrollTop + view) this.scroller.scrollTop = Math.max(0, top - view / 2);
+    const view = this.viewSize().height || 400;
+    if (top < this.view.top || top + ROW > this.view.top + view) this.scrollTo(Math.max(0, top - view / 2));
+  }
+
+  private scrollTo(top: number): void {
+    this.scroller.scrollTop = top;
+    // Where it lands (the end of the list may stop it short) comes with the scroll event.
+    this.view.top = top;
+  }
+
+  /** The scroller's size, read from it only until its first resize event has told it. */
+  private viewSize(): { width: number; height: number } {
+    if (this.view.width === 0 && this.view.height === 0) {
+      this.view.width = this.scroller.clientWidth;
+      this.view.height = this.scroller.clientHeight;
+    }
+    return this.view;
   }
 
   private schedule(): void {
@@ -101,7 +149,7 @@ export class Ladder {
       if (row) this.host.select(row.index);
       e.preventDefault();
     };
-    const page = Math.max(1, Math.floor(this.scroller.clientHeight / ROW) - 1);
+    const page = Math.max(1, Math.floor(this.viewSize().height / ROW) - 1);
     switch (e.key) {
       case 'ArrowDown': return move(this.current + 1);
       case 'ArrowUp': return move(this.current - 1);
@@ -114,9 +162,10 @@ export class Ladder {
   }
 
   private render(): void {
-    const width = Math.max(360, this.scroller.clientWidth);
-    const first = Math.max(0, Math.floor(this.scroller.scrollTop / ROW) - OVERSCAN);
-    const last = Math.min(this.total, Math.ceil((this.scroller.scrollTop + (this.scroller.clientHeight || 400)) / ROW) + OVERSCAN);
+    const size = this.viewSize();
+    const width = Math.max(360, size.width);
+    const first = Math.max(0, Math.floor(this.view.top / ROW) - OVERSCAN);
+    const last = Math.min(this.total, Math.ceil((this.view.top + (size.height || 400)) / ROW) + OVERSCAN);
     const from = `${this.key}:${this.total}:${first}:${last}:${this.current}:${this.added}:${width}`;
     if (from === this.drawnFrom) return;
     this.drawnFrom = from;
@@ -124,45 +173,86 @@ export class Ladder {
 
     const left = 150;
     const right = width - 120;
-    const fit = this.labelFitter(right - left - 8);
-    const svg = s('svg', { width, height: (last - first) * ROW, class: 'ladder-svg' });
+    const height = (last - first) * ROW;
+    // A cursor move mostly moves the highlight and shifts the rows: rows drawn before are kept
+    // (moved, their highlight set) and only new ones are made, unless the width or trace changed.
+    if (!this.svg || width !== this.drawnWidth || this.key !== this.drawnKey) {
+      this.drawnRows.clear();
+      this.drawnWidth = width;
+      this.drawnKey = this.key;
+      const svg = s('svg', { class: 'ladder-svg' });
+      const defs = s('defs');
+      const m = s('marker', { id: 'ladder-arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 8, markerHeight: 8, markerUnits: 'userSpaceOnUse', orient: 'auto', class: 'ladder-marker' });
+      m.append(s('path', { d: 'M0,0 L10,5 L0,10 z' }));
+      defs.append(m);
+      this.lifelines = [s('line', { x1: left, y1: 0, x2: left, class: 'lifeline client' }), s('line', { x1: right, y1: 0, x2: right, class: 'lifeline server' })];
+      svg.append(defs, ...this.lifelines);
+      if (this.svg) this.svg.replaceWith(svg);
+      else this.spacer.append(svg);
+      this.svg = svg;
+    }
+    const svg = this.svg;
+    svg.setAttribute('width', String(width));
+    svg.setAttribute('height', String(height));
     svg.style.top = `${first * ROW}px`;
-    svg.append(s('line', { x1: left, y1: 0, x2: left, y2: (last - first) * ROW, class: 'lifeline client' }));
-    svg.append(s('line', { x1: right, y1: 0, x2: right, y2: (last - first) * ROW, class: 'lifeline server' }));
+    for (const line of this.lifelines) line.setAttribute('y2', String(height));
+    let fit: ((label: string) => string) | undefined;
+    const drawn = new Map<number, DrawnRow>();
     for (let i = first; i < last; i++) {
       const row = this.rows.get(i);
-      const y = (i - first) * ROW;
-      const g = s('g', { class: `row${i === this.current ? ' current' : ''}${row?.events.length ? ' warn' : ''}`, role: 'option', 'aria-selected': String(i === this.current) });
-      g.append(s('rect', { x: 0, y, width, height: ROW, class: 'row-bg' }));
-      if (!row) {
-        g.append(s('text', { x: (left + right) / 2, y: y + 19, 'text-anchor': 'middle', class: 'pending' }, '…'));
-        svg.append(g);
-        continue;
-      }
       const prev = this.rows.get(i - 1);
-      const time = row.t === null ? `#${row.ordinal + 1}` : `${(row.t * 1000).toFixed(row.t < 1 ? 2 : 0)} ms`;
-      g.append(s('text', { x: 4, y: y + 19, class: 'time' }, time));
-      if (!prev || prev.clientState !== row.clientState) g.append(s('text', { x: left - 6, y: y + 26, 'text-anchor': 'end', class: 'state client' }, row.clientState ?? ''));
-      if (!prev || prev.serverState !== row.serverState) g.append(s('text', { x: right + 6, y: y + 26, class: 'state server' }, row.serverState ?? ''));
-      const [x1, x2] = row.from === 'client' ? [left, right] : [right, left];
-      g.append(s('line', { x1, y1: y + 15, x2, y2: y + 26, class: `arrow ${row.from}`, 'marker-end': `url(#ladder-arrow)` }));
-      const label = row.label + (row.events.length ? ` ⚠ ${row.events.join(', ').replace(/_/g, ' ')}` : '');
-      g.append(s('text', { x: (left + right) / 2, y: y + 12, 'text-anchor': 'middle', class: 'arrow-label' }, fit(label)));
-      g.append(s('title', {}, `line ${row.line}: ${label}`));
-      g.addEventListener('click', () => this.host.select(row.index));
-      svg.append(g);
+      let d = this.drawnRows.get(i);
+      let made = false;
+      if (!d || d.row !== row || d.prev !== prev) {
+        fit ??= this.labelFitter(right - left - 8);
+        d = { g: this.drawRow(row, prev, width, left, right, fit), row, prev, current: false };
+        made = true;
+      }
+      d.g.setAttribute('transform', `translate(0,${(i - first) * ROW})`);
+      const current = i === this.current;
+      if (made || current !== d.current) {
+        d.g.setAttribute('class', `row${current ? ' current' : ''}${row?.events.length ? ' warn' : ''}`);
+        d.g.setAttribute('aria-selected', String(current));
+        d.current = current;
+      }
+      drawn.set(i, d);
     }
-    const defs = s('defs');
-    const m = s('marker', { id: 'ladder-arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 8, markerHeight: 8, markerUnits: 'userSpaceOnUse', orient: 'auto', class: 'ladder-marker' });
-    m.append(s('path', { d: 'M0,0 L10,5 L0,10 z' }));
-    defs.append(m);
-    svg.prepend(defs);
-    if (this.svg) this.svg.replaceWith(svg);
-    else this.spacer.append(svg);
-    this.svg = svg;
+    this.drawnRows = drawn;
+    // In order, after the marker and the lifelines: rows kept are moved, not made again.
+    let at: ChildNode | null = this.lifelines[1].nextSibling;
+    for (const d of drawn.values()) {
+      if (at === d.g) at = at.nextSibling;
+      else svg.insertBefore(d.g, at);
+    }
+    while (at) {
+      const next: ChildNode | null = at.nextSibling;
+      at.remove();
+      at = next;
+    }
     const current = this.rows.get(this.current);
     this.scroller.setAttribute('aria-activedescendant', '');
     this.scroller.title = current ? current.label : '';
+  }
+
+  /** One row's group, drawn at y = 0 (render() moves it into place). */
+  private drawRow(row: LadderRow | undefined, prev: LadderRow | undefined, width: number, left: number, right: number, fit: (label: string) => string): SVGGElement {
+    const g = s('g', { role: 'option' });
+    g.append(s('rect', { x: 0, y: 0, width, height: ROW, class: 'row-bg' }));
+    if (!row) {
+      g.append(s('text', { x: (left + right) / 2, y: 19, 'text-anchor': 'middle', class: 'pending' }, '…'));
+      return g;
+    }
+    const time = row.t === null ? `#${row.ordinal + 1}` : `${(row.t * 1000).toFixed(row.t < 1 ? 2 : 0)} ms`;
+    g.append(s('text', { x: 4, y: 19, class: 'time' }, time));
+    if (!prev || prev.clientState !== row.clientState) g.append(s('text', { x: left - 6, y: 26, 'text-anchor': 'end', class: 'state client' }, row.clientState ?? ''));
+    if (!prev || prev.serverState !== row.serverState) g.append(s('text', { x: right + 6, y: 26, class: 'state server' }, row.serverState ?? ''));
+    const [x1, x2] = row.from === 'client' ? [left, right] : [right, left];
+    g.append(s('line', { x1, y1: 15, x2, y2: 26, class: `arrow ${row.from}`, 'marker-end': `url(#ladder-arrow)` }));
+    const label = row.label + (row.events.length ? ` ⚠ ${row.events.join(', ').replace(/_/g, ' ')}` : '');
+    g.append(s('text', { x: (left + right) / 2, y: 12, 'text-anchor': 'middle', class: 'arrow-label' }, fit(label)));
+    g.append(s('title', {}, `line ${row.line}: ${label}`));
+    g.addEventListener('click', () => this.host.select(row.index));
+    return g;
   }
 
   /** Labels cut to `avail` pixels between the lifelines, with "…" where cut (the row's title has the whole). */

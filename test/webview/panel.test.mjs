@@ -191,6 +191,40 @@ export const tests = [
     },
   },
   {
+    name: 'cursor moves through a long connection: one current row, in view, rows in order as they arrive',
+    async run({ page, open, post, fixture }) {
+      await page.setViewportSize({ width: 900, height: 700 });
+      const base = fixture('diagram.json');
+      const total = 1000;
+      const row = (i) => ({ ...base.ladder.rows[2], index: i, ordinal: i, line: i + 1, from: i % 2 ? 'server' : 'client', label: `[.] seq ${i}00:${i + 1}00 ack 1`, t: i / 1e4 });
+      const sent = new Set();
+      /** The view model of a cursor on packet `cur`, with the rows around it the webview lacks. */
+      const model = (cur) => {
+        const m = structuredClone(base);
+        const rows = [];
+        for (let i = Math.max(0, cur - 40); i < Math.min(total, cur + 41); i++) if (!sent.has(i)) rows.push(row(i));
+        if (sent.size) delete m.strings;
+        rows.forEach((r) => sent.add(r.ordinal));
+        return { ...m, currentIndex: cur, current: cur, connection: { ...m.connection, packets: total }, ladder: { total, start: rows.length ? rows[0].ordinal : cur, rows, key: '7:0' } };
+      };
+      const seqOf = (text) => Number(/seq (\d+)00:/.exec(text)?.[1]);
+      await open();
+      // Forwards in steps that scroll, then back to the start and to the end.
+      for (const cur of [300, 303, 306, 330, 360, 420, 200, 0, 999]) {
+        await post(model(cur));
+        const current = page.locator('[role="listbox"] .row.current');
+        await current.waitFor({ timeout: 3000 });
+        assert.equal(await current.count(), 1, `one current row at ${cur}`);
+        assert.equal(seqOf(await current.textContent()), cur, `the current row is packet ${cur}`);
+        const drawn = (await rows(page).allTextContents()).map(seqOf).filter((x) => x === x);
+        assert.ok(drawn.length > 10, `rows drawn at ${cur}`);
+        for (let i = 1; i < drawn.length; i++) assert.equal(drawn[i], drawn[i - 1] + 1, `rows in order at ${cur}: ${drawn.slice(0, 5)}`);
+        const [box, view] = await Promise.all([current.boundingBox(), page.locator('.ladder-scroller').boundingBox()]);
+        assert.ok(box.y >= view.y - 1 && box.y + box.height <= view.y + view.height + 1, `packet ${cur} is in view`);
+      }
+    },
+  },
+  {
     name: 'keyboard: arrows, Home and End in the ladder select packets',
     async run({ page, open, post, fixture, clearPosted, expectPosted }) {
       const m = fixture('diagram.json');
