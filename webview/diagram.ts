@@ -2,7 +2,7 @@
 // source of truth); both endpoints' paths are drawn over it in two colours.
 import { STATE_NAMES, TRANSITIONS } from '../src/trace/states';
 import type { DiagramView } from '../src/protocol';
-import { s, textWidth } from './dom';
+import { bodyStyle, s, textWidth } from './dom';
 
 const CLOSED_END = 'CLOSED_END';
 
@@ -174,8 +174,8 @@ function placeLabel(g: Geometry, w: number, h: number, placed: Rect[]): Rect {
 
 /** Text widths in viewBox units, measured with the panel's font where a canvas is at hand. */
 function textMeasurer(): (text: string, bold: boolean) => number {
-  // Read at each drawing: the theme or the font settings may have changed it.
-  const family = typeof document !== 'undefined' && document.body ? getComputedStyle(document.body).fontFamily || 'sans-serif' : 'sans-serif';
+  // Read again after a change of theme, which may bring another font (bodyStyle).
+  const family = bodyStyle('font-family') || 'sans-serif';
   return (text, bold) => textWidth(text, `${bold ? 'bold ' : ''}${LABEL_FONT}px ${family}`) ?? text.length * LABEL_FONT * (bold ? 0.66 : 0.62);
 }
 

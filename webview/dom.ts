@@ -42,3 +42,27 @@ export function textWidth(text: string, font: string): number | undefined {
   measuring.font = font;
   return measuring.measureText(text).width;
 }
+
+const styles = new Map<string, string>();
+let watchingTheme = false;
+
+/**
+ * A computed style of the body (a font family, a theme variable), read once per theme: reading
+ * one makes the browser work out the page's styles there and then, which after a change to the
+ * page costs milliseconds. A change of theme (VS Code sets the body's class and the root's
+ * style) makes it read again.
+ */
+export function bodyStyle(property: string): string {
+  if (typeof document === 'undefined' || !document.body) return '';
+  if (!watchingTheme) {
+    watchingTheme = true;
+    const themed = new MutationObserver(() => styles.clear());
+    for (const el of [document.documentElement, document.body]) themed.observe(el, { attributes: true, attributeFilter: ['class', 'style'] });
+  }
+  let value = styles.get(property);
+  if (value === undefined) {
+    value = getComputedStyle(document.body).getPropertyValue(property).trim();
+    styles.set(property, value);
+  }
+  return value;
+}

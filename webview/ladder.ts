@@ -1,7 +1,7 @@
 // The ladder (sequence) diagram: two lifelines, one arrow per packet. Virtualised: only the
 // rows in view are drawn, and rows not yet sent by the host are requested in windows.
 import type { LadderRow } from '../src/protocol';
-import { h, s, textWidth } from './dom';
+import { bodyStyle, h, s, textWidth } from './dom';
 
 const ROW = 30;
 const OVERSCAN = 10;
@@ -79,7 +79,7 @@ export class Ladder {
     if (key !== this.key) {
       this.rows.clear();
       this.requested.clear();
-      if (connection !== this.connection) this.scrollTo(0);
+      if (connection !== this.connection && this.view.top !== 0) this.scrollTo(0);
     }
     this.key = key;
     this.connection = connection;
@@ -257,7 +257,7 @@ export class Ladder {
 
   /** Labels cut to `avail` pixels between the lifelines, with "…" where cut (the row's title has the whole). */
   private labelFitter(avail: number): (label: string) => string {
-    const family = getComputedStyle(document.body).getPropertyValue('--vscode-editor-font-family').trim() || 'monospace';
+    const family = bodyStyle('--vscode-editor-font-family') || 'monospace';
     const font = `11px ${family}`;
     if (this.fitted.avail !== avail || this.fitted.font !== font) this.fitted = { avail, font, labels: new Map() };
     const cache = this.fitted.labels;

@@ -5,7 +5,7 @@ import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import { LADDER_WINDOW, epochMs, isHostMessage, type ModelMessage, type PanelState, type ViewModel, type WebviewMessage } from '../src/protocol';
-import { custom, format, h } from './dom';
+import { bodyStyle, custom, format, h } from './dom';
 import { renderDiagram } from './diagram';
 import { renderHandshake } from './handshake';
 import { Ladder } from './ladder';
@@ -75,6 +75,25 @@ function legend(st: Record<string, string>): HTMLElement {
 /** What the drawn parts were drawn from: a part is drawn again only when its input changed. */
 const drawn = { strings: undefined as unknown, diagram: '', handshake: undefined as unknown, mode: '' };
 
+/**
+ * Diagrams drawn, by what they were drawn from: connections of the same kind at the same step
+ * look the same, and a copy is cheaper than placing the labels again.
+ */
+const diagrams = new Map<string, SVGSVGElement>();
+const MAX_DIAGRAMS = 64;
+
+function diagram(d: ModelMessage['diagram'], st: Record<string, string>, key: string): Node {
+  // The font is part of the key: another theme may bring another, which the labels were placed for.
+  const full = JSON.stringify([key, st.client, st.server, st.diagramLabel, bodyStyle('font-family')]);
+  let svg = diagrams.get(full);
+  if (!svg) {
+    svg = renderDiagram(d, { client: st.client, server: st.server, title: st.diagramLabel });
+    if (diagrams.size >= MAX_DIAGRAMS) diagrams.delete(diagrams.keys().next().value!);
+    diagrams.set(full, svg);
+  }
+  return svg.cloneNode(true);
+}
+
 function render(m: ModelMessage): void {
   const st = m.strings ?? model?.strings ?? {};
   const handshake = m.handshake !== undefined ? m.handshake : model?.handshake ?? null;
@@ -105,7 +124,7 @@ function render(m: ModelMessage): void {
   const d = m.diagram;
   const diagramKey = JSON.stringify([d?.clientPath, d?.serverPath, d?.current, d?.clientState, d?.serverState]);
   if (diagramKey !== drawn.diagram || st !== drawn.strings) {
-    diagramBox.replaceChildren(renderDiagram(d, { client: st.client, server: st.server, title: st.diagramLabel }), legend(st));
+    diagramBox.replaceChildren(diagram(d, st, diagramKey), legend(st));
     drawn.diagram = diagramKey;
   }
   explanation.replaceChildren(

@@ -167,6 +167,37 @@ export const tests = [
     },
   },
   {
+    name: 'each connection gets the diagram of its own states, drawn anew or copied from an earlier one alike',
+    async run({ page, open, post, fixture }) {
+      const m = fixture('diagram.json');
+      const at = (id, clientState, serverState, current) => ({
+        ...m,
+        connection: { ...m.connection, id },
+        ladder: { ...m.ladder, key: `${id}:0` },
+        diagram: { ...m.diagram, clientState, serverState, current },
+      });
+      const marks = async () => [
+        await page.locator('.state-diagram g.node.at-client text').first().textContent(),
+        await page.locator('.state-diagram g.node.at-server text').first().textContent(),
+        await page.locator('.state-diagram path.current').count(),
+        await page.locator('.state-diagram').evaluate((e) => e.outerHTML),
+      ];
+      await open();
+      await post(at(1, 'ESTABLISHED', 'ESTABLISHED', m.diagram.current));
+      const first = await marks();
+      await post(at(2, 'SYN_SENT', 'SYN_RECEIVED', { client: [], server: [] }));
+      const second = await marks();
+      assert.deepEqual(second.slice(0, 3), ['SYN_SENT', 'SYN_RECEIVED', 0]);
+      assert.notEqual(second[3], first[3]);
+      await post(at(3, 'ESTABLISHED', 'ESTABLISHED', m.diagram.current));
+      const third = await marks();
+      assert.deepEqual(third, first, 'the same states and paths draw the same diagram');
+      assert.equal(first[0], 'ESTABLISHED');
+      assert.ok(first[2] > 0, 'the current transition is marked');
+      assert.equal(await page.locator('.state-diagram').count(), 1, 'one diagram in the panel');
+    },
+  },
+  {
     name: 'shows the connection and the position',
     async run({ open, post, fixture, page }) {
       const m = fixture('diagram.json');
