@@ -24,8 +24,12 @@ const cache = join(repo, 'bench', 'cache');
 const pcap = join(cache, 'big.pcap');
 const text = join(cache, 'big.tcpdump');
 const cli = join(repo, 'dist', 'cli.js');
-/** Node and the CLI as its bin starts them: with the flags of its first line (`#!/usr/bin/env -S node ...`). */
-const runCli = () => [process.execPath, ...readFileSync(cli, 'utf8').slice(0, 200).split('\n')[0].split(/\s+/).filter((w) => w.startsWith('--')), cli];
+/**
+ * Node and the CLI as its bin starts them: with the flags of its first line
+ * (`#!/usr/bin/env -S node ...`). Read once, after buildIfStale().
+ */
+let cliCommand;
+const runCli = () => (cliCommand ??= [process.execPath, ...readFileSync(cli, 'utf8').slice(0, 200).split('\n')[0].split(/\s+/).filter((w) => w.startsWith('--')), cli]);
 
 const argv = process.argv.slice(2);
 const flag = (name) => argv.includes(name);
@@ -192,7 +196,8 @@ function table(header, rows) {
 
 /** Packets and connections in the CLI's JSON for `file` (read from its head). */
 function counts(file) {
-  const r = spawnSync(process.execPath, [...runCli().slice(1), '--json', file], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const [node, ...args] = runCli();
+  const r = spawnSync(node, [...args, '--json', file], { encoding: 'utf8', maxBuffer: 1 << 30 });
   const doc = JSON.parse(r.stdout);
   return { lines: doc.lines, packets: doc.packets, connections: doc.connections.length };
 }

@@ -43,21 +43,34 @@ export function textWidth(text: string, font: string): number | undefined {
   return measuring.measureText(text).width;
 }
 
+const themeListeners: Array<() => void> = [];
+
+/**
+ * Calls `listener` after each change of theme: VS Code sets the body's class and the root's
+ * style. One observer serves every listener, in the order they were added.
+ */
+export function onThemeChange(listener: () => void): void {
+  if (typeof document === 'undefined' || !document.body) return;
+  if (!themeListeners.length) {
+    const themed = new MutationObserver(() => themeListeners.forEach((l) => l()));
+    for (const el of [document.documentElement, document.body]) themed.observe(el, { attributes: true, attributeFilter: ['class', 'style'] });
+  }
+  themeListeners.push(listener);
+}
+
 const styles = new Map<string, string>();
-let watchingTheme = false;
+let stylesWatched = false;
 
 /**
  * A computed style of the body (a font family, a theme variable), read once per theme: reading
  * one makes the browser work out the page's styles there and then, which after a change to the
- * page costs milliseconds. A change of theme (VS Code sets the body's class and the root's
- * style) makes it read again.
+ * page costs milliseconds.
  */
 export function bodyStyle(property: string): string {
   if (typeof document === 'undefined' || !document.body) return '';
-  if (!watchingTheme) {
-    watchingTheme = true;
-    const themed = new MutationObserver(() => styles.clear());
-    for (const el of [document.documentElement, document.body]) themed.observe(el, { attributes: true, attributeFilter: ['class', 'style'] });
+  if (!stylesWatched) {
+    stylesWatched = true;
+    onThemeChange(() => styles.clear());
   }
   let value = styles.get(property);
   if (value === undefined) {

@@ -1,7 +1,7 @@
 // The ladder (sequence) diagram: two lifelines, one arrow per packet. Virtualised: only the
 // rows in view are drawn, and rows not yet sent by the host are requested in windows.
 import type { LadderRow } from '../src/protocol';
-import { bodyStyle, h, s, textWidth } from './dom';
+import { bodyStyle, h, onThemeChange, s, textWidth } from './dom';
 
 const ROW = 30;
 const OVERSCAN = 10;
@@ -66,13 +66,12 @@ export class Ladder {
       this.view.height = box.height;
       this.schedule();
     }).observe(this.scroller);
-    // A new theme can bring another editor font, which the labels were cut to: draw every row again.
-    const restyled = new MutationObserver(() => {
-      this.drawnWidth = 0;
+    // A new theme can bring another editor font, which the labels were cut to: make every row again.
+    onThemeChange(() => {
+      this.drawnRows.clear();
       this.drawnFrom = '';
       this.schedule();
     });
-    for (const el of [document.documentElement, document.body]) restyled.observe(el, { attributes: true, attributeFilter: ['class', 'style'] });
   }
 
   update(key: string, connection: number, total: number, start: number, rows: LadderRow[], current: number, labels: { client: string; server: string; aria: string }): void {
