@@ -265,6 +265,37 @@ export async function runUiChecks({ page, expect, lines, pkg, check, shot }) {
     await shot('panel');
   });
 
+  await check("ui: the ladder marks the cursor's packet, in view, and follows the cursor", async () => {
+    if (!expect.otherLine) throw new Error('needs a second packet');
+    const frame = await until('the ladder with a current row', async () => {
+      for (const f of page.frames()) {
+        if (f === page.mainFrame()) continue;
+        if (await f.evaluate(() => !!document.querySelector('.ladder-scroller .row.current')).catch(() => false)) return f;
+      }
+      return undefined;
+    });
+    // The current rows, and whether each lies inside the ladder's scroller.
+    const current = () => frame.evaluate(() => {
+      const view = document.querySelector('.ladder-scroller').getBoundingClientRect();
+      return [...document.querySelectorAll('.ladder-scroller .row.current')].map((r) => {
+        const b = r.getBoundingClientRect();
+        return { text: r.textContent, inView: b.top >= view.top - 1 && b.bottom <= view.bottom + 1 };
+      });
+    });
+    await frame.evaluate(() => document.querySelector('.ladder').scrollIntoView());
+    const before = await current();
+    if (before.length !== 1 || !before[0].inView) throw new Error(`current rows: ${JSON.stringify(before)}`);
+    await gotoLine(page, expect.otherLine);
+    await until('the ladder to follow the cursor', async () => {
+      const now = await current();
+      return now.length === 1 && now[0].inView && now[0].text !== before[0].text;
+    }, 8000);
+    await sleep(300);
+    await shot('ladder');
+    // Back to the top for the theme pictures.
+    await frame.evaluate(() => document.querySelector('header')?.scrollIntoView());
+  });
+
   // The panel takes its colours from the theme: text must stay readable (WCAG AA, 4.5:1)
   // and the two endpoints' paths must stand out from the background in every kind of theme.
   for (const [theme, kind, name] of [
