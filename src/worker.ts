@@ -42,6 +42,24 @@ function port(): Port {
 }
 
 const out = port();
+lowerPriority();
+
+/**
+ * On Linux, gives this thread a lower scheduling priority (nice 10) than the extension host's:
+ * when the cores are busy (the editor drawing, other extensions), the host thread and the
+ * workbench get a core first and the analysis waits, instead of the other way round. On an
+ * idle core it runs as fast as before. Only Linux keeps a nice value per thread; elsewhere
+ * setPriority(0) would lower the whole extension host, so it is left alone.
+ */
+function lowerPriority(): void {
+  if (!nodeRequire || process.platform !== 'linux' || nodeRequire('worker_threads').isMainThread) return;
+  try {
+    nodeRequire('os').setPriority(0, 10);
+  } catch {
+    // Not allowed here (a sandbox): run at the usual priority.
+  }
+}
+
 const now = () => performance.now();
 const encoder = new TextEncoder();
 
