@@ -68,6 +68,7 @@ export class Analyzer implements vscode.Disposable {
   /** The worker while it starts; resolves to undefined when none can run here. */
   private starting: Promise<WorkerLike | undefined> | undefined;
   private workerFailed = false;
+  private disposed = false;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   /** The document versions the worker holds the text of, as far as the host knows. */
@@ -167,10 +168,23 @@ export class Analyzer implements vscode.Disposable {
     });
   }
 
+  /**
+   * Starts the worker ahead of the first analysis: it takes a tenth of a second or more to
+   * start (more when the cores are busy), time the first results would otherwise wait.
+   */
+  prepare(): void {
+    void this.ensureWorker();
+  }
+
   private ensureWorker(): Promise<WorkerLike | undefined> {
     if (this.worker || this.workerFailed) return Promise.resolve(this.worker);
     this.starting ??= startWorker(this.extensionUri).then((worker) => {
       this.starting = undefined;
+      if (this.disposed) {
+        // Deactivated while the worker started.
+        worker?.terminate();
+        return undefined;
+      }
       if (!worker) {
         this.workerFailed = true;
         log('No analysis worker could start here: traces are analysed on the extension host.');
@@ -240,6 +254,7 @@ export class Analyzer implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.disposed = true;
     this.cancelAll(new vscode.CancellationError());
   }
 }

@@ -58,6 +58,9 @@ export function activate(context: vscode.ExtensionContext): TestApi {
     { dispose: disposeLog },
   );
 
+  // The analysis worker starts in the background once activation is over.
+  setTimeout(() => analyzer.prepare(), 0);
+
   return {
     traceFor(uri) {
       const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());

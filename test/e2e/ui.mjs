@@ -62,11 +62,20 @@ async function focusEditor(page) {
 }
 
 export async function gotoLine(page, line) {
-  await focusEditor(page);
-  await page.keyboard.press('Control+G');
-  const input = page.locator('.quick-input-widget input').first();
-  await input.waitFor({ state: 'visible', timeout: 5000 });
-  await input.fill(`:${line}`);
+  for (let attempt = 1; ; attempt++) {
+    await focusEditor(page);
+    await page.keyboard.press('Control+G');
+    const input = page.locator('.quick-input-widget input').first();
+    try {
+      await input.waitFor({ state: 'visible', timeout: 5000 });
+      await input.fill(`:${line}`, { timeout: 5000 });
+      break;
+    } catch (e) {
+      // The quick input can close again as it opens, when the focus moves (a view or
+      // notification appearing at that moment): open it again.
+      if (attempt === 3) throw e;
+    }
+  }
   await page.keyboard.press('Enter');
   await sleep(300);
 }
