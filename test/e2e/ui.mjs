@@ -129,12 +129,20 @@ export async function hoverShowsStates(page, expect, lines, whileShown = async (
   if (!e) throw new Error('no packet with both states known to hover');
   await gotoLine(page, e.line);
   const text = norm(lines[e.line - 1]);
-  const spans = await until(`line ${e.line} rendered`, () => lineSpans(page, text), 5000);
-  const s = flagSpan(spans, text) ?? spans[0];
-  await page.mouse.move(s.x + Math.min(4, s.w / 2), s.y + s.h / 2);
-  await sleep(100);
-  await page.mouse.move(s.x + Math.min(5, s.w / 2), s.y + s.h / 2);
+  await until(`line ${e.line} rendered`, () => lineSpans(page, text), 5000);
+  let at = '';
   const hover = await until('hover', async () => {
+    // The line is looked for again each time: a CodeLens row that appears above it once the
+    // trace is ready moves it down, and the pointer would then rest on the line before.
+    const spans = await lineSpans(page, text);
+    const s = spans && (flagSpan(spans, text) ?? spans[0]);
+    if (!s) return undefined;
+    if (at !== `${s.x},${s.y}`) {
+      at = `${s.x},${s.y}`;
+      await page.mouse.move(s.x + Math.min(4, s.w / 2), s.y + s.h / 2);
+      await sleep(100);
+      await page.mouse.move(s.x + Math.min(5, s.w / 2), s.y + s.h / 2);
+    }
     const t = await page.locator('.monaco-hover').filter({ visible: true }).first().innerText().catch(() => '');
     return t && stateNorm(t).includes(stateNorm(e.client)) ? t : undefined;
   }, 8000).catch(async (err) => {
