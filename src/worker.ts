@@ -67,6 +67,9 @@ class Cancelled extends Error {}
 const cancelled = new Set<number>();
 
 /** Lets messages in (a cancel, more text) between steps; every 20 ms of work at most. */
+/** The size of the input's first piece (see Run.push). */
+const FIRST_PIECE_BYTES = 256 << 10;
+
 const pause = typeof setImmediate === 'function' ? () => new Promise<void>((r) => setImmediate(r)) : () => new Promise<void>((r) => setTimeout(r, 0));
 
 /** One analysis: feeds the builder, reports progress, posts results so far on a doubling schedule. */
@@ -88,16 +91,20 @@ class Run {
   }
 
   async push(bytes: Uint8Array, done: number): Promise<void> {
-    for (let at = 0; at < bytes.length; at += CHUNK_BYTES) {
+    for (let at = 0; at < bytes.length; ) {
       this.check();
-      this.input(bytes.subarray(at, Math.min(bytes.length, at + CHUNK_BYTES)));
+      // The input's first piece is small: the engine's code is not compiled yet, and the
+      // first results go out once that piece is analysed (maybePartial).
+      const end = Math.min(bytes.length, at + (done + at < FIRST_PIECE_BYTES ? FIRST_PIECE_BYTES - done - at : CHUNK_BYTES));
+      this.input(bytes.subarray(at, end));
+      at = end;
       // Progress once a megabyte or so: a document arrives in much smaller slices.
-      const read = Math.min(this.total, done + Math.min(bytes.length, at + CHUNK_BYTES));
+      const read = Math.min(this.total, done + end);
       if (read - this.reported >= CHUNK_BYTES || read === this.total) {
         this.reported = read;
         out.post({ type: 'progress', id: this.id, done: read, total: this.total });
       }
-      this.maybePartial();
+      this.maybePartial(read);
       if (now() - this.lastPause > 20) {
         await pause();
         this.lastPause = now();
@@ -118,10 +125,12 @@ class Run {
     if (cancelled.has(this.id)) throw new Cancelled();
   }
 
-  private maybePartial(): void {
+  /** Posts the results so far when due: `read` bytes of the input have been analysed. */
+  private maybePartial(read: number): void {
     if (!this.partials) return;
     const elapsed = now() - this.start;
-    if (elapsed < this.nextPartial) return;
+    // The first results go as soon as the first piece has been analysed, if that is sooner.
+    if (elapsed < this.nextPartial && (this.partialConnections > 0 || read < FIRST_PIECE_BYTES)) return;
     const trace = this.builder.peek();
     if (trace.conns.length === this.partialConnections) return;
     this.partialConnections = trace.conns.length;

@@ -44,7 +44,10 @@ export const CHUNK_BYTES = 1 << 20;
  */
 export const TEXT_CHUNK_CHARS = 1 << 16;
 
-/** When the worker posts results so far: first after this long, then at doubling intervals. */
+/**
+ * When the worker posts results so far: first after this long (or once the input's first
+ * 256 kB are analysed, if sooner), then at doubling intervals.
+ */
 export const FIRST_PARTIAL_MS = 150;
 
 export function isWorkerReply(m: unknown): m is WorkerReply {
