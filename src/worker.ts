@@ -13,7 +13,7 @@ import type { TraceOptions } from './trace/model';
 import type { TraceData } from './trace/trace';
 import { applyChange, cloneSnapshot, encodeSnapshot, shiftSnapshot, snapshotTransferList, type LineShift, type TextChange, type TraceSnapshot } from './trace/snapshot';
 import { reanalyseTouched, touchedPacket, type SeqNumbering } from './trace/incremental';
-import { CHUNK_BYTES, FIRST_PARTIAL_MS, type WorkerReply, type WorkerRequest } from './workerProtocol';
+import { CHUNK_BYTES, FIRST_PARTIAL_MS, FIRST_PIECE_BYTES, type WorkerReply, type WorkerRequest } from './workerProtocol';
 
 interface Port {
   post(m: WorkerReply, transfer?: ArrayBuffer[]): void;
@@ -67,9 +67,6 @@ class Cancelled extends Error {}
 const cancelled = new Set<number>();
 
 /** Lets messages in (a cancel, more text) between steps; every 20 ms of work at most. */
-/** The size of the input's first piece (see Run.push). */
-const FIRST_PIECE_BYTES = 256 << 10;
-
 const pause = typeof setImmediate === 'function' ? () => new Promise<void>((r) => setImmediate(r)) : () => new Promise<void>((r) => setTimeout(r, 0));
 
 /** One analysis: feeds the builder, reports progress, posts results so far on a doubling schedule. */
@@ -93,8 +90,7 @@ class Run {
   async push(bytes: Uint8Array, done: number): Promise<void> {
     for (let at = 0; at < bytes.length; ) {
       this.check();
-      // The input's first piece is small: the engine's code is not compiled yet, and the
-      // first results go out once that piece is analysed (maybePartial).
+      // The input's first FIRST_PIECE_BYTES go as one piece; the first results follow it.
       const end = Math.min(bytes.length, at + (done + at < FIRST_PIECE_BYTES ? FIRST_PIECE_BYTES - done - at : CHUNK_BYTES));
       this.input(bytes.subarray(at, end));
       at = end;

@@ -46,9 +46,15 @@ export const TEXT_CHUNK_CHARS = 1 << 16;
 
 /**
  * When the worker posts results so far: first after this long (or once the input's first
- * 256 kB are analysed, if sooner), then at doubling intervals.
+ * FIRST_PIECE_BYTES are analysed, if sooner), then at doubling intervals.
  */
 export const FIRST_PARTIAL_MS = 150;
+
+/**
+ * The input's first piece, analysed on its own: small, since the engine's code is not
+ * compiled yet, so the first results come early.
+ */
+export const FIRST_PIECE_BYTES = 256 << 10;
 
 export function isWorkerReply(m: unknown): m is WorkerReply {
   if (typeof m !== 'object' || m === null) return false;

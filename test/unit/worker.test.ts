@@ -5,6 +5,7 @@ import * as assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { TraceSnapshot } from '../../src/trace/snapshot';
+import { FIRST_PIECE_BYTES } from '../../src/workerProtocol';
 import { hasFile, ROOT } from './helpers';
 
 const WORKER = join(ROOT, 'dist/worker.js');
@@ -37,7 +38,7 @@ describe('analysis worker', () => {
     const bytes = new TextEncoder().encode(shortConnections(N));
     assert.ok(bytes.length > 2 << 20, `${bytes.length} bytes`);
     let linesInFirstPiece = 0;
-    for (let i = 0; i < 256 << 10; i++) if (bytes[i] === 10) linesInFirstPiece++;
+    for (let i = 0; i < FIRST_PIECE_BYTES; i++) if (bytes[i] === 10) linesInFirstPiece++;
     const totalLines = N * 6;
 
     const worker = new Worker(WORKER);
