@@ -13,7 +13,7 @@ import type { TraceOptions } from './trace/model';
 import type { TraceData } from './trace/trace';
 import { applyChange, cloneSnapshot, encodeSnapshot, shiftSnapshot, snapshotTransferList, type LineShift, type TextChange, type TraceSnapshot } from './trace/snapshot';
 import { reanalyseTouched, touchedPacket, type SeqNumbering } from './trace/incremental';
-import { CHUNK_BYTES, FIRST_PARTIAL_MS, FIRST_PIECE_BYTES, type WorkerReply, type WorkerRequest } from './workerProtocol';
+import { CHUNK_BYTES, FIRST_PARTIAL_MS, FIRST_PIECE_BYTES, WORKER_NICE, type WorkerReply, type WorkerRequest } from './workerProtocol';
 
 interface Port {
   post(m: WorkerReply, transfer?: ArrayBuffer[]): void;
@@ -45,16 +45,16 @@ const out = port();
 lowerPriority();
 
 /**
- * On Linux, gives this thread a lower scheduling priority (nice 10) than the extension host's:
- * when the cores are busy (the editor drawing, other extensions), the host thread and the
- * workbench get a core first and the analysis waits, instead of the other way round. On an
+ * On Linux, gives this thread the lowest scheduling priority (nice WORKER_NICE), below the
+ * extension host's: when the cores are busy (the editor drawing, other extensions), the host thread and
+ * the workbench get a core first and the analysis waits, instead of the other way round. On an
  * idle core it runs as fast as before. Only Linux keeps a nice value per thread; elsewhere
  * setPriority(0) would lower the whole extension host, so it is left alone.
  */
 function lowerPriority(): void {
   if (!nodeRequire || process.platform !== 'linux' || nodeRequire('worker_threads').isMainThread) return;
   try {
-    nodeRequire('os').setPriority(0, 10);
+    nodeRequire('os').setPriority(0, WORKER_NICE);
   } catch {
     // Not allowed here (a sandbox): run at the usual priority.
   }

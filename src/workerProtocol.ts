@@ -56,6 +56,15 @@ export const FIRST_PARTIAL_MS = 150;
  */
 export const FIRST_PIECE_BYTES = 256 << 10;
 
+/**
+ * The analysis thread's nice value on Linux: the lowest priority. At nice 10 the extension
+ * host still waited 60 to 220 ms for a core now and then while a 45 MB document was analysed
+ * on two cores (a nice-10 thread keeps about a tenth of a core's share; at 19, under 2%). On
+ * an idle core the analysis runs as fast either way; while other work keeps every core busy
+ * it waits for that work.
+ */
+export const WORKER_NICE = 19;
+
 export function isWorkerReply(m: unknown): m is WorkerReply {
   if (typeof m !== 'object' || m === null) return false;
   const r = m as { type?: unknown; id?: unknown };

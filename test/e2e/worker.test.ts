@@ -5,6 +5,7 @@ import * as assert from 'assert';
 import { readdirSync, readFileSync } from 'fs';
 import * as vscode from 'vscode';
 import { analyzeText } from '../../src/trace';
+import { WORKER_NICE } from '../../src/workerProtocol';
 import { EXTENSION_ID, TestApi, runCommand, sleep, waitFor } from './util';
 
 interface WorkerApi extends TestApi {
@@ -106,10 +107,10 @@ describe('Analysis in the worker thread', function () {
     // Field 19 of a thread's stat is its nice value; the name before it may hold spaces.
     const nice = (stat: string) => Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
     const host = nice(readFileSync('/proc/thread-self/stat', 'utf8'));
-    if (host >= 10) this.skip(); // started at nice 10 or more already: nothing to lower
+    if (host >= WORKER_NICE) this.skip(); // started at the lowest priority already: nothing to lower
     // The test above started the worker, and it stays for later documents.
     const threads = readdirSync('/proc/self/task').map((t) => nice(readFileSync(`/proc/self/task/${t}/stat`, 'utf8')));
-    assert.ok(threads.includes(10), `a thread at nice 10 among the extension host's threads (${threads.join(' ')})`);
+    assert.ok(threads.includes(WORKER_NICE), `a thread at nice ${WORKER_NICE} among the extension host's threads (${threads.join(' ')})`);
   });
 
   it("the tree's census is at the cursor's line for a document opened with its cursor placed", async function () {
