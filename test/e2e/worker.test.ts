@@ -102,7 +102,7 @@ describe('Analysis in the worker thread', function () {
     }
   });
 
-  it('runs at a lower priority than the extension host thread (Linux)', function () {
+  it('runs at the lowest priority, below the extension host thread (Linux)', function () {
     if (process.platform !== 'linux') this.skip();
     // Field 19 of a thread's stat is its nice value; the name before it may hold spaces.
     const nice = (stat: string) => Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
