@@ -45,11 +45,11 @@ const out = port();
 lowerPriority();
 
 /**
- * On Linux, gives this thread the lowest scheduling priority (nice WORKER_NICE), below the
- * extension host's: when the cores are busy (the editor drawing, other extensions), the host
- * thread and the workbench get a core first and the analysis waits, instead of the other way
- * round. On an idle core it runs as fast as before. Only Linux keeps a nice value per thread; elsewhere
- * setPriority(0) would lower the whole extension host, so it is left alone.
+ * On Linux, gives this thread the lowest scheduling priority (WORKER_NICE), below the extension
+ * host's: when the cores are busy (the editor drawing, other extensions), the host thread and
+ * the workbench get a core first and the analysis waits, instead of the other way round. Only
+ * Linux keeps a nice value per thread; elsewhere setPriority(0) would lower the whole extension
+ * host, so it is left alone.
  */
 function lowerPriority(): void {
   if (!nodeRequire || process.platform !== 'linux' || nodeRequire('worker_threads').isMainThread) return;
