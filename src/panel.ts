@@ -344,6 +344,7 @@ const emptyTrace: Trace = {
   packetCount: 0,
   skipped: 0,
   problems: [],
+  repairs: [],
   connections: [],
   halfOpenFloods: [],
   packetAtLine: () => -1,
@@ -352,5 +353,5 @@ const emptyTrace: Trace = {
   },
   packetsOf: () => [],
   census: (line) => ({ line, counts: {}, connections: 0 }),
-  toJSON: () => ({ format: 'tcp-trace/1', lines: 0, packets: 0, skipped: 0, problems: [], connections: [], halfOpenFloods: [] }),
+  toJSON: () => ({ format: 'tcp-trace/1', lines: 0, packets: 0, skipped: 0, problems: [], repairs: [], connections: [], halfOpenFloods: [] }),
 };

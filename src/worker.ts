@@ -234,8 +234,12 @@ function receiveEdit(m: Extract<WorkerRequest, { type: 'editDocument' }>): void 
   }
   for (const change of m.changes) {
     const r = applyChange(doc.text, change);
-    if (r.shift) doc.shifts.push(r.shift);
-    else noteTouched(doc, change);
+    if (r.shift && !doc.snapshot?.repairs.length) doc.shifts.push(r.shift);
+    else if (r.shift) {
+      // Repaired text is read as a whole (see reanalyseTouched).
+      doc.snapshot = undefined;
+      doc.touched.clear();
+    } else noteTouched(doc, change);
     doc.text = r.text;
   }
   doc.version = m.version;

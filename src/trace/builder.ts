@@ -8,6 +8,7 @@ import { PacketKeys } from './keys';
 import { Flag, type Problem, type TraceOptions } from './model';
 import { PacketTable } from './packets';
 import { LineKind, LineRecord, scanLine, TimeKind } from './scan';
+import { hasPacketStart, looksLikeHead, mayHidePacket, noiseKind, packetStarts, plainCharacters, quotePrefix, Repairs, startsWithIp, withoutAnnotation } from './repair';
 import { RESCAN, type ScannedLines } from './scanned';
 import { State } from './states';
 import { TraceData } from './trace';
@@ -36,6 +37,26 @@ interface Tuple {
   hasBase: boolean;
 }
 
+/** Relative numbers of a snippet cut from a longer capture stay below this; ISNs seldom do. */
+const SMALL_NUMBER = 1 << 24;
+/** The longest a copy of the same packet trails it when one capture sees it twice (-i any). */
+const COPY_GAP_S = 0.001;
+/** Lines a wrapped packet may take. */
+const MAX_WRAP_LINES = 8;
+
+/** A line held back because it may go on in the next one (a hard wrap). */
+interface Held {
+  text: string;
+  /** Its first line. */
+  first: number;
+  lines: number;
+  /** Quoting ("> ") before it, taken off its continuation lines too. */
+  quote: string;
+}
+
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+
 const enum SeqMode {
   Unknown,
   Relative,
@@ -58,6 +79,16 @@ export class TraceBuilder {
   private problemCount = 0;
   private readonly r = new LineRecord();
   private line = 0;
+  /** The lines the packet being taken spans: `at` its last, `first` its first. */
+  private at = 0;
+  private first = 0;
+  private readonly repairs = new Repairs();
+  private held: Held | null = null;
+  /**
+   * Lines held to see whether the next one continues them: how they read depends on their
+   * neighbours (see incremental.ts). Every other repair depends on its own line alone.
+   */
+  heldLines = 0;
   private skipped = 0;
   /** The pieces of a line that has not ended yet, joined once its newline arrives. */
   private carry: Uint8Array[] = [];
@@ -167,9 +198,16 @@ export class TraceBuilder {
     for (let k = 0; k < lines.count; k++) {
       const e = lines.end(k);
       this.line++;
+      this.at = this.first = this.line;
       if (lines.kind(k) === RESCAN) {
         scanLine(b, s, e, r);
         this.take(r, -1, -1, -1);
+      } else if (lines.kind(k) === LineKind.Other && mayHidePacket(b, s, e)) {
+        // Banners and elisions count as push() counts them; packets hidden in such lines are
+        // not looked for here (the CLI reads text that needs repairs with push()).
+        const noise = noiseKind(decoder.decode(b.subarray(s, e)));
+        if (noise) this.repairs.add(noise, this.line);
+        else this.skipped++;
       } else {
         lines.load(k, r);
         this.take(r, lines.src(k), lines.dst(k), lines.tuple(k));
@@ -183,7 +221,7 @@ export class TraceBuilder {
    * that has not ended yet is left out, and -ttt times are not yet added up; finish() does both.
    */
   peek(): TraceData {
-    return new TraceData(this.t, this.endpoints, this.connections, this.problems, this.problemCount, this.line, this.skipped, this.options);
+    return new TraceData(this.t, this.endpoints, this.connections, this.problems, this.problemCount, this.line, this.skipped, this.options, this.repairs.list());
   }
 
   /** Ends the input and returns the analysed trace. */
@@ -198,19 +236,162 @@ export class TraceBuilder {
       this.carry = [];
       this.readLine(last, 0, last.length);
     }
+    if (this.held) this.flushHeld();
     if (this.timeKind === TimeKind.Delta && this.deltaDecreased) this.accumulateDeltas();
-    return new TraceData(this.t, this.endpoints, this.connections, this.problems, this.problemCount, this.line, this.skipped, this.options);
+    return new TraceData(this.t, this.endpoints, this.connections, this.problems, this.problemCount, this.line, this.skipped, this.options, this.repairs.list());
   }
 
   private problem(reason: string): void {
     this.problemCount++;
-    if (this.problems.length < MAX_PROBLEMS) this.problems.push({ line: this.line, reason });
+    if (this.problems.length < MAX_PROBLEMS) this.problems.push({ line: this.first, reason });
   }
 
   private readLine(b: Uint8Array, s: number, e: number): void {
     this.line++;
     const r = this.r;
     scanLine(b, s, e, r);
+    if (this.held) {
+      if (this.continues(r, b, s, e)) return this.joinHeld(b, s, e);
+      this.flushHeld();
+      scanLine(b, s, e, r);
+    }
+    this.at = this.first = this.line;
+    if (this.needsRepair(r, b, s, e)) return this.repair(b, s, e);
+    this.takeRecord(r);
+  }
+
+  /**
+   * True when the scanner's reading of a line may be wrong or incomplete: a packet with more
+   * text glued after it, one cut before its length, one with something before its timestamp,
+   * and lines that are not TCP as they stand but may hide a packet.
+   */
+  private needsRepair(r: LineRecord, b: Uint8Array, s: number, e: number): boolean {
+    switch (r.kind) {
+      case LineKind.Packet:
+        if (r.open) return true;
+        if (r.tail >= 0 && r.tail < e && hasPacketStart(b, r.tail, e)) return true;
+        return r.timeKind === TimeKind.None && !(r.indented && this.headerLine === this.line - 1) && !startsWithIp(b, s, e);
+      case LineKind.Other:
+        return mayHidePacket(b, s, e);
+      case LineKind.Problem:
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  /**
+   * Reads a line the scanner could not take as it is: noise is dropped, characters made plain,
+   * packets glued on one line split and a packet cut by a wrap held for the next line. A repair
+   * is counted only when it gave a packet; otherwise the line counts as it did before.
+   */
+  private repair(b: Uint8Array, s: number, e: number): void {
+    const line = this.line;
+    const raw = decoder.decode(b.subarray(s, e > s && b[e - 1] === 13 ? e - 1 : e));
+    const text = plainCharacters(raw);
+    const { starts, stamped } = packetStarts(text);
+    const asScanned = this.r.kind === LineKind.Packet && !this.r.open;
+    // A line read whole already, with one packet in it: what comes before its "IP" (-i any's
+    // interface and direction, -e's addresses) belongs to it.
+    if (asScanned && text === raw && starts.length <= 1 && (!stamped || starts[0] === 0)) {
+      this.readPiece(text, line, '', true);
+      return;
+    }
+    if (!starts.length) {
+      const noise = noiseKind(text);
+      if (noise) return this.repairs.add(noise, line);
+      const q = quotePrefix(text);
+      if (this.readPiece(text.slice(q), line, text.slice(0, q), true)) {
+        if (q) this.repairs.add('prefix', line);
+        if (text !== raw) this.repairs.add('characters', line);
+      }
+      return;
+    }
+    let took = false;
+    for (let i = 0; i < starts.length; i++) {
+      let piece = text.slice(starts[i], i + 1 < starts.length ? starts[i + 1] : text.length).trimEnd();
+      const lastPiece = i === starts.length - 1;
+      // tcpdump's closing statistics, glued after the last packet.
+      const stats = lastPiece ? / \d+ packets? captured\b.*$/.exec(piece) : null;
+      if (stats) {
+        piece = piece.slice(0, stats.index);
+        this.repairs.add('banner', line);
+      }
+      took = this.readPiece(piece, line, '', lastPiece) || took;
+    }
+    if (!took) return;
+    const before = text.slice(0, starts[0]);
+    if (/tcpdump|listening on|link-type/.test(before)) this.repairs.add('banner', line);
+    else if (!/^\s*(\d+ {2,})?$/.test(before)) this.repairs.add('prefix', line); // not -#'s number
+    if (starts.length > 1) this.repairs.add('split', line, starts.length);
+    if (text !== raw) this.repairs.add('characters', line);
+  }
+
+  /**
+   * Reads one packet's text out of a repaired line; the last piece may be held as wrapped.
+   * True when it gave a packet or a -v header, or held a packet that has no length yet.
+   */
+  private readPiece(text: string, line: number, quote: string, last: boolean): boolean {
+    const piece = withoutAnnotation(text);
+    const bytes = encoder.encode(piece);
+    const r = this.r;
+    scanLine(bytes, 0, bytes.length, r);
+    if (last && (r.open || (r.kind !== LineKind.Packet && r.kind !== LineKind.IpHeader && r.kind !== LineKind.Blank && looksLikeHead(piece)))) {
+      this.held = { text: piece, first: line, lines: 1, quote };
+      this.heldLines++;
+      return r.open;
+    }
+    if (piece !== text && r.kind === LineKind.Packet) this.repairs.add('annotation', line);
+    this.at = this.line;
+    this.first = line;
+    this.takeRecord(r);
+    return r.kind === LineKind.Packet || r.kind === LineKind.IpHeader;
+  }
+
+  /** True when line `b[s..e)` goes on with the held packet rather than starting another. */
+  private continues(r: LineRecord, b: Uint8Array, s: number, e: number): boolean {
+    if (r.kind === LineKind.Blank || r.kind === LineKind.IpHeader || r.timeKind !== TimeKind.None) return false;
+    if (r.kind === LineKind.Packet && !r.open && !r.indented) return false;
+    if (startsWithIp(b, s, e) || this.held!.lines >= MAX_WRAP_LINES) return false;
+    // An indented line after a held -v header is its TCP line, not a wrap.
+    return !(r.kind === LineKind.Packet && r.indented);
+  }
+
+  private joinHeld(b: Uint8Array, s: number, e: number): void {
+    const h = this.held!;
+    let next = plainCharacters(decoder.decode(b.subarray(s, e > s && b[e - 1] === 13 ? e - 1 : e)));
+    if (h.quote && next.startsWith(h.quote.trimEnd())) next = next.slice(h.quote.trimEnd().length);
+    next = next.trim();
+    // A wrap at a space lost it; one inside a token ("length" / "0") did not have one.
+    h.text = h.text.endsWith(' ') || h.text.endsWith('[') || next.startsWith(']') ? h.text + next : `${h.text} ${next}`;
+    h.lines++;
+    const bytes = encoder.encode(h.text);
+    const r = this.r;
+    scanLine(bytes, 0, bytes.length, r);
+    if (r.open || (r.kind !== LineKind.Packet && r.kind !== LineKind.IpHeader && looksLikeHead(h.text))) return;
+    this.held = null;
+    if (r.kind === LineKind.Packet || r.kind === LineKind.IpHeader) this.repairs.add('wrap', h.first);
+    this.at = this.line;
+    this.first = h.first;
+    if (r.kind === LineKind.IpHeader) this.at = this.first = this.line;
+    this.takeRecord(r);
+  }
+
+  /** Takes the held line as it stands: no continuation came. */
+  private flushHeld(): void {
+    const h = this.held!;
+    this.held = null;
+    const bytes = encoder.encode(h.text);
+    const r = this.r;
+    scanLine(bytes, 0, bytes.length, r);
+    if (h.lines > 1 && r.kind === LineKind.Packet) this.repairs.add('wrap', h.first);
+    this.at = h.first + h.lines - 1;
+    this.first = h.first;
+    this.takeRecord(r);
+  }
+
+  /** Takes a record scanned here: a packet line's endpoints and tuple are numbered first. */
+  private takeRecord(r: LineRecord): void {
     if (r.kind === LineKind.Packet) {
       const k = this.keys;
       k.key(r);
@@ -218,7 +399,7 @@ export class TraceBuilder {
     } else this.take(r, -1, -1, -1);
   }
 
-  /** Takes the scanned line `this.line`; a packet line's endpoints and tuple are numbered. */
+  /** Takes the scanned text of lines `first` to `at`; a packet's endpoints and tuple are numbered. */
   private take(r: LineRecord, src: number, dst: number, tupleId: number): void {
     switch (r.kind) {
       case LineKind.Blank:
@@ -227,7 +408,7 @@ export class TraceBuilder {
         this.skipped++;
         return;
       case LineKind.IpHeader:
-        this.headerLine = this.line;
+        this.headerLine = this.at;
         this.headerTime = r.time;
         this.headerTimeKind = r.timeKind;
         return;
@@ -236,8 +417,8 @@ export class TraceBuilder {
         this.headerLine = -1;
         return;
     }
-    let headLine = this.line;
-    if (r.indented && this.headerLine === this.line - 1) {
+    let headLine = this.first;
+    if (r.indented && this.headerLine === this.first - 1) {
       headLine = this.headerLine;
       r.time = this.headerTime;
       r.timeKind = this.headerTimeKind;
@@ -265,7 +446,7 @@ export class TraceBuilder {
     let tuple = tupleId < this.tupleList.length ? this.tupleList[tupleId] : undefined;
 
     const p = t.add();
-    t.line[p] = this.line;
+    t.line[p] = this.at;
     t.headLine[p] = headLine;
     t.len[p] = r.len < 0 ? 0 : r.len;
     t.win[p] = r.win;
@@ -277,7 +458,13 @@ export class TraceBuilder {
     let seq = r.seq;
     let ack = r.ack;
     let f = r.flags;
-    if ((f & Flag.ACK) && this.seqMode !== SeqMode.Absolute) {
+    // The first packet of a flow carries ACK and numbers too small for an ISN: a snippet cut
+    // from a longer capture, printed relative to a base it never showed.
+    const cutRelative = !tuple && (f & Flag.ACK) !== 0 && !(f & Flag.SYN) && this.seqMode !== SeqMode.Absolute && ack > 0 && ack < SMALL_NUMBER && !(seq >= SMALL_NUMBER);
+    if (cutRelative) {
+      f |= Flag.ACK_RELATIVE | (seq === seq ? Flag.SEQ_RELATIVE : 0);
+      this.repairs.add('relative', this.first);
+    } else if ((f & Flag.ACK) && this.seqMode !== SeqMode.Absolute) {
       if (!tuple || !tuple.hasBase || (f & Flag.SYN)) {
         if (tuple) this.setBase(tuple, src, seq, ack);
       } else {
@@ -311,16 +498,21 @@ export class TraceBuilder {
     if (!conn) {
       conn = this.newConnection(src, dst, f, p);
       if (!tuple) {
-        tuple = { conn, baseEp: src, base0: 0, base1: 0, known0: false, known1: false, hasBase: false };
-        this.tupleList.push(tuple);
-        if ((f & Flag.ACK) && this.seqMode !== SeqMode.Absolute) this.setBase(tuple, src, seq, ack);
+        const fresh: Tuple = { conn, baseEp: src, base0: 0, base1: 0, known0: false, known1: false, hasBase: cutRelative };
+        this.tupleList.push(fresh);
+        if (!cutRelative && (f & Flag.ACK) && this.seqMode !== SeqMode.Absolute) this.setBase(fresh, src, seq, ack);
       } else tuple.conn = conn;
       if (reused) t.events[p] |= EVENT_BIT.reused_ports;
     } else {
+      if (r.link !== 0 && conn.lastLink !== 0 && r.link !== conn.lastLink && isCopy(t, conn.lastPacket, p, src === conn.ep[0] ? 0 : 1)) {
+        t.events[p] |= EVENT_BIT.duplicate_capture;
+        this.repairs.add('duplicate', this.first);
+      }
       t.prev[p] = conn.lastPacket;
       t.next[conn.lastPacket] = p;
     }
     t.conn[p] = conn.id;
+    conn.lastLink = r.link;
     const d = conn.ep[0] === src ? 0 : 1;
     t.dir[p] = d;
     if ((f & Flag.SYN) && !(f & Flag.UNKNOWN)) {
@@ -336,7 +528,7 @@ export class TraceBuilder {
       const s = conn.serverOpts;
       if (c && s && c.wscale !== null && s.wscale !== null) conn.expert.setShift(c.wscale, s.wscale);
     }
-    conn.add(t, p, this.line);
+    conn.add(t, p, this.at);
   }
 
   private setBase(tuple: Tuple, src: number, seq: number, ack: number): void {
@@ -400,6 +592,23 @@ export class TraceBuilder {
     }
   }
 }
+
+/**
+ * True if packet p is packet q captured again: the same direction, flags, numbers, window and
+ * length, at most COPY_GAP_S later (as -i any prints a packet on a bridge and on its port; the
+ * caller checks that the two were printed on different interfaces or directions). A
+ * retransmission comes a round trip later at the least.
+ */
+function isCopy(t: PacketTable, q: number, p: number, dir: number): boolean {
+  const gap = t.time[p] - t.time[q];
+  if (t.flags[p] & Flag.UNKNOWN || (t.seq[p] !== t.seq[p] && t.ack[p] !== t.ack[p])) return false; // -q
+  return (
+    t.dir[q] === dir && t.flags[q] === t.flags[p] && same(t.seq[q], t.seq[p]) && same(t.ack[q], t.ack[p]) &&
+    same(t.win[q], t.win[p]) && t.len[q] === t.len[p] && gap >= 0 && gap <= COPY_GAP_S
+  );
+}
+
+const same = (a: number, b: number): boolean => a === b || (a !== a && b !== b);
 
 /** x modulo 2^32, for x >= 0; the sum of two 32-bit numbers needs at most one subtraction. */
 function mod32(x: number): number {

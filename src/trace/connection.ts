@@ -14,6 +14,8 @@ export class Connection {
   readonly ep: [number, number];
   firstPacket: number;
   lastPacket: number;
+  /** LineRecord.link of the last packet: a copy of it printed on another interface differs there. */
+  lastLink = 0;
   count = 0;
   readonly machine: Machine;
   readonly expert: ExpertState;
@@ -78,6 +80,13 @@ export class Connection {
     const f = t.flags[p];
     const len = t.len[p];
     this.count++;
+    if (t.events[p] & EVENT_BIT.duplicate_capture) {
+      // The same packet seen again: listed, but neither counted nor analysed twice.
+      this.lastPacket = p;
+      this.eventCount++;
+      this.machine.step(p);
+      return;
+    }
     const n = this.store.f;
     n[this.o + C.PACKETS + d]++;
     if (len > 0) n[this.o + C.BYTES + d] += len;

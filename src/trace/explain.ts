@@ -47,6 +47,7 @@ const EVENT_TEXT: Record<string, Phrase> = {
   keep_alive: { en: 'a keep-alive probe', zh: '保活探测' },
   keep_alive_ack: { en: 'the answer to a keep-alive', zh: '保活探测的应答' },
   reused_ports: { en: 'a new connection on a 4-tuple used before (port reuse)', zh: '在用过的四元组上建立新连接（端口复用）' },
+  duplicate_capture: { en: 'the previous packet captured again (another interface, or In and Out): not counted twice', zh: '同一个包被再次捕获（另一个接口，或 In 和 Out）：不重复计算' },
 };
 
 export function eventText(kind: string, lang: Lang): string {

@@ -15,7 +15,7 @@ import { TraceBuilder } from './builder';
 import type { TraceOptions } from './model';
 import { State } from './states';
 import { LineKind } from './scan';
-import type { PacketColumns } from './columns';
+import { packetAtLine, type PacketColumns } from './columns';
 import { CF, CI, SnapshotTrace, encodeSnapshot, kindOfLineBefore, type TextChange, type TraceSnapshot } from './snapshot';
 
 /** How the analysis that made a snapshot read seq/ack numbers (TraceBuilder.seqNumbering). */
@@ -80,6 +80,9 @@ export function reanalyseTouched(
   options: TraceOptions,
   numbering: SeqNumbering,
 ): Reanalysis | undefined {
+  // Repaired text (glued, wrapped, noisy) is read as a whole: such a repair can reach across
+  // connections. A flow cut from a longer capture ('relative') is its connection's alone.
+  if (s.repairs.some((r) => r.kind !== 'relative' || r.count > r.lines.length)) return undefined;
   const dirty = new Set<number>();
   let firstDirtyLine = Infinity;
   for (const p of touched) {
@@ -99,6 +102,11 @@ export function reanalyseTouched(
   const affected = affectedConnections(s, dirty);
   const inA = new Uint8Array(s.connectionCount);
   for (const c of affected) inA[c] = 1;
+  const inAffected = (line: number) => {
+    const p = packetAtLine(s, s.packetCount, line);
+    return p < 0 || inA[s.conn[p]] === 1;
+  };
+  if (s.repairs.some((r) => r.lines.some(inAffected))) return undefined;
   let total = 0;
   for (const c of affected) total += s.connStart[c + 1] - s.connStart[c];
   // The trace's last timed packet goes along, so the part ends at the same moment as the whole.
@@ -110,7 +118,7 @@ export function reanalyseTouched(
   if (extra) packets[k] = anchor;
   packets.sort();
 
-  const part = analysePart(s, text, packets, dirty, opts);
+  const part = analysePart(s, text, packets, dirty, opts, extra ? anchor : -1);
   if (!part) return undefined;
   const got = { absolute: part.numbering.absolute, decidedAtLine: part.realLine[part.numbering.decidedAtLine] };
   if (!decided && !sameNumbering(s, inA, numbering, got)) return undefined;
@@ -163,7 +171,7 @@ interface Part {
 }
 
 /** Analyses the lines of `packets` alone, one after another; undefined if they read differently. */
-function analysePart(s: TraceSnapshot, text: string, packets: Int32Array, dirty: Set<number>, options: TraceOptions): Part | undefined {
+function analysePart(s: TraceSnapshot, text: string, packets: Int32Array, dirty: Set<number>, options: TraceOptions, anchor: number): Part | undefined {
   const n = packets.length;
   const realLine = new Int32Array(2 * n + 1);
   const lines: string[] = [];
@@ -188,7 +196,10 @@ function analysePart(s: TraceSnapshot, text: string, packets: Int32Array, dirty:
   const builder = new TraceBuilder(options);
   builder.push(new TextEncoder().encode(lines.join('\n')));
   const part = encodeSnapshot(builder.finish());
-  if (part.packetCount !== n || part.skipped !== 0 || part.problemLine.length !== 0) return undefined;
+  // A line that needed a second look (glued, wrapped, noisy) may read otherwise among its
+  // neighbours. The anchor, alone in the part, may look cut from a longer capture: that is the part's.
+  const repaired = part.repairs.some((r) => r.kind !== 'relative' || r.count > 1 || realLine[r.lines[0]] !== s.line[anchor]);
+  if (part.packetCount !== n || part.skipped !== 0 || part.problemLine.length !== 0 || repaired || builder.heldLines !== 0) return undefined;
   return { snapshot: part, numbering: builder.seqNumbering, realLine: realLine.subarray(0, lines.length) };
 }
 

@@ -23,6 +23,22 @@ export enum Flag {
 
 export type Side = 'client' | 'server';
 
+/**
+ * What was repaired in text that went through other hands (see repair.ts): packets glued on
+ * one line, wrapped over several, noise around them, numbers with no printed base, copies.
+ */
+export const REPAIR_KINDS = ['split', 'wrap', 'banner', 'prefix', 'characters', 'annotation', 'elision', 'relative', 'duplicate'] as const;
+export type RepairKind = (typeof REPAIR_KINDS)[number];
+
+/** One kind of repair, with how often it was made and the first lines it was made on. */
+export interface Repair {
+  kind: RepairKind;
+  /** How many: packets split out, packets rejoined, lines ignored, flows, copies. */
+  count: number;
+  /** Lines that needed it (1-based, the first 20). */
+  lines: number[];
+}
+
 export interface Problem {
   /** 1-based line number. */
   line: number;
@@ -46,6 +62,8 @@ export const EVENT_KINDS = [
   'keep_alive',
   'keep_alive_ack',
   'reused_ports',
+  /** Not tshark's: the same packet captured a second time (two interfaces, or In and Out). */
+  'duplicate_capture',
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
@@ -185,6 +203,8 @@ export interface Trace {
   /** Non-empty lines that are not TCP packets (UDP, ARP, dumps, decoder lines...). */
   readonly skipped: number;
   readonly problems: Problem[];
+  /** What was repaired to read the text, by kind (empty for clean tcpdump output). */
+  readonly repairs: Repair[];
   readonly connections: ConnectionSummary[];
   readonly halfOpenFloods: HalfOpenFlood[];
   /** The packet whose text covers this 1-based line (TCP line or its -v header), or -1. */
@@ -221,6 +241,7 @@ export interface TraceJson {
   packets: number;
   skipped: number;
   problems: Problem[];
+  repairs: Repair[];
   connections: Array<Omit<ConnectionSummary, 'handshake'> & { handshake: Handshake }>;
   halfOpenFloods: HalfOpenFlood[];
   packetRecords?: PacketRecordJson[];

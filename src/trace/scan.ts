@@ -65,6 +65,15 @@ export class LineRecord {
   sackOK = false;
   timestamps = false;
   fastOpen = false;
+  /** A Flags-form packet line that ended before its `length` (wrapped, perhaps). */
+  open = false;
+  /** Offset after `length N` (or `tcp N`): anything from here on is not the TCP header. */
+  tail = -1;
+  /**
+   * A hash of what stands between the timestamp and the source (-i any's interface and
+   * direction, -e's addresses); 0 for "IP " alone. Two copies of one packet differ here.
+   */
+  link = 0;
 
   reset(): void {
     this.kind = LineKind.Other;
@@ -84,6 +93,9 @@ export class LineRecord {
     this.sackOK = false;
     this.timestamps = false;
     this.fastOpen = false;
+    this.open = false;
+    this.tail = -1;
+    this.link = 0;
   }
 }
 
@@ -368,6 +380,7 @@ export function scanLine(b: Uint8Array, start: number, end: number, r: LineRecor
   const sd = lastDot(b, ss, se);
   const dd = lastDot(b, ds, m);
   r.epBuf = b;
+  r.link = linkHash(b, body, ss);
   if (sd < 0 && dd < 0 && ss < se && portsOnly(b, body, ss, se, ds, m, r)) {
     r.kind = LineKind.Packet;
     readTcpFields(b, m + 9, end, r);
@@ -388,6 +401,7 @@ export function scanLine(b: Uint8Array, start: number, end: number, r: LineRecor
   if (kind === 2) {
     r.flags = Flag.UNKNOWN;
     r.len = readUint(b, m + 6, end);
+    r.tail = numEnd;
     return;
   }
   readTcpFields(b, m + 9, end, r);
@@ -522,6 +536,7 @@ function portsOnly(b: Uint8Array, body: number, ss: number, se: number, ds: numb
 /** Reads "S.], seq 1:2, ack 3, win 4, options [...], length 5" starting after "Flags [". */
 function readTcpFields(b: Uint8Array, i: number, end: number, r: LineRecord): void {
   let flags = 0;
+  r.open = true;
   if (b[i] === 110 /* n */ && matches(b, i, end, W_NONE)) i += 4;
   else {
     for (; i < end && b[i] !== RBRACK; i++) {
@@ -573,6 +588,8 @@ function readTcpFields(b: Uint8Array, i: number, end: number, r: LineRecord): vo
     } else if (c === 108 /* l */ && matches(b, i, end, W_LENGTH)) {
       r.len = readUint(b, i + 7, end);
       if (isNaN(r.len)) return fail(r, 'length is not a number');
+      r.open = false;
+      r.tail = numEnd;
       return; // what follows is an application decoder's summary
     } else if (c === 111 /* o */ && matches(b, i, end, W_OPTIONS)) {
       i = readOptions(b, i + 9, end, r);
@@ -586,10 +603,30 @@ function readTcpFields(b: Uint8Array, i: number, end: number, r: LineRecord): vo
   }
   if (r.len < 0) {
     // A header cut short by the snap length still has its flags and numbers.
-    if (indexOf(b, '[|tcp]', i, end) >= 0) r.len = 0;
+    if (indexOf(b, '[|tcp]', i, end) >= 0) {
+      r.len = 0;
+      r.open = false;
+    }
     else if (r.seqEnd === r.seqEnd) r.len = r.seqEnd - r.seq;
     else r.len = 0;
   }
+}
+
+/**
+ * FNV-1a of b[s..e) less -e's frame lengths ("length 74", which is not where a packet was seen),
+ * or 0 when it is "IP " or "IP6 " alone (or nothing).
+ */
+function linkHash(b: Uint8Array, s: number, e: number): number {
+  if (e - s <= 4 && (matches(b, s, e, W_IP) || at(b, s, e, 'IP6 ') || e === s)) return 0;
+  let h = 2166136261;
+  for (let i = s; i < e; i++) {
+    if (b[i] === 108 /* l */ && matches(b, i, e, W_LENGTH)) {
+      i += W_LENGTH.length;
+      while (i < e && isDigit(b[i])) i++;
+    }
+    h = Math.imul(h ^ b[i], 16777619);
+  }
+  return h | 1;
 }
 
 function fail(r: LineRecord, reason: string): void {

@@ -8,10 +8,11 @@
 // step holds its event loop for long. applyChange and shiftSnapshot bring a snapshot up to date
 // after an edit that touched no packet line, without running the engine again.
 
-import { EVENT_KINDS, type Census, type Close, type ConnectionSummary, type EventKind, type ExpertEvent, type HalfOpenFlood, type Handshake, type PacketInfo, type PacketRecordJson, type Problem, type Side, type SynOptions, type Trace, type TraceJson } from './model';
+import { EVENT_KINDS, type Census, type Close, type ConnectionSummary, type EventKind, type ExpertEvent, type HalfOpenFlood, type Handshake, type PacketInfo, type PacketRecordJson, type Problem, type Repair, type Side, type SynOptions, type Trace, type TraceJson } from './model';
 import { afterTimeWait, STATE_NAMES, type StateName } from './states';
 import { TraceData } from './trace';
 import { census, firstAtLeast, packetAtLine, packetInfo, type CensusSource, type PacketColumns } from './columns';
+import { TraceBuilder } from './builder';
 import { LineKind, LineRecord, scanLine } from './scan';
 
 
@@ -58,6 +59,8 @@ export interface TraceSnapshot extends PacketColumns {
   partial: boolean;
   lines: number;
   skipped: number;
+  /** What was repaired to read the text (TraceData.repairs). */
+  repairs: Repair[];
   packetCount: number;
   connectionCount: number;
   timeWait: number;
@@ -245,6 +248,7 @@ export function encodeSnapshot(trace: TraceData, partial = false): TraceSnapshot
     partial,
     lines: trace.lines,
     skipped: trace.skipped,
+    repairs: trace.repairs,
     packetCount: n,
     connectionCount: nc,
     timeWait: trace.timeWait,
@@ -304,6 +308,7 @@ export function cloneSnapshot(s: TraceSnapshot): TraceSnapshot {
   }
   out.strings = s.strings.slice();
   out.halfOpenFloods = s.halfOpenFloods.map((f) => ({ ...f }));
+  out.repairs = s.repairs.map((r) => ({ ...r, lines: r.lines.slice() }));
   return out as unknown as TraceSnapshot;
 }
 
@@ -375,6 +380,7 @@ function shiftInPlace(out: TraceSnapshot, { afterLine, delta, linesDelta, skippe
   for (let e = 0; e < out.eventLine.length; e++) move(out.eventLine, e);
   for (let e = 0; e < out.problemLine.length; e++) move(out.problemLine, e);
   for (const f of out.halfOpenFloods) if (f.line > afterLine) f.line += delta;
+  for (const r of out.repairs) r.lines = r.lines.map((l) => (l > afterLine ? l + delta : l));
 }
 
 /** One edit of a document's text, as the editor reports it (offsets in UTF-16 code units). */
@@ -400,20 +406,29 @@ function openLastLine(s: string): number {
   return s.length > 0 && !s.endsWith('\n') ? 1 : 0;
 }
 
-/** How many lines of `region` the engine skips as non-TCP; -1 if any is a packet, a -v header or a problem. */
+/**
+ * How many lines of `region` the engine skips as non-TCP; -1 if any is a packet, a -v header, a
+ * problem, or is repaired or held (see TraceBuilder): the reader is asked, not imitated.
+ */
 function otherLines(region: string): number {
+  const b = new TraceBuilder();
+  b.push(utf8.encode(region));
+  const t = b.finish();
+  return t.packetCount || t.problems.length || t.repairs.length || b.heldLines || hasHeader(region) ? -1 : t.skipped;
+}
+
+/** True if a line of `region` is a -v IP header (it would pair with the line after it). */
+function hasHeader(region: string): boolean {
   const b = utf8.encode(region);
   const r = new LineRecord();
-  let others = 0;
   for (let s = 0; s <= b.length; ) {
     let e = b.indexOf(10, s);
     if (e < 0) e = b.length;
     scanLine(b, s, e, r);
-    if (r.kind === LineKind.Other) others++;
-    else if (r.kind !== LineKind.Blank) return -1;
+    if (r.kind === LineKind.IpHeader) return true;
     s = e + 1;
   }
-  return others;
+  return false;
 }
 
 /** The kind of the line of `text` that ends just before `at` (a line start), or Blank at the start. */
@@ -638,6 +653,7 @@ export class SnapshotTrace implements Trace {
   readonly lines: number;
   readonly packetCount: number;
   readonly skipped: number;
+  readonly repairs: Repair[];
   readonly halfOpenFloods: HalfOpenFlood[];
   readonly partial: boolean;
   private problemList: Problem[] | null = null;
@@ -647,6 +663,7 @@ export class SnapshotTrace implements Trace {
     this.lines = snapshot.lines;
     this.packetCount = snapshot.packetCount;
     this.skipped = snapshot.skipped;
+    this.repairs = snapshot.repairs;
     this.halfOpenFloods = snapshot.halfOpenFloods;
     this.partial = snapshot.partial;
   }
@@ -735,6 +752,7 @@ export class SnapshotTrace implements Trace {
       packets: this.packetCount,
       skipped: this.skipped,
       problems: this.problems,
+      repairs: this.repairs,
       connections: this.connections.map((c) => summaryOf(this.snapshot, c.id)),
       halfOpenFloods: this.halfOpenFloods,
     };

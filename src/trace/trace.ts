@@ -6,7 +6,7 @@ import { absAck, absSeq, census, firstAtLeast, flagString, packetAtLine, packetI
 import { eventNames } from './expert';
 import {
   Flag, type Census, type Close, type ConnectionSummary, type Handshake, type HalfOpenFlood, type PacketInfo,
-  type PacketRecordJson, type Problem, type Side, type Trace, type TraceJson, type TraceOptions,
+  type PacketRecordJson, type Problem, type Repair, type Side, type Trace, type TraceJson, type TraceOptions,
 } from './model';
 import type { PacketTable } from './packets';
 import { DEFAULT_TIME_WAIT_SECONDS, State } from './states';
@@ -63,6 +63,7 @@ export class TraceData implements Trace {
     readonly lines: number,
     readonly skipped: number,
     options: TraceOptions,
+    readonly repairs: Repair[] = [],
   ) {
     this.timeWait = options.timeWaitSeconds ?? DEFAULT_TIME_WAIT_SECONDS;
     this.floodThreshold = options.floodThreshold ?? 50;
@@ -297,6 +298,7 @@ export class TraceData implements Trace {
       packets: this.table.length,
       skipped: this.skipped,
       problems: this.problems,
+      repairs: this.repairs,
       connections: this.connections,
       halfOpenFloods: this.halfOpenFloods,
     };
@@ -320,6 +322,7 @@ export class TraceData implements Trace {
       packets: this.table.length,
       skipped: this.skipped,
       problems: this.problems,
+      repairs: this.repairs,
     };
     let out = JSON.stringify(head).slice(0, -1) + ',"connections":[';
     const cached = this.summaries;

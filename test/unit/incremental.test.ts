@@ -70,6 +70,8 @@ describe('incremental re-analysis of the connections an edit touched', () => {
       let { snapshot, numbering } = analyse(text);
       if (snapshot.packetCount === 0) return;
       for (let step = 0; step < 12; step++) {
+        // Edits inside packet lines need a packet line.
+        if (snapshot.packetCount === 0) break;
         // One to three edits, as when a few characters are typed before the analysis runs.
         const touched = new Set<number>();
         let fallback = false;
@@ -106,8 +108,9 @@ describe('incremental re-analysis of the connections an edit touched', () => {
 
   it('re-analysed most edits incrementally', () => {
     assert.ok(steps > 500, `${steps} steps`);
-    // Many of these edits change a time, make a SYN (a new incarnation) or break the line: those are re-analysed whole.
-    assert.ok(wholeConnections / steps > 0.25, `${incremental} of ${steps} incremental, ${wholeConnections} re-analysing connections`);
+    // Many of these edits change a time, make a SYN (a new incarnation) or break the line: those
+    // are re-analysed whole, and so is a line an edit leaves needing a repair (cut, wrapped).
+    assert.ok(wholeConnections / steps > 0.2, `${incremental} of ${steps} incremental, ${wholeConnections} re-analysing connections`);
   });
 
   it('re-analyses only the touched connection', () => {

@@ -1,0 +1,235 @@
+// Repairs for tcpdump text that went through other hands: a web page, a mail client, a chat,
+// a book or a terminal's scrollback. Only lines the scanner could not read as they are come
+// here (see TraceBuilder), so clean text never pays for this. Each repair is counted, by kind,
+// so that the views can say what was changed: nothing is repaired silently.
+
+import type { Lang } from './explain';
+import { REPAIR_KINDS, type Repair, type RepairKind } from './model';
+
+/** Each kind of repair's wording: {n} is its count, {lines} the lines it took. */
+export const REPAIR_TEXT: Record<RepairKind, Record<Lang, string>> = {
+  split: { en: '{n} packets split from {lines} glued line(s)', zh: '从 {lines} 行粘连文本中拆出 {n} 个包' },
+  wrap: { en: '{n} wrapped packet(s) rejoined', zh: '重新拼接了 {n} 个被折行的包' },
+  banner: { en: "{n} line(s) of tcpdump's banner, statistics or shell prompt ignored", zh: '忽略了 {n} 行 tcpdump 提示信息、统计或 shell 提示符' },
+  prefix: { en: 'prompt, quoting, line numbers or log prefixes removed before {n} packet(s)', zh: '去掉了 {n} 个包前面的提示符、引用符、行号或日志前缀' },
+  characters: { en: 'HTML entities, full-width punctuation or odd spaces read as plain text on {n} line(s)', zh: '{n} 行中的 HTML 实体、全角标点或特殊空格已按普通字符读取' },
+  annotation: { en: 'notes after {n} packet(s) ignored', zh: '忽略了 {n} 个包后面的注释' },
+  elision: { en: '{n} elision mark(s) (..., [snip]) ignored', zh: '忽略了 {n} 处省略标记（...、[snip]）' },
+  relative: { en: '{n} flow(s) start mid-capture with relative numbers: absolute seq/ack unknown there', zh: '{n} 条流从抓包中途开始、序号为相对值：绝对 seq/ack 未知' },
+  duplicate: { en: '{n} packet(s) captured twice (same packet on two interfaces or In/Out): copies not counted again', zh: '{n} 个包被抓到两次（两个接口或 In/Out 各一次）：副本不重复计算' },
+};
+/** Lines kept per kind. */
+const MAX_LINES = 20;
+
+/** The one-sentence description of a repair. */
+export function repairText(r: Repair, lang: Lang = 'en'): string {
+  const lines = new Set(r.lines).size;
+  return REPAIR_TEXT[r.kind][lang].replace('{n}', String(r.count)).replace('{lines}', String(r.kind === 'split' ? lines : r.count));
+}
+
+/** Counts repairs as the builder makes them. */
+export class Repairs {
+  private readonly byKind = new Map<RepairKind, Repair>();
+
+  add(kind: RepairKind, line: number, n = 1): void {
+    let r = this.byKind.get(kind);
+    if (!r) this.byKind.set(kind, (r = { kind, count: 0, lines: [] }));
+    r.count += n;
+    if (r.lines.length < MAX_LINES && r.lines[r.lines.length - 1] !== line) r.lines.push(line);
+  }
+
+  /** The repairs made so far, in REPAIR_TEXT's order. */
+  list(): Repair[] {
+    const out: Repair[] = [];
+    for (const k of REPAIR_KINDS) {
+      const r = this.byKind.get(k);
+      if (r) out.push({ kind: r.kind, count: r.count, lines: r.lines.slice() });
+    }
+    return out;
+  }
+}
+
+// --- Characters --------------------------------------------------------------------------
+
+const ENTITIES: Record<string, string> = { gt: '>', lt: '<', amp: '&', nbsp: ' ', quot: '"', apos: "'", '#39': "'", '#62': '>', '#60': '<', '#160': ' ' };
+
+/**
+ * The line with HTML entities decoded, full-width ASCII (from CJK input methods) made ASCII,
+ * odd spaces made plain and zero-width characters removed. The same string when none occur.
+ */
+export function plainCharacters(s: string): string {
+  let ascii = true;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 126 || c === 38 /* & */) {
+      ascii = false;
+      break;
+    }
+  }
+  if (ascii) return s;
+  let out = s.replace(/&(gt|lt|amp|nbsp|quot|apos|#\d+);/g, (m, name: string) => ENTITIES[name] ?? (name[0] === '#' ? String.fromCharCode(Number(name.slice(1))) : m));
+  // A second pass for text escaped twice (&amp;gt;).
+  if (out.includes('&')) out = out.replace(/&(gt|lt|nbsp);/g, (_m, name: string) => ENTITIES[name]);
+  let r = '';
+  for (let i = 0; i < out.length; i++) {
+    const c = out.charCodeAt(i);
+    if (c >= 0xff01 && c <= 0xff5e) r += String.fromCharCode(c - 0xfee0); // full-width ASCII
+    else if (c === 0x3000 || c === 0xa0 || (c >= 0x2000 && c <= 0x200a) || c === 0x202f || c === 0x205f) r += ' ';
+    else if (c === 0x200b || c === 0x200c || c === 0x200d || c === 0x2060 || c === 0xfeff) continue;
+    else if (c === 0x3002) r += '.'; // ideographic full stop
+    else if (c === 0x3001) r += ','; // ideographic comma
+    else if (c === 0x2192) r += '>'; // an arrow typed for '>'
+    else r += out[i];
+  }
+  return r;
+}
+
+// --- Where packets start -----------------------------------------------------------------
+
+/**
+ * A timestamp as tcpdump prints it at the start of a packet: -tttt's date and clock, the default
+ * clock, or -tt's epoch seconds, with at least six decimals (a log's own "19:41:57" has none),
+ * after the start, a space or anything not a digit, colon or dot.
+ */
+const STAMP = /(?:^|(?<=[^\d:.]))(?:\d{4}-\d\d-\d\d \d\d?:\d\d:\d\d\.\d{6,9}|\d\d?:\d\d:\d\d\.\d{6,9}|\d{9,10}\.\d{6,9})(?= )/g;
+/** -t output: "IP " or "IP6 " begins each packet. */
+const IP_WORD = /(?:^|(?<=[\s>$#:,.)]))IP6? (?=\S+ > )/g;
+
+/**
+ * The offsets in `s` where packets begin: each timestamp followed, before the next one, by
+ * "a > b:" (stamped). Without timestamps, each "IP a > b". Empty when none.
+ */
+export function packetStarts(s: string): { starts: number[]; stamped: boolean } {
+  const starts = starts0(s, STAMP);
+  if (starts.length) return { starts, stamped: true };
+  return { starts: starts0(s, IP_WORD), stamped: false };
+}
+
+function starts0(s: string, re: RegExp): number[] {
+  const at: number[] = [];
+  re.lastIndex = 0;
+  for (let m = re.exec(s); m; m = re.exec(s)) at.push(m.index);
+  // Keep those whose text up to the next start holds a packet's "x > y".
+  const out: number[] = [];
+  for (let i = 0; i < at.length; i++) {
+    const piece = s.slice(at[i], i + 1 < at.length ? at[i + 1] : s.length);
+    if (piece.includes(' > ') || /\bIP6? \(/.test(piece)) out.push(at[i]);
+  }
+  return out;
+}
+
+// --- Noise -------------------------------------------------------------------------------
+
+/** Lines that are tcpdump's own messages, a shell's, or a writer's: not packets, not data. */
+const NOISE_LINE = [
+  /^tcpdump: (verbose output suppressed|listening on|data link type)/,
+  /^(listening|reading from file|reading from) .*(link-type|capture size|snapshot length)/,
+  /^\d+ packets? (captured|received by filter|dropped by (kernel|interface))/,
+  /^\^C/,
+  /^```|^~~~/,
+  /^(\[[^\]]*\][#$]|[\w.-]+@[\w.-]+[:~][^ ]*[#$%]|PS [A-Z]:\\[^>]*>|[$#%>]) *(sudo +)?(tcpdump|windump|tshark)\b/i,
+  /^(sudo +)?tcpdump( |$)/,
+  /^(Capturing on|WinDump\.exe|windump: )/i,
+];
+
+/** An elision a writer put between packets ("...", "[snip]"); -A's runs of dots are longer. */
+const ELISION = /^\s*(\.{3}|…+|\[(snip|\.\.\.|…|omitted|truncated)[^\]]*\]|<snip>|--+ ?snip ?--+|\(\.\.\.\))\s*$/i;
+
+/**
+ * What a line holding no packet is, when it is noise: tcpdump's banner or statistics, a shell
+ * prompt running tcpdump, a fence ('banner'), or a writer's elision ('elision'). Else null.
+ */
+export function noiseKind(s: string): 'banner' | 'elision' | null {
+  const t = s.trim();
+  for (const re of NOISE_LINE) if (re.test(t)) return 'banner';
+  return ELISION.test(s) ? 'elision' : null;
+}
+
+/**
+ * Marks that begin a note a writer put after a packet: "<-- the RST", "# here", "// SYN".
+ * tcpdump itself prints none of them after a space (its 3.x options start "<m", "<n", "<s").
+ */
+const NOTE_MARKS = [' <-', ' <=', ' \u2190', ' #', ' //', ' --'];
+
+/** The packet text without a trailing note, or the same string. */
+export function withoutAnnotation(s: string): string {
+  let cut = -1;
+  for (const m of NOTE_MARKS) {
+    const i = s.indexOf(m);
+    if (i >= 0 && (cut < 0 || i < cut)) cut = i;
+  }
+  return cut < 0 ? s : s.slice(0, cut).trimEnd();
+}
+
+/**
+ * Quoting a mail client or a chat put before every line ("> ", ">> ", "| "), or a code
+ * widget's line number ("12 ", "12: ", "12| "). Returns how many characters to drop.
+ */
+export function quotePrefix(s: string): number {
+  const m = /^\s*(?:(?:>|\|)\s?)+|^\s*\d{1,6}(?:[:|.]\s*|\s+)(?=\d\d?:\d\d:\d\d\.|\d{4}-\d\d-\d\d |IP6? )/.exec(s);
+  return m ? m[0].length : 0;
+}
+
+// --- Byte checks the builder makes before choosing the slow path -------------------------
+
+const isDigit = (c: number) => c >= 48 && c <= 57;
+
+function digits(b: Uint8Array, i: number, n: number): boolean {
+  for (let k = 0; k < n; k++) if (!isDigit(b[i + k])) return false;
+  return true;
+}
+
+/**
+ * True if b[from..end) holds a timestamp that starts a packet ("HH:MM:SS.ffffff " or epoch
+ * "ssssssssss.ffffff "), or " IP " as -t prints it: text glued after a packet's length.
+ */
+export function hasPacketStart(b: Uint8Array, from: number, end: number): boolean {
+  for (let i = from; i + 7 < end; i++) {
+    const c = b[i];
+    if (c === 58 /* : */) {
+      if (i >= from + 1 && isDigit(b[i - 1]) && b[i + 3] === 58 && b[i + 6] === 46 && digits(b, i + 1, 2) && digits(b, i + 4, 2) && digits(b, i + 7, 6)) return true;
+    } else if (c === 46 /* . */ && i >= from + 9 && digits(b, i - 9, 9) && digits(b, i + 1, 6)) {
+      return true;
+    } else if (c === 73 /* I */ && b[i + 1] === 80 && (b[i + 2] === 32 || (b[i + 2] === 54 && b[i + 3] === 32)) && i > from && b[i - 1] === 32) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** True if the line, past its indentation, starts with "IP " or "IP6 " (-t output). */
+export function startsWithIp(b: Uint8Array, s: number, e: number): boolean {
+  let i = s;
+  while (i < e && (b[i] === 32 || b[i] === 9)) i++;
+  return i + 2 < e && b[i] === 73 && b[i + 1] === 80 && (b[i + 2] === 32 || b[i + 2] === 54);
+}
+
+/**
+ * True if a line the scanner found no TCP in may still hide some: non-ASCII characters or an
+ * HTML entity, a "Flags" it could not reach, an end a wrap cut (":", ">" or ","), or a start
+ * that banners, prompts, quoting and elisions have. Plain UDP or ARP lines answer false.
+ */
+export function mayHidePacket(b: Uint8Array, s: number, e: number): boolean {
+  let i = s;
+  while (i < e && (b[i] === 32 || b[i] === 9)) i++;
+  if (i === e) return false;
+  let last = e - 1;
+  while (last > i && (b[last] === 32 || b[last] === 13)) last--;
+  const l = b[last];
+  if (l === 58 || l === 62 || l === 44) return true;
+  const f = b[i];
+  // t(cpdump:) l(istening) r(eading) s(udo) ^C ` ~ $ # [ > | . P(S C:\) and the stats' digits.
+  if (f === 116 || f === 108 || f === 114 || f === 115 || f === 94 || f === 96 || f === 126 || f === 36 || f === 35 || f === 91 || f === 62 || f === 124 || f === 46 || f === 80) return true;
+  for (let k = i; k < e; k++) {
+    const c = b[k];
+    if (c >= 0x80 || c === 38 /* & */) return true;
+    if (c === 70 /* F */ && b[k + 1] === 108 && b[k + 2] === 97 && b[k + 3] === 103 && b[k + 4] === 115) return true;
+    if (c === 32 && b[k + 1] === 112 && b[k + 2] === 97 && b[k + 3] === 99 && b[k + 4] === 107 && isDigit(f)) return true; // " pack(ets)"
+  }
+  return false;
+}
+
+/** True for text that begins like a packet (a timestamp, or "IP ") but may lack its end. */
+export function looksLikeHead(s: string): boolean {
+  return /^\s*(?:\d{4}-\d\d-\d\d )?(?:\d\d?:\d\d:\d\d\.\d{6,9}|\d{9,10}\.\d{6,9}) +\S/.test(s) || /^\s*IP6? \S+ >/.test(s);
+}
