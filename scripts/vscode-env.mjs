@@ -377,6 +377,7 @@ export function packageVsix(out) {
     if (!files.ok) throw new Error(`git ls-files failed: ${files.out}`);
     for (const f of files.out.split('\0').filter(Boolean)) {
       if (!existsSync(join(repoRoot, f))) continue; // deleted in the working tree
+      if (f === 'node_modules') continue; // a symlink (.gitignore's node_modules/ matches folders only); linked below
       mkdirSync(dirname(join(copy, f)), { recursive: true });
       copyFileSync(join(repoRoot, f), join(copy, f));
     }
