@@ -4,7 +4,7 @@
 //  2. every line of every tcpdump corpus .out file is tokenised; each TCP line must get
 //     address, port and flag (or -q "tcp") scopes (one check per file; a missing corpus fails);
 //  3. two 1 MB lines must tokenise within GRAMMAR_PERF_LIMIT_MS (default 20000).
-// Corpus: $TCPDUMP_CORPUS, else ../shared/corpus/tcpdump-tests relative to the repo.
+// Corpus: test/fixtures/tcpdump-tests (vendored), or $TCPDUMP_CORPUS when set.
 // Last line printed: "grammar: N passed, N failed".
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -119,7 +119,7 @@ function listOutFiles(dir) {
 function runCorpus(tm, grammar) {
   const dir = process.env.TCPDUMP_CORPUS
     ? path.resolve(process.env.TCPDUMP_CORPUS)
-    : path.resolve(root, '..', 'shared', 'corpus', 'tcpdump-tests');
+    : path.join(root, 'test', 'fixtures', 'tcpdump-tests');
   if (!existsSync(dir)) return fail(`corpus not found: ${dir} (set TCPDUMP_CORPUS)`);
   const files = listOutFiles(dir);
   if (files.length === 0) return fail(`corpus has no .out files: ${dir}`);

@@ -20,15 +20,21 @@ if (!existsSync(join(repoRoot, 'dist', 'extension.js'))) {
 
 // A workspace of its own holding a copy of the sample, so edits there never touch the fixture.
 const ws = join(cacheDir, 'start-workspace');
-mkdirSync(ws, { recursive: true });
 const sample = join(ws, 'sample.tcpdump');
-copyFileSync(samplePath(), sample);
 const profileDir = join(cacheDir, 'start-profile');
-if (argv.includes('--fresh')) rmSync(profileDir, { recursive: true, force: true });
-
-// A built workbench reads the URL payload (extensionDevelopmentPath) only with the smoke-test
-// driver enabled; that is what loads the repository as a development extension.
-const server = await startCodeServer({ folder: ws, port, profileDir, smokeDriver: true, quiet: false });
+let server;
+try {
+  mkdirSync(ws, { recursive: true });
+  copyFileSync(samplePath(), sample);
+  if (argv.includes('--fresh')) rmSync(profileDir, { recursive: true, force: true });
+  // A built workbench reads the URL payload (extensionDevelopmentPath) only with the smoke-test
+  // driver enabled; that is what loads the repository as a development extension.
+  server = await startCodeServer({ folder: ws, port, profileDir, smokeDriver: true, quiet: false });
+} catch (e) {
+  // Whatever went wrong (an install, code-server itself) is said in the message; no stack.
+  console.error(`npm start: ${e?.message ?? e}`);
+  process.exit(1);
+}
 const url = server.open(ws, [
   ['extensionDevelopmentPath', server.remote(devExtensionPath())],
   ['openFile', server.remote(sample)],

@@ -8,6 +8,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { preflight, SUITE_NEEDS } from './preflight.mjs';
 import { repoRoot } from './vscode-env.mjs';
 
 const SUITES = ['unit', 'grammar', 'webview', 'e2e'];
@@ -116,6 +117,9 @@ async function suiteScript(name, script, args = []) {
   }
   note(name, c, extra);
 }
+
+// The Debian packages the chosen suites use (installed as root; otherwise one line, exit 1).
+preflight([...new Set(selected.flatMap((s) => SUITE_NEEDS[s]))], { why: `npm test ${selected.join(' ')}` });
 
 const t0 = Date.now();
 console.log(`$ node esbuild.mjs`);

@@ -4,8 +4,8 @@
 #   test/fixtures/tshark/INDEX.tsv    (name, source pcap, rows, status)
 # Sources: test/fixtures/captures/*/capture.pcap (name = scenario) and the
 # pcaps named in $TCPDUMP_CORPUS/INDEX.tsv (name = pcap file without
-# extension); TCPDUMP_CORPUS defaults to ../shared/corpus/tcpdump-tests
-# relative to the repository.
+# extension); TCPDUMP_CORPUS defaults to test/fixtures/tcpdump-tests, the
+# vendored copy.
 #
 # Usage: bash scripts/tshark-fixtures.sh
 # Needs (not installed by this script): tshark, python3, util-linux
@@ -15,7 +15,7 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
-corpus="${TCPDUMP_CORPUS:-$repo/../shared/corpus/tcpdump-tests}"
+corpus="${TCPDUMP_CORPUS:-$repo/test/fixtures/tcpdump-tests}"
 out="$repo/test/fixtures/tshark"
 
 for cmd in tshark python3 unshare; do

@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { preflight } from './preflight.mjs';
 
 export const CODE_SERVER_VERSION = '4.139.1';
 export const NODE_MAJOR = '24';
@@ -61,27 +62,55 @@ function readMarker(prefix, want) {
   }
 }
 
-async function npmInstall(prefix, spec, label) {
-  rmSync(prefix, { recursive: true, force: true });
-  mkdirSync(prefix, { recursive: true });
-  writeFileSync(join(prefix, 'package.json'), JSON.stringify({ name: `vscode-test-${label}`, private: true }, null, 2));
+/** Runs npm with Node 24's environment, its output in .vscode-test/install-<label>.log. */
+async function npm(args, label, what) {
   const logFile = join(cacheDir, `install-${label}.log`);
-  log(`installing ${spec} into ${prefix} (first use only; log: ${logFile})...`);
   const t0 = Date.now();
-  const fd = openSync(logFile, 'w');
-  const child = spawn('npm', ['install', '--prefix', prefix, '--no-save', '--foreground-scripts', spec], {
-    stdio: ['ignore', fd, fd],
-    env: node24Env(),
-  });
+  const fd = openSync(logFile, 'a');
+  const child = spawn('npm', args, { stdio: ['ignore', fd, fd], env: node24Env() });
   closeSync(fd);
-  const beat = setInterval(() => log(`  ...still installing ${spec} (${((Date.now() - t0) / 1000).toFixed(0)} s)`), 20_000);
+  const beat = setInterval(() => log(`  ...still ${what} (${((Date.now() - t0) / 1000).toFixed(0)} s)`), 20_000);
   const status = await new Promise((res) => child.on('exit', (code) => res(code)));
   clearInterval(beat);
   if (status !== 0) {
     process.stderr.write(tail(logFile, 40) + '\n');
-    throw new Error(`npm install ${spec} failed (exit ${status}); see ${logFile}`);
+    throw new Error(`npm ${args[0]} failed while ${what} (exit ${status}); see ${logFile}`);
   }
-  log(`${spec} installed in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  return Date.now() - t0;
+}
+
+/** A fresh `prefix` with `spec` installed into it; `args` go to npm install. */
+async function npmInstall(prefix, spec, label, args = []) {
+  rmSync(prefix, { recursive: true, force: true });
+  mkdirSync(prefix, { recursive: true });
+  writeFileSync(join(prefix, 'package.json'), JSON.stringify({ name: `vscode-test-${label}`, private: true }, null, 2));
+  writeFileSync(join(cacheDir, `install-${label}.log`), '');
+  log(`installing ${spec} into ${prefix} (first use only; log: ${join(cacheDir, `install-${label}.log`)})...`);
+  const ms = await npm(['install', '--prefix', prefix, '--no-save', '--foreground-scripts', ...args, spec], label, `installing ${spec}`);
+  log(`${spec} installed in ${(ms / 1000).toFixed(0)} s`);
+}
+
+/** lib/vscode dependencies left out of the code-server install (see installCodeServer). */
+const WITHOUT = ['kerberos'];
+
+/**
+ * code-server without VS Code's `kerberos` module. VS Code loads that module only to answer a
+ * proxy's Kerberos (Negotiate) challenge, and building it needs the system's krb5 headers
+ * (libkrb5-dev). So: install without running scripts, take kerberos out of lib/vscode's
+ * dependencies, then run the scripts (code-server's postinstall installs lib/vscode's modules).
+ */
+async function installCodeServer() {
+  const spec = `code-server@${CODE_SERVER_VERSION}`;
+  await npmInstall(csPrefix, spec, 'code-server', ['--ignore-scripts']);
+  const vscodePkg = join(codeServerHome, 'lib', 'vscode', 'package.json');
+  const pkg = JSON.parse(readFileSync(vscodePkg, 'utf8'));
+  for (const field of ['dependencies', 'optionalDependencies']) {
+    for (const name of Object.keys(pkg[field] ?? {})) if (WITHOUT.includes(name)) delete pkg[field][name];
+  }
+  writeFileSync(vscodePkg, JSON.stringify(pkg, null, 2) + '\n');
+  log(`building code-server's native modules (without ${WITHOUT.join(', ')})...`);
+  const ms = await npm(['rebuild', '--prefix', csPrefix, '--foreground-scripts'], 'code-server', 'building code-server');
+  log(`code-server built in ${(ms / 1000).toFixed(0)} s`);
 }
 
 function verifyNode() {
@@ -125,10 +154,8 @@ export async function ensureEnv() {
     problem = readMarker(csPrefix, CODE_SERVER_VERSION) ? verifyCodeServer() : 'not installed';
     if (problem) {
       if (problem !== 'not installed') log(`code-server: ${problem}; reinstalling`);
-      if (process.platform === 'linux' && !existsSync('/usr/include/gssapi/gssapi.h') && !existsSync('/usr/include/krb5.h')) {
-        log('warning: libkrb5-dev looks missing (apt-get install -y libkrb5-dev); the kerberos module may not build');
-      }
-      await npmInstall(csPrefix, `code-server@${CODE_SERVER_VERSION}`, 'code-server');
+      preflight(['code-server'], { why: 'building code-server' });
+      await installCodeServer();
       problem = verifyCodeServer();
       if (problem) throw new Error(`code-server install is broken: ${problem}`);
       writeFileSync(marker(csPrefix), JSON.stringify({ version: CODE_SERVER_VERSION }));
@@ -350,6 +377,7 @@ export function packageVsix(out) {
     if (!files.ok) throw new Error(`git ls-files failed: ${files.out}`);
     for (const f of files.out.split('\0').filter(Boolean)) {
       if (!existsSync(join(repoRoot, f))) continue; // deleted in the working tree
+      if (f === 'node_modules') continue; // a symlink (.gitignore's node_modules/ matches folders only); linked below
       mkdirSync(dirname(join(copy, f)), { recursive: true });
       copyFileSync(join(repoRoot, f), join(copy, f));
     }
@@ -374,6 +402,7 @@ function tail(file, n = 20) {
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
 export async function launchChromium() {
+  preflight(['chromium'], { why: 'the browser tests' });
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: apt-get install -y chromium`);
   const { chromium } = await import('playwright-core');
   const profile = mkdtempSync(join(tmpdir(), 'tcp-trace-chromium-'));
@@ -418,7 +447,12 @@ export function samplePath() {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const t0 = Date.now();
-  await ensureEnv();
+  try {
+    await ensureEnv();
+  } catch (e) {
+    log(`${e?.message ?? e}`);
+    process.exit(1);
+  }
   const v = run(nodeBin, [codeServerEntry, '--version'], { env: node24Env() }).out.split('\n')[0];
   log(`ready in ${((Date.now() - t0) / 1000).toFixed(1)} s: node ${run(nodeBin, ['--version']).out}, code-server ${v}`);
 }

@@ -77,7 +77,7 @@ function packetNumbers(path: string, t: Trace): number[] {
 const present = hasFile(join(CORPUS, 'INDEX.tsv'));
 
 describe('corpus: tcpdump regression outputs', () => {
-  it('is present beside the repository (../shared/corpus/tcpdump-tests or $TCPDUMP_CORPUS)', () => {
+  it('is present (test/fixtures/tcpdump-tests, or $TCPDUMP_CORPUS)', () => {
     assert.ok(present, `no corpus at ${CORPUS}`);
   });
   if (!present) return;

@@ -6,8 +6,11 @@ import { analyzeBytes, analyzeText, type Trace, type TraceOptions } from '../../
 
 export const ROOT = resolve(__dirname, '../../..');
 
-/** tcpdump's regression corpus: ../shared/corpus/tcpdump-tests beside the repository. */
-export const CORPUS = process.env.TCPDUMP_CORPUS ?? resolve(ROOT, '../shared/corpus/tcpdump-tests');
+/**
+ * tcpdump's regression corpus, vendored in test/fixtures/tcpdump-tests (see its PROVENANCE.md).
+ * $TCPDUMP_CORPUS may name another copy of the same layout, e.g. a newer one.
+ */
+export const CORPUS = process.env.TCPDUMP_CORPUS ? resolve(process.env.TCPDUMP_CORPUS) : join(ROOT, 'test/fixtures/tcpdump-tests');
 
 export const FIXTURES = join(ROOT, 'test/fixtures');
 
