@@ -74,6 +74,9 @@ export class TraceBuilder {
   private lastTime = NaN;
   private dayOffset = 0;
   private deltaDecreased = false;
+  /** -ttt: the sum of the deltas read so far, and whether the packets before were summed. */
+  private deltaSum = 0;
+  private deltasSummed = false;
   private finished = false;
 
   constructor(private readonly options: TraceOptions = {}) {
@@ -254,7 +257,25 @@ export class TraceBuilder {
       // Midnight passed: time of day went back by more than half a day.
       if (this.lastTime === this.lastTime && time + this.dayOffset < this.lastTime - 43200) this.dayOffset += 86400;
       time += this.dayOffset;
-    } else if (r.timeKind === TimeKind.Delta && time < this.lastTime) this.deltaDecreased = true;
+    } else if (r.timeKind === TimeKind.Delta) {
+      // -ttt (since the previous packet) and -ttttt (since the first) print alike. -ttttt goes
+      // back only where the capture's own timestamps do, by a little; deltas soon fall to
+      // less than half the one before, which shows -ttt. From then on every time is the sum of
+      // the deltas so far (the packets before are summed by accumulateDeltas). The sum starts
+      // wherever the text does: a paste from the middle of a capture gives the same
+      // differences, and so the same durations and RTTs, as the whole capture.
+      if (time === time) {
+        const raw = time;
+        this.deltaSum += time;
+        if (!this.deltaDecreased && time < this.lastTime / 2) {
+          this.deltaDecreased = true;
+          this.accumulateDeltas();
+        }
+        if (this.deltaDecreased) time = this.deltaSum;
+        this.lastTime = raw;
+        return time;
+      }
+    }
     this.lastTime = time;
     return time;
   }
@@ -390,12 +411,22 @@ export class TraceBuilder {
     return conn;
   }
 
-  /** -ttt prints the time since the previous packet: add them up. */
+  /**
+   * -ttt prints the time since the previous packet: the packets read before that was known
+   * (their times never went back) get the sum of the deltas up to them. Only once: later
+   * packets get their sums from time() as they come, so a second call does nothing.
+   */
   private accumulateDeltas(): void {
+    if (this.deltasSummed) return;
+    this.deltasSummed = true;
     const t = this.t;
+    // The packet being added (the table's last) gets its time from time().
+    const n = t.length - 1;
     let sum = 0;
-    for (let p = 0; p < t.length; p++) {
-      sum += t.time[p];
+    for (let p = 0; p < n; p++) {
+      const d = t.time[p];
+      if (d !== d) continue;
+      sum += d;
       t.time[p] = sum;
     }
   }

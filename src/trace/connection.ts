@@ -22,8 +22,8 @@ export class Connection {
   private readonly o: number;
   eventCount = 0;
 
-  // Handshake evidence (the first SYN's and SYN,ACK's times are in the store).
-  /** Times of the client's SYNs after the first, and of the server's SYN,ACKs: retransmissions, rare. */
+  // Handshake evidence (the first SYN's and SYN,ACK's packets are in the store).
+  /** Packets of the client's SYNs after the first, and of the server's SYN,ACKs: retransmissions, rare. */
   private moreSyns: number[] | null = null;
   private moreSynAcks: number[] | null = null;
   synLine = -1;
@@ -91,7 +91,6 @@ export class Connection {
   }
 
   private observe(t: PacketTable, p: number, d: number, f: number, line: number): void {
-    const time = t.time[p];
     const m = this.machine;
     const n = this.store.f;
     const finLine = this.o + C.FIN_LINE + d;
@@ -100,21 +99,21 @@ export class Connection {
         n[this.o + C.SYN_FROM + d] = 1;
         if (d === 0) {
           if (this.synLine < 0) this.synLine = line;
-          if (n[this.o + C.SYN_COUNT]++ === 0) n[this.o + C.SYN_TIME] = time;
-          else (this.moreSyns ??= []).push(time);
+          if (n[this.o + C.SYN_COUNT]++ === 0) n[this.o + C.SYN_PACKET] = p;
+          else (this.moreSyns ??= []).push(p);
           if ((f & (Flag.ECE | Flag.CWR)) === (Flag.ECE | Flag.CWR)) this.ecnSyn = true;
         }
       } else if (d === 1) {
         if (this.synAckLine < 0) this.synAckLine = line;
-        if (n[this.o + C.SYN_ACK_COUNT]++ === 0) n[this.o + C.SYN_ACK_TIME] = time;
-        else (this.moreSynAcks ??= []).push(time);
+        if (n[this.o + C.SYN_ACK_COUNT]++ === 0) n[this.o + C.SYN_ACK_PACKET] = p;
+        else (this.moreSynAcks ??= []).push(p);
         if (f & Flag.ECE) this.ecnSynAck = true;
       }
     } else if (d === 0 && this.ackLine < 0 && this.synAckLine >= 0 && (f & Flag.ACK) && !(f & Flag.RST)) {
       const serverSyn = m.synSeq(1);
       if (serverSyn !== serverSyn || seqGe(t.ack[p], serverSyn + 1)) {
         this.ackLine = line;
-        n[this.o + C.ACK_TIME] = time;
+        n[this.o + C.ACK_PACKET] = p;
         this.ackHasData = t.len[p] > 0;
       }
     }
@@ -155,23 +154,24 @@ export class Connection {
   }
 
   /** Time of the ACK that completed the handshake (NaN until then). */
-  get ackTime(): number {
-    return this.store.f[this.o + C.ACK_TIME];
+  ackTime(t: PacketTable): number {
+    const p = this.store.f[this.o + C.ACK_PACKET];
+    return p >= 0 ? t.time[p] : NaN;
   }
 
   /** Times of the client's SYNs (without ACK), in order. */
-  get synTimes(): number[] {
-    return this.times(C.SYN_TIME, C.SYN_COUNT, this.moreSyns);
+  synTimes(t: PacketTable): number[] {
+    return this.times(t, C.SYN_PACKET, C.SYN_COUNT, this.moreSyns);
   }
 
   /** Times of the server's SYN,ACKs, in order. */
-  get synAckTimes(): number[] {
-    return this.times(C.SYN_ACK_TIME, C.SYN_ACK_COUNT, this.moreSynAcks);
+  synAckTimes(t: PacketTable): number[] {
+    return this.times(t, C.SYN_ACK_PACKET, C.SYN_ACK_COUNT, this.moreSynAcks);
   }
 
-  private times(first: C, count: C, more: number[] | null): number[] {
+  private times(t: PacketTable, first: C, count: C, more: number[] | null): number[] {
     const n = this.store.f;
-    return n[this.o + count] === 0 ? [] : [n[this.o + first], ...(more ?? [])];
+    return n[this.o + count] === 0 ? [] : [n[this.o + first], ...(more ?? [])].map((p) => t.time[p]);
   }
 
   setSynOptions(d: number, o: SynOptions): void {

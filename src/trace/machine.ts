@@ -94,7 +94,8 @@ export class Machine {
 
   /** Trace time at which side entered TIME_WAIT (NaN if it never did). */
   timeWaitSince(side: number): number {
-    return this.store.f[this.o + C.TIME_WAIT_SINCE + side];
+    const p = this.store.f[this.o + C.TIME_WAIT_SINCE + side];
+    return p === p ? this.t.time[p] : NaN;
   }
 
   /** Steps one packet (the connection's newest). */
@@ -175,7 +176,7 @@ export class Machine {
     f[this.o + C.ST + side] = to;
     const t = this.t;
     const p = this.cur;
-    if (to === State.TIME_WAIT) f[this.o + C.TIME_WAIT_SINCE + side] = t.time[p];
+    if (to === State.TIME_WAIT) f[this.o + C.TIME_WAIT_SINCE + side] = p;
     if (side === 0) {
       if (t.cT1[p] < 0) t.cT1[p] = k;
       else t.cT2[p] = k;

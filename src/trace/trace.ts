@@ -19,10 +19,15 @@ function num(x: number): number | null {
   return x === x ? x : null;
 }
 
+/** A duration, or null where it is unknown or negative (times that go back). */
+function nonNegative(x: number): number | null {
+  return x >= 0 ? x : null;
+}
+
 function intervals(times: number[]): number[] {
   const out: number[] = [];
   for (let i = 1; i < times.length; i++) out.push(Math.round((times[i] - times[i - 1]) * 1e6) / 1e6);
-  return out.filter((x) => x === x);
+  return out.filter((x) => x >= 0);
 }
 
 /**
@@ -131,7 +136,7 @@ export class TraceData implements Trace {
       packetsBy: { client: c.packetsBy(0), server: c.packetsBy(1) },
       bytes: { client: c.bytesBy(0), server: c.bytesBy(1) },
       start: num(start),
-      duration: num(Math.round((t.time[c.lastPacket] - start) * 1e9) / 1e9),
+      duration: nonNegative(Math.round((t.time[c.lastPacket] - start) * 1e9) / 1e9),
       clientState: stateName(cs),
       serverState: stateName(ss),
       handshake: this.handshake(c),
@@ -147,13 +152,14 @@ export class TraceData implements Trace {
     const co = c.clientOpts;
     const so = c.serverOpts;
     const both = co !== null && so !== null;
-    const syns = c.synTimes;
-    const synAcks = c.synAckTimes;
-    const rtt = c.ackLine >= 0 && syns.length > 0 ? (c.ackTime - syns[0]) * 1000 : NaN;
+    const syns = c.synTimes(this.table);
+    const synAcks = c.synAckTimes(this.table);
+    const rtt = c.ackLine >= 0 && syns.length > 0 ? (c.ackTime(this.table) - syns[0]) * 1000 : NaN;
     return {
       complete: c.synLine >= 0 && c.synAckLine >= 0 && c.ackLine >= 0,
       simultaneousOpen: c.synFrom(0) && c.synFrom(1),
-      rttMs: rtt === rtt ? Math.round(rtt * 1e6) / 1e6 : null,
+      // Times that go back (a clock stepped back, or lines out of order) give no RTT.
+      rttMs: rtt >= 0 ? Math.round(rtt * 1e6) / 1e6 : null,
       clientIsn: c.synFrom(0) || c.synLine >= 0 ? num(m.synSeq(0)) : null,
       serverIsn: c.synAckLine >= 0 || c.synFrom(1) ? num(m.synSeq(1)) : null,
       mss: co?.mss != null && so?.mss != null ? Math.min(co.mss, so.mss) : (co?.mss ?? so?.mss ?? null),
