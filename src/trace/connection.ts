@@ -43,12 +43,24 @@ export class Connection {
   firstFinAckedAlone = false;
   rstFrom = -1;
 
+  // What the packets leave open, said in the summary's notes.
+  /** Line of a handshake ACK that did not acknowledge the server's ISN+1, or -1. */
+  unacceptableAckLine = -1;
+  /** Line of the handshake ACK that the server answered with a RST, or -1. */
+  refusedAckLine = -1;
+  /** Packets with no flags at all (Flags [none]). */
+  noFlagPackets = 0;
+  /** True while every packet is a probe (none of SYN, ACK, RST) or a RST answering one. */
+  probesOnly: boolean;
+  /** True when no SYN was seen and the first packet carried ACK or RST: a capture begun mid-stream. */
+  readonly midStream: boolean;
+
   constructor(
     readonly id: number,
     client: number,
     server: number,
     readonly roleInferred: boolean,
-    readonly midStream: boolean,
+    midStream: boolean,
     readonly flagsUnknown: boolean,
     first: number,
     t: PacketTable,
@@ -60,9 +72,14 @@ export class Connection {
     this.ep = [client, server];
     this.firstPacket = first;
     this.lastPacket = first;
+    // A first packet with none of SYN, ACK and RST is a probe (a scan's FIN, Xmas or NULL
+    // segment), not traffic of a connection already open: its target is taken to listen,
+    // like a SYN's, until a RST says nothing does.
+    this.probesOnly = !flagsUnknown && (t.flags[first] & (Flag.SYN | Flag.ACK | Flag.RST)) === 0;
+    this.midStream = midStream && !this.probesOnly;
     // Both ends start UNKNOWN without flags, ESTABLISHED mid-stream, else CLOSED and LISTEN.
-    const client0 = flagsUnknown ? State.UNKNOWN : midStream ? State.ESTABLISHED : State.CLOSED;
-    this.machine = new Machine(t, store, this.o, client0, flagsUnknown || midStream ? client0 : State.LISTEN);
+    const client0 = flagsUnknown ? State.UNKNOWN : this.midStream ? State.ESTABLISHED : State.CLOSED;
+    this.machine = new Machine(t, store, this.o, client0, flagsUnknown || this.midStream ? client0 : State.LISTEN);
   }
 
   /** True when this incarnation is over, so a new SYN on the tuple starts another. */
@@ -94,6 +111,12 @@ export class Connection {
     const m = this.machine;
     const n = this.store.f;
     const finLine = this.o + C.FIN_LINE + d;
+    if ((f & (Flag.SYN | Flag.ACK | Flag.RST)) === 0) {
+      // A probe: no part of a handshake or a close (see machine.ts).
+      if ((f & ~(Flag.SEQ_RELATIVE | Flag.ACK_RELATIVE)) === 0) this.noFlagPackets++;
+      return;
+    }
+    if (!(f & Flag.RST) || (f & Flag.SYN)) this.probesOnly = false;
     if (f & Flag.SYN) {
       if (!(f & Flag.ACK)) {
         n[this.o + C.SYN_FROM + d] = 1;
@@ -110,12 +133,19 @@ export class Connection {
         if (f & Flag.ECE) this.ecnSynAck = true;
       }
     } else if (d === 0 && this.ackLine < 0 && this.synAckLine >= 0 && (f & Flag.ACK) && !(f & Flag.RST)) {
+      // The third segment completes the handshake only if it acknowledges the server's ISN+1.
       const serverSyn = m.synSeq(1);
-      if (serverSyn !== serverSyn || seqGe(t.ack[p], serverSyn + 1)) {
+      if (serverSyn !== serverSyn || m.acksSyn(1, t.ack[p])) {
         this.ackLine = line;
         n[this.o + C.ACK_PACKET] = p;
         this.ackHasData = t.len[p] > 0;
-      }
+      } else if (this.unacceptableAckLine < 0 && m.state(1) === State.SYN_RECEIVED) this.unacceptableAckLine = line;
+    } else if (d === 1 && this.ackLine >= 0 && (f & (Flag.RST | Flag.ACK)) === Flag.RST && this.answersAck(t, p)) {
+      // The server refused the handshake's ACK (<SEQ=SEG.ACK><CTL=RST>): not complete after all.
+      this.refusedAckLine = this.ackLine;
+      this.ackLine = -1;
+      n[this.o + C.ACK_PACKET] = -1;
+      this.ackHasData = false;
     }
     if (f & Flag.FIN) {
       if (n[finLine] < 0) {
@@ -131,6 +161,14 @@ export class Connection {
       if (first === first && seqGe(t.ack[p], first + 1)) this.firstFinAckedAlone = true;
     }
     if (f & Flag.RST && this.rstFrom < 0) this.rstFrom = d;
+  }
+
+  /** Whether the server's RST p answers the handshake's ACK: its seq is that ACK's ack, and the server sent nothing between. */
+  private answersAck(t: PacketTable, p: number): boolean {
+    const ackPacket = this.store.f[this.o + C.ACK_PACKET];
+    if (t.seq[p] !== t.ack[ackPacket]) return false;
+    for (let q = t.prev[p]; q > ackPacket; q = t.prev[q]) if (t.dir[q] === 1) return false;
+    return true;
   }
 
   /** Packets sent by side d (0 client, 1 server). */

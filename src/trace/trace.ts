@@ -5,7 +5,7 @@ import type { Endpoints } from './endpoints';
 import { absAck, absSeq, census, firstAtLeast, flagString, packetAtLine, packetInfo, stateName, type CensusSource } from './columns';
 import { eventNames } from './expert';
 import {
-  Flag, type Census, type Close, type ConnectionSummary, type Handshake, type HalfOpenFlood, type PacketInfo,
+  Flag, NOTE_KINDS, type NoteKind, type Census, type Close, type ConnectionSummary, type Handshake, type HalfOpenFlood, type PacketInfo,
   type PacketRecordJson, type Problem, type Side, type Trace, type TraceJson, type TraceOptions,
 } from './model';
 import type { PacketTable } from './packets';
@@ -144,7 +144,20 @@ export class TraceData implements Trace {
       connState: c.zeek.connState(),
       history: c.zeek.history,
       events,
+      notes: this.notes(c, cs),
     };
+  }
+
+  private notes(c: Connection, clientState: State): NoteKind[] {
+    const on: Record<NoteKind, boolean> = {
+      handshake_ack_unacceptable: c.unacceptableAckLine >= 0 && c.ackLine < 0,
+      handshake_ack_refused: c.refusedAckLine >= 0 && c.ackLine < 0,
+      syn_ack_unanswered: c.machine.synAckUnanswered(0) && clientState === State.SYN_SENT,
+      probe: c.probesOnly,
+      refused_probe: c.probesOnly && c.rstFrom >= 0,
+      no_flags: c.noFlagPackets > 0,
+    };
+    return NOTE_KINDS.filter((k) => on[k]);
   }
 
   private handshake(c: Connection): Handshake {
