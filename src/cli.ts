@@ -5,7 +5,7 @@ import { open } from 'node:fs/promises';
 import { isCapture, PcapPrinter, type PcapSummary } from './pcap';
 import { Progress } from './progress';
 import { isScanWorker, readWithScanThread, runScanWorker, useScanThread } from './scanThread';
-import { TraceBuilder, type ConnectionSummary, type Trace, type TraceOptions } from './trace';
+import { noteText, TraceBuilder, type ConnectionSummary, type Trace, type TraceOptions } from './trace';
 import { TraceData } from './trace/trace';
 
 const USAGE = `usage: tcp-trace [options] FILE
@@ -231,6 +231,7 @@ function summaryLine(c: ConnectionSummary): string {
     for (const e of c.events) counts.set(e.kind, (counts.get(e.kind) ?? 0) + 1);
     parts.push(`  events: ${[...counts].map(([k, n]) => `${k} ×${n}`).join(', ')}`);
   }
+  for (const k of c.notes) parts.push(`  note: ${noteText(k, 'en')}`);
   return parts.join('\n');
 }
 

@@ -1,6 +1,6 @@
 // Builds the small serializable view model the panel draws: host computes, webview draws.
 import * as vscode from 'vscode';
-import { explainPacket } from './trace';
+import { explainPacket, noteText } from './trace';
 import { packetColumns, packetIndexes } from './trace/snapshot';
 import type { ConnectionSummary, Handshake, PacketInfo, SynOptions, Trace } from './trace/model';
 import { STATE_TEXT, type StateName } from './trace/states';
@@ -49,16 +49,17 @@ export function ladderKey(trace: Trace, connection: number): string {
 }
 
 /** Per trace and connection: what stays the same while the cursor moves within a connection. */
-const perConnection = new WeakMap<Trace, Map<number, { view: ConnectionView; handshake: HandshakeView }>>();
+const perConnection = new WeakMap<Trace, Map<string, { view: ConnectionView; handshake: HandshakeView }>>();
 
-function connectionParts(trace: Trace, c: ConnectionSummary): { view: ConnectionView; handshake: HandshakeView } {
+function connectionParts(trace: Trace, c: ConnectionSummary, lang: Lang): { view: ConnectionView; handshake: HandshakeView } {
   let byId = perConnection.get(trace);
   if (!byId) perConnection.set(trace, (byId = new Map()));
-  let parts = byId.get(c.id);
+  const key = `${c.id}:${lang}`;
+  let parts = byId.get(key);
   if (!parts) {
     // A handful of connections is enough: the cursor stays in one for a while.
     if (byId.size >= 16) byId.clear();
-    byId.set(c.id, (parts = { view: connectionView(c), handshake: handshakeView(trace, c) }));
+    byId.set(key, (parts = { view: connectionView(c), handshake: handshakeView(trace, c, lang) }));
   }
   return parts;
 }
@@ -164,7 +165,7 @@ export function buildModel(
   }
   // Only the rows around the current packet; the webview asks for others as it scrolls.
   const start = Math.max(0, Math.min(ordinal - LADDER_CONTEXT, list.length - (2 * LADDER_CONTEXT + 1)));
-  const parts = connectionParts(trace, c);
+  const parts = connectionParts(trace, c, lang);
   return {
     ...base,
     connection: parts.view,
@@ -222,7 +223,7 @@ function optionRows(h: Handshake): HandshakeView['options'] {
   ];
 }
 
-export function handshakeView(trace: Trace, c: ConnectionSummary): HandshakeView {
+export function handshakeView(trace: Trace, c: ConnectionSummary, lang: Lang = 'en'): HandshakeView {
   const h = c.handshake;
   const syn = packetAt(trace, h.synLine);
   const synAck = packetAt(trace, h.synAckLine);
@@ -268,6 +269,8 @@ export function handshakeView(trace: Trace, c: ConnectionSummary): HandshakeView
   if (c.connState === 'REJ') notes.push(vscode.l10n.t('Connection refused: the server answered the SYN with RST, so nothing was listening on that port.'));
   else if (syn && !synAck && !h.simultaneousOpen) notes.push(vscode.l10n.t('No SYN,ACK: the server never answered (host down, port filtered by a firewall, or its SYN queue full). The client retries with exponential backoff, then gives up.'));
   if (h.simultaneousOpen) notes.push(vscode.l10n.t('Simultaneous open: both ends sent a SYN. Each goes SYN_SENT → SYN_RECEIVED → ESTABLISHED, and four segments replace the usual three.'));
+  // What the engine inferred (a refused or wrong third ACK, an end that never answered...).
+  for (const k of c.notes) notes.push(noteText(k, lang));
   if (synAck && !ack && !h.complete) notes.push(vscode.l10n.t('The SYN,ACK was never acknowledged: the server stays in SYN_RECEIVED (a half-open connection) and retransmits the SYN,ACK. Many of these at once look like a SYN flood.'));
   if (h.dataOnThirdPacket) notes.push(vscode.l10n.t('The third packet already carries data, which is allowed.'));
   if (h.fastOpen) notes.push(vscode.l10n.t('TCP Fast Open: data can ride on the SYN when the client has a cookie from an earlier connection.'));
