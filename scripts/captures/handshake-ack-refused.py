@@ -31,7 +31,8 @@ t = Truth("handshake-ack-refused",
           "in ss).")
 t.conn(rows, ep(*CLI), ep(*SRV))
 t.data["connections"][0]["clientState"] = None
-t.expect(handshakeSeen=False, rstFrom="server", synAckRetransmissions=0)
+t.expect(handshakeSeen=False, rstFrom="server", synAckRetransmissions=0,
+         notes=["handshake_ack_refused"])
 t.note("The handshake is not complete: its third segment is refused with a RST.")
 t.write(rows)
 end_capture()

@@ -31,7 +31,8 @@ t = Truth("handshake-bad-ack",
           "not in ss).")
 t.conn(rows, ep(*CLI), ep(*SRV))
 t.data["connections"][0]["clientState"] = None
-t.expect(handshakeSeen=False, rstFrom="server", synAckRetransmissions=0)
+t.expect(handshakeSeen=False, rstFrom="server", synAckRetransmissions=0,
+         notes=["handshake_ack_unacceptable"])
 t.note("The handshake is not complete: the third segment does not "
        "acknowledge the server's ISN+1, and the server refuses it with a RST.")
 t.write(rows)

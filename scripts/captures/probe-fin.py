@@ -33,7 +33,8 @@ t = Truth("probe-fin",
 for port, server in ((XMAS, CLOSED_PORT), (BARE, CLOSED_PORT), (OPEN, OPEN_PORT)):
     t.conn(rows, ep("127.0.0.1", port), ep("127.0.0.1", server))["clientState"] = None
 t.expect(connections=3, connState="REJ", handshakeSeen=False, rstFrom="server",
-         firstFinFrom=[None, None, None])
+         firstFinFrom=[None, None, None],
+         notes=["probe", "refused_probe"])
 t.note("A FIN without ACK is not a close: no connection was synchronized. "
        "Answered by RST it shows the port is closed (a refused probe).")
 t.write(rows)

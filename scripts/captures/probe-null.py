@@ -37,7 +37,8 @@ t = Truth("probe-null",
           "stays in SYN-RECV. The raw socket's ports have no kernel socket.")
 for port, server in ((TO_CLOSED, CLOSED_PORT), (TO_OPEN, OPEN_PORT), (IN_HANDSHAKE, OPEN_PORT)):
     t.conn(rows, ep("127.0.0.1", port), ep("127.0.0.1", server))["clientState"] = None
-t.expect(connections=3, connState="REJ", handshakeSeen=False, rstFrom="server")
+t.expect(connections=3, connState="REJ", handshakeSeen=False, rstFrom="server",
+         notes=["probe", "refused_probe", "no_flags"])
 t.note("A segment without flags is not valid in any state and changes none; "
        "answered by RST it shows the port is closed (a refused probe).")
 t.write(rows)
