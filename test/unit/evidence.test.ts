@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { explainPacket, noteText, NOTE_KINDS, type Trace } from '../../src/trace';
 import { encodeSnapshot, SnapshotTrace } from '../../src/trace/snapshot';
 import type { TraceData } from '../../src/trace/trace';
+import { explainTerm, TERM_PATTERN } from '../../src/terms';
 import { analyzeFile, analyzeLines, fixture } from './helpers';
 
 const DIR = fixture('captures');
@@ -106,6 +107,16 @@ describe('evidence: segments with no flags, and FIN/PSH/URG probes', () => {
     // Each no-flags segment leaves both ends as the packet before it did.
     const all = states(t1);
     for (let i = 1; i < all.length; i += 2) assert.equal(all[i], all[i - 1], `segment ${i}`);
+  });
+
+  it('hovering [none] explains it, in English and Chinese', () => {
+    const line = lines('probe-null')[0];
+    const at = line.indexOf('[none]');
+    const word = new RegExp(TERM_PATTERN.source, 'g');
+    const found = [...line.matchAll(word)].find((m) => m.index! <= at + 2 && at + 2 < m.index! + m[0].length);
+    assert.equal(found?.[0], '[none]');
+    assert.match(explainTerm('[none]', 'en')!, /changes no state/);
+    assert.match(explainTerm('[none]', 'zh')!, /不改变任何状态/);
   });
 
   it('a FIN+PSH+URG or FIN probe to a closed port answered by RST is a refused probe, not a close', () => {
