@@ -200,6 +200,20 @@ function packetAt(trace: Trace, line: number | null): PacketInfo | undefined {
   return i >= 0 ? trace.packet(i) : undefined;
 }
 
+/**
+ * The client's ACK after the SYN,ACK where it did not complete the handshake (it did not
+ * acknowledge the server's ISN+1, or the server refused it), so its numbers can be checked.
+ */
+function thirdSegment(trace: Trace, c: ConnectionSummary): PacketInfo | undefined {
+  const h = c.handshake;
+  if (h.synAckLine === null || !c.notes.some((k) => k === 'handshake_ack_unacceptable' || k === 'handshake_ack_refused')) return undefined;
+  for (const i of trace.packetsOf(c.id)) {
+    const p = trace.packet(i);
+    if (p.line > h.synAckLine && p.from === 'client' && p.flags.includes('.') && !p.flags.includes('S') && !p.flags.includes('R')) return p;
+  }
+  return undefined;
+}
+
 function optionRows(h: Handshake): HandshakeView['options'] {
   const show = (o: SynOptions | null, f: (o: SynOptions) => string) => (o ? f(o) : '—');
   const ws = (o: SynOptions) => (o.wscale === null ? vscode.l10n.t('no') : `${o.wscale} (×${2 ** o.wscale})`);
@@ -227,7 +241,7 @@ export function handshakeView(trace: Trace, c: ConnectionSummary, lang: Lang = '
   const h = c.handshake;
   const syn = packetAt(trace, h.synLine);
   const synAck = packetAt(trace, h.synAckLine);
-  const ack = packetAt(trace, h.ackLine);
+  const ack = packetAt(trace, h.ackLine) ?? thirdSegment(trace, c);
   const x = h.clientIsn;
   const y = h.serverIsn;
   const num = (v: number | null) => (v === null ? '—' : String(v));
@@ -265,8 +279,9 @@ export function handshakeView(trace: Trace, c: ConnectionSummary, lang: Lang = '
   if (h.synAckRetransmissions) retransmissions.push(vscode.l10n.t('SYN,ACK sent {0} times; gaps {1} (the server retries while the connection waits in its SYN queue)', h.synAckRetransmissions + 1, intervals(h.synAckIntervals)));
 
   const notes: string[] = [];
-  if (c.midStream || (!syn && !synAck)) notes.push(vscode.l10n.t('The capture started after the handshake: the options the SYNs carried (MSS, window scale, SACK) are unknown, so windows cannot be scaled.'));
-  if (c.connState === 'REJ') notes.push(vscode.l10n.t('Connection refused: the server answered the SYN with RST, so nothing was listening on that port.'));
+  const probe = c.notes.includes('probe');
+  if (c.midStream || (!syn && !synAck && !probe)) notes.push(vscode.l10n.t('The capture started after the handshake: the options the SYNs carried (MSS, window scale, SACK) are unknown, so windows cannot be scaled.'));
+  if (c.connState === 'REJ' && !probe) notes.push(vscode.l10n.t('Connection refused: the server answered the SYN with RST, so nothing was listening on that port.'));
   else if (syn && !synAck && !h.simultaneousOpen) notes.push(vscode.l10n.t('No SYN,ACK: the server never answered (host down, port filtered by a firewall, or its SYN queue full). The client retries with exponential backoff, then gives up.'));
   if (h.simultaneousOpen) notes.push(vscode.l10n.t('Simultaneous open: both ends sent a SYN. Each goes SYN_SENT → SYN_RECEIVED → ESTABLISHED, and four segments replace the usual three.'));
   // What the engine inferred (a refused or wrong third ACK, an end that never answered...).
