@@ -18,6 +18,7 @@ ALL=(
   close-wait-leak rst-client rst-server refused unanswered-syn half-open
   syn-flood-small simultaneous-open simultaneous-close port-reuse
   mid-stream keepalive zero-window retransmission ipv6-normal sample
+  handshake-bad-ack handshake-ack-refused probe-fin probe-null
 )
 
 # name:tcpdump options (all read capture.pcap)
@@ -30,6 +31,8 @@ RENDERINGS=(
   "q:-q -nn"
   "num_ttttt_x:-# -ttttt -nn -x"
   "A:-nn -A"
+  "ttt:-ttt -nn"
+  "ttttt:-ttttt -nn"
 )
 
 die() { echo "make-captures: $*" >&2; exit 1; }

@@ -5,7 +5,7 @@ import { open } from 'node:fs/promises';
 import { isCapture, PcapPrinter, type PcapSummary } from './pcap';
 import { Progress } from './progress';
 import { isScanWorker, readWithScanThread, runScanWorker, useScanThread } from './scanThread';
-import { TraceBuilder, type ConnectionSummary, type Trace, type TraceOptions } from './trace';
+import { noteText, TraceBuilder, type ConnectionSummary, type Trace, type TraceOptions } from './trace';
 import { TraceData } from './trace/trace';
 
 const USAGE = `usage: tcp-trace [options] FILE
@@ -224,13 +224,14 @@ function summaryLine(c: ConnectionSummary): string {
     parts.push(`  handshake: rtt ${h.rttMs?.toFixed(3) ?? '?'} ms, isn ${h.clientIsn}/${h.serverIsn}${opts ? `, ${opts}` : ''}`);
   } else if (h.synLine !== null) parts.push(`  handshake incomplete${h.synRetransmissions ? `, ${h.synRetransmissions} SYN retransmissions` : ''}${h.synAckRetransmissions ? `, ${h.synAckRetransmissions} SYN,ACK retransmissions` : ''}`);
   const cl = c.close;
-  if (cl.rstFrom) parts.push(`  reset by the ${cl.rstFrom}`);
+  if (cl.rstFrom) parts.push(c.connState === 'REJ' ? `  refused by the ${cl.rstFrom}` : `  reset by the ${cl.rstFrom}`);
   else if (cl.firstFinFrom) parts.push(`  close: ${cl.kind}, ${cl.firstFinFrom} closed first`);
   if (c.events.length) {
     const counts = new Map<string, number>();
     for (const e of c.events) counts.set(e.kind, (counts.get(e.kind) ?? 0) + 1);
     parts.push(`  events: ${[...counts].map(([k, n]) => `${k} ×${n}`).join(', ')}`);
   }
+  for (const k of c.notes) parts.push(`  note: ${noteText(k, 'en')}`);
   return parts.join('\n');
 }
 

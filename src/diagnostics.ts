@@ -50,7 +50,12 @@ function connectionFindings(trace: Trace, c: ConnectionSummary, on: Enabled, out
   // Packets are looked at only for the connections that had a reset or sit in CLOSE_WAIT.
   const rst = state === 'REJ' || c.close.rstFrom !== null ? findPacket(trace, c.id, Flag.RST, false) : undefined;
   if (state === 'REJ') {
-    if (on('refused')) out.push({ line: rst?.line ?? c.firstLine, severity: E.Error, kind: 'refused', message: () => vscode.l10n.t('{0}: connection refused (SYN answered by RST; nothing listens on that port).', name()) });
+    if (on('refused')) {
+      const message = c.notes.includes('refused_probe')
+        ? () => vscode.l10n.t('{0}: probe refused (a segment without SYN or ACK answered by RST; the port is closed).', name())
+        : () => vscode.l10n.t('{0}: connection refused (SYN answered by RST; nothing listens on that port).', name());
+      out.push({ line: rst?.line ?? c.firstLine, severity: E.Error, kind: 'refused', message });
+    }
   } else if (rst && on('reset')) {
     const who = rst.from === 'client' ? vscode.l10n.t('client') : vscode.l10n.t('server');
     out.push({ line: rst.line, severity: E.Warning, kind: 'reset', message: () => vscode.l10n.t('{0}: reset by the {1} (state {2}).', name(), who, `${rst.before.client ?? '?'}/${rst.before.server ?? '?'}`) });

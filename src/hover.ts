@@ -1,7 +1,7 @@
 // Hovers on packet lines: where the packet sits in its connection's life; and on tcpdump's
 // words (flags, options, fields): what they mean.
 import * as vscode from 'vscode';
-import { explainPacket } from './trace';
+import { explainPacket, noteText } from './trace';
 import type { PacketInfo, Trace } from './trace/model';
 import { STATE_TEXT } from './trace/states';
 import * as config from './config';
@@ -50,6 +50,8 @@ function packetHover(uri: vscode.Uri, t: Trace, p: PacketInfo, lang: config.Lang
     explanation = '';
   }
   if (explanation) md.appendMarkdown(`*${escapeMarkdown(explanation)}*\n\n`);
+  // What was inferred about the connection, where the packets leave it open.
+  for (const k of c?.notes ?? []) md.appendMarkdown(`$(info) ${escapeMarkdown(noteText(k, lang))}\n\n`);
 
   md.appendMarkdown(`${vscode.l10n.t('Flags')}: \`${p.flags || '-'}\` (${flagWords(p.flags)})`);
   md.appendMarkdown(`  \n${seqText('seq', p.seq, p.relSeq, p.len)}`);

@@ -16,6 +16,12 @@ const FLAG_TEXT: Record<string, Text> = {
   e: { en: '**AE**: accurate ECN flag (AccECN).', zh: '**AE**：精确 ECN 标志（AccECN）。' },
 };
 
+/** tcpdump prints `Flags [none]` for a segment with no flag bits. */
+const NO_FLAGS: Text = {
+  en: 'No flags at all: not a valid segment in any TCP state, so it changes no state. Sent by scanners (a NULL scan): a closed port answers RST, an open one nothing.',
+  zh: '没有任何标志：在任何 TCP 状态下都不是有效报文，不改变任何状态。常由扫描器发送（NULL 扫描）：关闭的端口回应 RST，开放的端口不回应。',
+};
+
 const WORD_TEXT: Record<string, Text> = {
   flags: { en: 'The TCP flags: S=SYN, F=FIN, R=RST, P=PSH, .=ACK, U=URG, E=ECE, W=CWR.', zh: 'TCP 标志：S=SYN，F=FIN，R=RST，P=PSH，.=ACK，U=URG，E=ECE，W=CWR。' },
   syn: FLAG_TEXT.S,
@@ -45,6 +51,7 @@ const WORD_TEXT: Record<string, Text> = {
 
 /** An explanation of the word at a position, or undefined. `[S.]` explains each flag. */
 export function explainTerm(word: string, lang: Lang): string | undefined {
+  if (word === '[none]') return NO_FLAGS[lang];
   if (/^\[[SFRPUEWe.]*\]$/.test(word)) {
     const chars = [...word.slice(1, -1)];
     if (!chars.length) return lang === 'zh' ? '没有设置任何标志。' : 'No flags set.';
@@ -54,4 +61,4 @@ export function explainTerm(word: string, lang: Lang): string | undefined {
 }
 
 /** Matches what explainTerm accepts, for getWordRangeAtPosition. */
-export const TERM_PATTERN = /\[[SFRPUEWe.]*\]|[A-Za-z][A-Za-z-]*/;
+export const TERM_PATTERN = /\[none\]|\[[SFRPUEWe.]*\]|[A-Za-z][A-Za-z-]*/;

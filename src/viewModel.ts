@@ -1,6 +1,6 @@
 // Builds the small serializable view model the panel draws: host computes, webview draws.
 import * as vscode from 'vscode';
-import { explainPacket } from './trace';
+import { explainPacket, noteText } from './trace';
 import { packetColumns, packetIndexes } from './trace/snapshot';
 import type { ConnectionSummary, Handshake, PacketInfo, SynOptions, Trace } from './trace/model';
 import { STATE_TEXT, type StateName } from './trace/states';
@@ -49,16 +49,17 @@ export function ladderKey(trace: Trace, connection: number): string {
 }
 
 /** Per trace and connection: what stays the same while the cursor moves within a connection. */
-const perConnection = new WeakMap<Trace, Map<number, { view: ConnectionView; handshake: HandshakeView }>>();
+const perConnection = new WeakMap<Trace, Map<string, { view: ConnectionView; handshake: HandshakeView }>>();
 
-function connectionParts(trace: Trace, c: ConnectionSummary): { view: ConnectionView; handshake: HandshakeView } {
+function connectionParts(trace: Trace, c: ConnectionSummary, lang: Lang): { view: ConnectionView; handshake: HandshakeView } {
   let byId = perConnection.get(trace);
   if (!byId) perConnection.set(trace, (byId = new Map()));
-  let parts = byId.get(c.id);
+  const key = `${c.id}:${lang}`;
+  let parts = byId.get(key);
   if (!parts) {
     // A handful of connections is enough: the cursor stays in one for a while.
     if (byId.size >= 16) byId.clear();
-    byId.set(c.id, (parts = { view: connectionView(c), handshake: handshakeView(trace, c) }));
+    byId.set(key, (parts = { view: connectionView(c), handshake: handshakeView(trace, c, lang) }));
   }
   return parts;
 }
@@ -164,7 +165,7 @@ export function buildModel(
   }
   // Only the rows around the current packet; the webview asks for others as it scrolls.
   const start = Math.max(0, Math.min(ordinal - LADDER_CONTEXT, list.length - (2 * LADDER_CONTEXT + 1)));
-  const parts = connectionParts(trace, c);
+  const parts = connectionParts(trace, c, lang);
   return {
     ...base,
     connection: parts.view,
@@ -199,6 +200,20 @@ function packetAt(trace: Trace, line: number | null): PacketInfo | undefined {
   return i >= 0 ? trace.packet(i) : undefined;
 }
 
+/**
+ * The client's ACK after the SYN,ACK where it did not complete the handshake (it did not
+ * acknowledge the server's ISN+1, or the server refused it), so its numbers can be checked.
+ */
+function thirdSegment(trace: Trace, c: ConnectionSummary): PacketInfo | undefined {
+  const h = c.handshake;
+  if (h.synAckLine === null || !c.notes.some((k) => k === 'handshake_ack_unacceptable' || k === 'handshake_ack_refused')) return undefined;
+  for (const i of trace.packetsOf(c.id)) {
+    const p = trace.packet(i);
+    if (p.line > h.synAckLine && p.from === 'client' && p.flags.includes('.') && !p.flags.includes('S') && !p.flags.includes('R')) return p;
+  }
+  return undefined;
+}
+
 function optionRows(h: Handshake): HandshakeView['options'] {
   const show = (o: SynOptions | null, f: (o: SynOptions) => string) => (o ? f(o) : '—');
   const ws = (o: SynOptions) => (o.wscale === null ? vscode.l10n.t('no') : `${o.wscale} (×${2 ** o.wscale})`);
@@ -222,11 +237,11 @@ function optionRows(h: Handshake): HandshakeView['options'] {
   ];
 }
 
-export function handshakeView(trace: Trace, c: ConnectionSummary): HandshakeView {
+export function handshakeView(trace: Trace, c: ConnectionSummary, lang: Lang = 'en'): HandshakeView {
   const h = c.handshake;
   const syn = packetAt(trace, h.synLine);
   const synAck = packetAt(trace, h.synAckLine);
-  const ack = packetAt(trace, h.ackLine);
+  const ack = packetAt(trace, h.ackLine) ?? thirdSegment(trace, c);
   const x = h.clientIsn;
   const y = h.serverIsn;
   const num = (v: number | null) => (v === null ? '—' : String(v));
@@ -264,10 +279,13 @@ export function handshakeView(trace: Trace, c: ConnectionSummary): HandshakeView
   if (h.synAckRetransmissions) retransmissions.push(vscode.l10n.t('SYN,ACK sent {0} times; gaps {1} (the server retries while the connection waits in its SYN queue)', h.synAckRetransmissions + 1, intervals(h.synAckIntervals)));
 
   const notes: string[] = [];
-  if (c.midStream || (!syn && !synAck)) notes.push(vscode.l10n.t('The capture started after the handshake: the options the SYNs carried (MSS, window scale, SACK) are unknown, so windows cannot be scaled.'));
-  if (c.connState === 'REJ') notes.push(vscode.l10n.t('Connection refused: the server answered the SYN with RST, so nothing was listening on that port.'));
+  const probe = c.notes.includes('probe');
+  if (c.midStream || (!syn && !synAck && !probe)) notes.push(vscode.l10n.t('The capture started after the handshake: the options the SYNs carried (MSS, window scale, SACK) are unknown, so windows cannot be scaled.'));
+  if (c.connState === 'REJ' && !probe) notes.push(vscode.l10n.t('Connection refused: the server answered the SYN with RST, so nothing was listening on that port.'));
   else if (syn && !synAck && !h.simultaneousOpen) notes.push(vscode.l10n.t('No SYN,ACK: the server never answered (host down, port filtered by a firewall, or its SYN queue full). The client retries with exponential backoff, then gives up.'));
   if (h.simultaneousOpen) notes.push(vscode.l10n.t('Simultaneous open: both ends sent a SYN. Each goes SYN_SENT → SYN_RECEIVED → ESTABLISHED, and four segments replace the usual three.'));
+  // What the engine inferred (a refused or wrong third ACK, an end that never answered...).
+  for (const k of c.notes) notes.push(noteText(k, lang));
   if (synAck && !ack && !h.complete) notes.push(vscode.l10n.t('The SYN,ACK was never acknowledged: the server stays in SYN_RECEIVED (a half-open connection) and retransmits the SYN,ACK. Many of these at once look like a SYN flood.'));
   if (h.dataOnThirdPacket) notes.push(vscode.l10n.t('The third packet already carries data, which is allowed.'));
   if (h.fastOpen) notes.push(vscode.l10n.t('TCP Fast Open: data can ride on the SYN when the client has a cookie from an earlier connection.'));

@@ -247,12 +247,12 @@ def _csum(data):
     return ~total & 0xFFFF
 
 
-def raw_syn(sock, src, sport, dst, dport, isn, ip_id=0):
-    """Send one IPv4 SYN (MSS + SACK-permitted options) via an IPPROTO_RAW socket."""
-    opts = struct.pack("!BBH", 2, 4, 1460) + struct.pack("!BBBB", 4, 2, 1, 1)
+def raw_tcp(sock, src, sport, dst, dport, seq, ack=0, flags=0x02, opts=b"",
+            payload=b"", win=64240, ip_id=0):
+    """Send one IPv4 TCP segment, any flags, via an IPPROTO_RAW socket."""
     off = (20 + len(opts)) // 4
-    tcp = struct.pack("!HHIIBBHHH", sport, dport, isn, 0, off << 4, 0x02,
-                      64240, 0, 0) + opts
+    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, off << 4, flags,
+                      win, 0, 0) + opts + payload
     pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack(
         "!BBH", 0, socket.IPPROTO_TCP, len(tcp))
     tcp = tcp[:16] + struct.pack("!H", _csum(pseudo + tcp)) + tcp[18:]
@@ -261,6 +261,37 @@ def raw_syn(sock, src, sport, dst, dport, isn, ip_id=0):
                      socket.inet_aton(dst))
     ip = ip[:10] + struct.pack("!H", _csum(ip)) + ip[12:]
     sock.sendto(ip + tcp, (dst, 0))
+
+
+SYN_OPTS = struct.pack("!BBH", 2, 4, 1460) + struct.pack("!BBBB", 4, 2, 1, 1)
+
+
+def raw_syn(sock, src, sport, dst, dport, isn, ip_id=0):
+    """Send one IPv4 SYN (MSS + SACK-permitted options) via an IPPROTO_RAW socket."""
+    raw_tcp(sock, src, sport, dst, dport, isn, 0, 0x02, SYN_OPTS, ip_id=ip_id)
+
+
+def raw_sockets():
+    """(sender, receiver): IPPROTO_RAW to send, IPPROTO_TCP to read every TCP segment."""
+    send = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    recv = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)
+    recv.settimeout(0.2)
+    return send, recv
+
+
+def wait_segment(recv, sport, dport, timeout=3.0):
+    """The next TCP segment sport -> dport seen by `recv`: (seq, ack, flags)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            pkt = recv.recv(65535)
+        except socket.timeout:
+            continue
+        ihl = (pkt[0] & 0x0F) * 4
+        sp, dp, seq, ack, _, flags = struct.unpack("!HHIIBB", pkt[ihl:ihl + 14])
+        if sp == sport and dp == dport:
+            return seq, ack, flags
+    raise SystemExit("no segment %d -> %d within %.1f s" % (sport, dport, timeout))
 
 
 # ---------------------------------------------------------------- HTTP-ish
@@ -280,7 +311,7 @@ def exchange(c, s, request=REQUEST, response=RESPONSE):
 # ---------------------------------------------------------------- pcap
 
 def pcap_tcp(path=None):
-    """IPv4/TCP packets of an Ethernet pcap as dicts: src, dst, flags, seq, len."""
+    """IPv4/TCP packets of an Ethernet pcap as dicts: src, dst, flags, seq, ack, len."""
     path = path or os.path.join(OUT, "capture.pcap")
     with open(path, "rb") as f:
         data = f.read()
@@ -295,10 +326,10 @@ def pcap_tcp(path=None):
         ihl = (pkt[14] & 0x0F) * 4
         total = struct.unpack("!H", pkt[16:18])[0]
         tcp = pkt[14 + ihl:]
-        sport, dport, seq = struct.unpack("!HHI", tcp[:8])
+        sport, dport, seq, ack = struct.unpack("!HHII", tcp[:12])
         out.append({"src": ep(socket.inet_ntoa(pkt[26:30]), sport),
                     "dst": ep(socket.inet_ntoa(pkt[30:34]), dport),
-                    "flags": tcp[13], "seq": seq,
+                    "flags": tcp[13], "seq": seq, "ack": ack,
                     "len": total - ihl - (tcp[12] >> 4) * 4})
     return out
 
@@ -310,7 +341,7 @@ def check(cond, what):
         raise SystemExit("capture check failed: " + what)
 
 
-FIN, SYN, RST, ACK = 0x01, 0x02, 0x04, 0x10
+FIN, SYN, RST, PSH, ACK, URG = 0x01, 0x02, 0x04, 0x08, 0x10, 0x20
 
 
 def abort_scenario(name, side, client_port):

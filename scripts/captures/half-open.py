@@ -21,11 +21,15 @@ t = Truth("half-open",
           "dropped before it reaches the wire, so the capture shows SYN, "
           "SYN+ACK and two SYN+ACK retransmissions (~1 s, ~3 s). The client "
           "sends no data.")
-t.conn(rows, ep(*CLI), ep(*SRV))
+t.conn(rows, ep(*CLI), ep(*SRV), shown={"clientState": "SYN_SENT"})
 t.expect(handshakeSeen=False, rstFrom=None, synRetransmissions=0,
-         synAckRetransmissions=2)
+         synAckRetransmissions=2,
+         notes=["syn_ack_unanswered"])
 t.note("The client is ESTABLISHED (it received the SYN+ACK and sent an ACK "
        "that was lost); the server end is a SYN-RECV request socket.")
+t.note("shown: the packets never show the client answering any SYN+ACK (no "
+       "ACK is on the wire), so a trace viewer can only show it in SYN_SENT, "
+       "with a note that it may be ESTABLISHED or gone.")
 t.write(rows)
 end_capture()
 nft_clear()

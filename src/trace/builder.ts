@@ -105,6 +105,9 @@ export class TraceBuilder {
   private lastTime = NaN;
   private dayOffset = 0;
   private deltaDecreased = false;
+  /** -ttt: the sum of the deltas read so far, and whether the packets before were summed. */
+  private deltaSum = 0;
+  private deltasSummed = false;
   private finished = false;
 
   constructor(private readonly options: TraceOptions = {}) {
@@ -317,9 +320,16 @@ export class TraceBuilder {
         piece = piece.slice(0, stats.index);
         this.repairs.add('banner', line);
       }
-      took = this.readPiece(piece, line, '', lastPiece) || took;
+      took = this.readPiece(piece, line, '', lastPiece, true) || took;
     }
-    if (!took) return;
+    if (!took) {
+      // Nothing in the line was TCP: it counts once, as the scanner had it.
+      if (this.held) return;
+      this.at = this.first = line;
+      if (this.r.kind === LineKind.Problem) this.take(this.r, -1, -1, -1);
+      else this.skipped++;
+      return;
+    }
     const before = text.slice(0, starts[0]);
     if (/tcpdump|listening on|link-type/.test(before)) this.repairs.add('banner', line);
     else if (!/^\s*(\d+ {2,})?$/.test(before)) this.repairs.add('prefix', line); // not -#'s number
@@ -331,7 +341,7 @@ export class TraceBuilder {
    * Reads one packet's text out of a repaired line; the last piece may be held as wrapped.
    * True when it gave a packet or a -v header, or held a packet that has no length yet.
    */
-  private readPiece(text: string, line: number, quote: string, last: boolean): boolean {
+  private readPiece(text: string, line: number, quote: string, last: boolean, onlyTcp = false): boolean {
     const piece = withoutAnnotation(text);
     const bytes = encoder.encode(piece);
     const r = this.r;
@@ -342,6 +352,8 @@ export class TraceBuilder {
       return r.open;
     }
     if (piece !== text && r.kind === LineKind.Packet) this.repairs.add('annotation', line);
+    // A piece of a split line that is not TCP is left to its line (see repair).
+    if (onlyTcp && r.kind !== LineKind.Packet && r.kind !== LineKind.IpHeader) return false;
     this.at = this.line;
     this.first = line;
     this.takeRecord(r);
@@ -435,7 +447,25 @@ export class TraceBuilder {
       // Midnight passed: time of day went back by more than half a day.
       if (this.lastTime === this.lastTime && time + this.dayOffset < this.lastTime - 43200) this.dayOffset += 86400;
       time += this.dayOffset;
-    } else if (r.timeKind === TimeKind.Delta && time < this.lastTime) this.deltaDecreased = true;
+    } else if (r.timeKind === TimeKind.Delta) {
+      // -ttt (since the previous packet) and -ttttt (since the first) print alike. -ttttt goes
+      // back only where the capture's own timestamps do, by a little; deltas soon fall to
+      // less than half the one before, which shows -ttt. From then on every time is the sum of
+      // the deltas so far (the packets before are summed by accumulateDeltas). The sum starts
+      // wherever the text does: a paste from the middle of a capture gives the same
+      // differences, and so the same durations and RTTs, as the whole capture.
+      if (time === time) {
+        const raw = time;
+        this.deltaSum += time;
+        if (!this.deltaDecreased && time < this.lastTime / 2) {
+          this.deltaDecreased = true;
+          this.accumulateDeltas();
+        }
+        if (this.deltaDecreased) time = this.deltaSum;
+        this.lastTime = raw;
+        return time;
+      }
+    }
     this.lastTime = time;
     return time;
   }
@@ -582,12 +612,22 @@ export class TraceBuilder {
     return conn;
   }
 
-  /** -ttt prints the time since the previous packet: add them up. */
+  /**
+   * -ttt prints the time since the previous packet: the packets read before that was known
+   * (their times never went back) get the sum of the deltas up to them. Only once: later
+   * packets get their sums from time() as they come, so a second call does nothing.
+   */
   private accumulateDeltas(): void {
+    if (this.deltasSummed) return;
+    this.deltasSummed = true;
     const t = this.t;
+    // The packet being added (the table's last) gets its time from time().
+    const n = t.length - 1;
     let sum = 0;
-    for (let p = 0; p < t.length; p++) {
-      sum += t.time[p];
+    for (let p = 0; p < n; p++) {
+      const d = t.time[p];
+      if (d !== d) continue;
+      sum += d;
       t.time[p] = sum;
     }
   }

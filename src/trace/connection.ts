@@ -24,8 +24,8 @@ export class Connection {
   private readonly o: number;
   eventCount = 0;
 
-  // Handshake evidence (the first SYN's and SYN,ACK's times are in the store).
-  /** Times of the client's SYNs after the first, and of the server's SYN,ACKs: retransmissions, rare. */
+  // Handshake evidence (the first SYN's and SYN,ACK's packets are in the store).
+  /** Packets of the client's SYNs after the first, and of the server's SYN,ACKs: retransmissions, rare. */
   private moreSyns: number[] | null = null;
   private moreSynAcks: number[] | null = null;
   synLine = -1;
@@ -45,12 +45,24 @@ export class Connection {
   firstFinAckedAlone = false;
   rstFrom = -1;
 
+  // What the packets leave open, said in the summary's notes.
+  /** Line of a handshake ACK that did not acknowledge the server's ISN+1, or -1. */
+  unacceptableAckLine = -1;
+  /** Line of the handshake ACK that the server answered with a RST, or -1. */
+  refusedAckLine = -1;
+  /** Packets with no flags at all (Flags [none]). */
+  noFlagPackets = 0;
+  /** True while every packet is a probe (none of SYN, ACK, RST) or a RST answering one. */
+  probesOnly: boolean;
+  /** True when no SYN was seen and the first packet carried ACK or RST: a capture begun mid-stream. */
+  readonly midStream: boolean;
+
   constructor(
     readonly id: number,
     client: number,
     server: number,
     readonly roleInferred: boolean,
-    readonly midStream: boolean,
+    midStream: boolean,
     readonly flagsUnknown: boolean,
     first: number,
     t: PacketTable,
@@ -62,9 +74,14 @@ export class Connection {
     this.ep = [client, server];
     this.firstPacket = first;
     this.lastPacket = first;
+    // A first packet with none of SYN, ACK and RST is a probe (a scan's FIN, Xmas or NULL
+    // segment), not traffic of a connection already open: its target is taken to listen,
+    // like a SYN's, until a RST says nothing does.
+    this.probesOnly = !flagsUnknown && (t.flags[first] & (Flag.SYN | Flag.ACK | Flag.RST)) === 0;
+    this.midStream = midStream && !this.probesOnly;
     // Both ends start UNKNOWN without flags, ESTABLISHED mid-stream, else CLOSED and LISTEN.
-    const client0 = flagsUnknown ? State.UNKNOWN : midStream ? State.ESTABLISHED : State.CLOSED;
-    this.machine = new Machine(t, store, this.o, client0, flagsUnknown || midStream ? client0 : State.LISTEN);
+    const client0 = flagsUnknown ? State.UNKNOWN : this.midStream ? State.ESTABLISHED : State.CLOSED;
+    this.machine = new Machine(t, store, this.o, client0, flagsUnknown || this.midStream ? client0 : State.LISTEN);
   }
 
   /** True when this incarnation is over, so a new SYN on the tuple starts another. */
@@ -100,32 +117,44 @@ export class Connection {
   }
 
   private observe(t: PacketTable, p: number, d: number, f: number, line: number): void {
-    const time = t.time[p];
     const m = this.machine;
     const n = this.store.f;
     const finLine = this.o + C.FIN_LINE + d;
+    if ((f & (Flag.SYN | Flag.ACK | Flag.RST)) === 0) {
+      // A probe: no part of a handshake or a close (see machine.ts).
+      if ((f & ~(Flag.SEQ_RELATIVE | Flag.ACK_RELATIVE)) === 0) this.noFlagPackets++;
+      return;
+    }
+    if (!(f & Flag.RST) || (f & Flag.SYN)) this.probesOnly = false;
     if (f & Flag.SYN) {
       if (!(f & Flag.ACK)) {
         n[this.o + C.SYN_FROM + d] = 1;
         if (d === 0) {
           if (this.synLine < 0) this.synLine = line;
-          if (n[this.o + C.SYN_COUNT]++ === 0) n[this.o + C.SYN_TIME] = time;
-          else (this.moreSyns ??= []).push(time);
+          if (n[this.o + C.SYN_COUNT]++ === 0) n[this.o + C.SYN_PACKET] = p;
+          else (this.moreSyns ??= []).push(p);
           if ((f & (Flag.ECE | Flag.CWR)) === (Flag.ECE | Flag.CWR)) this.ecnSyn = true;
         }
       } else if (d === 1) {
         if (this.synAckLine < 0) this.synAckLine = line;
-        if (n[this.o + C.SYN_ACK_COUNT]++ === 0) n[this.o + C.SYN_ACK_TIME] = time;
-        else (this.moreSynAcks ??= []).push(time);
+        if (n[this.o + C.SYN_ACK_COUNT]++ === 0) n[this.o + C.SYN_ACK_PACKET] = p;
+        else (this.moreSynAcks ??= []).push(p);
         if (f & Flag.ECE) this.ecnSynAck = true;
       }
     } else if (d === 0 && this.ackLine < 0 && this.synAckLine >= 0 && (f & Flag.ACK) && !(f & Flag.RST)) {
+      // The third segment completes the handshake only if it acknowledges the server's ISN+1.
       const serverSyn = m.synSeq(1);
-      if (serverSyn !== serverSyn || seqGe(t.ack[p], serverSyn + 1)) {
+      if (serverSyn !== serverSyn || m.acksSyn(1, t.ack[p])) {
         this.ackLine = line;
-        n[this.o + C.ACK_TIME] = time;
+        n[this.o + C.ACK_PACKET] = p;
         this.ackHasData = t.len[p] > 0;
-      }
+      } else if (this.unacceptableAckLine < 0 && m.state(1) === State.SYN_RECEIVED) this.unacceptableAckLine = line;
+    } else if (d === 1 && this.ackLine >= 0 && (f & (Flag.RST | Flag.ACK)) === Flag.RST && this.answersAck(t, p)) {
+      // The server refused the handshake's ACK (<SEQ=SEG.ACK><CTL=RST>): not complete after all.
+      this.refusedAckLine = this.ackLine;
+      this.ackLine = -1;
+      n[this.o + C.ACK_PACKET] = -1;
+      this.ackHasData = false;
     }
     if (f & Flag.FIN) {
       if (n[finLine] < 0) {
@@ -141,6 +170,14 @@ export class Connection {
       if (first === first && seqGe(t.ack[p], first + 1)) this.firstFinAckedAlone = true;
     }
     if (f & Flag.RST && this.rstFrom < 0) this.rstFrom = d;
+  }
+
+  /** Whether the server's RST p answers the handshake's ACK: its seq is that ACK's ack, and the server sent nothing between. */
+  private answersAck(t: PacketTable, p: number): boolean {
+    const ackPacket = this.store.f[this.o + C.ACK_PACKET];
+    if (t.seq[p] !== t.ack[ackPacket]) return false;
+    for (let q = t.prev[p]; q > ackPacket; q = t.prev[q]) if (t.dir[q] === 1) return false;
+    return true;
   }
 
   /** Packets sent by side d (0 client, 1 server). */
@@ -164,23 +201,24 @@ export class Connection {
   }
 
   /** Time of the ACK that completed the handshake (NaN until then). */
-  get ackTime(): number {
-    return this.store.f[this.o + C.ACK_TIME];
+  ackTime(t: PacketTable): number {
+    const p = this.store.f[this.o + C.ACK_PACKET];
+    return p >= 0 ? t.time[p] : NaN;
   }
 
   /** Times of the client's SYNs (without ACK), in order. */
-  get synTimes(): number[] {
-    return this.times(C.SYN_TIME, C.SYN_COUNT, this.moreSyns);
+  synTimes(t: PacketTable): number[] {
+    return this.times(t, C.SYN_PACKET, C.SYN_COUNT, this.moreSyns);
   }
 
   /** Times of the server's SYN,ACKs, in order. */
-  get synAckTimes(): number[] {
-    return this.times(C.SYN_ACK_TIME, C.SYN_ACK_COUNT, this.moreSynAcks);
+  synAckTimes(t: PacketTable): number[] {
+    return this.times(t, C.SYN_ACK_PACKET, C.SYN_ACK_COUNT, this.moreSynAcks);
   }
 
-  private times(first: C, count: C, more: number[] | null): number[] {
+  private times(t: PacketTable, first: C, count: C, more: number[] | null): number[] {
     const n = this.store.f;
-    return n[this.o + count] === 0 ? [] : [n[this.o + first], ...(more ?? [])];
+    return n[this.o + count] === 0 ? [] : [n[this.o + first], ...(more ?? [])].map((p) => t.time[p]);
   }
 
   setSynOptions(d: number, o: SynOptions): void {

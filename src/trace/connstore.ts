@@ -20,8 +20,8 @@ export const enum C {
   ZEEK_ST = 8,
   ZEEK_SIZE = 10,
   ZEEK_SEEN = 12,
-  /** Time of the ACK that completed the handshake. */
-  ACK_TIME = 14,
+  /** The ACK that completed the handshake: its packet (index in the packet table), or -1. */
+  ACK_PACKET = 14,
   // The expert analysis (expert.ts).
   NEXT_SEQ = 15,
   LAST_ACK = 17,
@@ -43,14 +43,15 @@ export const enum C {
   FIN_SEQ = 36,
   /** Which SYNs and FINs were taken as received (bits, see machine.ts). */
   DELIVERED = 38,
-  /** Trace time at which each side entered TIME_WAIT. */
+  /** The packet at which each side entered TIME_WAIT (NaN if it never did). */
   TIME_WAIT_SINCE = 39,
   /** Each side's state before the first packet. */
   INITIAL = 41,
-  // Handshake evidence (connection.ts): the first SYN's and SYN,ACK's time and how many of each.
-  SYN_TIME = 43,
+  // Handshake evidence (connection.ts): the first SYN's and SYN,ACK's packet and how many of
+  // each. Packets, not times: the times of a -ttt trace are summed only once it shows it is one.
+  SYN_PACKET = 43,
   SYN_COUNT = 44,
-  SYN_ACK_TIME = 45,
+  SYN_ACK_PACKET = 45,
   SYN_ACK_COUNT = 46,
   STRIDE = 47,
 }
@@ -60,11 +61,11 @@ export const MACHINE_SLOTS = 9;
 
 const DEFAULTS = new Float64Array(C.STRIDE);
 DEFAULTS[C.FIN_LINE] = DEFAULTS[C.FIN_LINE + 1] = -1;
-DEFAULTS[C.ACK_TIME] = NaN;
+DEFAULTS[C.ACK_PACKET] = -1;
 for (const k of [C.NEXT_SEQ, C.LAST_ACK, C.MAX_ACK, C.LAST_WIN, C.ADVANCE_TIME]) DEFAULTS[k] = DEFAULTS[k + 1] = NaN;
 DEFAULTS[C.PREV_TIME] = NaN;
 for (const k of [C.SYN_SEQ, C.FIN_SEQ, C.TIME_WAIT_SINCE]) DEFAULTS[k] = DEFAULTS[k + 1] = NaN;
-DEFAULTS[C.SYN_TIME] = DEFAULTS[C.SYN_ACK_TIME] = NaN;
+DEFAULTS[C.SYN_PACKET] = DEFAULTS[C.SYN_ACK_PACKET] = -1;
 
 export class ConnStore {
   /** The blocks; replaced when it grows, so always read through the store. */

@@ -1,6 +1,6 @@
 // What a packet means in its connection's life, in a sentence a person can read at a glance.
 
-import { Flag, type PacketInfo, type Trace } from './model';
+import { Flag, type NoteKind, type PacketInfo, type Trace } from './model';
 
 export type Lang = 'en' | 'zh';
 
@@ -15,6 +15,11 @@ const P = {
   ack3: { en: 'step 3 of the three-way handshake: ACK of the server\'s ISN+1 ({ack}); the connection is established', zh: '三次握手第 3 步：确认服务端 ISN+1（{ack}），连接建立' },
   ack3Data: { en: 'step 3 of the three-way handshake, carrying {len} bytes of data', zh: '三次握手第 3 步，同时携带 {len} 字节数据' },
   refused: { en: 'RST answering a SYN: nothing listens on this port (connection refused)', zh: '用 RST 回应 SYN：该端口没有监听（连接被拒绝）' },
+  refusedProbe: { en: 'RST answering the probe: the port is closed (a refused probe, not a close)', zh: '用 RST 回应探测：该端口关闭（探测被拒绝，并非关闭连接）' },
+  probe: { en: '{flags} without SYN or ACK: no connection exists, so this segment changes no state (a probe, such as a FIN or Xmas scan)', zh: '不带 SYN 和 ACK 的 {flags}：并无连接存在，该报文不改变任何状态（探测报文，如 FIN 扫描或 Xmas 扫描）' },
+  none: { en: 'no flags at all (Flags [none]): not valid in any TCP state, so it changes no state (a probe, such as a NULL scan)', zh: '没有任何标志（Flags [none]）：在任何 TCP 状态下都无效，不改变任何状态（探测报文，如 NULL 扫描）' },
+  ackUnacceptable: { en: 'ACK after the SYN,ACK, but its ack ({ack}) is not the server\'s ISN+1 ({isn1}): it acknowledges nothing the server sent, so the handshake does not complete', zh: 'SYN,ACK 之后的 ACK，但其确认号（{ack}）不是服务端 ISN+1（{isn1}）：它确认的不是服务端发出的内容，握手没有完成' },
+  ackRefused: { en: 'RST answering the client\'s ACK (its seq is that ACK\'s ack): the server refuses the ACK, so the handshake does not complete', zh: '用 RST 回应客户端的 ACK（seq 等于该 ACK 的确认号）：服务端拒绝了这个 ACK，握手没有完成' },
   rst: { en: 'RST from the {from}: the connection is aborted, both ends go to CLOSED', zh: '{from}发送 RST：连接被中止，双方进入 CLOSED' },
   fin1: { en: 'the {from} closes first (active close): FIN', zh: '{from}先关闭（主动关闭）：发送 FIN' },
   fin1Data: { en: 'the {from} closes first (active close): FIN with {len} bytes of data', zh: '{from}先关闭（主动关闭）：FIN 携带 {len} 字节数据' },
@@ -30,6 +35,8 @@ const P = {
   client: { en: 'client', zh: '客户端' },
   server: { en: 'server', zh: '服务端' },
 } satisfies Record<string, Phrase>;
+
+const FLAG_WORDS: Record<string, string> = { F: 'FIN', P: 'PSH', U: 'URG', W: 'CWR', E: 'ECE', e: 'AE' };
 
 const EVENT_TEXT: Record<string, Phrase> = {
   retransmission: { en: 'a retransmission', zh: '重传' },
@@ -54,6 +61,38 @@ export function eventText(kind: string, lang: Lang): string {
   return EVENT_TEXT[kind]?.[lang] ?? kind;
 }
 
+const NOTE_TEXT: Record<NoteKind, Phrase> = {
+  handshake_ack_unacceptable: {
+    en: 'The client\'s ACK after the SYN,ACK does not acknowledge the server\'s ISN+1, so the handshake is not complete and the server stays in SYN_RECEIVED.',
+    zh: '客户端在 SYN,ACK 之后发送的 ACK 没有确认服务端的 ISN+1，因此握手没有完成，服务端仍处于 SYN_RECEIVED。',
+  },
+  handshake_ack_refused: {
+    en: 'The server answered the client\'s handshake ACK with a RST: the ACK was refused, so the handshake is not complete.',
+    zh: '服务端用 RST 回应了客户端握手的 ACK：该 ACK 被拒绝，因此握手没有完成。',
+  },
+  syn_ack_unanswered: {
+    en: 'Inferred: the client never answered the server\'s repeated SYN,ACKs, so nothing shows that any of them arrived, and the client is shown in SYN_SENT. It may in fact be ESTABLISHED with its ACKs lost on the way, or the SYN\'s source may be spoofed or gone.',
+    zh: '推断：客户端从未回应服务端重复发送的 SYN,ACK，没有证据表明其中任何一个已到达，因此客户端显示为 SYN_SENT。实际上它可能已是 ESTABLISHED 而其 ACK 在途中丢失，也可能 SYN 的源地址是伪造的或已不存在。',
+  },
+  probe: {
+    en: 'No connection: the segments carry neither SYN nor ACK (a probe, such as a FIN, Xmas or NULL scan) and change no state. The probed end is taken to listen until a RST says otherwise.',
+    zh: '没有连接：这些报文既不带 SYN 也不带 ACK（探测报文，如 FIN、Xmas 或 NULL 扫描），不改变任何状态。在收到 RST 之前，假定被探测的一端在监听。',
+  },
+  refused_probe: {
+    en: 'The probe was answered by a RST: the port is closed. A refused probe (like Zeek\'s REJ), not a connection being closed.',
+    zh: '探测被 RST 回应：该端口关闭。这是被拒绝的探测（类似 Zeek 的 REJ），而不是连接的关闭。',
+  },
+  no_flags: {
+    en: 'Segments with no flags at all (Flags [none]) are not valid in any TCP state; they change no state.',
+    zh: '没有任何标志的报文（Flags [none]）在任何 TCP 状态下都无效，不改变任何状态。',
+  },
+};
+
+/** A connection note (ConnectionSummary.notes) as a sentence or two. */
+export function noteText(kind: NoteKind, lang: Lang): string {
+  return NOTE_TEXT[kind][lang];
+}
+
 function fill(p: Phrase, lang: Lang, v: Record<string, string | number | null>): string {
   return p[lang].replace(/\{(\w+)\}/g, (_, k: string) => String(v[k] ?? '?'));
 }
@@ -68,8 +107,14 @@ export function explainPacket(trace: Trace, index: number, lang: Lang = 'en'): s
   const hs = c.handshake;
   let what: string;
   if (f & Flag.UNKNOWN) what = fill(P.noFlags, lang, v);
-  else if (f & Flag.RST) {
-    what = fill(c.connState === 'REJ' && p.from === 'server' ? P.refused : P.rst, lang, v);
+  else if (!(f & (Flag.SYN | Flag.ACK | Flag.RST))) {
+    const words = [...p.flags].map((ch) => FLAG_WORDS[ch] ?? ch).join(lang === 'zh' ? '、' : ', ');
+    what = fill(p.flags === 'none' ? P.none : P.probe, lang, { ...v, flags: words });
+  } else if (f & Flag.RST) {
+    if (c.notes.includes('refused_probe')) what = fill(P.refusedProbe, lang, v);
+    else if (c.notes.includes('handshake_ack_refused') && p.before.server === 'SYN_RECEIVED' && !(f & Flag.ACK) && p.from === 'server') what = fill(P.ackRefused, lang, v);
+    else if (c.notes.includes('handshake_ack_unacceptable') && p.before.server === 'SYN_RECEIVED' && p.after.server === 'SYN_RECEIVED' && p.from === 'server') what = fill(P.ackRefused, lang, v);
+    else what = fill(c.connState === 'REJ' && p.from === 'server' ? P.refused : P.rst, lang, v);
   } else if ((f & Flag.SYN) && !(f & Flag.ACK)) {
     if (hs.simultaneousOpen && p.from === 'server') what = fill(P.simulSyn, lang, v);
     else what = fill(p.line === hs.synLine || hs.synLine === null ? P.syn : P.synRetx, lang, v);
@@ -79,6 +124,9 @@ export function explainPacket(trace: Trace, index: number, lang: Lang = 'en'): s
     what = finPhrase(trace, p, c.close.firstFinFrom, lang, v);
   } else if (p.line === hs.ackLine) {
     what = fill(p.len > 0 ? P.ack3Data : P.ack3, lang, v);
+  } else if (p.from === 'client' && p.before.server === 'SYN_RECEIVED' && hs.serverIsn !== null && hs.ackLine === null && p.ack !== null &&
+    p.ack !== (hs.serverIsn + 1) % 4294967296 && (c.notes.includes('handshake_ack_unacceptable'))) {
+    what = fill(P.ackUnacceptable, lang, { ...v, isn1: (hs.serverIsn + 1) % 4294967296 });
   } else if (p.len > 0) {
     what = fill(P.data, lang, v);
   } else {

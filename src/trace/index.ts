@@ -6,7 +6,7 @@ import type { Trace, TraceOptions } from './model';
 
 export { TraceBuilder } from './builder';
 export { Utf8Input, type InputEncoding } from './decode';
-export { explainPacket, eventText, type Lang } from './explain';
+export { explainPacket, eventText, noteText, type Lang } from './explain';
 export { flagString, stateName } from './trace';
 export { CONN_STATE_TEXT } from './zeek';
 export * from './model';

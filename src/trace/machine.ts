@@ -4,9 +4,18 @@
 // - a SYN counts as received when the peer answers it (its SYN,ACK or RST);
 // - a SYN,ACK, a FIN, or an ACK of a SYN or FIN counts as received when captured, unless later
 //   evidence says otherwise: the sender retransmits the same SYN or FIN (the first copy, or
-//   its ACK, was lost), or the receiver sends an ACK that does not cover it (it had not
-//   arrived yet). Then the receipt is taken back, and the packets since are stepped again
-//   with the receipt moved to the point where the receiver's ACK first covers it.
+//   its ACK, was lost), the receiver sends an ACK that does not cover it (it had not
+//   arrived yet), or the receiver answers it with a RST (it refused it). Then the receipt is
+//   taken back, and the packets since are stepped again with the receipt moved to the point
+//   where the receiver's ACK first covers it;
+// - an ACK acknowledges a SYN only if it covers the SYN and nothing its sender never sent
+//   (RFC 9293: SND.UNA < SEG.ACK =< SND.NXT): the third segment of a handshake must carry
+//   ISN+1 (more only where the server already sent data);
+// - once a SYN,ACK was sent again with no answer, later copies are not taken as received:
+//   an end that never answers is not shown ESTABLISHED until it answers;
+// - a segment with none of SYN, ACK and RST (no flags at all, or FIN, PSH, URG alone: a
+//   scan's probe) is not valid in any state and changes none (RFC 9293 3.10.7: a segment
+//   without ACK is dropped once synchronized; in LISTEN and CLOSED only SYN or RST count).
 
 import { C, type ConnStore, MACHINE_SLOTS, R } from './connstore';
 import { Flag } from './model';
@@ -26,6 +35,8 @@ const enum Receipt {
 }
 
 const SYN_DELIVERED = 1;
+/** A segment with none of these (no flags, or FIN, PSH, URG alone) is not valid in any state. */
+const VALID = Flag.SYN | Flag.ACK | Flag.RST;
 const FIN_DELIVERED = 4;
 
 /** The state before the packet being applied; copied only when a receipt is taken tentatively. */
@@ -52,6 +63,12 @@ export class Machine {
    * received until the peer itself shows it (it sends something other than its SYN,ACK).
    */
   private ackOfSynDoubted = 0;
+  /**
+   * Sides (bit 1 << side) whose receipt of the peer's SYN,ACK was taken back because the peer
+   * sent it again: later copies are taken as received only on the side's own evidence (an
+   * ACK of it), so a side that never answers (gone, or a spoofed source) stays in SYN_SENT.
+   */
+  private synAckDoubted = 0;
   /** The packet being stepped and where its transitions go. */
   private cur = -1;
 
@@ -94,15 +111,36 @@ export class Machine {
 
   /** Trace time at which side entered TIME_WAIT (NaN if it never did). */
   timeWaitSince(side: number): number {
-    return this.store.f[this.o + C.TIME_WAIT_SINCE + side];
+    const p = this.store.f[this.o + C.TIME_WAIT_SINCE + side];
+    return p === p ? this.t.time[p] : NaN;
+  }
+
+  /** Whether side never answered its peer's repeated SYN,ACKs (later copies not taken as received). */
+  synAckUnanswered(side: number): boolean {
+    return (this.synAckDoubted & (1 << side)) !== 0 && !(this.store.f[this.o + C.DELIVERED] & (SYN_DELIVERED << (1 - side)));
+  }
+
+  /**
+   * Whether `ack` acknowledges side's SYN: it covers the SYN and nothing side was not seen to
+   * send (RFC 9293 3.4: SND.UNA < SEG.ACK =< SND.NXT), so ISN+1 unless side sent data since.
+   */
+  acksSyn(side: number, ack: number): boolean {
+    const f = this.store.f;
+    const syn = f[this.o + C.SYN_SEQ + side];
+    if (syn !== syn || ack !== ack || !seqGe(ack, syn + 1)) return false;
+    const next = f[this.o + C.NEXT_SEQ + side];
+    return seqGe(next === next && seqGe(next, syn + 1) ? next : syn + 1, ack);
   }
 
   /** Steps one packet (the connection's newest). */
   step(p: number): void {
-    for (;;) {
-      const c = this.contradiction(p);
-      if (c < 0) break;
-      this.rewind(c, p);
+    // A probe (none of SYN, ACK, RST) is evidence of nothing.
+    if (this.t.flags[p] & VALID) {
+      for (;;) {
+        const c = this.contradiction(p);
+        if (c < 0) break;
+        this.rewind(c, p);
+      }
     }
     this.apply(p);
   }
@@ -130,15 +168,21 @@ export class Machine {
         ((f & Flag.FIN) !== 0 && seq + t.len[p] + (f & Flag.SYN ? 1 : 0) === itSeq);
       if (r[it + R.KIND] === Receipt.Data) {
         const sender = 1 - receiver;
-        if (a === sender && retransmits) return it;
+        if (a === sender && retransmits) {
+          if (f & Flag.SYN) this.synAckDoubted |= 1 << receiver;
+          return it;
+        }
         // The receiver sending its own SYN again shows our SYN,ACK never reached it.
         if (a === receiver && (f & Flag.SYN) !== 0 && (f & Flag.ACK) === 0) return it;
         if (a === receiver && (f & Flag.ACK) !== 0 && t.ack[p] === t.ack[p]) {
-          if (seqGe(t.ack[p], itSeq + 1)) this.drop(it);
+          const covered = itSeq === this.synSeq(sender) ? this.acksSyn(sender, t.ack[p]) : seqGe(t.ack[p], itSeq + 1);
+          if (covered) this.drop(it);
           else if ((f & Flag.RST) === 0) return it;
         }
       } else if (a === receiver) {
-        if (retransmits) return it;
+        // A RST without ACK whose seq is the ack of the segment taken as received answers
+        // that segment (<SEQ=SEG.ACK><CTL=RST>): the receiver refused it.
+        if (retransmits || ((f & (Flag.RST | Flag.ACK)) === Flag.RST && seq === t.ack[r[it + R.PACKET]])) return it;
         this.drop(it);
       }
       it = next;
@@ -175,7 +219,7 @@ export class Machine {
     f[this.o + C.ST + side] = to;
     const t = this.t;
     const p = this.cur;
-    if (to === State.TIME_WAIT) f[this.o + C.TIME_WAIT_SINCE + side] = t.time[p];
+    if (to === State.TIME_WAIT) f[this.o + C.TIME_WAIT_SINCE + side] = p;
     if (side === 0) {
       if (t.cT1[p] < 0) t.cT1[p] = k;
       else t.cT2[p] = k;
@@ -243,10 +287,10 @@ export class Machine {
     const hasAck = (f & Flag.ACK) !== 0 && ack === ack;
     for (let i = 0; i < MACHINE_SLOTS; i++) BEFORE[i] = m[ST + i];
 
-    if ((f & Flag.UNKNOWN) === 0) {
+    if ((f & Flag.UNKNOWN) === 0 && (f & VALID) !== 0) {
       // 1. What this packet's ACK proves its sender had received.
       if (hasAck && (f & Flag.RST) === 0) {
-        if (!(m[DELIVERED] & (SYN_DELIVERED << b)) && m[SYN + b] === m[SYN + b] && seqGe(ack, m[SYN + b] + 1)) {
+        if (!(m[DELIVERED] & (SYN_DELIVERED << b)) && this.acksSyn(b, ack)) {
           this.receiveSyn(a, m[SYN + a] === m[SYN + a] && (f & Flag.SYN) === 0);
         }
         if (!(m[DELIVERED] & (FIN_DELIVERED << b)) && m[FIN + b] === m[FIN + b] && seqGe(ack, m[FIN + b] + 1)) {
@@ -256,7 +300,7 @@ export class Machine {
       }
       // Sending anything but SYN,ACK (or FIN, or RST) from SYN_RECEIVED shows the ACK of
       // its SYN arrived, even if the capture never saw that ACK.
-      if (m[ST + a] === State.SYN_RECEIVED && (f & (Flag.SYN | Flag.FIN | Flag.RST)) === 0) this.fire(a, TcpEvent.RCV_ACK_OF_SYN);
+      if (m[ST + a] === State.SYN_RECEIVED && (f & (Flag.SYN | Flag.FIN | Flag.RST | Flag.ACK)) === Flag.ACK) this.fire(a, TcpEvent.RCV_ACK_OF_SYN);
 
       // 2. What the sender does.
       if (f & Flag.RST) {
@@ -264,7 +308,7 @@ export class Machine {
           // Answering a SYN with RST: nothing was listening.
           this.restart(a, State.CLOSED, t.prev[p]);
           m[ST + a] = State.CLOSED;
-        } else this.fire(a, TcpEvent.SND_RST);
+        } else if (!(m[ST + a] === State.SYN_RECEIVED && this.refusesUnacceptableAck(p))) this.fire(a, TcpEvent.SND_RST);
       } else {
         if (f & Flag.SYN) {
           if ((f & Flag.ACK) === 0) {
@@ -291,13 +335,14 @@ export class Machine {
 
       // 3. What the receiver makes of it (taken back later if evidence says it never arrived).
       if (f & Flag.RST) {
-        if (m[ST + b] !== State.CLOSED && m[ST + b] !== State.LISTEN) this.fire(b, TcpEvent.RCV_RST);
+        // In SYN_SENT a RST counts only if it acknowledges the SYN (RFC 9293 3.10.7.3).
+        if (m[ST + b] !== State.CLOSED && m[ST + b] !== State.LISTEN && (m[ST + b] !== State.SYN_SENT || hasAck)) this.fire(b, TcpEvent.RCV_RST);
       } else {
         if ((f & Flag.SYN) !== 0 && (f & Flag.ACK) !== 0 && !(m[DELIVERED] & (SYN_DELIVERED << a))) {
-          if (this.tentative(p, b, Receipt.Data, seq)) {
-            this.receiveSyn(b, hasAck && m[SYN + b] === m[SYN + b] && seqGe(ack, m[SYN + b] + 1));
+          if (!(this.synAckDoubted & (1 << b)) && this.tentative(p, b, Receipt.Data, seq)) {
+            this.receiveSyn(b, hasAck && this.acksSyn(b, ack));
           }
-        } else if (hasAck && m[ST + b] === State.SYN_RECEIVED && m[SYN + b] === m[SYN + b] && seqGe(ack, m[SYN + b] + 1) &&
+        } else if (hasAck && m[ST + b] === State.SYN_RECEIVED && this.acksSyn(b, ack) &&
           !((this.ackOfSynDoubted & (1 << a)) !== 0 && t.len[p] === 0 && (f & Flag.FIN) === 0)) {
           if (this.tentative(p, b, Receipt.Ack, m[SYN + b])) this.fire(b, TcpEvent.RCV_ACK_OF_SYN);
         }
@@ -314,6 +359,20 @@ export class Machine {
     }
     t.cState[p] = m[ST];
     t.sState[p] = m[ST + 1];
+  }
+
+  /**
+   * Whether RST packet p answers the peer's latest segment, an ACK that acknowledges nothing
+   * p's sender sent (RFC 9293 3.10.7.4: in SYN-RECEIVED an unacceptable ACK gets
+   * <SEQ=SEG.ACK><CTL=RST> and the state stays as it was).
+   */
+  private refusesUnacceptableAck(p: number): boolean {
+    const t = this.t;
+    if (t.flags[p] & Flag.ACK) return false;
+    const a = t.dir[p];
+    let q = t.prev[p];
+    while (q >= 0 && t.dir[q] === a) q = t.prev[q];
+    return q >= 0 && (t.flags[q] & (Flag.ACK | Flag.RST)) === Flag.ACK && t.ack[q] === t.seq[p] && !this.acksSyn(a, t.ack[q]);
   }
 
   /** A new SYN on the 4-tuple ends this incarnation: its TIME_WAIT ends early (RFC 9293 3.10.7.4). */

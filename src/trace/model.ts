@@ -67,6 +67,26 @@ export const EVENT_KINDS = [
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
+/**
+ * What the engine inferred where the packets alone leave a connection's story open; each is
+ * explained in the views (explain.ts noteText).
+ */
+export const NOTE_KINDS = [
+  /** The client's ACK after the SYN,ACK does not acknowledge the server's ISN+1. */
+  'handshake_ack_unacceptable',
+  /** The server answered the handshake's ACK with a RST. */
+  'handshake_ack_refused',
+  /** The client never answered repeated SYN,ACKs: shown in SYN_SENT, its real state unknown. */
+  'syn_ack_unanswered',
+  /** Only probes (no SYN, ACK or RST: FIN, Xmas or NULL scans) and RSTs: no connection. */
+  'probe',
+  /** A probe answered by a RST: the port is closed. */
+  'refused_probe',
+  /** Segments with no flags at all, which change no state. */
+  'no_flags',
+] as const;
+export type NoteKind = (typeof NOTE_KINDS)[number];
+
 export interface ExpertEvent {
   line: number;
   kind: EventKind;
@@ -142,6 +162,8 @@ export interface ConnectionSummary {
   connState: string;
   history: string;
   events: ExpertEvent[];
+  /** What was inferred where the packets leave it open, in NOTE_KINDS order. */
+  notes: NoteKind[];
 }
 
 /** One packet, materialised for a view (hover, tree, panel). */

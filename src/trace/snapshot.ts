@@ -8,7 +8,7 @@
 // step holds its event loop for long. applyChange and shiftSnapshot bring a snapshot up to date
 // after an edit that touched no packet line, without running the engine again.
 
-import { EVENT_KINDS, type Census, type Close, type ConnectionSummary, type EventKind, type ExpertEvent, type HalfOpenFlood, type Handshake, type PacketInfo, type PacketRecordJson, type Problem, type Repair, type Side, type SynOptions, type Trace, type TraceJson } from './model';
+import { EVENT_KINDS, NOTE_KINDS, type NoteKind, type Census, type Close, type ConnectionSummary, type EventKind, type ExpertEvent, type HalfOpenFlood, type Handshake, type PacketInfo, type PacketRecordJson, type Problem, type Repair, type Side, type SynOptions, type Trace, type TraceJson } from './model';
 import { afterTimeWait, STATE_NAMES, type StateName } from './states';
 import { TraceData } from './trace';
 import { census, firstAtLeast, packetAtLine, packetInfo, type CensusSource, type PacketColumns } from './columns';
@@ -27,6 +27,8 @@ export const enum CI {
   ClientState, ServerState, SynRetx, SynAckRetx, WscaleClient, WscaleServer, SynLine, SynAckLine, AckLine,
   FirstFinFrom, RstFrom, CloseKind, ConnState, History, FirstPacket, LastPacket, FinalClient, FinalServer,
   InitialClient, InitialServer, ClientOpts, ClientOptsWscale, ServerOpts, ServerOptsWscale,
+  /** The summary's notes, bit i for NOTE_KINDS[i]. */
+  Notes,
   Stride,
 }
 
@@ -212,6 +214,7 @@ export function encodeSnapshot(trace: TraceData, partial = false): TraceSnapshot
     ci[i + CI.ClientOptsWscale] = h.client?.wscale ?? -1;
     ci[i + CI.ServerOpts] = optsBits(h.server);
     ci[i + CI.ServerOptsWscale] = h.server?.wscale ?? -1;
+    ci[i + CI.Notes] = s.notes.reduce((bits, k) => bits | (1 << NOTE_KINDS.indexOf(k)), 0);
     cf[f + CF.BytesClient] = s.bytes.client;
     cf[f + CF.BytesServer] = s.bytes.server;
     cf[f + CF.Start] = nn(s.start);
@@ -566,6 +569,11 @@ function closeOf(s: TraceSnapshot, c: number): Close {
   };
 }
 
+function notesOf(s: TraceSnapshot, c: number): NoteKind[] {
+  const bits = s.connInt[c * CI.Stride + CI.Notes];
+  return bits === 0 ? [] : NOTE_KINDS.filter((_, k) => bits & (1 << k));
+}
+
 function eventsOf(s: TraceSnapshot, c: number): ExpertEvent[] {
   const events: ExpertEvent[] = [];
   for (let e = s.eventStart[c]; e < s.eventStart[c + 1]; e++) events.push({ line: s.eventLine[e], kind: EVENT_KINDS[s.eventKind[e]] as EventKind });
@@ -599,6 +607,7 @@ function summaryOf(s: TraceSnapshot, c: number): ConnectionSummary {
     connState: s.strings[ci[i + CI.ConnState]],
     history: s.strings[ci[i + CI.History]],
     events: eventsOf(s, c),
+    notes: notesOf(s, c),
   };
 }
 
@@ -642,6 +651,7 @@ class ConnectionRecord implements ConnectionSummary {
   get connState(): string { return this.#s.strings[this.#s.connInt[this.#i + CI.ConnState]]; }
   get history(): string { return this.#s.strings[this.#s.connInt[this.#i + CI.History]]; }
   get events(): ExpertEvent[] { return eventsOf(this.#s, this.id); }
+  get notes(): NoteKind[] { return notesOf(this.#s, this.id); }
 
   toJSON(): ConnectionSummary {
     return summaryOf(this.#s, this.id);

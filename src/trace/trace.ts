@@ -5,7 +5,7 @@ import type { Endpoints } from './endpoints';
 import { absAck, absSeq, census, firstAtLeast, flagString, packetAtLine, packetInfo, stateName, type CensusSource } from './columns';
 import { eventNames } from './expert';
 import {
-  Flag, type Census, type Close, type ConnectionSummary, type Handshake, type HalfOpenFlood, type PacketInfo,
+  Flag, NOTE_KINDS, type NoteKind, type Census, type Close, type ConnectionSummary, type Handshake, type HalfOpenFlood, type PacketInfo,
   type PacketRecordJson, type Problem, type Repair, type Side, type Trace, type TraceJson, type TraceOptions,
 } from './model';
 import type { PacketTable } from './packets';
@@ -19,10 +19,15 @@ function num(x: number): number | null {
   return x === x ? x : null;
 }
 
+/** A duration, or null where it is unknown or negative (times that go back). */
+function nonNegative(x: number): number | null {
+  return x >= 0 ? x : null;
+}
+
 function intervals(times: number[]): number[] {
   const out: number[] = [];
   for (let i = 1; i < times.length; i++) out.push(Math.round((times[i] - times[i - 1]) * 1e6) / 1e6);
-  return out.filter((x) => x === x);
+  return out.filter((x) => x >= 0);
 }
 
 /**
@@ -132,7 +137,7 @@ export class TraceData implements Trace {
       packetsBy: { client: c.packetsBy(0), server: c.packetsBy(1) },
       bytes: { client: c.bytesBy(0), server: c.bytesBy(1) },
       start: num(start),
-      duration: num(Math.round((t.time[c.lastPacket] - start) * 1e9) / 1e9),
+      duration: nonNegative(Math.round((t.time[c.lastPacket] - start) * 1e9) / 1e9),
       clientState: stateName(cs),
       serverState: stateName(ss),
       handshake: this.handshake(c),
@@ -140,7 +145,20 @@ export class TraceData implements Trace {
       connState: c.zeek.connState(),
       history: c.zeek.history,
       events,
+      notes: this.notes(c, cs),
     };
+  }
+
+  private notes(c: Connection, clientState: State): NoteKind[] {
+    const on: Record<NoteKind, boolean> = {
+      handshake_ack_unacceptable: c.unacceptableAckLine >= 0 && c.ackLine < 0,
+      handshake_ack_refused: c.refusedAckLine >= 0 && c.ackLine < 0,
+      syn_ack_unanswered: c.machine.synAckUnanswered(0) && clientState === State.SYN_SENT,
+      probe: c.probesOnly,
+      refused_probe: c.probesOnly && c.rstFrom >= 0,
+      no_flags: c.noFlagPackets > 0,
+    };
+    return NOTE_KINDS.filter((k) => on[k]);
   }
 
   private handshake(c: Connection): Handshake {
@@ -148,13 +166,14 @@ export class TraceData implements Trace {
     const co = c.clientOpts;
     const so = c.serverOpts;
     const both = co !== null && so !== null;
-    const syns = c.synTimes;
-    const synAcks = c.synAckTimes;
-    const rtt = c.ackLine >= 0 && syns.length > 0 ? (c.ackTime - syns[0]) * 1000 : NaN;
+    const syns = c.synTimes(this.table);
+    const synAcks = c.synAckTimes(this.table);
+    const rtt = c.ackLine >= 0 && syns.length > 0 ? (c.ackTime(this.table) - syns[0]) * 1000 : NaN;
     return {
       complete: c.synLine >= 0 && c.synAckLine >= 0 && c.ackLine >= 0,
       simultaneousOpen: c.synFrom(0) && c.synFrom(1),
-      rttMs: rtt === rtt ? Math.round(rtt * 1e6) / 1e6 : null,
+      // Times that go back (a clock stepped back, or lines out of order) give no RTT.
+      rttMs: rtt >= 0 ? Math.round(rtt * 1e6) / 1e6 : null,
       clientIsn: c.synFrom(0) || c.synLine >= 0 ? num(m.synSeq(0)) : null,
       serverIsn: c.synAckLine >= 0 || c.synFrom(1) ? num(m.synSeq(1)) : null,
       mss: co?.mss != null && so?.mss != null ? Math.min(co.mss, so.mss) : (co?.mss ?? so?.mss ?? null),

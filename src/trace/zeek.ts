@@ -51,6 +51,9 @@ const LOST_SEGMENT = EVENT_BIT.lost_segment;
  */
 export class ZeekState {
   history = '';
+  /** Directions (bit 1 << d) that sent anything, and that sent a segment with SYN, ACK or RST. */
+  private sent = 0;
+  private valid = 0;
   /** How often each counted letter happened, by direction * 32 + letter; made on first use. */
   private counts: Map<number, number> | null = null;
 
@@ -87,6 +90,8 @@ export class ZeekState {
     // The sender's and the other endpoint's state.
     const o = this.o + C.ZEEK_ST + d;
     const other = this.o + C.ZEEK_ST + 1 - d;
+    this.sent |= 1 << d;
+    if (f & (Flag.SYN | Flag.ACK | Flag.RST | Flag.UNKNOWN)) this.valid |= 1 << d;
     if (f & Flag.UNKNOWN) {
       if (len > 0) this.mark(d, L.D);
       if (st[o] === Z.INACTIVE) st[o] = Z.PARTIAL;
@@ -132,6 +137,10 @@ export class ZeekState {
     const rs = f[this.o + C.ZEEK_ST + 1];
     const oInactive = os === Z.INACTIVE || os === Z.PARTIAL;
     const rInactive = rs === Z.INACTIVE || rs === Z.PARTIAL;
+    // A probe (no SYN, ACK or RST: a FIN, Xmas or NULL scan) answered by a RST is refused,
+    // like a SYN answered by one.
+    if (rs === Z.RESET && this.sent & 1 && !(this.valid & 1)) return 'REJ';
+    if (os === Z.RESET && this.sent & 2 && !(this.valid & 2)) return 'REJ';
     if (rs === Z.RESET) {
       if (os === Z.SYN_SENT || os === Z.SYN_ACK_SENT || (os === Z.RESET && f[this.o + C.ZEEK_SIZE] === 0 && f[this.o + C.ZEEK_SIZE + 1] === 0)) return 'REJ';
       return oInactive ? 'RSTRH' : 'RSTR';

@@ -7,18 +7,28 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConnectionSummary, Trace } from '../../src/trace';
 import { readTshark } from './corpus.test';
-import { analyzeFile, fixture, hasFile } from './helpers';
+import { analyzeFile, analyzeLines, fixture, hasFile } from './helpers';
 
 interface Truth {
   scenario: string;
   description: string;
-  connections: Array<{ client: string; server: string; clientState: string | null; serverState: string | null }>;
+  /**
+   * The kernel's states (null: no kernel socket, e.g. a raw socket's port), and where the
+   * packets cannot show the kernel's state, what a trace viewer must show instead (`shown`).
+   */
+  connections: Array<{
+    client: string;
+    server: string;
+    clientState: string | null;
+    serverState: string | null;
+    shown?: { clientState?: string; serverState?: string };
+  }>;
   expect: Record<string, unknown>;
   listeners?: string[];
 }
 
 const DIR = fixture('captures');
-const RENDERINGS = ['nn', 'tttt_v', 'S_vv', 'e', 'names', 'num_ttttt_x', 'A'];
+const RENDERINGS = ['nn', 'tttt_v', 'S_vv', 'e', 'names', 'num_ttttt_x', 'A', 'ttt', 'ttttt'];
 const scenarios = hasFile(DIR) ? readdirSync(DIR).filter((d) => hasFile(join(DIR, d, 'truth.json'))) : [];
 
 /** What must be the same whichever way tcpdump printed the capture. */
@@ -64,11 +74,13 @@ describe('captures: real loopback traffic against the kernel', () => {
           // Connections on the same 4-tuple (port reuse) appear in order.
           const c = t.connections.filter((x) => x.client === want.client && x.server === want.server)[countBefore(truth, want)];
           assert.ok(c, `no connection ${want.client} > ${want.server}; have ${t.connections.map((x) => `${x.client} > ${x.server}`).join(', ')}`);
-          if (want.clientState !== null) assert.equal(c.clientState, want.clientState, `${want.client} client`);
-          if (want.serverState !== null) {
+          const wantClient = want.shown?.clientState ?? want.clientState;
+          const wantServer = want.shown?.serverState ?? want.serverState;
+          if (wantClient !== null) assert.equal(c.clientState, wantClient, `${want.client} client`);
+          if (wantServer !== null) {
             // A connection's server end that never existed: the listener, LISTEN in ss.
-            const ok = c.serverState === want.serverState || (want.serverState === 'CLOSED' && c.serverState === 'LISTEN' && listeners.has(want.server));
-            assert.ok(ok, `${want.server} server: engine ${c.serverState}, kernel ${want.serverState}`);
+            const ok = c.serverState === wantServer || (wantServer === 'CLOSED' && c.serverState === 'LISTEN' && listeners.has(want.server));
+            assert.ok(ok, `${want.server} server: engine ${c.serverState}, kernel ${wantServer}`);
           }
         }
       });
@@ -90,6 +102,7 @@ describe('captures: real loopback traffic against the kernel', () => {
         if ('synAckRetransmissions' in e) assert.equal(c.handshake.synAckRetransmissions, e.synAckRetransmissions);
         if ('closeSegments' in e) assert.equal(c.close.kind, closeKind(e.closeSegments));
         if ('handshakeSeen' in e) assert.equal(c.handshake.complete, e.handshakeSeen);
+        if ('notes' in e) assert.deepEqual(c.notes, e.notes);
         if ('events' in e) {
           const have = new Set(t.connections.flatMap((x) => x.events.map((ev) => ev.kind)));
           for (const k of e.events as string[]) assert.ok(have.has(k as never), `event ${k} not found; have ${[...have].join(', ')}`);
@@ -146,6 +159,66 @@ describe('captures: expert events against tshark', () => {
         if (got !== want) diff.push(`frame ${p.line}: engine [${got}] tshark [${want}]`);
       }
       assert.deepEqual(diff, []);
+    });
+  }
+});
+
+describe('captures: -ttt and -ttttt times against the clock', () => {
+  const close = (a: number | null, b: number | null, what: string) => {
+    assert.ok(a === b || (a !== null && b !== null && Math.abs(a - b) < 1e-6), `${what}: ${a} vs ${b}`);
+  };
+  const nonNegative = (c: ConnectionSummary, what: string) => {
+    for (const x of [c.duration, c.handshake.rttMs, ...c.handshake.synIntervals, ...c.handshake.synAckIntervals]) {
+      assert.ok(x === null || x >= 0, `${what} #${c.id}: ${x}`);
+    }
+  };
+  for (const name of scenarios) {
+    if (!hasFile(join(DIR, name, 'ttt.tcpdump'))) continue;
+    const nn = () => analyzeFile(join(DIR, name, 'nn.tcpdump')).connections;
+
+    it(`${name}: -ttt and -ttttt give the RTTs, durations and backoff gaps of the time of day`, () => {
+      const want = nn();
+      // -ttt and -ttttt print alike, and deltas that never fall to half the one before (0,
+      // 1 s, 2 s: a backoff) are also times since the first packet: such a text is read as
+      // -ttttt, the only reading a -ttttt text has.
+      const deltas = readFileSync(join(DIR, name, 'ttt.tcpdump'), 'utf8').split('\n').filter(Boolean).map((l) => {
+        const [h, m, s] = l.trim().split(' ')[0].split(':').map(Number);
+        return h * 3600 + m * 60 + s;
+      });
+      const readAsDeltas = deltas.some((d, i) => i > 0 && d < deltas[i - 1] / 2);
+      for (const r of readAsDeltas ? ['ttt', 'ttttt'] : ['ttttt']) {
+        const have = analyzeFile(join(DIR, name, `${r}.tcpdump`)).connections;
+        assert.equal(have.length, want.length, r);
+        have.forEach((c, i) => {
+          nonNegative(c, r);
+          close(c.handshake.rttMs, want[i].handshake.rttMs, `${r} #${i} rtt`);
+          close(c.duration, want[i].duration, `${r} #${i} duration`);
+          assert.deepEqual(c.handshake.synIntervals, want[i].handshake.synIntervals, `${r} #${i} SYN gaps`);
+          assert.deepEqual(c.handshake.synAckIntervals, want[i].handshake.synAckIntervals, `${r} #${i} SYN,ACK gaps`);
+        });
+      }
+    });
+
+    it(`${name}: a paste that starts mid-capture gives the same RTTs, never negative times`, () => {
+      const want = nn();
+      for (const r of ['ttt', 'ttttt']) {
+        const lines = readFileSync(join(DIR, name, `${r}.tcpdump`), 'utf8').split('\n');
+        for (let k = 1; k <= 3 && k < lines.length - 2; k++) {
+          const have = analyzeLines(lines.slice(k)).connections;
+          for (const c of have) {
+            nonNegative(c, `${r} from line ${k + 1}`);
+            // The same connection in the whole capture: it ends on the same line (its roles may
+            // differ where the paste lost a SYN).
+            const w = want.find((x) => [x.client, x.server].sort().join() === [c.client, c.server].sort().join() && x.lastLine === c.lastLine + k);
+            assert.ok(w, `${r} from line ${k + 1}: #${c.id} not in the whole capture`);
+            const h = c.handshake;
+            if (h.synLine !== null && h.ackLine !== null && h.synLine + k === w.handshake.synLine && h.ackLine + k === w.handshake.ackLine) {
+              close(h.rttMs, w.handshake.rttMs, `${r} from line ${k + 1} #${c.id} rtt`);
+            }
+            if (c.firstLine + k === w.firstLine) close(c.duration, w.duration, `${r} from line ${k + 1} #${c.id} duration`);
+          }
+        }
+      }
     });
   }
 });
