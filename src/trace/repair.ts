@@ -158,7 +158,8 @@ export function withoutAnnotation(s: string): string {
     const i = s.indexOf(m);
     if (i >= 0 && (cut < 0 || i < cut)) cut = i;
   }
-  return cut < 0 ? s : s.slice(0, cut).trimEnd();
+  // A note follows a packet: with nothing before the mark, the line is not one.
+  return cut < 0 || !s.slice(0, cut).trim() ? s : s.slice(0, cut).trimEnd();
 }
 
 /**

@@ -3,6 +3,7 @@
 // line is looked at a bounded number of times.
 
 import { Flag } from './model';
+import { readOldFormat } from './oldFormat';
 
 export const enum LineKind {
   /** Not TCP: UDP, ARP, ICMP, decoder or dump lines. */
@@ -322,7 +323,7 @@ function indexOf(b: Uint8Array, word: string, from: number, end: number): number
   return -1;
 }
 
-function lastDot(b: Uint8Array, start: number, end: number): number {
+export function lastDot(b: Uint8Array, start: number, end: number): number {
   for (let i = end - 1; i > start; i--) if (b[i] === DOT) return i;
   return -1;
 }
@@ -347,12 +348,11 @@ export function scanLine(b: Uint8Array, start: number, end: number, r: LineRecor
   }
   const m = findMarker(b, body, end);
   if (m < 0) {
-    // A -v IP header line announcing TCP; its TCP line follows, indented.
-    if (b[end - 1] === 41 /* ) */ && indexOf(b, 'proto TCP (6)', body, end) >= 0) r.kind = LineKind.IpHeader;
-    else if (oldFormat(b, body, end)) {
-      r.kind = LineKind.Problem;
-      r.reason = "tcpdump before 4.0 printed TCP as 'S 1:1(0) ack 2'; only 'Flags [S]' lines are read";
-    }
+    // A -v IP header line announcing TCP; its TCP line follows, indented. (tcpdump 3.9 -v
+    // printed header and TCP on one line: "IP (..., proto TCP (6), length 98) a.1 > b.2: P, ...".)
+    const proto = b[end - 1] === 41 /* ) */ ? indexOf(b, 'proto TCP (6)', body, end) : -1;
+    if (proto >= 0 && indexOf(b, ' > ', proto, end) < 0) r.kind = LineKind.IpHeader;
+    else readOldFormat(b, body, end, r); // tcpdump 3.x: "a.1 > b.2: S 1:1(0) win 5840"
     return;
   }
   const kind = markerKind;
@@ -405,26 +405,6 @@ export function scanLine(b: Uint8Array, start: number, end: number, r: LineRecor
     return;
   }
   readTcpFields(b, m + 9, end, r);
-}
-
-/**
- * tcpdump 3.x printed TCP lines without "Flags [": "a.1 > b.2: S 1:1(0) win 5840 <mss 1460>",
- * "a.1 > b.2: . ack 1 win 46". Such a line is reported instead of silently skipped.
- */
-function oldFormat(b: Uint8Array, body: number, end: number): boolean {
-  const c = indexOf(b, ': ', body, end);
-  if (c < 0 || c - 3 < body || indexOf(b, ' > ', body, c) < 0) return false;
-  let i = c + 2;
-  const s = i;
-  while (i < end && i - s < 8 && isOldFlag(b[i])) i++;
-  if (i === s || i + 1 >= end || b[i] !== SP) return false;
-  i++;
-  return isDigit(b[i]) || b[i] === LBRACK || at(b, i, end, 'ack ') || at(b, i, end, 'win ');
-}
-
-function isOldFlag(c: number): boolean {
-  // S F R P U W E and '.' (no flags but ACK)
-  return c === 83 || c === 70 || c === 82 || c === 80 || c === 85 || c === 87 || c === 69 || c === DOT;
 }
 
 const W_IP = ascii('IP ');
@@ -507,7 +487,7 @@ function ipv4Token(b: Uint8Array, i: number, end: number): number {
  * After an IPv6 extension header tcpdump prints the addresses first and the ports alone:
  * "a > b: HBH (jumbo: 80040)  41851 > 43913: Flags [P.]". Joins them into "a.41851".
  */
-function portsOnly(b: Uint8Array, body: number, ss: number, se: number, ds: number, de: number, r: LineRecord): boolean {
+export function portsOnly(b: Uint8Array, body: number, ss: number, se: number, ds: number, de: number, r: LineRecord): boolean {
   for (let i = ss; i < se; i++) if (!isDigit(b[i])) return false;
   for (let i = ds; i < de; i++) if (!isDigit(b[i])) return false;
   // The address pair: the first " > " in the line whose right side ends with ':'.
