@@ -5,7 +5,7 @@ import { open } from 'node:fs/promises';
 import { isCapture, PcapPrinter, type PcapSummary } from './pcap';
 import { Progress } from './progress';
 import { isScanWorker, readWithScanThread, runScanWorker, useScanThread } from './scanThread';
-import { noteText, TraceBuilder, type ConnectionSummary, type Trace, type TraceOptions } from './trace';
+import { needsRepairs, noteText, TraceBuilder, type ConnectionSummary, type Trace, type TraceOptions } from './trace';
 import { TraceData } from './trace/trace';
 
 const USAGE = `usage: tcp-trace [options] FILE
@@ -129,13 +129,18 @@ async function* input(file: string): AsyncIterable<Uint8Array> {
 const CHUNK = 1 << 20;
 
 /** Neither a capture (which is printed as text first) nor text with a byte-order mark, by its first bytes. */
+/** Bytes of a file looked at to tell whether its text needs repairs (which one thread reads). */
+const SNIFF_BYTES = 1 << 20;
+
+/** True for clean tcpdump text: no capture, no byte-order mark, no repairs in its first MB. */
 function isPlainText(file: string): boolean {
-  const head = new Uint8Array(4);
+  const head = new Uint8Array(SNIFF_BYTES);
   const fd = openSync(file, 'r');
   try {
-    const n = readSync(fd, head, 0, 4, 0);
+    const n = readSync(fd, head, 0, head.length, 0);
     // A byte-order mark (UTF-16, or UTF-8 with one) starts with one of these.
-    return !isCapture(head.subarray(0, n)) && !(n > 0 && (head[0] === 0xff || head[0] === 0xfe || head[0] === 0xef));
+    if (isCapture(head.subarray(0, n)) || (n > 0 && (head[0] === 0xff || head[0] === 0xfe || head[0] === 0xef))) return false;
+    return !needsRepairs(head.subarray(0, n));
   } finally {
     closeSync(fd);
   }

@@ -8,7 +8,7 @@ import { PacketKeys } from './keys';
 import { Flag, type Problem, type TraceOptions } from './model';
 import { PacketTable } from './packets';
 import { LineKind, LineRecord, scanLine, TimeKind } from './scan';
-import { hasPacketStart, looksLikeHead, mayHidePacket, noiseKind, packetStarts, plainCharacters, quotePrefix, Repairs, startsWithIp, withoutAnnotation } from './repair';
+import { hasPacketStart, looksLikeHead, mayHidePacket, noiseKind, packetStarts, plainCharacters, quotePrefix, Repairs, startsWithIp, tidy, withoutAnnotation } from './repair';
 import { RESCAN, type ScannedLines } from './scanned';
 import { State } from './states';
 import { TraceData } from './trace';
@@ -271,13 +271,16 @@ export class TraceBuilder {
   private needsRepair(r: LineRecord, b: Uint8Array, s: number, e: number): boolean {
     switch (r.kind) {
       case LineKind.Packet:
-        if (r.open) return true;
+        if (r.open || r.odd) return true;
         if (r.tail >= 0 && r.tail < e && hasPacketStart(b, r.tail, e)) return true;
         return r.timeKind === TimeKind.None && !(r.indented && this.headerLine === this.line - 1) && !startsWithIp(b, s, e);
       case LineKind.Other:
         return mayHidePacket(b, s, e);
       case LineKind.Problem:
         return true;
+      case LineKind.IpHeader:
+        // A header whose timestamp could not be read (indented, or typed with full-width colons).
+        return r.timeKind === TimeKind.None && !startsWithIp(b, s, e);
       default:
         return false;
     }
@@ -289,11 +292,19 @@ export class TraceBuilder {
    * is counted only when it gave a packet; otherwise the line counts as it did before.
    */
   private repair(b: Uint8Array, s: number, e: number): void {
-    const line = this.line;
-    const raw = decoder.decode(b.subarray(s, e > s && b[e - 1] === 13 ? e - 1 : e));
-    const text = plainCharacters(raw);
-    const { starts, stamped } = packetStarts(text);
     const asScanned = this.r.kind === LineKind.Packet && !this.r.open;
+    this.repairText(decoder.decode(b.subarray(s, e > s && b[e - 1] === 13 ? e - 1 : e)), this.line, asScanned);
+  }
+
+  /** repair() of the text of lines `line` to this.line; `asScanned`: the scanner read it whole. */
+  private repairText(raw: string, line: number, asScanned: boolean): void {
+    const text = tidy(plainCharacters(raw));
+    if (!text.trim()) {
+      // Only markup (an -A payload line "<UL>", say): a line as it was, not a blank one.
+      this.skipped++;
+      return;
+    }
+    const { starts, stamped } = packetStarts(text);
     // A line read whole already, with one packet in it: what comes before its "IP" (-i any's
     // interface and direction, -e's addresses) belongs to it.
     if (asScanned && text === raw && starts.length <= 1 && (!stamped || starts[0] === 0)) {
@@ -310,7 +321,10 @@ export class TraceBuilder {
       }
       return;
     }
-    let took = false;
+    // Before the first timestamp: a -v TCP line whose next header was glued after it, or noise.
+    const lead = text.slice(0, starts[0]);
+    const leadTook = lead.trim() !== '' && this.readPiece(lead.trimEnd(), line, '', false, true);
+    let took = leadTook;
     for (let i = 0; i < starts.length; i++) {
       let piece = text.slice(starts[i], i + 1 < starts.length ? starts[i + 1] : text.length).trimEnd();
       const lastPiece = i === starts.length - 1;
@@ -330,9 +344,10 @@ export class TraceBuilder {
       else this.skipped++;
       return;
     }
-    const before = text.slice(0, starts[0]);
-    if (/tcpdump|listening on|link-type/.test(before)) this.repairs.add('banner', line);
-    else if (!/^\s*(\d+ {2,})?$/.test(before)) this.repairs.add('prefix', line); // not -#'s number
+    if (lead && !leadTook) {
+      if (/tcpdump|listening on|link-type/.test(lead)) this.repairs.add('banner', line);
+      else if (!/^\s*\d+ {2,}$/.test(lead)) this.repairs.add('prefix', line); // not -#'s number
+    }
     if (starts.length > 1) this.repairs.add('split', line, starts.length);
     if (text !== raw) this.repairs.add('characters', line);
   }
@@ -371,11 +386,11 @@ export class TraceBuilder {
 
   private joinHeld(b: Uint8Array, s: number, e: number): void {
     const h = this.held!;
-    let next = plainCharacters(decoder.decode(b.subarray(s, e > s && b[e - 1] === 13 ? e - 1 : e)));
+    let next = tidy(plainCharacters(decoder.decode(b.subarray(s, e > s && b[e - 1] === 13 ? e - 1 : e))));
     if (h.quote && next.startsWith(h.quote.trimEnd())) next = next.slice(h.quote.trimEnd().length);
     next = next.trim();
-    // A wrap at a space lost it; one inside a token ("length" / "0") did not have one.
-    h.text = h.text.endsWith(' ') || h.text.endsWith('[') || next.startsWith(']') ? h.text + next : `${h.text} ${next}`;
+    // A wrap at a space lost it; one inside an address ("10.0.0.2." / "80:") or a list did not have one.
+    h.text = /[ [.]$/.test(h.text) || next.startsWith(']') ? h.text + next : `${h.text} ${next}`;
     h.lines++;
     const bytes = encoder.encode(h.text);
     const r = this.r;
@@ -383,6 +398,8 @@ export class TraceBuilder {
     if (r.open || (r.kind !== LineKind.Packet && r.kind !== LineKind.IpHeader && looksLikeHead(h.text))) return;
     this.held = null;
     if (r.kind === LineKind.Packet || r.kind === LineKind.IpHeader) this.repairs.add('wrap', h.first);
+    // More packets glued after the one the wrap cut.
+    if (r.kind === LineKind.Packet && r.tail >= 0 && hasPacketStart(bytes, r.tail, bytes.length)) return this.repairText(h.text, h.first, false);
     this.at = this.line;
     this.first = h.first;
     if (r.kind === LineKind.IpHeader) this.at = this.first = this.line;
@@ -430,7 +447,8 @@ export class TraceBuilder {
         return;
     }
     let headLine = this.first;
-    if (r.indented && this.headerLine === this.first - 1) {
+    // A -v TCP line under its header; a paste may have lost its indentation, not its time.
+    if ((r.indented || r.timeKind === TimeKind.None) && this.headerLine === this.first - 1) {
       headLine = this.headerLine;
       r.time = this.headerTime;
       r.timeKind = this.headerTimeKind;
@@ -641,7 +659,7 @@ export class TraceBuilder {
  */
 function isCopy(t: PacketTable, q: number, p: number, dir: number): boolean {
   const gap = t.time[p] - t.time[q];
-  if (t.flags[p] & Flag.UNKNOWN || (t.seq[p] !== t.seq[p] && t.ack[p] !== t.ack[p])) return false; // -q
+  if (t.flags[p] & Flag.UNKNOWN) return false; // -q prints too little to tell
   return (
     t.dir[q] === dir && t.flags[q] === t.flags[p] && same(t.seq[q], t.seq[p]) && same(t.ack[q], t.ack[p]) &&
     same(t.win[q], t.win[p]) && t.len[q] === t.len[p] && gap >= 0 && gap <= COPY_GAP_S

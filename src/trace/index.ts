@@ -41,6 +41,17 @@ export function analyzeText(text: string, options?: TraceOptions): Trace {
   return b.finish();
 }
 
+/**
+ * True if the whole lines of `sample` (UTF-8) need repairs to be read (see repair.ts): glued or
+ * wrapped packets, noise, copies. Such text is read with push(), not by the scanning thread.
+ */
+export function needsRepairs(sample: Uint8Array): boolean {
+  const end = sample.lastIndexOf(10) + 1;
+  const b = new TraceBuilder();
+  b.push(sample.subarray(0, end));
+  return b.finish().repairs.length > 0 || b.heldLines > 0;
+}
+
 /** UTF-16 text (with its BOM) becomes UTF-8; a UTF-8 BOM is dropped. */
 export function toUtf8(bytes: Uint8Array): Uint8Array {
   const input = new Utf8Input();

@@ -18,6 +18,7 @@
 //   without ACK is dropped once synchronized; in LISTEN and CLOSED only SYN or RST count).
 
 import { C, type ConnStore, MACHINE_SLOTS, R } from './connstore';
+import { EVENT_BIT } from './expert';
 import { Flag } from './model';
 import type { PacketTable } from './packets';
 import { afterTimeWait, State, TcpEvent, TRANSITIONS, transitionIndex } from './states';
@@ -134,6 +135,14 @@ export class Machine {
 
   /** Steps one packet (the connection's newest). */
   step(p: number): void {
+    if (this.t.events[p] & EVENT_BIT.duplicate_capture) {
+      // The same packet seen again (-i any): it moves nothing; it shows the states as they are.
+      const m = this.store.f;
+      this.clearTransitions(p);
+      this.t.cState[p] = m[this.o + C.ST];
+      this.t.sState[p] = m[this.o + C.ST + 1];
+      return;
+    }
     // A probe (none of SYN, ACK, RST) is evidence of nothing.
     if (this.t.flags[p] & VALID) {
       for (;;) {

@@ -12,10 +12,10 @@ export const REPAIR_TEXT: Record<RepairKind, Record<Lang, string>> = {
   wrap: { en: '{n} wrapped packet(s) rejoined', zh: '重新拼接了 {n} 个被折行的包' },
   banner: { en: "{n} line(s) of tcpdump's banner, statistics or shell prompt ignored", zh: '忽略了 {n} 行 tcpdump 提示信息、统计或 shell 提示符' },
   prefix: { en: 'prompt, quoting, line numbers or log prefixes removed before {n} packet(s)', zh: '去掉了 {n} 个包前面的提示符、引用符、行号或日志前缀' },
-  characters: { en: 'HTML entities, full-width punctuation or odd spaces read as plain text on {n} line(s)', zh: '{n} 行中的 HTML 实体、全角标点或特殊空格已按普通字符读取' },
+  characters: { en: "HTML entities or tags, full-width punctuation, odd spaces, redactions or a lost '>' tidied on {n} line(s)", zh: "{n} 行中的 HTML 实体或标签、全角标点、特殊空格、脱敏占位符或丢失的 '>' 已整理" },
   annotation: { en: 'notes after {n} packet(s) ignored', zh: '忽略了 {n} 个包后面的注释' },
   elision: { en: '{n} elision mark(s) (..., [snip]) ignored', zh: '忽略了 {n} 处省略标记（...、[snip]）' },
-  relative: { en: '{n} flow(s) start mid-capture with relative numbers: absolute seq/ack unknown there', zh: '{n} 条流从抓包中途开始、序号为相对值：绝对 seq/ack 未知' },
+  relative: { en: '{n} flow(s) start mid-connection with numbers too small for an initial sequence number: read as relative to a base the text never showed, so absolute seq/ack are unknown there', zh: '{n} 条流从连接中途开始，序号小得不像初始序号：按相对于未打印基准的相对值读取，绝对 seq/ack 未知' },
   duplicate: { en: '{n} packet(s) captured twice (same packet on two interfaces or In/Out): copies not counted again', zh: '{n} 个包被抓到两次（两个接口或 In/Out 各一次）：副本不重复计算' },
 };
 /** Lines kept per kind. */
@@ -84,14 +84,35 @@ export function plainCharacters(s: string): string {
   return r;
 }
 
+const HTML_TAG = /<\/?(?:span|div|pre|code|p|br|b|i|u|s|strong|em|a|font|td|tr|th|table|tbody|li|ul|ol|h[1-6]|tt|small|cite|img|sup|sub|mark|kbd|samp|blockquote|var)\b[^<>]*>/gi;
+
+/**
+ * The line with what a web page or an editor did to it undone: HTML tags dropped, runs of three
+ * or more spaces inside it made one (its indentation kept, and the two spaces of -# and -i any),
+ * " ," made ",", a redaction with spaces in it ("<Load Balancer IP>.443") made one token, and a
+ * lost " > " between "IP a.1" and "b.2:" put back. The same string when none of these occur.
+ */
+export function tidy(s: string): string {
+  let out = s;
+  if (out.includes('<')) {
+    out = out.replace(HTML_TAG, '');
+    out = out.replace(/<([^<>]*\s[^<>]*)>(?=\.\w)/g, (_m, inner: string) => `<${inner.trim().replace(/\s+/g, '_')}>`);
+  }
+  const lead = /^\s*/.exec(out)![0].length;
+  out = out.slice(0, lead) + out.slice(lead).replace(/ {3,}/g, ' ').replace(/ ,/g, ',');
+  if (!out.includes(' > ')) out = out.replace(/\b(IP6? \S+\.\w+) (\S+\.\w+:) /, '$1 > $2 ');
+  return out;
+}
+
 // --- Where packets start -----------------------------------------------------------------
 
 /**
  * A timestamp as tcpdump prints it at the start of a packet: -tttt's date and clock, the default
  * clock, or -tt's epoch seconds, with at least six decimals (a log's own "19:41:57" has none),
- * after the start, a space or anything not a digit, colon or dot.
+ * after the start, a space or anything not a digit, colon or dot (and the clock of a -tttt
+ * stamp is not one on its own).
  */
-const STAMP = /(?:^|(?<=[^\d:.]))(?:\d{4}-\d\d-\d\d \d\d?:\d\d:\d\d\.\d{6,9}|\d\d?:\d\d:\d\d\.\d{6,9}|\d{9,10}\.\d{6,9})(?= )/g;
+const STAMP = /(?:^|(?<=[^\d:.]))(?<!\d{4}-\d\d-\d\d )(?:\d{4}-\d\d-\d\d \d\d?:\d\d:\d\d\.\d{6,9}|\d\d?:\d\d:\d\d\.\d{6,9}|\d{9,10}\.\d{6,9})(?= )/g;
 /** -t output: "IP " or "IP6 " begins each packet. */
 const IP_WORD = /(?:^|(?<=[\s>$#:,.)]))IP6? (?=\S+ > )/g;
 
@@ -207,8 +228,9 @@ export function startsWithIp(b: Uint8Array, s: number, e: number): boolean {
 
 /**
  * True if a line the scanner found no TCP in may still hide some: non-ASCII characters or an
- * HTML entity, a "Flags" it could not reach, an end a wrap cut (":", ">" or ","), or a start
- * that banners, prompts, quoting and elisions have. Plain UDP or ARP lines answer false.
+ * HTML entity, a "Flags" it could not reach, an end a wrap cut (":", ">" or ","), a start
+ * that banners, prompts, quoting and elisions have, or "IP" with no " > ". Plain UDP or ARP
+ * lines answer false.
  */
 export function mayHidePacket(b: Uint8Array, s: number, e: number): boolean {
   let i = s;
@@ -221,13 +243,18 @@ export function mayHidePacket(b: Uint8Array, s: number, e: number): boolean {
   const f = b[i];
   // t(cpdump:) l(istening) r(eading) s(udo) ^C ` ~ $ # [ > | . P(S C:\) and the stats' digits.
   if (f === 116 || f === 108 || f === 114 || f === 115 || f === 94 || f === 96 || f === 126 || f === 36 || f === 35 || f === 91 || f === 62 || f === 124 || f === 46 || f === 80) return true;
+  let ip = false;
+  let arrow = false;
   for (let k = i; k < e; k++) {
     const c = b[k];
     if (c >= 0x80 || c === 38 /* & */) return true;
+    if (c === 62 /* > */ && b[k - 1] === 32) arrow = true;
+    else if (c === 73 /* I */ && b[k + 1] === 80 && b[k + 2] === 32) ip = true;
     if (c === 70 /* F */ && b[k + 1] === 108 && b[k + 2] === 97 && b[k + 3] === 103 && b[k + 4] === 115) return true;
     if (c === 32 && b[k + 1] === 112 && b[k + 2] === 97 && b[k + 3] === 99 && b[k + 4] === 107 && isDigit(f)) return true; // " pack(ets)"
   }
-  return false;
+  // "IP a.1 b.2: ..." from a page that lost its '>'.
+  return ip && !arrow;
 }
 
 /** True for text that begins like a packet (a timestamp, or "IP ") but may lack its end. */

@@ -68,6 +68,8 @@ export class LineRecord {
   fastOpen = false;
   /** A Flags-form packet line that ended before its `length` (wrapped, perhaps). */
   open = false;
+  /** Bytes tcpdump never prints were skipped among the fields (one may hide a field). */
+  odd = false;
   /** Offset after `length N` (or `tcp N`): anything from here on is not the TCP header. */
   tail = -1;
   /**
@@ -95,6 +97,7 @@ export class LineRecord {
     this.timestamps = false;
     this.fastOpen = false;
     this.open = false;
+    this.odd = false;
     this.tail = -1;
     this.link = 0;
   }
@@ -574,10 +577,11 @@ function readTcpFields(b: Uint8Array, i: number, end: number, r: LineRecord): vo
     } else if (c === 111 /* o */ && matches(b, i, end, W_OPTIONS)) {
       i = readOptions(b, i + 9, end, r);
     } else {
-      // cksum, urg and anything a newer tcpdump adds: skip to the next ", ".
+      // cksum, urg and anything a newer tcpdump adds: skip to the next ", ". tcpdump prints
+      // ASCII only: a byte above it (a full-width comma from a CJK input method) may hide a field.
       while (i < end && !(b[i] === COMMA && b[i + 1] === SP)) {
         if (b[i] === LBRACK) i = skipBracket(b, i, end);
-        else i++;
+        else if (b[i++] >= 0x80) r.odd = true;
       }
     }
   }

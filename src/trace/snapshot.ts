@@ -410,28 +410,17 @@ function openLastLine(s: string): number {
 }
 
 /**
- * How many lines of `region` the engine skips as non-TCP; -1 if any is a packet, a -v header, a
- * problem, or is repaired or held (see TraceBuilder): the reader is asked, not imitated.
+ * How many lines of `region` the engine skips as non-TCP; -1 if any is read otherwise: a
+ * packet, a -v header, a problem, a repair or a line held for the next (see TraceBuilder).
+ * The reader is asked, not imitated.
  */
 function otherLines(region: string): number {
   const b = new TraceBuilder();
   b.push(utf8.encode(region));
   const t = b.finish();
-  return t.packetCount || t.problems.length || t.repairs.length || b.heldLines || hasHeader(region) ? -1 : t.skipped;
-}
-
-/** True if a line of `region` is a -v IP header (it would pair with the line after it). */
-function hasHeader(region: string): boolean {
-  const b = utf8.encode(region);
-  const r = new LineRecord();
-  for (let s = 0; s <= b.length; ) {
-    let e = b.indexOf(10, s);
-    if (e < 0) e = b.length;
-    scanLine(b, s, e, r);
-    if (r.kind === LineKind.IpHeader) return true;
-    s = e + 1;
-  }
-  return false;
+  let nonBlank = 0;
+  for (const line of region.split('\n')) if (line.trim()) nonBlank++;
+  return t.skipped === nonBlank && !t.repairs.length && !b.heldLines ? nonBlank : -1;
 }
 
 /** The kind of the line of `text` that ends just before `at` (a line start), or Blank at the start. */

@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TraceBuilder } from '../../src/trace';
+import { needsRepairs, TraceBuilder } from '../../src/trace';
 import { PacketKeys } from '../../src/trace/keys';
 import { LineRecord } from '../../src/trace/scan';
 import { ScannedLines } from '../../src/trace/scanned';
@@ -55,6 +55,7 @@ describe('scanned lines (the CLI scanning thread)', () => {
     for (const f of files) {
       const bytes = new Uint8Array(readFileSync(f));
       if (bytes[0] === 0xef || bytes[0] === 0xff || bytes[0] === 0xfe) continue; // a BOM: the CLI reads those with one thread
+      if (needsRepairs(bytes)) continue; // so does it text that needs repairs
       const expected = viaPush(bytes);
       assert.equal(viaScanned(bytes, 3), expected, f);
       assert.equal(viaScanned(bytes, 1 << 14), expected, f);
