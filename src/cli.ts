@@ -5,16 +5,18 @@ import { open } from 'node:fs/promises';
 import { isCapture, PcapPrinter, type PcapSummary } from './pcap';
 import { Progress } from './progress';
 import { isScanWorker, readWithScanThread, runScanWorker, useScanThread } from './scanThread';
-import { needsRepairs, noteText, TraceBuilder, type ConnectionSummary, type Trace, type TraceOptions } from './trace';
+import { keepNormalized, needsRepairs, noteText, repairText, TraceBuilder, type ConnectionSummary, type Trace, type TraceOptions } from './trace';
 import { TraceData } from './trace/trace';
 
 const USAGE = `usage: tcp-trace [options] FILE
        tcp-trace --print capture.pcap
+       tcp-trace --normalize pasted.txt
        tcpdump -nn -r capture.pcap | tcp-trace -
 
 Reads tcpdump text output or a pcap/pcapng capture (FILE, or - for standard input; told
 apart by the file's first bytes) and prints each TCP connection: its endpoints, both ends'
-RFC 9293 states, handshake, teardown and anomalies.
+RFC 9293 states, handshake, teardown and anomalies. Text copied from a web page, a mail or
+a terminal is repaired as it is read, and one line on stderr says what was repaired.
 
 options:
   --json             print one JSON document (format tcp-trace/1)
@@ -22,6 +24,8 @@ options:
   --time-wait SECS   how long TIME_WAIT lasts (2MSL), default 60
   --absolute         read seq/ack as absolute (tcpdump -S); detected when not given
   --print            print the capture as \`TZ=UTC tcpdump -nn -r FILE\` would, and stop
+  --normalize        print the text as it is read: one packet per line, glued and wrapped
+                     packets mended, prompts, banners, quoting and notes left out
   -h, --help         show this help
 
 A large file is read and scanned by a second thread while the analysis runs;
@@ -35,17 +39,19 @@ interface Args {
   json: boolean;
   packets: boolean;
   print: boolean;
+  normalize: boolean;
   options: TraceOptions;
 }
 
 function parseArgs(argv: string[]): Args | null {
-  const args: Args = { file: '', json: false, packets: false, print: false, options: {} };
+  const args: Args = { file: '', json: false, packets: false, print: false, normalize: false, options: {} };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '-h' || a === '--help') return null;
     else if (a === '--json') args.json = true;
     else if (a === '--packets') args.packets = true;
     else if (a === '--print') args.print = true;
+    else if (a === '--normalize') args.normalize = true;
     else if (a === '--absolute') args.options.absoluteSeq = true;
     else if (a === '--time-wait') {
       const v = Number(argv[++i]);
@@ -58,11 +64,12 @@ function parseArgs(argv: string[]): Args | null {
   if (!args.file) throw new UsageError('no input file (use - for standard input)');
   if (args.packets && !args.json) throw new UsageError('--packets goes with --json');
   if (args.print && args.json) throw new UsageError('--print and --json do not go together');
+  if (args.normalize && (args.print || args.json)) throw new UsageError('--normalize goes with neither --print nor --json');
   return args;
 }
 
 async function read(file: string, progress: Progress): Promise<Trace> {
-  let builder = new TraceBuilder(currentOptions);
+  let builder = new TraceBuilder(currentOptions, currentSink);
   let total = 0;
   if (file !== '-') {
     const stat = statSync(file);
@@ -70,7 +77,7 @@ async function read(file: string, progress: Progress): Promise<Trace> {
     // The file's size lets the builder make its packet table once.
     builder.expect(stat.size);
     // A large text file is scanned by a second thread while this one analyses.
-    if (stat.isFile() && useScanThread(stat.size) && isPlainText(file)) {
+    if (stat.isFile() && !currentSink && useScanThread(stat.size) && isPlainText(file)) {
       if (await readWithScanThread(file, builder, (n) => progress.update(n, total))) return builder.finish();
       // No second thread: read it all here.
       builder = new TraceBuilder(currentOptions);
@@ -200,6 +207,8 @@ function hostInterfaceName(index: number): string | undefined {
 }
 
 let currentOptions: TraceOptions = {};
+/** Hears each line as read, for --normalize. */
+let currentSink: ((line: string, tcp: boolean) => void) | null = null;
 
 function kb(n: number): string {
   return n < 1024 ? `${n} B` : n < 1048576 ? `${(n / 1024).toFixed(1)} kB` : `${(n / 1048576).toFixed(1)} MB`;
@@ -245,6 +254,7 @@ function* textReport(trace: Trace): Iterable<string> {
   yield `${trace.lines} lines, ${trace.packetCount} TCP packets, ${trace.connections.length} connections, ${trace.skipped} other lines skipped, ${trace.problems.length} problems\n`;
   for (const c of trace.connections) yield summaryLine(c) + '\n';
   for (const f of trace.halfOpenFloods) yield `half-open flood on ${printable(f.listener)}: ${f.peak} connections in SYN_RECEIVED from ${f.sources} sources (line ${f.line})\n`;
+  for (const r of trace.repairs) yield `repaired: ${repairText(r)} (line ${r.lines.slice(0, 5).join(', ')}${r.lines.length > 5 ? ', ...' : ''})\n`;
   for (const p of trace.problems.slice(0, 20)) yield `line ${p.line}: ${printable(p.reason)}\n`;
   if (trace.problems.length > 20) yield `... ${trace.problems.length - 20} more problems (see --json)\n`;
 }
@@ -274,6 +284,10 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   currentOptions = args.options;
+  const normalized: string[] = [];
+  if (args.normalize) currentSink = (line, tcp) => {
+    if (keepNormalized(line, tcp)) normalized.push(line + '\n');
+  };
   if (args.print) {
     try {
       await printCapture(args.file);
@@ -294,9 +308,18 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   progress.end();
+  if (args.normalize) {
+    try {
+      await writeAll(normalized);
+    } catch (e) {
+      if (!isClosedPipe(e)) throw e;
+    }
+  }
   // Random bytes, an empty file or a log of something else: the result is valid (and empty),
-  // and one line on stderr says why.
+  // and one line on stderr says why. Text that needed repairs says so too.
   if (trace.packetCount === 0) process.stderr.write(`tcp-trace: ${noPackets(args.file, trace)}\n`);
+  if (trace.repairs.length) process.stderr.write(`tcp-trace: ${args.file === '-' ? 'standard input' : printable(args.file)}: read with repairs: ${trace.repairs.map((r) => repairText(r)).join('; ')}\n`);
+  if (args.normalize) return 0;
   try {
     if (args.json) await writeAll(trace instanceof TraceData ? trace.jsonParts(args.packets) : [JSON.stringify(trace.toJSON(args.packets))], '\n');
     else await writeAll(textReport(trace));

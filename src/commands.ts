@@ -10,7 +10,8 @@ import type { ConnectionsTree, SortKey } from './tree';
 import { OUTCOMES, outcomeLabel } from './describe';
 import { connectionSummaryText, ladderMermaid, ladderSvg } from './export';
 import { log } from './log';
-import { traceOptions } from './config';
+import { explanationLang, traceOptions } from './config';
+import { normalizeText, repairText } from './trace';
 
 export interface Services {
   extensionUri: vscode.Uri;
@@ -206,6 +207,25 @@ async function sort(s: Services): Promise<void> {
   if (pick) s.tree.setSort(pick.key);
 }
 
+/**
+ * Opens a new untitled tcpdump document with the text as the engine reads it: one packet per
+ * line, glued and wrapped packets mended, noise left out. The document itself is not changed.
+ */
+async function openNormalized(arg: unknown): Promise<vscode.TextDocument | undefined> {
+  const doc = arg instanceof vscode.Uri ? vscode.workspace.textDocuments.find((d) => d.uri.toString() === arg.toString()) : vscode.window.activeTextEditor?.document;
+  if (!doc || !isTraceDocument(doc)) {
+    void vscode.window.showInformationMessage(vscode.l10n.t('Open a tcpdump document first.'));
+    return undefined;
+  }
+  const { text, repairs } = normalizeText(doc.getText(), traceOptions());
+  const copy = await vscode.workspace.openTextDocument({ content: text, language: 'tcpdump' });
+  await vscode.window.showTextDocument(copy, { preview: false });
+  const lang = explanationLang();
+  const said = repairs.length ? repairs.map((r) => repairText(r, lang)).join(lang === 'zh' ? '；' : '; ') : vscode.l10n.t('nothing needed repair');
+  void vscode.window.setStatusBarMessage(vscode.l10n.t('Normalised copy: {0}', said), 8000);
+  return copy;
+}
+
 type Run = (s: Services, ...args: unknown[]) => unknown;
 
 export const COMMANDS: Record<string, Run> = {
@@ -254,6 +274,7 @@ export const COMMANDS: Record<string, Run> = {
   'tcpTrace.filter': (s) => filter(s),
   'tcpTrace.clearFilter': (s) => s.tree.setFilter({}),
   'tcpTrace.sort': (s) => sort(s),
+  'tcpTrace.openNormalized': (_s, uri) => openNormalized(uri),
   'tcpTrace.refresh': (s) => {
     const ed = vscode.window.activeTextEditor;
     if (ed && isTraceDocument(ed.document)) s.store.reanalyze(ed.document);

@@ -13,6 +13,7 @@ export const DIAGNOSTIC_KINDS = [
   'retransmission',
   'zeroWindow',
   'parseProblems',
+  'repairs',
 ] as const;
 export type DiagnosticKind = (typeof DIAGNOSTIC_KINDS)[number];
 

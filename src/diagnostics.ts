@@ -6,6 +6,7 @@ import { Flag, type ConnectionSummary, type PacketInfo, type Trace } from './tra
 import { packetColumns, packetIndexes } from './trace/snapshot';
 import * as config from './config';
 import { isTraceDocument, type TraceStore } from './documents';
+import { repairText } from './trace/repair';
 
 const SOURCE = 'tcp-trace';
 /** Enough to be useful without flooding the Problems panel on a huge capture. */
@@ -86,6 +87,13 @@ function finish(trace: Trace, on: Enabled, out: Pending[]): Finding[] {
       out.push({ line: f.line, severity: E.Error, kind: 'halfOpenFlood', message: () => vscode.l10n.t('Half-open flood on {0}: {1} connections waiting in SYN_RECEIVED from {2} sources (SYN flood?).', f.listener, f.peak, f.sources) });
     }
   }
+  if (on('repairs')) {
+    // Said in the user's words; the quick fix (RepairsQuickFix) opens the normalised copy.
+    const lang = config.explanationLang();
+    for (const r of trace.repairs) {
+      out.push({ line: r.lines[0] ?? 1, severity: E.Information, kind: 'repairs', message: () => vscode.l10n.t('Read with a repair: {0}', repairText(r, lang)) });
+    }
+  }
   if (on('parseProblems')) {
     for (const p of trace.problems) out.push({ line: p.line, severity: E.Information, kind: 'parseProblems', message: () => vscode.l10n.t('Looks like TCP but could not be read: {0}', p.reason) });
   }
@@ -114,6 +122,21 @@ async function findingsInSteps(trace: Trace, stale: () => boolean): Promise<Find
     }
   }
   return finish(trace, on, out);
+}
+
+/** The quick fix on a repairs notice: open the text as the engine read it, in a new document. */
+export class RepairsQuickFix implements vscode.CodeActionProvider {
+  static readonly kinds = [vscode.CodeActionKind.QuickFix];
+
+  provideCodeActions(doc: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
+    const notice = context.diagnostics.find((d) => d.source === SOURCE && d.code === 'repairs');
+    if (!notice) return [];
+    const action = new vscode.CodeAction(vscode.l10n.t('Open a normalised copy (one packet per line, noise left out)'), vscode.CodeActionKind.QuickFix);
+    action.command = { command: 'tcpTrace.openNormalized', title: action.title, arguments: [doc.uri] };
+    action.diagnostics = [notice];
+    action.isPreferred = true;
+    return [action];
+  }
 }
 
 export class Diagnostics implements vscode.Disposable {

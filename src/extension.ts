@@ -7,7 +7,7 @@ import { Focus } from './focus';
 import { ConnectionsTree } from './tree';
 import { hoverAt, registerHover } from './hover';
 import { Panel, type RenderTiming, type TripTiming } from './panel';
-import { Diagnostics } from './diagnostics';
+import { Diagnostics, RepairsQuickFix } from './diagnostics';
 import { StatusBar } from './statusBar';
 import { registerCodeLens } from './codeLens';
 import { registerCommands } from './commands';
@@ -50,6 +50,7 @@ export function activate(context: vscode.ExtensionContext): TestApi {
     tree,
     panel,
     new Diagnostics(store),
+    vscode.languages.registerCodeActionsProvider({ language: 'tcpdump' }, new RepairsQuickFix(), { providedCodeActionKinds: RepairsQuickFix.kinds }),
     new StatusBar(focus),
     registerHover(store),
     registerCodeLens(store),

@@ -110,7 +110,14 @@ export class TraceBuilder {
   private deltasSummed = false;
   private finished = false;
 
-  constructor(private readonly options: TraceOptions = {}) {
+  /**
+   * `sink`, when given, hears each line as it is read: clean lines as they are, repaired ones
+   * one packet per line with the noise left out (tcp-trace --normalize, the normalised copy).
+   */
+  constructor(
+    private readonly options: TraceOptions = {},
+    private readonly sink: ((line: string, tcp: boolean) => void) | null = null,
+  ) {
     this.seqMode = options.absoluteSeq === true ? SeqMode.Absolute : options.absoluteSeq === false ? SeqMode.Relative : SeqMode.Unknown;
   }
 
@@ -260,6 +267,7 @@ export class TraceBuilder {
     }
     this.at = this.first = this.line;
     if (this.needsRepair(r, b, s, e)) return this.repair(b, s, e);
+    if (this.sink) this.sink(decoder.decode(b.subarray(s, e > s && b[e - 1] === 13 ? e - 1 : e)), isTcp(r));
     this.takeRecord(r);
   }
 
@@ -296,11 +304,15 @@ export class TraceBuilder {
     this.repairText(decoder.decode(b.subarray(s, e > s && b[e - 1] === 13 ? e - 1 : e)), this.line, asScanned);
   }
 
-  /** repair() of the text of lines `line` to this.line; `asScanned`: the scanner read it whole. */
-  private repairText(raw: string, line: number, asScanned: boolean): void {
+  /**
+   * repair() of the text of lines `line` to this.line; `asScanned`: the scanner read it whole;
+   * `rejoined`: a wrap was just mended, and its first packet is counted as split already.
+   */
+  private repairText(raw: string, line: number, asScanned: boolean, rejoined = false): void {
     const text = tidy(plainCharacters(raw));
     if (!text.trim()) {
       // Only markup (an -A payload line "<UL>", say): a line as it was, not a blank one.
+      this.sink?.(raw, false);
       this.skipped++;
       return;
     }
@@ -330,15 +342,14 @@ export class TraceBuilder {
       const lastPiece = i === starts.length - 1;
       // tcpdump's closing statistics, glued after the last packet.
       const stats = lastPiece ? / \d+ packets? captured\b.*$/.exec(piece) : null;
-      if (stats) {
-        piece = piece.slice(0, stats.index);
-        this.repairs.add('banner', line);
-      }
+      if (stats) piece = piece.slice(0, stats.index);
       took = this.readPiece(piece, line, '', lastPiece, true) || took;
+      if (stats && took) this.repairs.add('banner', line);
     }
     if (!took) {
       // Nothing in the line was TCP: it counts once, as the scanner had it.
       if (this.held) return;
+      this.sink?.(raw, false);
       this.at = this.first = line;
       if (this.r.kind === LineKind.Problem) this.take(this.r, -1, -1, -1);
       else this.skipped++;
@@ -348,7 +359,7 @@ export class TraceBuilder {
       if (/tcpdump|listening on|link-type/.test(lead)) this.repairs.add('banner', line);
       else if (!/^\s*\d+ {2,}$/.test(lead)) this.repairs.add('prefix', line); // not -#'s number
     }
-    if (starts.length > 1) this.repairs.add('split', line, starts.length);
+    if (starts.length > 1) this.repairs.add('split', line, rejoined ? starts.length - 1 : starts.length);
     if (text !== raw) this.repairs.add('characters', line);
   }
 
@@ -369,6 +380,7 @@ export class TraceBuilder {
     if (piece !== text && r.kind === LineKind.Packet) this.repairs.add('annotation', line);
     // A piece of a split line that is not TCP is left to its line (see repair).
     if (onlyTcp && r.kind !== LineKind.Packet && r.kind !== LineKind.IpHeader) return false;
+    this.sink?.(piece, isTcp(r));
     this.at = this.line;
     this.first = line;
     this.takeRecord(r);
@@ -378,8 +390,10 @@ export class TraceBuilder {
   /** True when line `b[s..e)` goes on with the held packet rather than starting another. */
   private continues(r: LineRecord, b: Uint8Array, s: number, e: number): boolean {
     if (r.kind === LineKind.Blank || r.kind === LineKind.IpHeader || r.timeKind !== TimeKind.None) return false;
-    if (r.kind === LineKind.Packet && !r.open && !r.indented) return false;
-    if (startsWithIp(b, s, e) || this.held!.lines >= MAX_WRAP_LINES) return false;
+    // A line with its own "a > b: Flags [" is a packet of its own, cut short or not.
+    if (r.kind === LineKind.Packet && !r.indented) return false;
+    // A packet starts near the line's start (a timestamp, or "eth0  Out IP ..."): not a wrap's rest.
+    if (startsWithIp(b, s, e) || hasPacketStart(b, s, Math.min(e, s + 24)) || this.held!.lines >= MAX_WRAP_LINES) return false;
     // An indented line after a held -v header is its TCP line, not a wrap.
     return !(r.kind === LineKind.Packet && r.indented);
   }
@@ -399,7 +413,8 @@ export class TraceBuilder {
     this.held = null;
     if (r.kind === LineKind.Packet || r.kind === LineKind.IpHeader) this.repairs.add('wrap', h.first);
     // More packets glued after the one the wrap cut.
-    if (r.kind === LineKind.Packet && r.tail >= 0 && hasPacketStart(bytes, r.tail, bytes.length)) return this.repairText(h.text, h.first, false);
+    if (r.kind === LineKind.Packet && r.tail >= 0 && hasPacketStart(bytes, r.tail, bytes.length)) return this.repairText(h.text, h.first, false, true);
+    this.sink?.(h.text, isTcp(r));
     this.at = this.line;
     this.first = h.first;
     if (r.kind === LineKind.IpHeader) this.at = this.first = this.line;
@@ -414,6 +429,7 @@ export class TraceBuilder {
     const r = this.r;
     scanLine(bytes, 0, bytes.length, r);
     if (h.lines > 1 && r.kind === LineKind.Packet) this.repairs.add('wrap', h.first);
+    this.sink?.(h.text, isTcp(r));
     this.at = h.first + h.lines - 1;
     this.first = h.first;
     this.takeRecord(r);
@@ -667,6 +683,11 @@ function isCopy(t: PacketTable, q: number, p: number, dir: number): boolean {
 }
 
 const same = (a: number, b: number): boolean => a === b || (a !== a && b !== b);
+
+/** A packet line or a -v header line. */
+function isTcp(r: LineRecord): boolean {
+  return r.kind === LineKind.Packet || r.kind === LineKind.IpHeader;
+}
 
 /** x modulo 2^32, for x >= 0; the sum of two 32-bit numbers needs at most one subtraction. */
 function mod32(x: number): number {

@@ -2,11 +2,13 @@
 
 import { TraceBuilder } from './builder';
 import { Utf8Input } from './decode';
-import type { Trace, TraceOptions } from './model';
+import { keepNormalized } from './repair';
+import type { Repair, Trace, TraceOptions } from './model';
 
 export { TraceBuilder } from './builder';
 export { Utf8Input, type InputEncoding } from './decode';
 export { explainPacket, eventText, noteText, type Lang } from './explain';
+export { keepNormalized, repairText } from './repair';
 export { flagString, stateName } from './trace';
 export { CONN_STATE_TEXT } from './zeek';
 export * from './model';
@@ -50,6 +52,21 @@ export function needsRepairs(sample: Uint8Array): boolean {
   const b = new TraceBuilder();
   b.push(sample.subarray(0, end));
   return b.finish().repairs.length > 0 || b.heldLines > 0;
+}
+
+/**
+ * The text as the engine reads it: one packet per line, glued and wrapped packets mended, noise
+ * (prompts, banners, quoting, notes, prose) left out, tcpdump's other lines as they were. What was done is in
+ * `repairs`. The text of tcp-trace --normalize and of the editor's normalised copy.
+ */
+export function normalizeText(text: string, options?: TraceOptions): { text: string; repairs: Repair[] } {
+  const lines: string[] = [];
+  const b = new TraceBuilder(options, (line, tcp) => {
+    if (keepNormalized(line, tcp)) lines.push(line);
+  });
+  b.push(encoder.encode(text));
+  const repairs = b.finish().repairs;
+  return { text: lines.length ? lines.join('\n') + '\n' : '', repairs };
 }
 
 /** UTF-16 text (with its BOM) becomes UTF-8; a UTF-8 BOM is dropped. */

@@ -192,6 +192,15 @@ export function quotePrefix(s: string): number {
   return m ? m[0].length : 0;
 }
 
+/**
+ * Whether a line the reader took belongs in the normalised text (tcp-trace --normalize): packets
+ * and -v headers, and other lines that look like tcpdump's (a timestamp, IP, ARP, an indented
+ * dump or decode, a blank). A writer's prose and the rest of a page go.
+ */
+export function keepNormalized(line: string, tcp: boolean): boolean {
+  return tcp || /^(\s|\d|IP|ARP|$)/.test(line);
+}
+
 // --- Byte checks the builder makes before choosing the slow path -------------------------
 
 const isDigit = (c: number) => c >= 48 && c <= 57;

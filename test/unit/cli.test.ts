@@ -22,6 +22,26 @@ describe('cli: tcp-trace', () => {
 
   const sample = fixture('captures/normal-client-close/nn.tcpdump');
 
+  it('says on stderr what it repaired, and --normalize prints the text as it read it', () => {
+    const glued = readFileSync(fixture('pastes/13-readitlater-tcpdump-examples-html-glued.txt'), 'utf8');
+    const r = run(['-'], glued);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.err, /read with repairs: 8 packets split from 1 glued line/);
+    assert.match(r.out, /repaired: 8 packets split/);
+    const n = run(['--normalize', '-'], glued);
+    assert.equal(n.code, 0, n.err);
+    const lines = n.out.trimEnd().split('\n');
+    assert.equal(lines.length, 8);
+    for (const l of lines) assert.match(l, /^\d\d:\d\d:\d\d\.\d{6} IP \S+ > \S+: Flags \[/);
+    // Read again, the normalised text needs no repair and gives the same connections.
+    const again = run(['--json', '-'], n.out);
+    const first = JSON.parse(run(['--json', '-'], glued).out) as TraceJson;
+    const second = JSON.parse(again.out) as TraceJson;
+    assert.deepEqual(second.repairs, []);
+    assert.deepEqual(second.connections.map((c) => [c.client, c.server, c.connState]), first.connections.map((c) => [c.client, c.server, c.connState]));
+    assert.equal(run(['--normalize', '--json', '-'], glued).code, 2);
+  });
+
   it('prints a readable summary per connection', () => {
     const r = run([sample]);
     assert.equal(r.code, 0, r.err);

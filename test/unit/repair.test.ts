@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { analyzeText, type Trace } from '../../src/trace';
+import { analyzeText, normalizeText, type Trace } from '../../src/trace';
 import { fixture, rng } from './helpers';
 
 const PASTES = fixture('pastes');
@@ -120,6 +120,38 @@ describe('repair: the shapes text takes on its way', () => {
     for (const file of renderings()) assert.deepEqual(analyzeText(readFileSync(file, 'utf8')).repairs, [], file);
   });
 });
+
+describe('repair: the normalised copy', () => {
+  it('reads as the original does, needs no repair itself, and gives its packet lines back unchanged', () => {
+    const files = readdirSync(PASTES).filter((f) => f.endsWith('.txt'));
+    assert.ok(files.length >= 40);
+    for (const f of files) {
+      const text = readFileSync(join(PASTES, f), 'utf8');
+      const once = normalizeText(text);
+      const t = analyzeText(text);
+      const n = analyzeText(once.text);
+      assert.deepEqual(once.repairs, t.repairs, f);
+      assert.equal(n.packetCount, t.packetCount, f);
+      assert.deepEqual(n.connections.map((c) => [c.client, c.server, c.clientState, c.serverState]), t.connections.map((c) => [c.client, c.server, c.clientState, c.serverState]), f);
+      // Copies of one packet and flows cut from a longer capture stay what they were.
+      assert.deepEqual(n.repairs.filter((r) => r.kind !== 'duplicate' && r.kind !== 'relative'), [], f);
+      // Its packet lines come back unchanged (other lines are kept as they were found).
+      assert.deepEqual(packetLines(normalizeText(once.text).text), packetLines(once.text), f);
+    }
+  });
+});
+
+/** The text of each packet's line (or lines, -v). */
+function packetLines(text: string): string[] {
+  const lines = text.split('\n');
+  const t = analyzeText(text);
+  const out: string[] = [];
+  for (let i = 0; i < t.packetCount; i++) {
+    const p = t.packet(i);
+    out.push(lines.slice(p.headerLine - 1, p.line).join('\n'));
+  }
+  return out;
+}
 
 function kinds(t: Trace): Record<string, number> {
   return Object.fromEntries(t.repairs.map((r) => [r.kind, r.count]));
