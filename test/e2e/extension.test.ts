@@ -220,6 +220,37 @@ describe('TCP Trace Inspector in VS Code', function () {
     assert.ok(model);
   });
 
+  it('text with its line breaks lost: three packets, a notice, and a quick fix that opens a normalised copy', async function () {
+    this.timeout(60_000);
+    // As a widely read article shows it once the page lost its line breaks: prompt, banner, handshake.
+    const pasted =
+      '[root@localhost ~]# tcpdump -i eth0 -nn port 80 tcpdump: verbose output suppressed, use -v or -vv for full protocol decode listening on eth0, link-type EN10MB (Ethernet), capture size 262144 bytes ' +
+      '10:09:11.123456 IP 192.168.1.2.52000 > 192.168.1.3.80: Flags [S], seq 3839207465, win 29200, options [mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 7], length 0 ' +
+      '10:09:11.123600 IP 192.168.1.3.80 > 192.168.1.2.52000: Flags [S.], seq 1048011040, ack 3839207466, win 28960, options [mss 1460,sackOK,TS val 2 ecr 1,nop,wscale 7], length 0 ' +
+      '10:09:11.123700 IP 192.168.1.2.52000 > 192.168.1.3.80: Flags [.], ack 1, win 229, options [nop,nop,TS val 3 ecr 2], length 0\n';
+    const glued = await vscode.workspace.openTextDocument({ language: LANGUAGE_ID, content: pasted });
+    await vscode.window.showTextDocument(glued, { preview: false });
+    const t = await waitFor('the glued trace', () => {
+      const x = api.traceFor(glued.uri);
+      return x && x.packetCount === 3 ? x : undefined;
+    }, 15_000);
+    assert.strictEqual(t.connections[0].handshake.complete, true, 'the handshake completes');
+    const notices = await waitFor('the repairs notice', () => {
+      const d = vscode.languages.getDiagnostics(glued.uri).filter((x) => x.code === 'repairs');
+      return d.length ? d : undefined;
+    }, 10_000);
+    assert.ok(notices.some((d) => /3 packets split from 1 glued line/.test(d.message)), notices.map((d) => d.message).join(' | '));
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', glued.uri, notices[0].range);
+    const fix = actions?.find((a) => a.command?.command === 'tcpTrace.openNormalized');
+    assert.ok(fix, 'a quick fix opens the normalised copy');
+    const copy = await vscode.commands.executeCommand<vscode.TextDocument>(fix.command!.command, ...(fix.command!.arguments ?? []));
+    assert.ok(copy && copy !== glued, 'a new document');
+    assert.strictEqual(copy.languageId, LANGUAGE_ID);
+    assert.deepStrictEqual(copy.getText().trimEnd().split('\n').map((l) => l.slice(0, 16)), ['10:09:11.123456 ', '10:09:11.123600 ', '10:09:11.123700 ']);
+    assert.strictEqual(glued.getText(), pasted, 'the pasted document is as it was');
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
   it('every command leaves the document untouched', async function () {
     const c = handshaken();
     for (const id of COMMANDS.filter((x) => x !== 'tcpTrace.openSample')) {
