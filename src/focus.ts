@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import type { Trace } from './trace/model';
 import { isTraceDocument, type TraceStore } from './documents';
 import { epochMs } from './protocol';
+import { packetAtPosition, packetRange } from './pieces';
 
 export type FocusSource = 'editor' | 'tree' | 'panel' | 'command' | 'analysis';
 
@@ -61,8 +62,8 @@ export class Focus implements vscode.Disposable {
   private fromEditor(editor: vscode.TextEditor, source: FocusSource, force = false): void {
     const trace = this.store.ensure(editor.document);
     if (!trace) return;
-    const line = editor.selection.active.line + 1;
-    this.set(editor.document.uri, trace, trace.packetAtLine(line), source, line, force);
+    const pos = editor.selection.active;
+    this.set(editor.document.uri, trace, packetAtPosition(trace, editor.document, pos), source, pos.line + 1, force);
   }
 
   /** Moves the focus; fires only when something changed (or `force`). */
@@ -97,12 +98,9 @@ export class Focus implements vscode.Disposable {
 /** Shows a packet's line in an editor and selects it (the -v header line too). */
 export async function revealPacketLine(uri: vscode.Uri, trace: Trace, index: number, preserveFocus = true): Promise<void> {
   if (index < 0 || index >= trace.packetCount) return;
-  const p = trace.packet(index);
   const visible = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString());
   const editor = visible ?? (await vscode.window.showTextDocument(uri, { preserveFocus, preview: true }));
-  const start = new vscode.Position(p.headerLine - 1, 0);
-  const endLine = Math.min(editor.document.lineCount - 1, p.line - 1);
-  const range = new vscode.Range(start, editor.document.lineAt(endLine).range.end);
+  const range = packetRange(trace, editor.document, index);
   editor.selection = new vscode.Selection(range.start, range.end);
   editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   if (!preserveFocus && visible) await vscode.window.showTextDocument(editor.document, { viewColumn: editor.viewColumn, preserveFocus: false });

@@ -8,6 +8,7 @@ import * as config from './config';
 import { escapeMarkdown, flagWords, outcomeLabel, outcomeOf, stateChange } from './describe';
 import { LANGUAGE_ID, type TraceStore } from './documents';
 import { TERM_PATTERN, explainTerm } from './terms';
+import { packetAtPosition, packetRange } from './pieces';
 
 export function registerHover(store: TraceStore): vscode.Disposable {
   return vscode.languages.registerHoverProvider({ language: LANGUAGE_ID }, { provideHover: (doc, pos) => hoverAt(store, doc, pos) });
@@ -21,10 +22,11 @@ export function hoverAt(store: TraceStore, doc: vscode.TextDocument, pos: vscode
   const term = wordRange && explainTerm(doc.getText(wordRange), lang);
   if (term) parts.push(new vscode.MarkdownString(term));
   const trace = store.ensure(doc);
-  const index = trace ? trace.packetAtLine(pos.line + 1) : -1;
+  const index = trace ? packetAtPosition(trace, doc, pos) : -1;
   if (trace && index >= 0) parts.push(packetHover(doc.uri, trace, trace.packet(index), lang));
   if (!parts.length) return undefined;
-  return new vscode.Hover(parts, wordRange && term ? wordRange : doc.lineAt(pos.line).range);
+  const range = wordRange && term ? wordRange : trace && index >= 0 ? packetRange(trace, doc, index) : doc.lineAt(pos.line).range;
+  return new vscode.Hover(parts, range.contains(pos) ? range : doc.lineAt(pos.line).range);
 }
 
 function packetHover(uri: vscode.Uri, t: Trace, p: PacketInfo, lang: config.Lang): vscode.MarkdownString {

@@ -126,6 +126,20 @@ export function packetStarts(s: string): { starts: number[]; stamped: boolean } 
   return { starts: starts0(s, IP_WORD), stamped: false };
 }
 
+/**
+ * The columns [start, end) of each packet in one line of the document as it stands (a line
+ * holding several packets, glued): for hovers, the cursor and reveal. Empty for one packet.
+ */
+export function pieceRanges(line: string): Array<[number, number]> {
+  const { starts } = packetStarts(line);
+  if (starts.length < 2) return [];
+  return starts.map((s, i) => {
+    let e = i + 1 < starts.length ? starts[i + 1] : line.length;
+    while (e > s && line.charCodeAt(e - 1) === 32) e--;
+    return [s, e];
+  });
+}
+
 function starts0(s: string, re: RegExp): number[] {
   const at: number[] = [];
   re.lastIndex = 0;

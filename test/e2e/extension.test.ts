@@ -235,6 +235,12 @@ describe('TCP Trace Inspector in VS Code', function () {
       return x && x.packetCount === 3 ? x : undefined;
     }, 15_000);
     assert.strictEqual(t.connections[0].handshake.complete, true, 'the handshake completes');
+    // Each packet of the line is its own: the hover over the SYN,ACK's text is the SYN,ACK's.
+    const synAckAt = new vscode.Position(0, pasted.indexOf('10:09:11.123600') + 20);
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', glued.uri, synAckAt);
+    assert.match(norm(hoverText(hovers)), /PACKET_2_OF_3/, hoverText(hovers).slice(0, 300));
+    const hoverRange = hovers.find((h) => h.range && h.range.start.character > 0)?.range;
+    assert.ok(hoverRange && glued.getText(hoverRange).startsWith('10:09:11.123600') && glued.getText(hoverRange).endsWith('length 0'), 'the hover covers that packet alone');
     const notices = await waitFor('the repairs notice', () => {
       const d = vscode.languages.getDiagnostics(glued.uri).filter((x) => x.code === 'repairs');
       return d.length ? d : undefined;

@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { analyzeText, normalizeText, type Trace } from '../../src/trace';
+import { pieceRanges } from '../../src/trace/repair';
 import { fixture, rng } from './helpers';
 
 const PASTES = fixture('pastes');
@@ -114,6 +115,14 @@ describe('repair: the shapes text takes on its way', () => {
     assert.equal(t.connections[0].bytes.client, 100);
     // It starts mid-connection too, with relative numbers.
     assert.deepEqual(kinds(t), { relative: 1, duplicate: 1 });
+  });
+
+  it('the columns of each packet on a glued line, for hovers and the cursor', () => {
+    const a = '10:09:11.123456 IP 1.2.3.4.5 > 6.7.8.9.80: Flags [S], seq 1, win 2, length 0';
+    const b = '10:09:11.123600 IP 6.7.8.9.80 > 1.2.3.4.5: Flags [S.], seq 3, ack 2, win 2, length 0';
+    const line = `$ tcpdump -nn ${a} ${b}`;
+    assert.deepEqual(pieceRanges(line).map(([s, e]) => line.slice(s, e)), [a, b]);
+    assert.deepEqual(pieceRanges(a), [], 'one packet: the whole line');
   });
 
   it('clean tcpdump output needs no repair', () => {
