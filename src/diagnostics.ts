@@ -7,6 +7,7 @@ import { packetColumns, packetIndexes } from './trace/snapshot';
 import * as config from './config';
 import { isTraceDocument, type TraceStore } from './documents';
 import { repairText } from './trace/repair';
+import { packetRange } from './pieces';
 
 const SOURCE = 'tcp-trace';
 /** Enough to be useful without flooding the Problems panel on a huge capture. */
@@ -14,6 +15,8 @@ const MAX_PER_DOCUMENT = 2000;
 
 interface Finding {
   line: number;
+  /** The packet it is about, where known: on a glued line the notice covers that packet's text. */
+  packet?: number;
   severity: vscode.DiagnosticSeverity;
   kind: config.DiagnosticKind;
   message: string;
@@ -55,11 +58,11 @@ function connectionFindings(trace: Trace, c: ConnectionSummary, on: Enabled, out
       const message = c.notes.includes('refused_probe')
         ? () => vscode.l10n.t('{0}: probe refused (a segment without SYN or ACK answered by RST; the port is closed).', name())
         : () => vscode.l10n.t('{0}: connection refused (SYN answered by RST; nothing listens on that port).', name());
-      out.push({ line: rst?.line ?? c.firstLine, severity: E.Error, kind: 'refused', message });
+      out.push({ line: rst?.line ?? c.firstLine, packet: rst?.index, severity: E.Error, kind: 'refused', message });
     }
   } else if (rst && on('reset')) {
     const who = rst.from === 'client' ? vscode.l10n.t('client') : vscode.l10n.t('server');
-    out.push({ line: rst.line, severity: E.Warning, kind: 'reset', message: () => vscode.l10n.t('{0}: reset by the {1} (state {2}).', name(), who, `${rst.before.client ?? '?'}/${rst.before.server ?? '?'}`) });
+    out.push({ line: rst.line, packet: rst.index, severity: E.Warning, kind: 'reset', message: () => vscode.l10n.t('{0}: reset by the {1} (state {2}).', name(), who, `${rst.before.client ?? '?'}/${rst.before.server ?? '?'}`) });
   }
   if ((state === 'S0' || (h.synLine !== null && h.synAckLine === null && state !== 'REJ' && !h.simultaneousOpen)) && on('unansweredSyn')) {
     const tries = h.synRetransmissions + 1;
@@ -68,7 +71,7 @@ function connectionFindings(trace: Trace, c: ConnectionSummary, on: Enabled, out
   if (on('closeWaitLeak') && (c.clientState === 'CLOSE_WAIT' || c.serverState === 'CLOSE_WAIT')) {
     const who = c.serverState === 'CLOSE_WAIT' ? vscode.l10n.t('server') : vscode.l10n.t('client');
     const fin = findPacket(trace, c.id, Flag.FIN, true);
-    out.push({ line: fin?.line ?? c.lastLine, severity: E.Warning, kind: 'closeWaitLeak', message: () => vscode.l10n.t('{0}: the {1} stays in CLOSE_WAIT: the peer closed, but the application never closed its socket (a possible leak).', name(), who) });
+    out.push({ line: fin?.line ?? c.lastLine, packet: fin?.index, severity: E.Warning, kind: 'closeWaitLeak', message: () => vscode.l10n.t('{0}: the {1} stays in CLOSE_WAIT: the peer closed, but the application never closed its socket (a possible leak).', name(), who) });
   }
   for (const e of c.events) {
     if (on('retransmission') && (e.kind === 'retransmission' || e.kind === 'fast_retransmission' || e.kind === 'spurious_retransmission')) {
@@ -176,7 +179,9 @@ export class Diagnostics implements vscode.Disposable {
       uri,
       list.map((f) => {
         const line = Math.min(Math.max(0, f.line - 1), doc.lineCount - 1);
-        const range = doc.lineAt(line).range;
+        // A packet's piece of a glued line; otherwise its (TCP) line.
+        const piece = f.packet !== undefined && f.packet < trace.packetCount ? packetRange(trace, doc, f.packet) : undefined;
+        const range = piece?.isSingleLine ? piece : doc.lineAt(line).range;
         const d = new vscode.Diagnostic(range.isEmpty ? new vscode.Range(line, 0, line, 1) : range, f.message, f.severity);
         d.source = SOURCE;
         d.code = f.kind;

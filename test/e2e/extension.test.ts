@@ -255,6 +255,17 @@ describe('TCP Trace Inspector in VS Code', function () {
     assert.deepStrictEqual(copy.getText().trimEnd().split('\n').map((l) => l.slice(0, 16)), ['10:09:11.123456 ', '10:09:11.123600 ', '10:09:11.123700 ']);
     assert.strictEqual(glued.getText(), pasted, 'the pasted document is as it was');
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+
+    // A refused SYN glued to its RST: the notice covers the RST's own text.
+    const rst = '21:46:19.695590 IP 10.10.1.199.49154 > 10.10.1.10.55130: Flags [R.], seq 0, ack 3230403373, win 0, length 0';
+    const refused = await vscode.workspace.openTextDocument({
+      language: LANGUAGE_ID,
+      content: `21:46:19.695567 IP 10.10.1.10.55130 > 10.10.1.199.49154: Flags [S], seq 3230403372, win 29200, length 0 ${rst}\n`,
+    });
+    await vscode.window.showTextDocument(refused, { preview: false });
+    const said = await waitFor('the refused notice', () => vscode.languages.getDiagnostics(refused.uri).find((d) => d.code === 'refused'), 10_000);
+    assert.strictEqual(refused.getText(said.range), rst);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 
   it('every command leaves the document untouched', async function () {
