@@ -6,25 +6,46 @@
 import type { Lang } from './explain';
 import { REPAIR_KINDS, type Repair, type RepairKind } from './model';
 
-/** Each kind of repair's wording: {n} is its count, {lines} the lines it took. */
-export const REPAIR_TEXT: Record<RepairKind, Record<Lang, string>> = {
-  split: { en: '{n} packets split from {lines} glued line(s)', zh: '从 {lines} 行粘连文本中拆出 {n} 个包' },
-  wrap: { en: '{n} wrapped packet(s) rejoined', zh: '重新拼接了 {n} 个被折行的包' },
-  banner: { en: "{n} line(s) of tcpdump's banner, statistics or shell prompt ignored", zh: '忽略了 {n} 行 tcpdump 提示信息、统计或 shell 提示符' },
-  prefix: { en: 'prompt, quoting, line numbers or log prefixes removed before {n} packet(s)', zh: '去掉了 {n} 个包前面的提示符、引用符、行号或日志前缀' },
-  characters: { en: "HTML entities or tags, full-width punctuation, odd spaces, redactions or a lost '>' tidied on {n} line(s)", zh: "{n} 行中的 HTML 实体或标签、全角标点、特殊空格、脱敏占位符或丢失的 '>' 已整理" },
-  annotation: { en: 'notes after {n} packet(s) ignored', zh: '忽略了 {n} 个包后面的注释' },
-  elision: { en: '{n} elision mark(s) (..., [snip]) ignored', zh: '忽略了 {n} 处省略标记（...、[snip]）' },
-  relative: { en: '{n} flow(s) start mid-connection with numbers too small for an initial sequence number: read as relative to a base the text never showed, so absolute seq/ack are unknown there', zh: '{n} 条流从连接中途开始，序号小得不像初始序号：按相对于未打印基准的相对值读取，绝对 seq/ack 未知' },
-  duplicate: { en: '{n} packet(s) captured twice (same packet on two interfaces or In/Out): copies not counted again', zh: '{n} 个包被抓到两次（两个接口或 In/Out 各一次）：副本不重复计算' },
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/** Each kind of repair's wording, from its count (n) and the lines it took. */
+export const REPAIR_TEXT: Record<RepairKind, Record<Lang, (n: number, lines: number) => string>> = {
+  split: {
+    en: (n, lines) => `${plural(n, 'packet', 'packets')} split from ${plural(lines, 'glued line', 'glued lines')}`,
+    zh: (n, lines) => `从 ${lines} 行粘连文本中拆出 ${n} 个包`,
+  },
+  wrap: { en: (n) => `${plural(n, 'wrapped packet', 'wrapped packets')} rejoined`, zh: (n) => `重新拼接了 ${n} 个被折行的包` },
+  banner: {
+    en: (n) => `${plural(n, "line of tcpdump's banner, statistics or a shell prompt", "lines of tcpdump's banner, statistics or a shell prompt")} ignored`,
+    zh: (n) => `忽略了 ${n} 行 tcpdump 提示信息、统计或 shell 提示符`,
+  },
+  prefix: {
+    en: (n) => `prompt, quoting, line numbers or log prefixes removed before ${plural(n, 'packet', 'packets')}`,
+    zh: (n) => `去掉了 ${n} 个包前面的提示符、引用符、行号或日志前缀`,
+  },
+  characters: {
+    en: (n) => `HTML entities or tags, full-width punctuation, odd spaces, redactions or a lost '>' tidied on ${plural(n, 'line', 'lines')}`,
+    zh: (n) => `${n} 行中的 HTML 实体或标签、全角标点、特殊空格、脱敏占位符或丢失的 '>' 已整理`,
+  },
+  annotation: { en: (n) => `notes after ${plural(n, 'packet', 'packets')} ignored`, zh: (n) => `忽略了 ${n} 个包后面的注释` },
+  elision: { en: (n) => `${plural(n, 'elision mark', 'elision marks')} (..., [snip]) ignored`, zh: (n) => `忽略了 ${n} 处省略标记（...、[snip]）` },
+  relative: {
+    en: (n) =>
+      `${plural(n, 'flow starts', 'flows start')} mid-connection with numbers too small for an initial sequence number: read as relative to a base the text never showed, so absolute seq/ack are unknown there`,
+    zh: (n) => `${n} 条流从连接中途开始，序号小得不像初始序号：按相对于未打印基准的相对值读取，绝对 seq/ack 未知`,
+  },
+  duplicate: {
+    en: (n) => `${plural(n, 'packet', 'packets')} captured twice (on two interfaces, or In and Out): the copies are not counted again`,
+    zh: (n) => `${n} 个包被抓到两次（两个接口，或 In 和 Out）：副本不重复计算`,
+  },
 };
+
 /** Lines kept per kind. */
 const MAX_LINES = 20;
 
 /** The one-sentence description of a repair. */
 export function repairText(r: Repair, lang: Lang = 'en'): string {
-  const lines = new Set(r.lines).size;
-  return REPAIR_TEXT[r.kind][lang].replace('{n}', String(r.count)).replace('{lines}', String(r.kind === 'split' ? lines : r.count));
+  return REPAIR_TEXT[r.kind][lang](r.count, new Set(r.lines).size);
 }
 
 /** Counts repairs as the builder makes them. */
