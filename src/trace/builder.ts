@@ -356,7 +356,7 @@ export class TraceBuilder {
       return;
     }
     if (lead && !leadTook) {
-      if (/tcpdump|listening on|link-type/.test(lead)) this.repairs.add('banner', line);
+      if (/tcpdump[: ]|listening on|link-type/.test(lead)) this.repairs.add('banner', line);
       else if (!/^\s*\d+ {2,}$/.test(lead)) this.repairs.add('prefix', line); // not -#'s number
     }
     if (starts.length > 1) this.repairs.add('split', line, rejoined ? starts.length - 1 : starts.length);
