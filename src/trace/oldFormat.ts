@@ -15,26 +15,16 @@
 // " (ttl 64, id 1, len 60)") is not read. The numbers are relative as print-tcp.c made them,
 // by the same rules as 4.x, so the builder undoes them the same way.
 
+import { ascii, COLON, COMMA, DOT, GT, isDigit, LBRACK, LPAREN, LT, matches, numEnd, RBRACK, readUint, RPAREN, SP } from './bytes';
 import { Flag } from './model';
 import { LineKind, type LineRecord, lastDot, MAX_ENDPOINT, portsOnly } from './scan';
 
-const SP = 32;
-const COLON = 58;
-const COMMA = 44;
-const DOT = 46;
-const GT = 62;
-const LT = 60;
-const LBRACK = 91;
-const RBRACK = 93;
-const LPAREN = 40;
-const RPAREN = 41;
 const MAX_U32 = 4294967295;
 /** Longer than any IP packet, even an IPv6 jumbogram of BIG TCP; shorter than 3.x's underflows. */
 const MAX_LEN = 0x7fffffff;
 /** The longest run of flag letters tried: "SFRPWE" and a spare. */
 const MAX_FLAGS = 8;
 
-const ascii = (word: string) => Uint8Array.from(word, (ch) => ch.charCodeAt(0));
 const W_TRUNCATED = ascii('[|tcp]');
 const W_TRUNCATED_TCP = ascii('truncated-tcp ');
 const W_CKSUM = ascii(', cksum ');
@@ -49,17 +39,6 @@ const W_WSCALE = ascii('wscale ');
 const W_SACK_OK = ascii('sackOK');
 const W_TIMESTAMP = ascii('timestamp ');
 
-function matches(b: Uint8Array, i: number, end: number, w: Uint8Array): boolean {
-  const n = w.length;
-  if (i + n > end) return false;
-  for (let k = 0; k < n; k++) if (b[i + k] !== w[k]) return false;
-  return true;
-}
-
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
-
 /** The flag letters of the old format: S F R P U W E, and '.' for none of SYN FIN RST PSH. */
 function flagBit(c: number): number {
   switch (c) {
@@ -73,21 +52,6 @@ function flagBit(c: number): number {
     case DOT: return 0;
     default: return -1;
   }
-}
-
-/** Reads digits at b[i..]; returns the value (NaN if none) and sets numEnd. */
-let numEnd = 0;
-function readUint(b: Uint8Array, i: number, end: number): number {
-  let v = 0;
-  const s = i;
-  while (i < end) {
-    const c = b[i];
-    if (c < 48 || c > 57) break;
-    v = v * 10 + (c - 48);
-    i++;
-  }
-  numEnd = i;
-  return i === s ? NaN : v;
 }
 
 /**
@@ -241,8 +205,7 @@ function splitWindow(b: Uint8Array, s: number, e: number, r: LineRecord): boolea
     if (e - (s + k) > 5 || (e - (s + k) > 1 && b[s + k] === 48)) continue;
     const win = readUint(b, s, s + k);
     if (win > 65535 || readUint(b, s + k, e) > 65535) continue;
-    r.win = win;
-    numEnd = e;
+    r.win = win; // the second readUint left numEnd at e
     return true;
   }
   return false;

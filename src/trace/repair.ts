@@ -3,6 +3,7 @@
 // here (see TraceBuilder), so clean text never pays for this. Each repair is counted, by kind,
 // so that the views can say what was changed: nothing is repaired silently.
 
+import { isDigit } from './bytes';
 import type { Lang } from './explain';
 import { REPAIR_KINDS, type Repair, type RepairKind } from './model';
 
@@ -237,8 +238,6 @@ export function keepNormalized(line: string, tcp: boolean): boolean {
 }
 
 // --- Byte checks the builder makes before choosing the slow path -------------------------
-
-const isDigit = (c: number) => c >= 48 && c <= 57;
 
 function digits(b: Uint8Array, i: number, n: number): boolean {
   for (let k = 0; k < n; k++) if (!isDigit(b[i + k])) return false;

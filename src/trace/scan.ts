@@ -2,6 +2,7 @@
 // record instead of allocating per line or per token, and never backtracks: each byte of a
 // line is looked at a bounded number of times.
 
+import { ascii, COLON, COMMA, DOT, GT, isDigit, LBRACK, matches, numEnd, RBRACK, readFraction, readUint, SP, TAB } from './bytes';
 import { Flag } from './model';
 import { readOldFormat } from './oldFormat';
 
@@ -111,19 +112,6 @@ const MAX_U32 = 4294967295;
  * token comes from a corrupted line, and keeping it would carry megabytes into every view.
  */
 export const MAX_ENDPOINT = 1024;
-const SP = 32;
-const TAB = 9;
-const COLON = 58;
-const DOT = 46;
-const COMMA = 44;
-const LBRACK = 91;
-const RBRACK = 93;
-const GT = 62;
-
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
-
 /** True if the bytes at b[i..] spell `word` (ASCII). */
 function at(b: Uint8Array, i: number, end: number, word: string): boolean {
   if (i + word.length > end) return false;
@@ -131,8 +119,7 @@ function at(b: Uint8Array, i: number, end: number, word: string): boolean {
   return true;
 }
 
-/** The words looked for on every line, as bytes: comparing bytes to bytes is faster. */
-const ascii = (word: string) => Uint8Array.from(word, (ch) => ch.charCodeAt(0));
+/** The words looked for on every line. */
 const W_FLAGS = ascii('Flags [');
 const W_TCP = ascii('tcp ');
 const W_TRUNCATED = ascii(' [|tcp]');
@@ -143,29 +130,6 @@ const W_WIN = ascii('win ');
 const W_LENGTH = ascii('length ');
 const W_OPTIONS = ascii('options [');
 
-/** True if the bytes at b[i..] are `w`. */
-function matches(b: Uint8Array, i: number, end: number, w: Uint8Array): boolean {
-  const n = w.length;
-  if (i + n > end) return false;
-  for (let k = 0; k < n; k++) if (b[i + k] !== w[k]) return false;
-  return true;
-}
-
-/** Parses digits at b[i..]; returns the value and sets `numEnd`. NaN if no digit. */
-let numEnd = 0;
-function readUint(b: Uint8Array, i: number, end: number): number {
-  let v = 0;
-  const s = i;
-  while (i < end) {
-    const c = b[i];
-    if (c < 48 || c > 57) break;
-    v = v * 10 + (c - 48);
-    i++;
-  }
-  numEnd = i;
-  return i === s ? NaN : v;
-}
-
 /** Days from 1970-01-01 to a civil date (proleptic Gregorian). */
 function daysFromCivil(y: number, m: number, d: number): number {
   y -= m <= 2 ? 1 : 0;
@@ -174,25 +138,6 @@ function daysFromCivil(y: number, m: number, d: number): number {
   const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
   const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
   return era * 146097 + doe - 719468;
-}
-
-/** Reads a fraction ".ddd" at b[i] (the dot); returns its value and sets numEnd. */
-function readFraction(b: Uint8Array, i: number, end: number): number {
-  if (b[i] !== DOT) {
-    numEnd = i;
-    return 0;
-  }
-  let v = 0;
-  let scale = 1;
-  i++;
-  while (i < end && isDigit(b[i]) && scale < 1e12) {
-    v = v * 10 + (b[i] - 48);
-    scale *= 10;
-    i++;
-  }
-  while (i < end && isDigit(b[i])) i++;
-  numEnd = i;
-  return v / scale;
 }
 
 /**
