@@ -17,7 +17,7 @@
 
 import { ascii, COLON, COMMA, DOT, GT, isDigit, LBRACK, LPAREN, LT, matches, numEnd, RBRACK, readUint, RPAREN, SP } from './bytes';
 import { Flag } from './model';
-import { LineKind, type LineRecord, lastDot, MAX_ENDPOINT, portsOnly } from './scan';
+import { LineKind, type LineRecord, readEndpoints } from './scan';
 
 const MAX_U32 = 4294967295;
 /** Longer than any IP packet, even an IPv6 jumbogram of BIG TCP; shorter than 3.x's underflows. */
@@ -99,29 +99,7 @@ export function readOldFormat(b: Uint8Array, body: number, end: number, r: LineR
     problem(r, 'TCP header truncated ([|tcp])');
     return;
   }
-  const se = ds - 3;
-  let ss = se;
-  while (ss > body && b[ss - 1] !== SP) ss--;
-  if (se - ss > MAX_ENDPOINT || m - ds > MAX_ENDPOINT) {
-    problem(r, `an endpoint is longer than ${MAX_ENDPOINT} characters`);
-    return;
-  }
-  const sd = lastDot(b, ss, se);
-  const dd = lastDot(b, ds, m);
-  r.epBuf = b;
-  if (sd < 0 && dd < 0 && ss < se && portsOnly(b, body, ss, se, ds, m, r)) {
-    // IPv6 after an extension header: the addresses, then the ports alone.
-  } else if (ss === se || sd < 0 || dd < 0 || sd === se - 1 || dd === m - 1) {
-    problem(r, 'an endpoint has no port');
-    return;
-  } else {
-    r.srcStart = ss;
-    r.srcEnd = se;
-    r.srcDot = sd;
-    r.dstStart = ds;
-    r.dstEnd = m;
-    r.dstDot = dd;
-  }
+  if (!readEndpoints(b, body, ds, m, r)) return;
   r.kind = LineKind.Packet;
   readFields(b, m + 2, end, r);
 }

@@ -317,34 +317,7 @@ export function scanLine(b: Uint8Array, start: number, end: number, r: LineRecor
     r.reason = "no 'source > destination' before the TCP fields";
     return;
   }
-  const se = ds - 3;
-  let ss = se;
-  while (ss > body && b[ss - 1] !== SP) ss--;
-  if (se - ss > MAX_ENDPOINT || m - ds > MAX_ENDPOINT) {
-    r.kind = LineKind.Problem;
-    r.reason = `an endpoint is longer than ${MAX_ENDPOINT} characters`;
-    return;
-  }
-  const sd = lastDot(b, ss, se);
-  const dd = lastDot(b, ds, m);
-  r.epBuf = b;
-  r.link = linkHash(b, body, ss);
-  if (sd < 0 && dd < 0 && ss < se && portsOnly(b, body, ss, se, ds, m, r)) {
-    r.kind = LineKind.Packet;
-    readTcpFields(b, m + 9, end, r);
-    return;
-  }
-  if (ss === se || sd < 0 || dd < 0 || sd === se - 1 || dd === m - 1) {
-    r.kind = LineKind.Problem;
-    r.reason = 'an endpoint has no port';
-    return;
-  }
-  r.srcStart = ss;
-  r.srcEnd = se;
-  r.srcDot = sd;
-  r.dstStart = ds;
-  r.dstEnd = m;
-  r.dstDot = dd;
+  if (!readEndpoints(b, body, ds, m, r)) return;
   r.kind = LineKind.Packet;
   if (kind === 2) {
     r.flags = Flag.UNKNOWN;
@@ -429,6 +402,37 @@ function ipv4Token(b: Uint8Array, i: number, end: number): number {
   tokenIp = ip;
   tokenPort = port;
   return i;
+}
+
+/**
+ * Reads "source > destination" into r: the destination token starts at ds and ends at the
+ * colon at m, " > " and the source token come before it. False, with r a problem, when a token
+ * is too long or has no port. Both the modern and the 3.x reader (oldFormat.ts) use it.
+ */
+export function readEndpoints(b: Uint8Array, body: number, ds: number, m: number, r: LineRecord): boolean {
+  const se = ds - 3;
+  let ss = se;
+  while (ss > body && b[ss - 1] !== SP) ss--;
+  if (se - ss > MAX_ENDPOINT || m - ds > MAX_ENDPOINT) {
+    fail(r, `an endpoint is longer than ${MAX_ENDPOINT} characters`);
+    return false;
+  }
+  const sd = lastDot(b, ss, se);
+  const dd = lastDot(b, ds, m);
+  r.epBuf = b;
+  r.link = linkHash(b, body, ss);
+  if (sd < 0 && dd < 0 && ss < se && portsOnly(b, body, ss, se, ds, m, r)) return true;
+  if (ss === se || sd < 0 || dd < 0 || sd === se - 1 || dd === m - 1) {
+    fail(r, 'an endpoint has no port');
+    return false;
+  }
+  r.srcStart = ss;
+  r.srcEnd = se;
+  r.srcDot = sd;
+  r.dstStart = ds;
+  r.dstEnd = m;
+  r.dstDot = dd;
+  return true;
 }
 
 /**

@@ -2,7 +2,11 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { analyzeBytes, analyzeText, type Trace, type TraceOptions } from '../../src/trace';
+import { analyzeBytes, analyzeText, type Trace, TraceBuilder, type TraceOptions } from '../../src/trace';
+import { PacketKeys } from '../../src/trace/keys';
+import { LineRecord } from '../../src/trace/scan';
+import { ScannedLines } from '../../src/trace/scanned';
+import type { TraceData } from '../../src/trace/trace';
 
 export const ROOT = resolve(__dirname, '../../..');
 
@@ -59,4 +63,26 @@ export function rng(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** The trace of `bytes` read with push(), as JSON with its packets. */
+export function viaPush(bytes: Uint8Array): string {
+  const b = new TraceBuilder();
+  b.push(bytes);
+  return JSON.stringify((b.finish() as TraceData).toJSON(true));
+}
+
+/** The same read as the CLI's scanning thread does it: blocks of whole lines, `capacity` lines at most each. */
+export function viaScanned(bytes: Uint8Array, capacity: number): string {
+  const b = new TraceBuilder();
+  const keys = new PacketKeys();
+  const r = new LineRecord();
+  const ends = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  for (let s = 0; s < bytes.length; ) {
+    const lines = new ScannedLines(capacity);
+    const next = lines.scan(bytes, ends, s, bytes.length, true, r, keys);
+    b.pushScanned(bytes, s, lines);
+    s = next;
+  }
+  return JSON.stringify((b.finish() as TraceData).toJSON(true));
 }

@@ -8,13 +8,9 @@
 import * as assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { analyzeText, type ConnectionSummary, type Trace, TraceBuilder, type TraceOptions } from '../../src/trace';
-import { PacketKeys } from '../../src/trace/keys';
-import { LineRecord } from '../../src/trace/scan';
-import { ScannedLines } from '../../src/trace/scanned';
-import type { TraceData } from '../../src/trace/trace';
+import { analyzeText, type ConnectionSummary, type Trace, type TraceOptions } from '../../src/trace';
 import { readTshark, tsharkFlags } from './corpus.test';
-import { analyzeLines, fixture, hasFile } from './helpers';
+import { analyzeLines, fixture, hasFile, viaPush, viaScanned } from './helpers';
 
 const DIR = fixture('tcpdump-3x');
 const RENDERED = join(DIR, 'rendered');
@@ -79,27 +75,6 @@ function compare(name: string, text: string, tsv: string, frameStart: RegExp, op
   }
   for (const n of frames.keys()) if (!seen.has(n)) failures.push(`${name} frame ${n}: tshark has TCP, no packet was read`);
   return { failures, compared, unreadable };
-}
-
-/** Lines fed as the CLI's scanning thread does it (ScannedLines), for comparison with push(). */
-function viaScanned(bytes: Uint8Array, capacity: number): string {
-  const b = new TraceBuilder();
-  const keys = new PacketKeys();
-  const r = new LineRecord();
-  const ends = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-  for (let s = 0; s < bytes.length; ) {
-    const lines = new ScannedLines(capacity);
-    const next = lines.scan(bytes, ends, s, bytes.length, true, r, keys);
-    b.pushScanned(bytes, s, lines);
-    s = next;
-  }
-  return JSON.stringify((b.finish() as TraceData).toJSON(true));
-}
-
-function viaPush(bytes: Uint8Array): string {
-  const b = new TraceBuilder();
-  b.push(bytes);
-  return JSON.stringify((b.finish() as TraceData).toJSON(true));
 }
 
 describe('old format: tcpdump 3.9.8 regression outputs against tshark', () => {

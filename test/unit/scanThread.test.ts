@@ -6,11 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { needsRepairs, TraceBuilder } from '../../src/trace';
-import { PacketKeys } from '../../src/trace/keys';
-import { LineRecord } from '../../src/trace/scan';
 import { ScannedLines } from '../../src/trace/scanned';
-import type { TraceData } from '../../src/trace/trace';
-import { fixture, hasFile, ROOT } from './helpers';
+import { fixture, hasFile, ROOT, viaPush, viaScanned } from './helpers';
 
 /** The text fixtures: every .tcpdump and .txt under test/fixtures. */
 function textFixtures(): string[] {
@@ -24,27 +21,6 @@ function textFixtures(): string[] {
   };
   walk(fixture());
   return out.sort();
-}
-
-function viaPush(bytes: Uint8Array): string {
-  const b = new TraceBuilder();
-  b.push(bytes);
-  return JSON.stringify((b.finish() as TraceData).toJSON(true));
-}
-
-/** As the scanning thread does it: blocks of whole lines, `capacity` lines at most each. */
-function viaScanned(bytes: Uint8Array, capacity: number): string {
-  const b = new TraceBuilder();
-  const keys = new PacketKeys();
-  const r = new LineRecord();
-  const ends = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-  for (let s = 0; s < bytes.length; ) {
-    const lines = new ScannedLines(capacity);
-    const next = lines.scan(bytes, ends, s, bytes.length, true, r, keys);
-    b.pushScanned(bytes, s, lines);
-    s = next;
-  }
-  return JSON.stringify((b.finish() as TraceData).toJSON(true));
 }
 
 describe('scanned lines (the CLI scanning thread)', () => {
