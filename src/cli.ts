@@ -318,6 +318,11 @@ async function main(argv: string[]): Promise<number> {
   // Random bytes, an empty file or a log of something else: the result is valid (and empty),
   // and one line on stderr says why. Text that needed repairs says so too.
   if (trace.packetCount === 0) process.stderr.write(`tcp-trace: ${noPackets(args.file, trace)}\n`);
+  else if (trace.problems.length) {
+    // Fewer packets than the text seems to hold: say where to look.
+    const first = trace.problems[0];
+    process.stderr.write(`tcp-trace: ${args.file === '-' ? 'standard input' : printable(args.file)}: ${trace.problems.length} ${trace.problems.length === 1 ? 'line looks' : 'lines look'} like TCP but could not be read (first: line ${first.line}, ${printable(first.reason)})\n`);
+  }
   if (trace.repairs.length) process.stderr.write(`tcp-trace: ${args.file === '-' ? 'standard input' : printable(args.file)}: read with repairs: ${trace.repairs.map((r) => repairText(r)).join('; ')}\n`);
   if (args.normalize) return 0;
   try {
