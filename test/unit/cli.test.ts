@@ -22,7 +22,8 @@ describe('cli: tcp-trace', () => {
 
   const sample = fixture('captures/normal-client-close/nn.tcpdump');
 
-  it('says on stderr what it repaired, and --normalize prints the text as it read it', () => {
+  it('says on stderr what it repaired, and --normalize prints the text as it read it', function () {
+    this.timeout(30_000); // six runs of the CLI
     const glued = readFileSync(fixture('pastes/13-readitlater-tcpdump-examples-html-glued.txt'), 'utf8');
     const r = run(['-'], glued);
     assert.equal(r.code, 0, r.err);
