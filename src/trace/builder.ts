@@ -215,7 +215,7 @@ export class TraceBuilder {
       } else if (lines.kind(k) === LineKind.Other && mayHidePacket(b, s, e)) {
         // Banners and elisions count as push() counts them; packets hidden in such lines are
         // not looked for here (the CLI reads text that needs repairs with push()).
-        const noise = noiseKind(decoder.decode(b.subarray(s, e)));
+        const noise = noiseKind(lineText(b, s, e));
         if (noise) this.repairs.add(noise, this.line);
         else this.skipped++;
       } else {
@@ -228,7 +228,8 @@ export class TraceBuilder {
 
   /**
    * The trace so far, without ending the input: the builder keeps going after this. A line
-   * that has not ended yet is left out, and -ttt times are not yet added up; finish() does both.
+   * that has not ended yet, or one held to see whether the next line continues it, is left
+   * out; finish() reads both.
    */
   peek(): TraceData {
     return new TraceData(this.t, this.endpoints, this.connections, this.problems, this.problemCount, this.line, this.skipped, this.options, this.repairs.list());
@@ -267,7 +268,7 @@ export class TraceBuilder {
     }
     this.at = this.first = this.line;
     if (this.needsRepair(r, b, s, e)) return this.repair(b, s, e);
-    if (this.sink) this.sink(decoder.decode(b.subarray(s, e > s && b[e - 1] === 13 ? e - 1 : e)), isTcp(r));
+    if (this.sink) this.sink(lineText(b, s, e), isTcp(r));
     this.takeRecord(r);
   }
 
@@ -301,7 +302,7 @@ export class TraceBuilder {
    */
   private repair(b: Uint8Array, s: number, e: number): void {
     const asScanned = this.r.kind === LineKind.Packet && !this.r.open;
-    this.repairText(decoder.decode(b.subarray(s, e > s && b[e - 1] === 13 ? e - 1 : e)), this.line, asScanned);
+    this.repairText(lineText(b, s, e), this.line, asScanned);
   }
 
   /**
@@ -400,7 +401,7 @@ export class TraceBuilder {
 
   private joinHeld(b: Uint8Array, s: number, e: number): void {
     const h = this.held!;
-    let next = tidy(plainCharacters(decoder.decode(b.subarray(s, e > s && b[e - 1] === 13 ? e - 1 : e))));
+    let next = tidy(plainCharacters(lineText(b, s, e)));
     if (h.quote && next.startsWith(h.quote.trimEnd())) next = next.slice(h.quote.trimEnd().length);
     next = next.trim();
     // A wrap at a space lost it; one inside an address ("10.0.0.2." / "80:") or a list did not have one.
@@ -683,6 +684,11 @@ function isCopy(t: PacketTable, q: number, p: number, dir: number): boolean {
 }
 
 const same = (a: number, b: number): boolean => a === b || (a !== a && b !== b);
+
+/** The text of line b[s..e), without a CR before its end. */
+function lineText(b: Uint8Array, s: number, e: number): string {
+  return decoder.decode(b.subarray(s, e > s && b[e - 1] === 13 ? e - 1 : e));
+}
 
 /** A packet line or a -v header line. */
 function isTcp(r: LineRecord): boolean {
