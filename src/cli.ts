@@ -251,7 +251,8 @@ function summaryLine(c: ConnectionSummary): string {
 
 /** The readable report, a line at a time: a trace with a million connections is never one string. */
 function* textReport(trace: Trace): Iterable<string> {
-  yield `${trace.lines} lines, ${trace.packetCount} TCP packets, ${trace.connections.length} connections, ${trace.skipped} other lines skipped, ${trace.problems.length} problems\n`;
+  const n = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
+  yield `${n(trace.lines, 'line', 'lines')}, ${n(trace.packetCount, 'TCP packet', 'TCP packets')}, ${n(trace.connections.length, 'connection', 'connections')}, ${n(trace.skipped, 'other line', 'other lines')} skipped, ${n(trace.problems.length, 'problem', 'problems')}\n`;
   for (const c of trace.connections) yield summaryLine(c) + '\n';
   for (const f of trace.halfOpenFloods) yield `half-open flood on ${printable(f.listener)}: ${f.peak} connections in SYN_RECEIVED from ${f.sources} sources (line ${f.line})\n`;
   for (const r of trace.repairs) yield `repaired: ${repairText(r)} (line ${r.lines.slice(0, 5).join(', ')}${r.lines.length > 5 ? ', ...' : ''})\n`;

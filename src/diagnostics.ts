@@ -66,7 +66,7 @@ function connectionFindings(trace: Trace, c: ConnectionSummary, on: Enabled, out
   }
   if ((state === 'S0' || (h.synLine !== null && h.synAckLine === null && state !== 'REJ' && !h.simultaneousOpen)) && on('unansweredSyn')) {
     const tries = h.synRetransmissions + 1;
-    out.push({ line: h.synLine ?? c.firstLine, severity: E.Warning, kind: 'unansweredSyn', message: () => vscode.l10n.t('{0}: SYN never answered ({1} attempts).', name(), tries) });
+    out.push({ line: h.synLine ?? c.firstLine, severity: E.Warning, kind: 'unansweredSyn', message: () => (tries === 1 ? vscode.l10n.t('{0}: SYN never answered (1 attempt).', name()) : vscode.l10n.t('{0}: SYN never answered ({1} attempts).', name(), tries)) });
   }
   if (on('closeWaitLeak') && (c.clientState === 'CLOSE_WAIT' || c.serverState === 'CLOSE_WAIT')) {
     const who = c.serverState === 'CLOSE_WAIT' ? vscode.l10n.t('server') : vscode.l10n.t('client');

@@ -49,7 +49,7 @@ describe('cli: tcp-trace', () => {
   it('prints a readable summary per connection', () => {
     const r = run([sample]);
     assert.equal(r.code, 0, r.err);
-    assert.match(r.out, /1 connections/);
+    assert.match(r.out, /1 connection\b/);
     assert.match(r.out, /127\.0\.0\.1\.40001 > 127\.0\.0\.1\.8080/);
     assert.match(r.out, /SF .*client TIME_WAIT\s+server CLOSED/);
   });
@@ -63,7 +63,7 @@ describe('cli: tcp-trace', () => {
       assert.match(readFileSync(CLI, 'utf8'), /^#!\/usr\/bin\/env -S node --max-semi-space-size=\d+\n/);
       const r = spawnSync(bin, [sample], { encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);
-      assert.match(r.stdout, /1 connections/);
+      assert.match(r.stdout, /1 connection\b/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -98,7 +98,7 @@ describe('cli: tcp-trace', () => {
   it('reads standard input with -', () => {
     const r = run(['-'], readFileSync(sample));
     assert.equal(r.code, 0, r.err);
-    assert.match(r.out, /1 connections/);
+    assert.match(r.out, /1 connection\b/);
   });
 
   it('exits 2 with a one-line message on a usage error or an unreadable file', () => {
