@@ -23,13 +23,19 @@ export function hoverAt(store: TraceStore, doc: vscode.TextDocument, pos: vscode
   if (term) parts.push(new vscode.MarkdownString(term));
   const trace = store.ensure(doc);
   const index = trace ? packetAtPosition(trace, doc, pos) : -1;
-  if (trace && index >= 0) parts.push(packetHover(doc.uri, trace, trace.packet(index), lang));
+  if (trace && index >= 0) parts.push(packetHover(doc.uri, trace, trace.packet(index), lang, printedTime(doc, packetRange(trace, doc, index))));
   if (!parts.length) return undefined;
   const range = wordRange && term ? wordRange : trace && index >= 0 ? packetRange(trace, doc, index) : doc.lineAt(pos.line).range;
   return new vscode.Hover(parts, range.contains(pos) ? range : doc.lineAt(pos.line).range);
 }
 
-function packetHover(uri: vscode.Uri, t: Trace, p: PacketInfo, lang: config.Lang): vscode.MarkdownString {
+/** The timestamp as tcpdump printed it at the start of a packet's text (after -#'s number), if any. */
+function printedTime(doc: vscode.TextDocument, range: vscode.Range): string | undefined {
+  const head = doc.getText(new vscode.Range(range.start, doc.lineAt(range.start.line).range.end)).slice(0, 64);
+  return /^\s*(?:\d+ {2,})?((?:\d{4}-\d\d-\d\d )?\d{1,2}:\d\d:\d\d(?:\.\d+)?|\d+\.\d+)(?= )/.exec(head)?.[1];
+}
+
+function packetHover(uri: vscode.Uri, t: Trace, p: PacketInfo, lang: config.Lang, printed?: string): vscode.MarkdownString {
   const byId = t.connections[p.connection];
   const c = byId?.id === p.connection ? byId : t.connections.find((x) => x.id === p.connection);
   const md = new vscode.MarkdownString(undefined, true);
@@ -59,7 +65,9 @@ function packetHover(uri: vscode.Uri, t: Trace, p: PacketInfo, lang: config.Lang
   md.appendMarkdown(`  \n${seqText('seq', p.seq, p.relSeq, p.len)}`);
   md.appendMarkdown(`  \n${seqText('ack', p.ack, p.relAck, 0)}`);
   if (p.win !== null) md.appendMarkdown(`  \nwin ${p.win} · ${vscode.l10n.t('length')} ${p.len}`);
-  if (p.time !== null) md.appendMarkdown(`  \n${vscode.l10n.t('time')} ${p.time.toFixed(6)}`);
+  // As tcpdump printed it; a -ttt delta, or no timestamp on the line, shows the engine's time.
+  if (printed && !/^0?0:00:00\./.test(printed)) md.appendMarkdown(`  \n${vscode.l10n.t('time')} ${printed}`); // digits, colons, dots, a dash
+  else if (p.time !== null) md.appendMarkdown(`  \n${vscode.l10n.t('time')} ${p.time.toFixed(6)} s`);
   if (p.events.length) md.appendMarkdown(`\n\n$(warning) ${vscode.l10n.t('Expert events')}: ${escapeMarkdown(p.events.map((e) => e.replace(/_/g, ' ')).join(', '))}`);
 
   const changed = [p.after.client !== p.before.client ? p.after.client : null, p.after.server !== p.before.server ? p.after.server : null];

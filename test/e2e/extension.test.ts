@@ -239,6 +239,7 @@ describe('TCP Trace Inspector in VS Code', function () {
     const synAckAt = new vscode.Position(0, pasted.indexOf('10:09:11.123600') + 20);
     const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', glued.uri, synAckAt);
     assert.match(norm(hoverText(hovers)), /PACKET_2_OF_3/, hoverText(hovers).slice(0, 300));
+    assert.match(hoverText(hovers), /10:09:11\.123600/, 'the time as tcpdump printed it');
     const hoverRange = hovers.find((h) => h.range && h.range.start.character > 0)?.range;
     assert.ok(hoverRange && glued.getText(hoverRange).startsWith('10:09:11.123600') && glued.getText(hoverRange).endsWith('length 0'), 'the hover covers that packet alone');
     const notices = await waitFor('the repairs notice', () => {
