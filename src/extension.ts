@@ -13,6 +13,7 @@ import { registerCodeLens } from './codeLens';
 import { registerCommands } from './commands';
 import { registerCaptureDocuments } from './pcapDocument';
 import { disposeLog } from './log';
+import { LanguageDetection } from './detect';
 
 /** What activate() returns: used by the end-to-end tests. */
 export interface TestApi {
@@ -56,6 +57,7 @@ export function activate(context: vscode.ExtensionContext): TestApi {
     registerCodeLens(store),
     ...registerCommands(services),
     ...registerCaptureDocuments(),
+    new LanguageDetection(context.globalState),
     { dispose: disposeLog },
   );
 
