@@ -17,8 +17,6 @@ const SAMPLE_LINES = 400;
 const SAMPLE_CHARS = 64 * 1024;
 /** Quiet time after an edit before the document is read again. */
 const DELAY_MS = 400;
-/** A language change seen this soon after the document closed as tcpdump was someone's choice. */
-const LANGUAGE_CHANGE_MS = 1000;
 /** Where the files a person asked never to be asked about again are kept (the newest ones). */
 const DONT_ASK_KEY = 'tcpTrace.detectLanguage.dontAsk';
 const DONT_ASK_MAX = 200;
@@ -118,8 +116,8 @@ export class LanguageDetection implements vscode.Disposable {
   private readonly silenced = new Set<string>();
   /** Documents that might be tcpdump text but were not shown: offered once they are. */
   private readonly pending = new Set<string>();
-  /** The last document that closed as tcpdump, and when. */
-  private closedTcpdump: { key: string; at: number } | undefined;
+  /** Documents closed in this moment, with their language: opened again, their language changed. */
+  private readonly justClosed = new Map<string, string>();
 
   constructor(private readonly memento: vscode.Memento) {
     this.subscriptions.push(
@@ -141,31 +139,43 @@ export class LanguageDetection implements vscode.Disposable {
   private opened(doc: vscode.TextDocument): void {
     const key = doc.uri.toString();
     // A language change closes the document and opens it again in the same moment.
-    const before = this.closedTcpdump;
-    this.closedTcpdump = undefined;
-    if (before?.key === key && Date.now() - before.at < LANGUAGE_CHANGE_MS && doc.languageId !== 'tcpdump') {
-      this.chosen.add(key);
-      return;
+    const was = this.justClosed.get(key);
+    if (was !== undefined) {
+      this.justClosed.delete(key);
+      // Only this module changes a language to tcpdump and never away from it: any other change
+      // to a plain language was someone's choice.
+      if (doc.languageId !== 'tcpdump' && was !== doc.languageId) {
+        this.chosen.add(key);
+        return;
+      }
+    } else {
+      // A new document, perhaps under an untitled name used before.
+      this.forget(key, doc.isUntitled);
     }
     this.schedule(doc, 0);
   }
 
   private closed(doc: vscode.TextDocument): void {
     const key = doc.uri.toString();
-    if (doc.languageId === 'tcpdump') this.closedTcpdump = { key, at: Date.now() };
     this.cancel(key);
-    // Forget the document once it is really closed (not just opened again in another language).
+    this.justClosed.set(key, doc.languageId);
+    // Not opened again at once: really closed.
     setTimeout(() => {
-      if (vscode.workspace.textDocuments.some((d) => d.uri.toString() === key)) return;
-      this.read.delete(key);
-      this.chosen.delete(key);
-      this.pending.delete(key);
-      // An untitled name is used again for a new document; a file keeps its answer this session.
-      if (doc.isUntitled) {
-        this.offered.delete(key);
-        this.silenced.delete(key);
-      }
-    }, LANGUAGE_CHANGE_MS);
+      if (this.justClosed.get(key) !== doc.languageId) return;
+      this.justClosed.delete(key);
+      this.forget(key, doc.isUntitled);
+    }, 0);
+  }
+
+  /** Forgets what is known of a document, except a file's notice (asked once a session). */
+  private forget(key: string, untitled: boolean): void {
+    this.read.delete(key);
+    this.chosen.delete(key);
+    this.pending.delete(key);
+    if (untitled) {
+      this.offered.delete(key);
+      this.silenced.delete(key);
+    }
   }
 
   private changed(e: vscode.TextDocumentChangeEvent): void {
