@@ -3,12 +3,18 @@
 // and so does everything once tcpTrace.detectLanguage is off. The text is never touched.
 import * as assert from 'assert';
 import * as vscode from 'vscode';
+import { sniff } from '../../src/detect';
 import { EXTENSION_ID, LANGUAGE_ID, sleep, waitFor } from './util';
 
-const fixtures = vscode.Uri.joinPath(vscode.Uri.file(__dirname), '..', '..', '..', 'test', 'fixtures');
+const root = vscode.Uri.joinPath(vscode.Uri.file(__dirname), '..', '..', '..');
+const fixtures = vscode.Uri.joinPath(root, 'test', 'fixtures');
 
-async function fixture(...path: string[]): Promise<string> {
-  return new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(fixtures, ...path)));
+async function read(uri: vscode.Uri): Promise<string> {
+  return new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+}
+
+function fixture(...path: string[]): Promise<string> {
+  return read(vscode.Uri.joinPath(fixtures, ...path));
 }
 
 /** The open document at this URI, whatever its language now (a language change opens it anew). */
@@ -57,6 +63,36 @@ describe('Language detection: tcpdump text in Plain Text documents', function ()
     assert.ok(ext);
     await ext.activate();
     nn = await fixture('captures', 'normal-client-close', 'nn.tcpdump');
+  });
+
+  // The workspace is as it was: later steps take screenshots of it.
+  after(async function () {
+    assert.deepStrictEqual((await vscode.workspace.findFiles('e2e-detect-*')).map((u) => u.toString(true)), []);
+  });
+
+  it('every rendering of the captures reads as tcpdump; pastes with TCP packets at least as maybe; prose as not', async function () {
+    const captures = vscode.Uri.joinPath(fixtures, 'captures');
+    let renderings = 0;
+    for (const [dir, type] of await vscode.workspace.fs.readDirectory(captures)) {
+      if (type !== vscode.FileType.Directory) continue;
+      for (const [name] of await vscode.workspace.fs.readDirectory(vscode.Uri.joinPath(captures, dir))) {
+        if (!name.endsWith('.tcpdump')) continue;
+        const s = sniff(await fixture('captures', dir, name));
+        assert.strictEqual(s.verdict, 'tcpdump', `${dir}/${name}: ${JSON.stringify(s)}`);
+        renderings++;
+      }
+    }
+    assert.ok(renderings >= 100, `${renderings} renderings`);
+    let sure = 0;
+    for (const [name] of await vscode.workspace.fs.readDirectory(vscode.Uri.joinPath(fixtures, 'pastes'))) {
+      if (!name.endsWith('.txt')) continue;
+      const s = sniff(await fixture('pastes', name));
+      if (s.packets === 0) assert.strictEqual(s.verdict, 'no', name);
+      else assert.notStrictEqual(s.verdict, 'no', `${name}: ${JSON.stringify(s)}`);
+      if (s.verdict === 'tcpdump') sure++;
+    }
+    assert.ok(sure >= 35, `${sure} pastes read as tcpdump`);
+    for (const name of ['README.md', 'CHANGELOG.md']) assert.strictEqual(sniff(await read(vscode.Uri.joinPath(root, name))).verdict, 'no', name);
   });
 
   it('an untitled Plain Text document with tcpdump -nn lines becomes tcpdump, its text untouched', async function () {
@@ -138,6 +174,21 @@ describe('Language detection: tcpdump text in Plain Text documents', function ()
       assert.ok(await editor.edit((b) => b.insert(new vscode.Position(doc.lineCount - 1, 0), 'The SYN was retransmitted 3 times > the limit.\n')));
       await sleep(SETTLE_MS);
       assert.notStrictEqual(current(doc.uri)?.languageId, LANGUAGE_ID);
+    } finally {
+      await close(doc.uri);
+    }
+  });
+
+  it('a few packets among mostly prose are not switched (a notice asks)', async function () {
+    const packets = nn.split('\n').filter((l) => l.trim()).slice(0, 2);
+    const prose = Array.from({ length: 12 }, (_, i) => `Step ${i + 1}: the client waits, then checks the server's reply against its notes.`);
+    const text = [...prose.slice(0, 6), ...packets, ...prose.slice(6)].join('\n') + '\n';
+    assert.strictEqual(sniff(text).verdict, 'maybe');
+    const doc = await vscode.workspace.openTextDocument({ language: 'plaintext', content: text });
+    await vscode.window.showTextDocument(doc, { preview: false });
+    try {
+      await sleep(SETTLE_MS);
+      assert.notStrictEqual(current(doc.uri)?.languageId, LANGUAGE_ID, 'the notice asks first');
     } finally {
       await close(doc.uri);
     }
