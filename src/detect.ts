@@ -99,7 +99,7 @@ function sampleOf(doc: vscode.TextDocument): string {
   return parts.join('\n');
 }
 
-function enabled(): boolean {
+function settingOn(): boolean {
   return vscode.workspace.getConfiguration('tcpTrace').get<boolean>('detectLanguage', true);
 }
 
@@ -119,7 +119,13 @@ export class LanguageDetection implements vscode.Disposable {
   /** Documents closed in this moment, with their language: opened again, their language changed. */
   private readonly justClosed = new Map<string, string>();
 
+  /** The setting, read when it changes rather than on every edit. */
+  private enabled = settingOn();
+  /** Files whose notice was answered "don't ask again", newest last (kept in the memento). */
+  private readonly neverAsked: Set<string>;
+
   constructor(private readonly memento: vscode.Memento) {
+    this.neverAsked = new Set(memento.get<string[]>(DONT_ASK_KEY, []));
     this.subscriptions.push(
       vscode.workspace.onDidOpenTextDocument((doc) => this.opened(doc)),
       vscode.workspace.onDidCloseTextDocument((doc) => this.closed(doc)),
@@ -128,7 +134,9 @@ export class LanguageDetection implements vscode.Disposable {
         for (const ed of editors) if (this.pending.has(ed.document.uri.toString())) void this.offer(ed.document);
       }),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (!e.affectsConfiguration('tcpTrace.detectLanguage') || !enabled()) return;
+        if (!e.affectsConfiguration('tcpTrace.detectLanguage')) return;
+        this.enabled = settingOn();
+        if (!this.enabled) return;
         this.read.clear();
         for (const doc of vscode.workspace.textDocuments) this.schedule(doc, 0);
       }),
@@ -188,7 +196,7 @@ export class LanguageDetection implements vscode.Disposable {
   /** A document whose language may be changed. */
   private candidate(doc: vscode.TextDocument): boolean {
     const key = doc.uri.toString();
-    return PLAIN_LANGUAGES.has(doc.languageId) && SCHEMES.has(doc.uri.scheme) && !this.chosen.has(key) && !this.dontAsk(key) && enabled();
+    return PLAIN_LANGUAGES.has(doc.languageId) && SCHEMES.has(doc.uri.scheme) && !this.chosen.has(key) && !this.dontAsk(key) && this.enabled;
   }
 
   private schedule(doc: vscode.TextDocument, delay: number): void {
@@ -257,7 +265,7 @@ export class LanguageDetection implements vscode.Disposable {
   }
 
   private dontAsk(key: string): boolean {
-    return this.silenced.has(key) || this.memento.get<string[]>(DONT_ASK_KEY, []).includes(key);
+    return this.silenced.has(key) || this.neverAsked.has(key);
   }
 
   private async neverAsk(key: string): Promise<void> {
@@ -266,9 +274,13 @@ export class LanguageDetection implements vscode.Disposable {
       this.silenced.add(key);
       return;
     }
-    const keys = this.memento.get<string[]>(DONT_ASK_KEY, []).filter((k) => k !== key);
-    keys.push(key);
-    await this.memento.update(DONT_ASK_KEY, keys.slice(-DONT_ASK_MAX));
+    this.neverAsked.delete(key);
+    this.neverAsked.add(key);
+    for (const k of this.neverAsked) {
+      if (this.neverAsked.size <= DONT_ASK_MAX) break;
+      this.neverAsked.delete(k);
+    }
+    await this.memento.update(DONT_ASK_KEY, [...this.neverAsked]);
   }
 
   dispose(): void {
