@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import type { Trace } from './trace/model';
 import { Analyzer } from './analyzer';
-import { TraceStore, type AnalysisInfo } from './documents';
+import { isTraceDocument, TraceStore, type AnalysisInfo } from './documents';
 import { Focus } from './focus';
 import { ConnectionsTree } from './tree';
 import { hoverAt, registerHover } from './hover';
@@ -13,6 +13,7 @@ import { registerCodeLens } from './codeLens';
 import { registerCommands } from './commands';
 import { registerCaptureDocuments } from './pcapDocument';
 import { disposeLog } from './log';
+import { LanguageDetection } from './detect';
 
 /** What activate() returns: used by the end-to-end tests. */
 export interface TestApi {
@@ -56,11 +57,22 @@ export function activate(context: vscode.ExtensionContext): TestApi {
     registerCodeLens(store),
     ...registerCommands(services),
     ...registerCaptureDocuments(),
+    new LanguageDetection(context.globalState),
     { dispose: disposeLog },
   );
 
-  // The analysis worker starts in the background once activation is over.
-  setTimeout(() => analyzer.prepare(), 0);
+  // The analysis worker starts in the background once activation is over, when a tcpdump
+  // document is open; activated for a plain-text one (language detection), it waits for the
+  // first tcpdump document instead.
+  setTimeout(() => {
+    if (vscode.workspace.textDocuments.some((d) => isTraceDocument(d))) return analyzer.prepare();
+    const first = vscode.workspace.onDidOpenTextDocument((d) => {
+      if (!isTraceDocument(d)) return;
+      first.dispose();
+      analyzer.prepare();
+    });
+    context.subscriptions.push(first);
+  }, 0);
 
   return {
     traceFor(uri) {
