@@ -2,7 +2,8 @@
 // connection attempts, half-open floods, CLOSE_WAIT leaks, retransmissions, zero windows.
 // Each kind can be switched off in settings (tcpTrace.diagnostics.*).
 import * as vscode from 'vscode';
-import { Flag, type ConnectionSummary, type PacketInfo, type Trace } from './trace/model';
+import { EVENT_BIT } from './trace/expert';
+import { Flag, type ConnectionSummary, type EventKind, type PacketInfo, type Trace } from './trace/model';
 import { packetColumns, packetIndexes } from './trace/snapshot';
 import * as config from './config';
 import { isTraceDocument, type TraceStore } from './documents';
@@ -17,6 +18,8 @@ interface Finding {
   line: number;
   /** The packet it is about, where known: on a glued line the notice covers that packet's text. */
   packet?: number;
+  /** An expert event's connection and kind: its packet is looked up for the findings kept. */
+  event?: { connection: number; kind: EventKind };
   severity: vscode.DiagnosticSeverity;
   kind: config.DiagnosticKind;
   message: string;
@@ -37,6 +40,25 @@ function findPacket(trace: Trace, connection: number, flag: Flag, last: boolean)
 }
 
 type Pending = Omit<Finding, 'message'> & { message: () => string };
+
+/** The packet of a connection on `line` that carries event `kind` (a glued line holds several): O(log n). */
+function eventPacket(trace: Trace, connection: number, line: number, kind: EventKind): number | undefined {
+  const list = packetIndexes(trace, connection);
+  const cols = packetColumns(trace);
+  const lineOf = (i: number) => (cols ? cols.line[i] : trace.packet(i).line);
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (lineOf(list[mid]) < line) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let k = lo; k < list.length && lineOf(list[k]) === line; k++) {
+    const i = list[k];
+    if (cols ? cols.events[i] & EVENT_BIT[kind] : trace.packet(i).events.includes(kind)) return i;
+  }
+  return undefined;
+}
 type Enabled = (k: config.DiagnosticKind) => boolean;
 
 /** Settings are read once per run: reading them per connection costs more than the rest together. */
@@ -75,9 +97,9 @@ function connectionFindings(trace: Trace, c: ConnectionSummary, on: Enabled, out
   }
   for (const e of c.events) {
     if (on('retransmission') && (e.kind === 'retransmission' || e.kind === 'fast_retransmission' || e.kind === 'spurious_retransmission')) {
-      out.push({ line: e.line, severity: E.Information, kind: 'retransmission', message: () => vscode.l10n.t('{0}: {1}.', name(), e.kind.replace(/_/g, ' ')) });
+      out.push({ line: e.line, event: { connection: c.id, kind: e.kind }, severity: E.Information, kind: 'retransmission', message: () => vscode.l10n.t('{0}: {1}.', name(), e.kind.replace(/_/g, ' ')) });
     } else if (on('zeroWindow') && e.kind === 'zero_window') {
-      out.push({ line: e.line, severity: E.Warning, kind: 'zeroWindow', message: () => vscode.l10n.t('{0}: zero window: the receiver\'s buffer is full, the sender must stop.', name()) });
+      out.push({ line: e.line, event: { connection: c.id, kind: e.kind }, severity: E.Warning, kind: 'zeroWindow', message: () => vscode.l10n.t('{0}: zero window: the receiver\'s buffer is full, the sender must stop.', name()) });
     }
   }
 }
@@ -180,7 +202,8 @@ export class Diagnostics implements vscode.Disposable {
       list.map((f) => {
         const line = Math.min(Math.max(0, f.line - 1), doc.lineCount - 1);
         // A packet's piece of a glued line; otherwise its (TCP) line.
-        const piece = f.packet !== undefined && f.packet < trace.packetCount ? packetRange(trace, doc, f.packet) : undefined;
+        const packet = f.packet ?? (f.event ? eventPacket(trace, f.event.connection, f.line, f.event.kind) : undefined);
+        const piece = packet !== undefined && packet < trace.packetCount ? packetRange(trace, doc, packet) : undefined;
         const range = piece?.isSingleLine ? piece : doc.lineAt(line).range;
         const d = new vscode.Diagnostic(range.isEmpty ? new vscode.Range(line, 0, line, 1) : range, f.message, f.severity);
         d.source = SOURCE;

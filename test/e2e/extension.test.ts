@@ -267,6 +267,22 @@ describe('TCP Trace Inspector in VS Code', function () {
     const said = await waitFor('the refused notice', () => vscode.languages.getDiagnostics(refused.uri).find((d) => d.code === 'refused'), 10_000);
     assert.strictEqual(refused.getText(said.range), rst);
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+
+    // A segment and its retransmission glued on one line: the notice covers the retransmission.
+    const again = '10:00:00.400300 IP 10.0.0.1.5000 > 10.0.0.2.80: Flags [P.], seq 1:11, ack 1, win 500, length 10';
+    const retrans = await vscode.workspace.openTextDocument({
+      language: LANGUAGE_ID,
+      content: [
+        '10:00:00.100000 IP 10.0.0.1.5000 > 10.0.0.2.80: Flags [S], seq 1000, win 500, length 0',
+        '10:00:00.100100 IP 10.0.0.2.80 > 10.0.0.1.5000: Flags [S.], seq 9000, ack 1001, win 500, length 0',
+        '10:00:00.100200 IP 10.0.0.1.5000 > 10.0.0.2.80: Flags [.], ack 1, win 500, length 0',
+        `10:00:00.100300 IP 10.0.0.1.5000 > 10.0.0.2.80: Flags [P.], seq 1:11, ack 1, win 500, length 10 ${again}`,
+      ].join('\n') + '\n',
+    });
+    await vscode.window.showTextDocument(retrans, { preview: false });
+    const resent = await waitFor('the retransmission notice', () => vscode.languages.getDiagnostics(retrans.uri).find((d) => d.code === 'retransmission'), 10_000);
+    assert.strictEqual(retrans.getText(resent.range), again);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 
   it('every command leaves the document untouched', async function () {
