@@ -170,6 +170,20 @@ describe('parse: line shapes', () => {
     assert.equal(t.packet(1).dport, '43913');
   });
 
+  it("reads macOS pktap metadata before the packet: (en0, proc curl:43210, svc BE, out)", () => {
+    const t = analyzeLines([
+      '1753912000.123456 (en0, proc curl:43210, svc BE, out) IP 192.0.2.1.50000 > 198.51.100.2.443: Flags [S], seq 1, win 65535, length 0',
+      '1753912000.223456 (en0, proc curl:43210, svc BE, in) IP 198.51.100.2.443 > 192.0.2.1.50000: Flags [S.], seq 7, ack 2, win 65535, length 0',
+      '12:00:00.000001 (en0, proc curl:43210, eproc curl:43210, svc BE, out, so) IP (tos 0x0, ttl 64, id 0, offset 0, flags [DF], proto TCP (6), length 64)',
+      '    192.0.2.1.50001 > 198.51.100.2.443: Flags [S], cksum 0x0 (correct), seq 1, win 65535, length 0',
+    ]);
+    assert.equal(t.packetCount, 3);
+    assert.deepEqual(t.problems, []);
+    assert.deepEqual(t.connections.map((c) => [c.client, c.server]), [['192.0.2.1.50000', '198.51.100.2.443'], ['192.0.2.1.50001', '198.51.100.2.443']]);
+    assert.equal(t.packet(1).ack, 2);
+    assert.equal(t.packet(2).line, 4);
+  });
+
   it('turns unreadable TCP-looking lines into problem records, never exceptions', () => {
     const t = analyzeLines([
       '03:57:35.938066 IP 127.0.0.1 > 127.0.0.2:  [|tcp]',
