@@ -1,7 +1,7 @@
 // Hovers on packet lines: where the packet sits in its connection's life; and on tcpdump's
 // words (flags, options, fields): what they mean.
 import * as vscode from 'vscode';
-import { explainPacket, noteText } from './trace';
+import { explainPacket, noteText, zeekText } from './trace';
 import type { PacketInfo, Trace } from './trace/model';
 import { STATE_TEXT } from './trace/states';
 import * as config from './config';
@@ -43,7 +43,7 @@ function packetHover(uri: vscode.Uri, t: Trace, p: PacketInfo, lang: config.Lang
   const total = c?.packets ?? t.packetsOf(p.connection).length;
   const dir = p.from === 'client' ? vscode.l10n.t('client → server') : vscode.l10n.t('server → client');
   md.appendMarkdown(`**${vscode.l10n.t('Connection #{0}', p.connection)}** · ${vscode.l10n.t('packet {0} of {1}', p.ordinal + 1, total)} · ${dir}\n\n`);
-  if (c) md.appendMarkdown(`${escapeMarkdown(`${c.client} → ${c.server}`)} (${outcomeLabel(outcomeOf(c))})\n\n`);
+  if (c) md.appendMarkdown(`${escapeMarkdown(`${c.client} → ${c.server}`)} (${outcomeLabel(outcomeOf(c))} · ${escapeMarkdown(`${c.connState} ${c.history}`)})\n\n`);
 
   // Both endpoints' states come first: they are what a person hovers for.
   const client = vscode.l10n.t('client');
@@ -68,6 +68,7 @@ function packetHover(uri: vscode.Uri, t: Trace, p: PacketInfo, lang: config.Lang
   // As tcpdump printed it; a -ttt delta, or no timestamp on the line, shows the engine's time.
   if (printed && !/^0?0:00:00\./.test(printed)) md.appendMarkdown(`  \n${vscode.l10n.t('time')} ${printed}`); // digits, colons, dots, a dash
   else if (p.time !== null) md.appendMarkdown(`  \n${vscode.l10n.t('time')} ${p.time.toFixed(6)} s`);
+  if (c) md.appendMarkdown(`\n\n*${escapeMarkdown(zeekText(c.connState, c.history, lang))}*`);
   if (p.events.length) md.appendMarkdown(`\n\n$(warning) ${vscode.l10n.t('Expert events')}: ${escapeMarkdown(p.events.map((e) => e.replace(/_/g, ' ')).join(', '))}`);
 
   const changed = [p.after.client !== p.before.client ? p.after.client : null, p.after.server !== p.before.server ? p.after.server : null];

@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { Flag, type ConnectionSummary, type PacketInfo, type Trace } from './trace/model';
 import { packetColumns, packetIndexes } from './trace/snapshot';
 import { STATE_NAMES, STATE_TEXT, type StateName } from './trace/states';
-import { explainPacket, noteText } from './trace';
+import { explainPacket, noteText, zeekText } from './trace';
 import * as config from './config';
 import {
   OUTCOMES, connectionDescription, connectionLabel, escapeMarkdown, flagWords, formatBytes, formatMs, outcomeIcon, outcomeLabel, outcomeOf, packetLine, stateChange, type Outcome,
@@ -549,6 +549,8 @@ function connectionTooltip(c: ConnectionSummary): vscode.MarkdownString {
   row(vscode.l10n.t('Lines'), `${c.firstLine}–${c.lastLine}`);
   if (c.events.length) row(vscode.l10n.t('Warnings'), summarizeEvents(c.events.map((e) => e.kind)));
   if (c.roleInferred) md.appendMarkdown(`\n${escapeMarkdown(vscode.l10n.t('No SYN seen: client and server guessed from the port numbers.'))}`);
+  // Zeek's conn_state and history letters, spelled out.
+  md.appendMarkdown(`\n\n${escapeMarkdown(zeekText(c.connState, c.history, lang))}`);
   for (const k of c.notes) md.appendMarkdown(`\n\n**${vscode.l10n.t('Note')}**: ${escapeMarkdown(noteText(k, lang))}`);
   if (c.clientState) md.appendMarkdown(`\n\n**${c.clientState}**: ${escapeMarkdown(STATE_TEXT[c.clientState][lang])}`);
   if (c.serverState && c.serverState !== c.clientState) md.appendMarkdown(`\n\n**${c.serverState}**: ${escapeMarkdown(STATE_TEXT[c.serverState][lang])}`);

@@ -10,7 +10,7 @@ export { Utf8Input, type InputEncoding } from './decode';
 export { explainPacket, eventText, noteText, type Lang } from './explain';
 export { keepNormalized, repairText } from './repair';
 export { flagString, stateName } from './trace';
-export { CONN_STATE_TEXT } from './zeek';
+export { CONN_STATE_TEXT, HISTORY_TEXT, zeekText } from './zeek';
 export * from './model';
 export * from './states';
 

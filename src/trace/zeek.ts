@@ -3,6 +3,7 @@
 
 import { C, type ConnStore } from './connstore';
 import { EVENT_BIT } from './expert';
+import type { Lang } from './explain';
 import { Flag } from './model';
 
 /** Zeek's view of one endpoint. */
@@ -16,21 +17,52 @@ const enum Z {
   RESET,
 }
 
-export const CONN_STATE_TEXT: Record<string, string> = {
-  S0: 'Connection attempt seen, no reply.',
-  S1: 'Connection established, not terminated.',
-  SF: 'Normal establishment and termination.',
-  REJ: 'Connection attempt rejected.',
-  S2: 'Connection established and close attempt by originator seen (but no reply from responder).',
-  S3: 'Connection established and close attempt by responder seen (but no reply from originator).',
-  RSTO: 'Connection established, originator aborted (sent a RST).',
-  RSTR: 'Responder sent a RST.',
-  RSTOS0: 'Originator sent a SYN followed by a RST, we never saw a SYN-ACK from the responder.',
-  RSTRH: 'Responder sent a SYN ACK followed by a RST, we never saw a SYN from the (purported) originator.',
-  SH: 'Originator sent a SYN followed by a FIN, we never saw a SYN ACK from the responder (hence the connection was "half" open).',
-  SHR: 'Responder sent a SYN ACK followed by a FIN, we never saw a SYN from the originator.',
-  OTH: 'No SYN seen, just midstream traffic (one example of this is a "partial connection" that was not later closed).',
+export const CONN_STATE_TEXT: Record<string, Record<Lang, string>> = {
+  S0: { en: 'Connection attempt seen, no reply.', zh: '看到连接请求，没有应答。' },
+  S1: { en: 'Connection established, not terminated.', zh: '连接已建立，尚未结束。' },
+  SF: { en: 'Normal establishment and termination.', zh: '正常建立并正常结束。' },
+  REJ: { en: 'Connection attempt rejected.', zh: '连接请求被拒绝。' },
+  S2: { en: 'Connection established and close attempt by originator seen (but no reply from responder).', zh: '连接已建立，发起方尝试关闭（响应方没有回应）。' },
+  S3: { en: 'Connection established and close attempt by responder seen (but no reply from originator).', zh: '连接已建立，响应方尝试关闭（发起方没有回应）。' },
+  RSTO: { en: 'Connection established, originator aborted (sent a RST).', zh: '连接已建立，发起方中止（发送了 RST）。' },
+  RSTR: { en: 'Responder sent a RST.', zh: '响应方发送了 RST。' },
+  RSTOS0: { en: 'Originator sent a SYN followed by a RST, we never saw a SYN-ACK from the responder.', zh: '发起方发送 SYN 后又发送 RST，没有看到响应方的 SYN-ACK。' },
+  RSTRH: { en: 'Responder sent a SYN ACK followed by a RST, we never saw a SYN from the (purported) originator.', zh: '响应方发送 SYN-ACK 后又发送 RST，没有看到（声称的）发起方的 SYN。' },
+  SH: { en: 'Originator sent a SYN followed by a FIN, we never saw a SYN ACK from the responder (hence the connection was "half" open).', zh: '发起方发送 SYN 后又发送 FIN，没有看到响应方的 SYN-ACK（连接处于“半”打开）。' },
+  SHR: { en: 'Responder sent a SYN ACK followed by a FIN, we never saw a SYN from the originator.', zh: '响应方发送 SYN-ACK 后又发送 FIN，没有看到发起方的 SYN。' },
+  OTH: { en: 'No SYN seen, just midstream traffic (one example of this is a "partial connection" that was not later closed).', zh: '没有看到 SYN，只有中途的流量（例如未被关闭的“不完整连接”）。' },
 };
+
+/** Zeek's history letters (upper case: the originator, the client; lower case: the responder). */
+export const HISTORY_TEXT: Record<string, Record<Lang, string>> = {
+  S: { en: 'SYN', zh: 'SYN' },
+  H: { en: 'SYN,ACK', zh: 'SYN,ACK' },
+  A: { en: 'a pure ACK', zh: '纯 ACK' },
+  D: { en: 'data', zh: '数据' },
+  F: { en: 'FIN', zh: 'FIN' },
+  R: { en: 'RST', zh: 'RST' },
+  C: { en: 'a bad checksum', zh: '校验和错误' },
+  G: { en: 'a content gap', zh: '内容缺口' },
+  T: { en: 'a retransmission', zh: '重传' },
+  W: { en: 'a zero window', zh: '零窗口' },
+  I: { en: 'an inconsistent packet', zh: '不一致的包' },
+  Q: { en: 'a packet with SYN and FIN or RST', zh: 'SYN 与 FIN 或 RST 同时出现的包' },
+  '^': { en: 'roles flipped', zh: '角色互换' },
+};
+
+/** conn_state and history in words: "SF: Normal ... History ShAD: client SYN, server SYN,ACK, ...". */
+export function zeekText(connState: string, history: string, lang: Lang): string {
+  const who = lang === 'zh' ? ['客户端', '服务端'] : ['client', 'server'];
+  const letters = [...history].map((ch) => {
+    const t = HISTORY_TEXT[ch.toUpperCase()];
+    if (!t) return ch;
+    return ch === '^' ? t[lang] : `${ch} ${who[ch === ch.toUpperCase() ? 0 : 1]} ${t[lang]}`;
+  });
+  const state = CONN_STATE_TEXT[connState]?.[lang] ?? '';
+  return lang === 'zh'
+    ? `${connState}：${state} 历史 ${history}：${letters.join('，')}。`
+    : `${connState}: ${state} History ${history}: ${letters.join(', ')}.`;
+}
 
 /** History letters, as character codes (the responder's are the lower-case ones). */
 const enum L {

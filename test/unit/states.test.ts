@@ -3,7 +3,7 @@
 // same cases are covered on real kernel captures in captures.test.ts.
 
 import * as assert from 'node:assert/strict';
-import { State, TcpEvent, TRANSITIONS, transitionIndex, STATE_NAMES, type Trace } from '../../src/trace';
+import { CONN_STATE_TEXT, HISTORY_TEXT, State, TcpEvent, TRANSITIONS, transitionIndex, STATE_NAMES, type Trace, zeekText } from '../../src/trace';
 import { analyzeLines } from './helpers';
 
 /** The edges of RFC 9293 figure 5, as (from, to, label) triples. */
@@ -217,5 +217,24 @@ describe('states: the machine on each case', () => {
     assert.deepEqual(t.census(1).counts, { SYN_SENT: 1, LISTEN: 1 });
     assert.deepEqual(t.census(3).counts, { ESTABLISHED: 2 });
     assert.deepEqual(t.census(5).counts, { FIN_WAIT_2: 1, CLOSE_WAIT: 1 });
+  });
+});
+
+describe("states: Zeek's conn_state and history, in words", () => {
+  it('every conn_state and history letter has English and Chinese, and the text names each letter', () => {
+    for (const table of [CONN_STATE_TEXT, HISTORY_TEXT]) {
+      for (const [k, v] of Object.entries(table)) {
+        assert.ok(v.en && v.zh, `${k}: both languages`);
+        assert.ok(v.en !== v.zh || /^[A-Z,]+$/.test(v.en), `${k}: translated (flag names stay as they are)`);
+      }
+    }
+    const t = analyzeLines([
+      '12:00:00.000000 IP 10.0.0.1.1000 > 10.0.0.2.80: Flags [S], seq 1, win 100, length 0',
+      '12:00:00.000100 IP 10.0.0.2.80 > 10.0.0.1.1000: Flags [R.], seq 0, ack 2, win 0, length 0',
+    ]);
+    const c = t.connections[0];
+    assert.equal(c.connState, 'REJ');
+    assert.equal(zeekText(c.connState, c.history, 'en'), `REJ: Connection attempt rejected. History ${c.history}: S client SYN, r server RST.`);
+    assert.match(zeekText(c.connState, c.history, 'zh'), /^REJ：连接请求被拒绝。 历史 Sr：S 客户端 SYN，r 服务端 RST。$/);
   });
 });
