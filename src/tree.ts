@@ -381,7 +381,7 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
         const p = t.packet(node.index);
         const item = new vscode.TreeItem(`#${p.ordinal + 1} ${packetLine(p)}`, vscode.TreeItemCollapsibleState.None);
         item.id = `${node.group === 'warnings' ? 'w' : 'p'}:${node.index}`;
-        item.description = `${stateChange(p.before.client, p.after.client)} | ${stateChange(p.before.server, p.after.server)}`;
+        item.description = `${vscode.l10n.t('client')} ${stateChange(p.before.client, p.after.client)} · ${vscode.l10n.t('server')} ${stateChange(p.before.server, p.after.server)}`;
         item.iconPath = new vscode.ThemeIcon(p.events.length ? 'warning' : p.from === 'client' ? 'arrow-right' : 'arrow-left');
         item.contextValue = 'packet';
         item.command = { command: 'tcpTrace.revealPacket', title: vscode.l10n.t('Reveal Packet'), arguments: [this.uri?.toString(), node.index] };
