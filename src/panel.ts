@@ -281,7 +281,9 @@ export class Panel implements vscode.Disposable {
       : buildModel(emptyTrace, uri, -1, -1, this.mode, config.explanationLang());
     this.lastModel = model;
     if (this.panel) {
-      this.panel.title = model.connection ? `TCP #${model.connection.id}: ${model.connection.client} → ${model.connection.server}` : vscode.l10n.t('TCP Trace');
+      // The document first: with several traces open, the tab says which one it follows.
+      const name = t ? documentName(t.uri) : '';
+      this.panel.title = model.connection ? `${name} · TCP #${model.connection.id}: ${model.connection.client} → ${model.connection.server}` : name ? `${name} · ${vscode.l10n.t('TCP Trace')}` : vscode.l10n.t('TCP Trace');
     }
     if (this.ready) {
       const m = this.copy.message(model);
@@ -355,3 +357,11 @@ const emptyTrace: Trace = {
   census: (line) => ({ line, counts: {}, connections: 0 }),
   toJSON: () => ({ format: 'tcp-trace/1', lines: 0, packets: 0, skipped: 0, problems: [], repairs: [], connections: [], halfOpenFloods: [] }),
 };
+
+/** A document's name as its editor tab shows it: the file's name, or an untitled one's. */
+function documentName(uri: vscode.Uri): string {
+  const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+  if (doc?.isUntitled) return doc.uri.path;
+  const path = uri.path;
+  return path.slice(path.lastIndexOf('/') + 1) || path;
+}
