@@ -7,7 +7,7 @@ import { isTraceDocument, type TraceStore } from './documents';
 import { revealPacketLine, type Focus } from './focus';
 import type { Panel } from './panel';
 import type { ConnectionsTree, SortKey } from './tree';
-import { OUTCOMES, outcomeLabel } from './describe';
+import { OUTCOMES, connectionsText, otherLinesText, outcomeLabel, packetsText } from './describe';
 import { connectionSummaryText, ladderMermaid, ladderSvg } from './export';
 import { log } from './log';
 import { explanationLang, traceOptions } from './config';
@@ -137,7 +137,7 @@ async function analyzeFile(s: Services, arg: unknown): Promise<unknown> {
     s.tree.showTrace(file, trace);
     if (!shown) void vscode.commands.executeCommand('tcpTrace.connections.focus');
     void vscode.window.showInformationMessage(
-      vscode.l10n.t('{0}: {1} packets in {2} connections ({3} other lines).', name, trace.packetCount, trace.connections.length, trace.skipped),
+      vscode.l10n.t('{0}: {1} in {2} ({3}).', name, packetsText(trace.packetCount), connectionsText(trace.connections.length), otherLinesText(trace.skipped)),
     );
     return { packets: trace.packetCount, connections: trace.connections.length, lines: trace.lines, skipped: trace.skipped };
   } catch (e) {

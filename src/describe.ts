@@ -108,3 +108,8 @@ export function rstPacket(packets: readonly PacketInfo[]): PacketInfo | undefine
 export function escapeMarkdown(text: string): string {
   return text.replace(/[\\`*_{}[\]()#+\-.!|<>~$&]/g, '\\$&').replace(/\r?\n/g, ' ');
 }
+
+// Counts in words, one or many (the translations say each form whole).
+export const packetsText = (n: number): string => (n === 1 ? vscode.l10n.t('1 packet') : vscode.l10n.t('{0} packets', n));
+export const connectionsText = (n: number): string => (n === 1 ? vscode.l10n.t('1 connection') : vscode.l10n.t('{0} connections', n));
+export const otherLinesText = (n: number): string => (n === 1 ? vscode.l10n.t('1 other line') : vscode.l10n.t('{0} other lines', n));

@@ -52,7 +52,9 @@ class CaptureTextProvider implements vscode.TextDocumentContentProvider {
     if (summary.problemCount) {
       const first = summary.problems[0];
       void vscode.window.showWarningMessage(
-        vscode.l10n.t('{0}: {1} problems reading the capture; the first, at byte {2}: {3}. The rest was read.', baseName(file), summary.problemCount, first.offset, first.message),
+        summary.problemCount === 1
+          ? vscode.l10n.t('{0}: a problem reading the capture, at byte {1}: {2}. The rest was read.', baseName(file), first.offset, first.message)
+          : vscode.l10n.t('{0}: {1} problems reading the capture; the first, at byte {2}: {3}. The rest was read.', baseName(file), summary.problemCount, first.offset, first.message),
       );
     }
     return text;

@@ -1,5 +1,6 @@
 // Status-bar item: the connection and both endpoints' states at the cursor.
 import * as vscode from 'vscode';
+import { connectionsText } from './describe';
 import type { Focus, FocusState } from './focus';
 
 export class StatusBar implements vscode.Disposable {
@@ -27,7 +28,7 @@ export class StatusBar implements vscode.Disposable {
     }
     const t = state.trace;
     if (state.packet < 0) {
-      this.item.text = `$(pulse) ${t.connections.length === 1 ? vscode.l10n.t('1 connection') : vscode.l10n.t('{0} connections', t.connections.length)}`;
+      this.item.text = `$(pulse) ${connectionsText(t.connections.length)}`;
       this.item.tooltip = vscode.l10n.t('{0} TCP packets; {1} other lines; {2} unparsed', t.packetCount, t.skipped, t.problems.length);
     } else {
       const p = t.packet(state.packet);

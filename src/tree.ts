@@ -7,7 +7,7 @@ import { STATE_NAMES, STATE_TEXT, type StateName } from './trace/states';
 import { explainPacket, noteText, zeekText } from './trace';
 import * as config from './config';
 import {
-  OUTCOMES, connectionDescription, connectionLabel, escapeMarkdown, flagWords, formatBytes, formatMs, outcomeIcon, outcomeLabel, outcomeOf, packetLine, stateChange, type Outcome,
+  OUTCOMES, connectionDescription, connectionLabel, escapeMarkdown, packetsText, flagWords, formatBytes, formatMs, outcomeIcon, outcomeLabel, outcomeOf, packetLine, stateChange, type Outcome,
 } from './describe';
 import type { Focus, FocusState } from './focus';
 import { isTraceDocument, type TraceStore } from './documents';
@@ -272,7 +272,7 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
     }
     const t = this.trace;
     const shown = this.visibleConnections().length;
-    const parts = [vscode.l10n.t('{0} packets', t.packetCount)];
+    const parts = [packetsText(t.packetCount)];
     if (t.skipped) parts.push(vscode.l10n.t('{0} other lines', t.skipped));
     if (t.problems.length) parts.push(vscode.l10n.t('{0} unparsed', t.problems.length));
     this.view.description = parts.join(' · ');
