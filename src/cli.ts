@@ -6,11 +6,14 @@ import { isCapture, PcapPrinter, type PcapSummary } from './pcap';
 import { Progress } from './progress';
 import { isScanWorker, readWithScanThread, runScanWorker, useScanThread } from './scanThread';
 import { keepNormalized, needsRepairs, noteText, repairText, TraceBuilder, type ConnectionSummary, type Trace, type TraceOptions } from './trace';
+import { aggregate, connectionsCsv, type GroupBy } from './trace/report';
 import { TraceData } from './trace/trace';
 
 const USAGE = `usage: tcp-trace [options] FILE
        tcp-trace --print capture.pcap
        tcp-trace --normalize pasted.txt
+       tcp-trace --csv capture.pcap > connections.csv
+       tcp-trace --by server capture.pcap
        tcpdump -nn -r capture.pcap | tcp-trace -
 
 Reads tcpdump text output or a pcap/pcapng capture (FILE, or - for standard input; told
@@ -26,6 +29,9 @@ options:
   --print            print the capture as \`TZ=UTC tcpdump -nn -r FILE\` would, and stop
   --normalize        print the text as it is read: one packet per line, glued and wrapped
                      packets mended, prompts, banners, quoting and notes left out
+  --csv              print every connection as a CSV line (RFC 4180, with a header)
+  --by server|client sum the connections per server endpoint or per client host:
+                     connections, resets, refusals, unanswered SYNs, handshake RTT p50/p95
   -h, --help         show this help
 
 A large file is read and scanned by a second thread while the analysis runs;
@@ -40,11 +46,13 @@ interface Args {
   packets: boolean;
   print: boolean;
   normalize: boolean;
+  csv: boolean;
+  by: GroupBy | null;
   options: TraceOptions;
 }
 
 function parseArgs(argv: string[]): Args | null {
-  const args: Args = { file: '', json: false, packets: false, print: false, normalize: false, options: {} };
+  const args: Args = { file: '', json: false, packets: false, print: false, normalize: false, csv: false, by: null, options: {} };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '-h' || a === '--help') return null;
@@ -52,6 +60,12 @@ function parseArgs(argv: string[]): Args | null {
     else if (a === '--packets') args.packets = true;
     else if (a === '--print') args.print = true;
     else if (a === '--normalize') args.normalize = true;
+    else if (a === '--csv') args.csv = true;
+    else if (a === '--by') {
+      const v = argv[++i];
+      if (v !== 'server' && v !== 'client') throw new UsageError('--by needs server or client');
+      args.by = v;
+    }
     else if (a === '--absolute') args.options.absoluteSeq = true;
     else if (a === '--time-wait') {
       const v = Number(argv[++i]);
@@ -64,7 +78,7 @@ function parseArgs(argv: string[]): Args | null {
   if (!args.file) throw new UsageError('no input file (use - for standard input)');
   if (args.packets && !args.json) throw new UsageError('--packets goes with --json');
   if (args.print && args.json) throw new UsageError('--print and --json do not go together');
-  if (args.normalize && (args.print || args.json)) throw new UsageError('--normalize goes with neither --print nor --json');
+  if ([args.print, args.json, args.normalize, args.csv, args.by !== null].filter(Boolean).length > 1) throw new UsageError('choose one of --print, --json, --normalize, --csv and --by');
   return args;
 }
 
@@ -260,6 +274,15 @@ function* textReport(trace: Trace): Iterable<string> {
   if (trace.problems.length > 20) yield `... ${trace.problems.length - 20} more problems (see --json)\n`;
 }
 
+/** tcp-trace --by: one line per server endpoint or client host, most connections first. */
+function* aggregateReport(trace: Trace, by: GroupBy): Iterable<string> {
+  const ms = (v: number | null) => (v === null ? '-' : `${v.toFixed(3)} ms`);
+  yield `${by === 'server' ? 'server' : 'client host'}\tconnections\tresets\trefused\tunanswered\trtt p50\trtt p95\n`;
+  for (const a of aggregate(trace.connections, by)) {
+    yield `${printable(a.key)}\t${a.connections}\t${a.resets}\t${a.refused}\t${a.unanswered}\t${ms(a.rttP50Ms)}\t${ms(a.rttP95Ms)}\n`;
+  }
+}
+
 function readError(file: string, e: unknown): string {
   const err = e as NodeJS.ErrnoException;
   return e instanceof UsageError ? err.message : err.code === 'ENOENT' ? `cannot open ${file}: no such file` : err.code === 'EISDIR' ? `${file} is a directory` : `cannot read ${file}: ${err.message}`;
@@ -328,6 +351,8 @@ async function main(argv: string[]): Promise<number> {
   if (args.normalize) return 0;
   try {
     if (args.json) await writeAll(trace instanceof TraceData ? trace.jsonParts(args.packets) : [JSON.stringify(trace.toJSON(args.packets))], '\n');
+    else if (args.csv) await writeAll(connectionsCsv(trace.connections));
+    else if (args.by) await writeAll(aggregateReport(trace, args.by));
     else await writeAll(textReport(trace));
   } catch (e) {
     if (!isClosedPipe(e)) throw e;

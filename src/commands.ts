@@ -12,6 +12,7 @@ import { connectionSummaryText, ladderMermaid, ladderSvg } from './export';
 import { log } from './log';
 import { explanationLang, traceOptions } from './config';
 import { normalizeText, repairText } from './trace';
+import { connectionsCsv } from './trace/report';
 
 export interface Services {
   extensionUri: vscode.Uri;
@@ -275,6 +276,15 @@ export const COMMANDS: Record<string, Run> = {
   'tcpTrace.clearFilter': (s) => s.tree.setFilter({}),
   'tcpTrace.sort': (s) => sort(s),
   'tcpTrace.openNormalized': (_s, uri) => openNormalized(uri),
+  'tcpTrace.exportCsv': async (s, ...args) => {
+    // The connections the tree shows: of the document, or of the analysed file.
+    const source = s.tree.source;
+    if (!source) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('Open a tcpdump document first.'));
+      return undefined;
+    }
+    return deliver([...connectionsCsv(source.trace.connections)].join(''), 'plaintext', args.find((x) => x instanceof vscode.Uri));
+  },
   'tcpTrace.refresh': (s) => {
     const ed = vscode.window.activeTextEditor;
     if (ed && isTraceDocument(ed.document)) s.store.reanalyze(ed.document);

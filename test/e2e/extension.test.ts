@@ -285,6 +285,21 @@ describe('TCP Trace Inspector in VS Code', function () {
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 
+  it('exports the connections the tree shows as CSV', async function () {
+    await showAt(1);
+    const dest = vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0].uri, 'connections.csv');
+    const text = (await runCommand('tcpTrace.exportCsv', dest)) as string;
+    try {
+      const written = new TextDecoder().decode(await vscode.workspace.fs.readFile(dest));
+      assert.strictEqual(written, text);
+      const lines = written.split('\r\n').filter(Boolean);
+      assert.ok(lines[0].startsWith('id,client,server,conn_state'), lines[0]);
+      assert.strictEqual(lines.length, trace.connections.length + 1);
+    } finally {
+      await vscode.workspace.fs.delete(dest);
+    }
+  });
+
   it('every command leaves the document untouched', async function () {
     const c = handshaken();
     for (const id of COMMANDS.filter((x) => x !== 'tcpTrace.openSample')) {
