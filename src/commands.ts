@@ -1,6 +1,8 @@
 // Every command in one table, registered in one place (see package.json for titles).
 import * as vscode from 'vscode';
-import type { Trace } from './trace/model';
+import { EVENT_BIT, WARNING_EVENTS } from './trace/expert';
+import { Flag, type EventKind, type Trace } from './trace/model';
+import { packetColumns } from './trace/snapshot';
 import { STATE_NAMES, type StateName } from './trace/states';
 import type { Analyzer } from './analyzer';
 import { isTraceDocument, type TraceStore } from './documents';
@@ -81,6 +83,39 @@ async function step(s: Services, delta: number): Promise<void> {
   if (next === undefined || next === t.index) return;
   s.focus.set(t.uri, t.trace, next, 'command');
   await revealPacketLine(t.uri, t.trace, next);
+}
+
+/** True for a packet worth stopping at: a reset, or an expert event that warns (WARNING_EVENTS). */
+function isProblem(trace: Trace, i: number): boolean {
+  const cols = packetColumns(trace);
+  if (cols) return (cols.flags[i] & Flag.RST) !== 0 || (cols.events[i] & WARNING_EVENTS) !== 0;
+  const p = trace.packet(i);
+  return (p.flagBits & Flag.RST) !== 0 || p.events.some((e) => (EVENT_BIT[e as EventKind] & WARNING_EVENTS) !== 0);
+}
+
+/** Moves to the next (or previous) problem packet of the whole trace, from the cursor's line. */
+async function stepProblem(s: Services, delta: number): Promise<void> {
+  const ed = vscode.window.activeTextEditor;
+  const trace = ed && isTraceDocument(ed.document) ? s.store.ensure(ed.document) : undefined;
+  if (!ed || !trace) {
+    void vscode.window.showInformationMessage(vscode.l10n.t('Open a tcpdump document first.'));
+    return;
+  }
+  // From the packet under the cursor, or from where the cursor's line falls among the packets.
+  const line = ed.selection.active.line + 1;
+  let i = s.focus.current?.trace === trace && s.focus.current.packet >= 0 ? s.focus.current.packet : -1;
+  if (i < 0) {
+    i = 0;
+    while (i < trace.packetCount && trace.packet(i).line < line) i++;
+    if (delta > 0) i--;
+  }
+  for (let k = i + delta; k >= 0 && k < trace.packetCount; k += delta) {
+    if (!isProblem(trace, k)) continue;
+    s.focus.set(ed.document.uri, trace, k, 'command');
+    await revealPacketLine(ed.document.uri, trace, k);
+    return;
+  }
+  void vscode.window.setStatusBarMessage(delta > 0 ? vscode.l10n.t('No problem after this packet') : vscode.l10n.t('No problem before this packet'), 3000);
 }
 
 /** Writes to `dest` when a command caller passes one; otherwise opens an untitled editor. */
@@ -238,6 +273,8 @@ export const COMMANDS: Record<string, Run> = {
   },
   'tcpTrace.nextPacket': (s) => step(s, 1),
   'tcpTrace.previousPacket': (s) => step(s, -1),
+  'tcpTrace.nextProblem': (s) => stepProblem(s, 1),
+  'tcpTrace.previousProblem': (s) => stepProblem(s, -1),
   'tcpTrace.revealConnection': async (s, ...args) => {
     const t = needTarget(s, args);
     if (t) await s.tree.revealConnection(t.uri, t.trace, t.connection);

@@ -2,7 +2,8 @@
 // sample capture that scripts/e2e.mjs puts in the workspace as sample.tcpdump.
 import * as assert from 'assert';
 import * as vscode from 'vscode';
-import type { ConnectionSummary, Trace } from '../../src/trace/model';
+import { EVENT_BIT, WARNING_EVENTS } from '../../src/trace/expert';
+import type { ConnectionSummary, EventKind, Trace } from '../../src/trace/model';
 import { EXTENSION_ID, LANGUAGE_ID, TestApi, durationsMs, hoverText, leaves, norm, runCommand, sameDuration, sleep, waitFor } from './util';
 
 const COMMANDS = [
@@ -283,6 +284,25 @@ describe('TCP Trace Inspector in VS Code', function () {
     const resent = await waitFor('the retransmission notice', () => vscode.languages.getDiagnostics(retrans.uri).find((d) => d.code === 'retransmission'), 10_000);
     assert.strictEqual(retrans.getText(resent.range), again);
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
+  it('next and previous problem go through the resets and warnings of the whole trace', async function () {
+    // The problem packets, as the engine marks them: a reset, or an event that warns.
+    const problems: number[] = [];
+    for (let i = 0; i < trace.packetCount; i++) {
+      const p = trace.packet(i);
+      if (p.flags.includes('R') || p.events.some((e) => EVENT_BIT[e as EventKind] & WARNING_EVENTS)) problems.push(p.line);
+    }
+    assert.ok(problems.length >= 2, `the sample has problems to step through (${problems})`);
+    const lines = () => vscode.window.visibleTextEditors.filter((e) => e.document === doc).map((e) => e.selection.active.line + 1);
+    await showAt(1);
+    await sleep(300);
+    await runCommand('tcpTrace.nextProblem');
+    await waitFor(`the first problem, line ${problems[0]} (at ${lines()})`, () => lines().includes(problems[0]), 3000);
+    await runCommand('tcpTrace.nextProblem');
+    await waitFor(`the second problem, line ${problems[1]} (at ${lines()})`, () => lines().includes(problems[1]), 3000);
+    await runCommand('tcpTrace.previousProblem');
+    await waitFor(`back to line ${problems[0]} (at ${lines()})`, () => lines().includes(problems[0]), 3000);
   });
 
   it('exports the connections the tree shows as CSV', async function () {
