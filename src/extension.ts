@@ -22,6 +22,8 @@ export interface TestApi {
   treeItems(): Promise<Array<{ label: string; description?: string }>>;
   /** The tree's census item ("States at line N"), when it shows a trace. */
   treeCensus(): string | undefined;
+  /** The rows under the tree's "Servers" or "Client hosts". */
+  treeAggregates(by: 'server' | 'client'): Array<{ label: string; description?: string }>;
   /** How the last analysis of a document or file went (the editor benchmark reads it). */
   analysisInfo(uri: vscode.Uri): AnalysisInfo | undefined;
   /** Fires each time the panel's webview has drawn: its current packet and how long drawing took. */
@@ -82,6 +84,7 @@ export function activate(context: vscode.ExtensionContext): TestApi {
     panelModel: () => panel.model(),
     treeItems: () => tree.rootItems(),
     treeCensus: () => tree.censusLabel(),
+    treeAggregates: (by) => tree.aggregateItems(by),
     analysisInfo: (uri) => store.info(uri),
     onPanelRendered: panel.onDidRender,
     panelPing: () => panel.ping(),

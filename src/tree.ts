@@ -5,9 +5,10 @@ import { Flag, type ConnectionSummary, type PacketInfo, type Trace } from './tra
 import { packetColumns, packetIndexes } from './trace/snapshot';
 import { STATE_NAMES, STATE_TEXT, type StateName } from './trace/states';
 import { explainPacket, noteText, zeekText } from './trace';
+import { aggregate, type Aggregate, type GroupBy } from './trace/report';
 import * as config from './config';
 import {
-  OUTCOMES, connectionDescription, connectionLabel, escapeMarkdown, packetsText, flagWords, formatBytes, formatMs, outcomeIcon, outcomeLabel, outcomeOf, packetLine, stateChange, type Outcome,
+  OUTCOMES, connectionDescription, connectionLabel, connectionsText, escapeMarkdown, packetsText, flagWords, formatBytes, formatMs, outcomeIcon, outcomeLabel, outcomeOf, packetLine, stateChange, type Outcome,
 } from './describe';
 import type { Focus, FocusState } from './focus';
 import { isTraceDocument, type TraceStore } from './documents';
@@ -42,6 +43,8 @@ type Group = 'handshake' | 'data' | 'teardown' | 'warnings';
 
 type Node =
   | { kind: 'census' }
+  | { kind: 'by'; by: GroupBy }
+  | { kind: 'byRow'; by: GroupBy; a: Aggregate }
   | { kind: 'censusState'; state: StateName; count: number }
   | { kind: 'connection'; id: number }
   | { kind: 'group'; connection: number; group: Group; packets: number[] }
@@ -112,6 +115,8 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
   private readonly groupNodes = new Map<string, Node & { kind: 'group' }>();
   private readonly packetNodes = new Map<string, Node>();
   private readonly censusNode: Node = { kind: 'census' };
+  /** Connections summed per server endpoint and per client host. */
+  private readonly byNodes: Record<GroupBy, Node> = { server: { kind: 'by', by: 'server' }, client: { kind: 'by', by: 'client' } };
   private censusLine = 1;
   /** The connections the root listed last time. */
   private rootConnections = new Set<number>();
@@ -295,7 +300,7 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
       const visible = this.visibleConnections();
       const conns = visible.slice(0, MAX_CONNECTIONS).map((c) => this.connectionNode(c.id));
       this.rootConnections = new Set(conns.map((n) => (n.kind === 'connection' ? n.id : -1)));
-      return t.connections.length ? [this.censusNode, ...conns] : [];
+      return t.connections.length ? [this.censusNode, this.byNodes.server, this.byNodes.client, ...conns] : [];
     }
     switch (node.kind) {
       case 'census': {
@@ -310,6 +315,8 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
       }
       case 'group':
         return node.packets.slice(0, MAX_GROUP_PACKETS).map((i) => this.packetNode(i, node.group, node));
+      case 'by':
+        return aggregate(t.connections, node.by).slice(0, MAX_CONNECTIONS).map((a) => ({ kind: 'byRow', by: node.by, a }));
       default:
         return [];
     }
@@ -318,6 +325,7 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
   getParent(node: Node): Node | undefined {
     switch (node.kind) {
       case 'censusState': return this.censusNode;
+      case 'byRow': return this.byNodes[node.by];
       case 'group': return this.connectionNode(node.connection);
       case 'packet': return node.parent;
       default: return undefined;
@@ -334,6 +342,30 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
         item.iconPath = new vscode.ThemeIcon('graph');
         item.description = SOCKET_STATES.filter((s) => census.counts[s]).map((s) => `${s} ${census.counts[s]}`).join(' · ');
         item.tooltip = vscode.l10n.t('How many endpoints are in each state just after the cursor line (like `ss -tan` at that moment).');
+        return item;
+      }
+      case 'by': {
+        const label = node.by === 'server' ? vscode.l10n.t('Servers') : vscode.l10n.t('Client hosts');
+        const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = `by:${node.by}`;
+        item.iconPath = new vscode.ThemeIcon(node.by === 'server' ? 'server' : 'device-desktop');
+        item.tooltip = node.by === 'server'
+          ? vscode.l10n.t('Connections summed per server endpoint: resets, refusals, unanswered SYNs, handshake RTT p50 and p95.')
+          : vscode.l10n.t('Connections summed per client host: resets, refusals, unanswered SYNs, handshake RTT p50 and p95.');
+        return item;
+      }
+      case 'byRow': {
+        const a = node.a;
+        const item = new vscode.TreeItem(a.key, vscode.TreeItemCollapsibleState.None);
+        item.id = `by:${node.by}:${a.key}`;
+        const parts = [connectionsText(a.connections)];
+        if (a.resets) parts.push(vscode.l10n.t('resets {0}', a.resets));
+        if (a.refused) parts.push(vscode.l10n.t('refused {0}', a.refused));
+        if (a.unanswered) parts.push(vscode.l10n.t('unanswered {0}', a.unanswered));
+        if (a.rttP50Ms !== null && a.rttP95Ms !== null) parts.push(vscode.l10n.t('RTT p50 {0} · p95 {1}', formatMs(a.rttP50Ms), formatMs(a.rttP95Ms)));
+        item.description = parts.join(' · ');
+        item.tooltip = item.description;
+        item.contextValue = 'aggregate';
         return item;
       }
       case 'censusState': {
@@ -482,6 +514,14 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
     }
   }
 
+  /** For the test API: the rows under "Servers" or "Client hosts". */
+  aggregateItems(by: GroupBy): Array<{ label: string; description?: string }> {
+    return this.getChildren(this.byNodes[by]).map((n) => {
+      const item = this.getTreeItem(n);
+      return { label: labelText(item), description: typeof item.description === 'string' ? item.description : undefined };
+    });
+  }
+
   /** For the test API: the root items as the user sees them (connections only). */
   async rootItems(): Promise<Array<{ label: string; description?: string }>> {
     return this.getChildren()
@@ -528,6 +568,8 @@ function echoKey(node: Node): string {
     case 'packet': return `${node.group === 'warnings' ? 'w' : 'p'}:${node.index}`;
     case 'censusState': return `s:${node.state}`;
     case 'census': return 'census';
+    case 'by': return `b:${node.by}`;
+    case 'byRow': return `r:${node.by}:${node.a.key}`;
   }
 }
 

@@ -305,6 +305,21 @@ describe('TCP Trace Inspector in VS Code', function () {
     await waitFor(`back to line ${problems[0]} (at ${lines()})`, () => lines().includes(problems[0]), 3000);
   });
 
+  it('the tree sums the connections per server and per client host', async function () {
+    await showAt(1);
+    const servers = await waitFor('the servers rows', () => {
+      const rows = api.treeAggregates('server');
+      return rows.length ? rows : undefined;
+    }, 5000);
+    // As many rows as servers, most connections first, each saying its count.
+    const byServer = new Map<string, number>();
+    for (const c of trace.connections) byServer.set(c.server, (byServer.get(c.server) ?? 0) + 1);
+    assert.strictEqual(servers.length, byServer.size);
+    for (const r of servers) assert.match(r.description ?? '', new RegExp(`^${byServer.get(r.label)} connections?\\b`), `${r.label}: ${r.description}`);
+    assert.ok(servers.some((r) => /resets 1/.test(r.description ?? '')), 'a server with a reset says so');
+    assert.ok(api.treeAggregates('client').length >= 1);
+  });
+
   it('exports the connections the tree shows as CSV', async function () {
     await showAt(1);
     const dest = vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0].uri, 'connections.csv');
