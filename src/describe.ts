@@ -113,3 +113,11 @@ export function escapeMarkdown(text: string): string {
 export const packetsText = (n: number): string => (n === 1 ? vscode.l10n.t('1 packet') : vscode.l10n.t('{0} packets', n));
 export const connectionsText = (n: number): string => (n === 1 ? vscode.l10n.t('1 connection') : vscode.l10n.t('{0} connections', n));
 export const otherLinesText = (n: number): string => (n === 1 ? vscode.l10n.t('1 other line') : vscode.l10n.t('{0} other lines', n));
+
+/** A document's name as its editor tab shows it: the file's name, or an untitled one's. */
+export function documentName(uri: vscode.Uri): string {
+  const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+  if (doc?.isUntitled) return doc.uri.path;
+  const path = uri.path;
+  return path.slice(path.lastIndexOf('/') + 1) || path;
+}

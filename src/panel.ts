@@ -1,6 +1,7 @@
 // Hosts the webview panel (state diagram, ladder, handshake) and restores it after a reload.
 // The host builds the view model (src/viewModel.ts); the webview only draws and reports clicks.
 import * as vscode from 'vscode';
+import { documentName } from './describe';
 import type { Trace } from './trace/model';
 import * as config from './config';
 import type { TraceStore } from './documents';
@@ -357,11 +358,3 @@ const emptyTrace: Trace = {
   census: (line) => ({ line, counts: {}, connections: 0 }),
   toJSON: () => ({ format: 'tcp-trace/1', lines: 0, packets: 0, skipped: 0, problems: [], repairs: [], connections: [], halfOpenFloods: [] }),
 };
-
-/** A document's name as its editor tab shows it: the file's name, or an untitled one's. */
-function documentName(uri: vscode.Uri): string {
-  const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
-  if (doc?.isUntitled) return doc.uri.path;
-  const path = uri.path;
-  return path.slice(path.lastIndexOf('/') + 1) || path;
-}

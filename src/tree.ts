@@ -8,7 +8,7 @@ import { explainPacket, noteText, zeekText } from './trace';
 import { aggregate, type Aggregate, type GroupBy } from './trace/report';
 import * as config from './config';
 import {
-  OUTCOMES, connectionDescription, connectionLabel, connectionsText, escapeMarkdown, packetsText, flagWords, formatBytes, formatMs, outcomeIcon, outcomeLabel, outcomeOf, packetLine, stateChange, type Outcome,
+  OUTCOMES, connectionDescription, connectionLabel, connectionsText, documentName, escapeMarkdown, otherLinesText, packetsText, flagWords, formatBytes, formatMs, outcomeIcon, outcomeLabel, outcomeOf, packetLine, stateChange, type Outcome,
 } from './describe';
 import type { Focus, FocusState } from './focus';
 import { isTraceDocument, type TraceStore } from './documents';
@@ -277,8 +277,9 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
     }
     const t = this.trace;
     const shown = this.visibleConnections().length;
-    const parts = [packetsText(t.packetCount)];
-    if (t.skipped) parts.push(vscode.l10n.t('{0} other lines', t.skipped));
+    // Which document or file the tree describes comes first.
+    const parts = [this.uri ? documentName(this.uri) : '', packetsText(t.packetCount)].filter(Boolean);
+    if (t.skipped) parts.push(otherLinesText(t.skipped));
     if (t.problems.length) parts.push(vscode.l10n.t('{0} unparsed', t.problems.length));
     this.view.description = parts.join(' · ');
     this.view.message =
