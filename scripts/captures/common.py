@@ -294,6 +294,29 @@ def wait_segment(recv, sport, dport, timeout=3.0):
     raise SystemExit("no segment %d -> %d within %.1f s" % (sport, dport, timeout))
 
 
+def raw_client_syn(srv, cli, isn):
+    """A raw-socket client at `cli` sends a SYN (seq `isn`) to a new listener at `srv` and
+    waits for its SYN+ACK; the capture is running from just before the SYN. The client port
+    has no socket, so the kernel's RSTs from it are dropped (nft; nft_clear() undoes it).
+    Returns the listener, the raw sender and receiver, and the server's ISN."""
+    nft_table({"output": ["tcp sport %d tcp flags & rst == rst drop" % cli[1]]})
+    lst = listener(*srv)
+    send, recv = raw_sockets()
+    begin_capture()
+    raw_syn(send, cli[0], cli[1], srv[0], srv[1], isn)
+    srv_isn, ack, flags = wait_segment(recv, srv[1], cli[1])
+    check(flags & (SYN | ACK) == SYN | ACK and ack == isn + 1, "SYN+ACK to the SYN")
+    return lst, send, recv, srv_isn
+
+
+def end_raw_capture(flags):
+    """Stops the capture and the nft rules, and checks the capture's TCP flags, in order."""
+    end_capture()
+    nft_clear()
+    got = [p["flags"] for p in pcap_tcp()]
+    check(got == flags, "TCP flags %r, expected %r" % (got, flags))
+
+
 # ---------------------------------------------------------------- HTTP-ish
 
 REQUEST = b"GET /index.html HTTP/1.0\r\nHost: localhost\r\n\r\n"

@@ -8,13 +8,7 @@ from common import *
 SRV, CLI = ("127.0.0.1", 8085), ("127.0.0.1", 40021)
 ISN = 2000000
 
-nft_table({"output": ["tcp sport %d tcp flags & rst == rst drop" % CLI[1]]})
-lst = listener(*SRV)
-send, recv = raw_sockets()
-begin_capture()
-raw_syn(send, CLI[0], CLI[1], SRV[0], SRV[1], ISN)
-srv_isn, ack, flags = wait_segment(recv, SRV[1], CLI[1])
-check(flags & (SYN | ACK) == SYN | ACK and ack == ISN + 1, "SYN+ACK to the SYN")
+lst, send, recv, srv_isn = raw_client_syn(SRV, CLI, ISN)
 lst.close()
 time.sleep(0.05)
 raw_tcp(send, CLI[0], CLI[1], SRV[0], SRV[1], ISN + 1, (srv_isn + 1) % 2**32, ACK)
@@ -35,9 +29,4 @@ t.expect(handshakeSeen=False, rstFrom="server", synAckRetransmissions=0,
          notes=["handshake_ack_refused"])
 t.note("The handshake is not complete: its third segment is refused with a RST.")
 t.write(rows)
-end_capture()
-nft_clear()
-
-pkts = pcap_tcp()
-check([p["flags"] for p in pkts] == [SYN, SYN | ACK, ACK, RST],
-      "SYN, SYN+ACK, ACK, RST: %r" % [p["flags"] for p in pkts])
+end_raw_capture([SYN, SYN | ACK, ACK, RST])
