@@ -11,7 +11,9 @@ import { log } from './log';
 import { analyzeBytes, analyzeText } from './trace';
 import { captureToText, isCapture } from './pcap';
 import type { Trace, TraceOptions } from './trace/model';
-import { isTraceSnapshot, restoreSnapshot, type TextChange } from './trace/snapshot';
+import { restoreSnapshot } from './trace/columnTrace';
+import type { TextChange } from './trace/edits';
+import { isTraceSnapshot } from './trace/snapshot';
 import { TEXT_CHUNK_CHARS, isWorkerReply, type WorkerReply } from './workerProtocol';
 import { startWorker, type WorkerLike } from './workerStart';
 

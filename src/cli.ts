@@ -7,7 +7,6 @@ import { Progress } from './progress';
 import { isScanWorker, readWithScanThread, runScanWorker, useScanThread } from './scanThread';
 import { keepNormalized, needsRepairs, noteText, repairText, TraceBuilder, type ConnectionSummary, type Trace, type TraceOptions } from './trace';
 import { aggregate, connectionsCsv, type GroupBy } from './trace/report';
-import { TraceData } from './trace/trace';
 
 const USAGE = `usage: tcp-trace [options] FILE
        tcp-trace --print capture.pcap
@@ -350,7 +349,7 @@ async function main(argv: string[]): Promise<number> {
   if (trace.repairs.length) process.stderr.write(`tcp-trace: ${args.file === '-' ? 'standard input' : printable(args.file)}: read with repairs: ${trace.repairs.map((r) => repairText(r)).join('; ')}\n`);
   if (args.normalize) return 0;
   try {
-    if (args.json) await writeAll(trace instanceof TraceData ? trace.jsonParts(args.packets) : [JSON.stringify(trace.toJSON(args.packets))], '\n');
+    if (args.json) await writeAll(trace.jsonParts(args.packets), '\n');
     else if (args.csv) await writeAll(connectionsCsv(trace.connections));
     else if (args.by) await writeAll(aggregateReport(trace, args.by));
     else await writeAll(textReport(trace));

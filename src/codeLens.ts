@@ -4,7 +4,6 @@ import * as vscode from 'vscode';
 import * as config from './config';
 import { outcomeLabel, outcomeOf } from './describe';
 import { LANGUAGE_ID, type TraceStore } from './documents';
-import { packetIndexes } from './trace/snapshot';
 
 /** Beyond this many connections the lenses would bury the text. */
 const MAX_LENSES = 500;
@@ -20,7 +19,7 @@ export function registerCodeLens(store: TraceStore): vscode.Disposable {
       const lenses: vscode.CodeLens[] = [];
       for (const c of trace.connections.slice(0, MAX_LENSES)) {
         // The first index only: packetsOf() would copy a bulk connection's whole list.
-        const first = packetIndexes(trace, c.id)[0];
+        const first = trace.packetIndexes(c.id)[0];
         if (first === undefined) continue;
         const p = trace.packet(first);
         const line = Math.min(doc.lineCount - 1, Math.max(0, p.headerLine - 1));

@@ -1,8 +1,7 @@
 // Every command in one table, registered in one place (see package.json for titles).
 import * as vscode from 'vscode';
-import { EVENT_BIT, WARNING_EVENTS } from './trace/expert';
-import { Flag, type EventKind, type Trace } from './trace/model';
-import { packetColumns } from './trace/snapshot';
+import { WARNING_EVENTS } from './trace/expert';
+import { Flag, type Trace } from './trace/model';
 import { STATE_NAMES, type StateName } from './trace/states';
 import type { Analyzer } from './analyzer';
 import { isTraceDocument, type TraceStore } from './documents';
@@ -87,10 +86,8 @@ async function step(s: Services, delta: number): Promise<void> {
 
 /** True for a packet worth stopping at: a reset, or an expert event that warns (WARNING_EVENTS). */
 function isProblem(trace: Trace, i: number): boolean {
-  const cols = packetColumns(trace);
-  if (cols) return (cols.flags[i] & Flag.RST) !== 0 || (cols.events[i] & WARNING_EVENTS) !== 0;
-  const p = trace.packet(i);
-  return (p.flagBits & Flag.RST) !== 0 || p.events.some((e) => (EVENT_BIT[e as EventKind] & WARNING_EVENTS) !== 0);
+  const cols = trace.columns;
+  return (cols.flags[i] & Flag.RST) !== 0 || (cols.events[i] & WARNING_EVENTS) !== 0;
 }
 
 /** Moves to the next (or previous) problem packet of the whole trace, from the cursor's line. */

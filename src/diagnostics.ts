@@ -4,7 +4,6 @@
 import * as vscode from 'vscode';
 import { EVENT_BIT } from './trace/expert';
 import { Flag, type ConnectionSummary, type EventKind, type PacketInfo, type Trace } from './trace/model';
-import { packetColumns, packetIndexes } from './trace/snapshot';
 import * as config from './config';
 import { isTraceDocument, type TraceStore } from './documents';
 import { repairText } from './trace/repair';
@@ -25,16 +24,14 @@ interface Finding {
   message: string;
 }
 
-/** The first (or last) packet of a connection with this flag, read from the packet columns when the trace has them. */
+/** The first (or last) packet of a connection with this flag, read from the packet columns. */
 function findPacket(trace: Trace, connection: number, flag: Flag, last: boolean): PacketInfo | undefined {
   // Read in place, from either end: a bulk connection's list has hundreds of thousands of packets.
-  const list = packetIndexes(trace, connection);
-  const cols = packetColumns(trace);
+  const list = trace.packetIndexes(connection);
+  const cols = trace.columns;
   for (let k = 0; k < list.length; k++) {
     const i = list[last ? list.length - 1 - k : k];
-    if (cols) {
-      if (cols.flags[i] & flag && !(cols.flags[i] & Flag.UNKNOWN)) return trace.packet(i);
-    } else if (trace.packet(i).flagBits & flag && !(trace.packet(i).flagBits & Flag.UNKNOWN)) return trace.packet(i);
+    if (cols.flags[i] & flag && !(cols.flags[i] & Flag.UNKNOWN)) return trace.packet(i);
   }
   return undefined;
 }
@@ -43,9 +40,9 @@ type Pending = Omit<Finding, 'message'> & { message: () => string };
 
 /** The packet of a connection on `line` that carries event `kind` (a glued line holds several): O(log n). */
 function eventPacket(trace: Trace, connection: number, line: number, kind: EventKind): number | undefined {
-  const list = packetIndexes(trace, connection);
-  const cols = packetColumns(trace);
-  const lineOf = (i: number) => (cols ? cols.line[i] : trace.packet(i).line);
+  const list = trace.packetIndexes(connection);
+  const cols = trace.columns;
+  const lineOf = (i: number) => cols.line[i];
   let lo = 0;
   let hi = list.length;
   while (lo < hi) {
@@ -55,7 +52,7 @@ function eventPacket(trace: Trace, connection: number, line: number, kind: Event
   }
   for (let k = lo; k < list.length && lineOf(list[k]) === line; k++) {
     const i = list[k];
-    if (cols ? cols.events[i] & EVENT_BIT[kind] : trace.packet(i).events.includes(kind)) return i;
+    if (cols.events[i] & EVENT_BIT[kind]) return i;
   }
   return undefined;
 }

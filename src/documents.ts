@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import { analyzeText } from './trace';
 import type { Trace } from './trace/model';
-import type { TextChange } from './trace/snapshot';
+import type { TextChange } from './trace/edits';
 import type { Analyzer, DocumentSource } from './analyzer';
 import * as config from './config';
 import { log } from './log';

@@ -2,6 +2,7 @@
 // The host builds the view model (src/viewModel.ts); the webview only draws and reports clicks.
 import * as vscode from 'vscode';
 import { documentName } from './describe';
+import { analyzeText } from './trace';
 import type { Trace } from './trace/model';
 import * as config from './config';
 import type { TraceStore } from './documents';
@@ -342,19 +343,4 @@ export class Panel implements vscode.Disposable {
 }
 
 /** Stands in for a trace when the panel has nothing to show yet. */
-const emptyTrace: Trace = {
-  lines: 0,
-  packetCount: 0,
-  skipped: 0,
-  problems: [],
-  repairs: [],
-  connections: [],
-  halfOpenFloods: [],
-  packetAtLine: () => -1,
-  packet: () => {
-    throw new Error('no packets');
-  },
-  packetsOf: () => [],
-  census: (line) => ({ line, counts: {}, connections: 0 }),
-  toJSON: () => ({ format: 'tcp-trace/1', lines: 0, packets: 0, skipped: 0, problems: [], repairs: [], connections: [], halfOpenFloods: [] }),
-};
+const emptyTrace: Trace = analyzeText('');

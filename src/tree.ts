@@ -2,7 +2,6 @@
 // census of endpoint states at the cursor. Follows the focus; selecting a packet reveals it.
 import * as vscode from 'vscode';
 import { Flag, type ConnectionSummary, type PacketInfo, type Trace } from './trace/model';
-import { packetColumns, packetIndexes } from './trace/snapshot';
 import { STATE_NAMES, STATE_TEXT, type StateName } from './trace/states';
 import { explainPacket, noteText, zeekText } from './trace';
 import { aggregate, type Aggregate, type GroupBy } from './trace/report';
@@ -74,29 +73,18 @@ function splitPackets(trace: Trace, connection: number): Record<Group, number[]>
   const groups: Record<Group, number[]> = { handshake: [], data: [], teardown: [], warnings: [] };
   const c = connectionById(trace, connection);
   let closing = false;
-  const cols = packetColumns(trace);
-  if (cols) {
-    // The same split from the packet columns, without a PacketInfo per packet.
-    const ackLine = c?.handshake.ackLine;
-    const list = packetIndexes(trace, connection);
-    for (let k = 0; k < list.length; k++) {
-      const i = list[k];
-      const f = cols.flags[i] & Flag.UNKNOWN ? 0 : cols.flags[i];
-      if (f & (Flag.FIN | Flag.RST)) closing = true;
-      if (f & Flag.SYN || (ackLine === cols.line[i] && !closing)) groups.handshake.push(i);
-      else if (closing) groups.teardown.push(i);
-      else groups.data.push(i);
-      if (cols.events[i]) groups.warnings.push(i);
-    }
-    return groups;
-  }
-  for (const i of trace.packetsOf(connection)) {
-    const p = trace.packet(i);
-    if (/[FR]/.test(p.flags)) closing = true;
-    if (p.flags.includes('S') || (c?.handshake.ackLine === p.line && !closing)) groups.handshake.push(i);
+  // From the packet columns, without a PacketInfo per packet.
+  const cols = trace.columns;
+  const ackLine = c?.handshake.ackLine;
+  const list = trace.packetIndexes(connection);
+  for (let k = 0; k < list.length; k++) {
+    const i = list[k];
+    const f = cols.flags[i] & Flag.UNKNOWN ? 0 : cols.flags[i];
+    if (f & (Flag.FIN | Flag.RST)) closing = true;
+    if (f & Flag.SYN || (ackLine === cols.line[i] && !closing)) groups.handshake.push(i);
     else if (closing) groups.teardown.push(i);
     else groups.data.push(i);
-    if (p.events.length) groups.warnings.push(i);
+    if (cols.events[i]) groups.warnings.push(i);
   }
   return groups;
 }
@@ -510,7 +498,7 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
     }
     if (node.kind === 'packet') this.focus.set(this.uri, this.trace, node.index, 'tree');
     else if (node.kind === 'connection' || node.kind === 'group') {
-      const first = node.kind === 'group' ? node.packets[0] : packetIndexes(this.trace, node.id)[0];
+      const first = node.kind === 'group' ? node.packets[0] : this.trace.packetIndexes(node.id)[0];
       if (first !== undefined && this.focus.current?.connection !== this.trace.packet(first).connection) this.focus.set(this.uri, this.trace, first, 'tree');
     }
   }

@@ -1,7 +1,6 @@
 // Builds the small serializable view model the panel draws: host computes, webview draws.
 import * as vscode from 'vscode';
 import { explainPacket, noteText } from './trace';
-import { packetColumns, packetIndexes } from './trace/snapshot';
 import type { ConnectionSummary, Handshake, PacketInfo, SynOptions, Trace } from './trace/model';
 import { STATE_TEXT, type StateName } from './trace/states';
 import type { Lang } from './config';
@@ -95,7 +94,7 @@ export function ladderRow(p: PacketInfo, t0: number | null): LadderRow {
 }
 
 export function ladderRows(trace: Trace, connection: number, start: number, count: number): LadderRow[] {
-  const list = packetIndexes(trace, connection);
+  const list = trace.packetIndexes(connection);
   const t0 = list.length ? trace.packet(list[0]).time : null;
   const rows: LadderRow[] = [];
   for (let i = Math.max(0, start); i < Math.min(list.length, start + count); i++) rows.push(ladderRow(trace.packet(list[i]), t0));
@@ -138,30 +137,22 @@ export function buildModel(
   };
   if (!c) return { ...base, message: vscode.l10n.t('Put the cursor on a packet line of a tcpdump document, or pick a connection in the TCP Connections view.') };
 
-  const list = packetIndexes(trace, c.id);
+  const list = trace.packetIndexes(c.id);
   let ordinal = packetIndex >= 0 && trace.packet(packetIndex).connection === c.id ? trace.packet(packetIndex).ordinal : 0;
   ordinal = Math.min(ordinal, list.length - 1);
   const current = list.length ? trace.packet(list[ordinal]) : undefined;
 
   const clientPath: number[] = [];
   const serverPath: number[] = [];
-  const cols = packetColumns(trace);
-  if (cols) {
-    // The same paths from the transition columns: no PacketInfo for each packet before the cursor.
-    const take = (path: number[], t: number) => t >= 0 && path.push(t);
-    for (let i = 0; i <= ordinal && i < list.length; i++) {
-      const q = list[i];
-      take(clientPath, cols.cT1[q]);
-      take(clientPath, cols.cT2[q]);
-      take(serverPath, cols.sT1[q]);
-      take(serverPath, cols.sT2[q]);
-    }
-  } else {
-    for (let i = 0; i <= ordinal && i < list.length; i++) {
-      const p = trace.packet(list[i]);
-      clientPath.push(...p.transitions.client);
-      serverPath.push(...p.transitions.server);
-    }
+  // From the transition columns: no PacketInfo for each packet before the cursor.
+  const cols = trace.columns;
+  const take = (path: number[], t: number) => t >= 0 && path.push(t);
+  for (let i = 0; i <= ordinal && i < list.length; i++) {
+    const q = list[i];
+    take(clientPath, cols.cT1[q]);
+    take(clientPath, cols.cT2[q]);
+    take(serverPath, cols.sT1[q]);
+    take(serverPath, cols.sT2[q]);
   }
   // Only the rows around the current packet; the webview asks for others as it scrolls.
   const start = Math.max(0, Math.min(ordinal - LADDER_CONTEXT, list.length - (2 * LADDER_CONTEXT + 1)));

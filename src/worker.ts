@@ -10,8 +10,8 @@
 import { TraceBuilder } from './trace';
 import { isCapture, PcapPrinter } from './pcap';
 import type { TraceOptions } from './trace/model';
-import type { TraceData } from './trace/trace';
-import { applyChange, cloneSnapshot, encodeSnapshot, shiftSnapshot, snapshotTransferList, type LineShift, type TextChange, type TraceSnapshot } from './trace/snapshot';
+import { applyChange, shiftSnapshot, type LineShift, type TextChange } from './trace/edits';
+import { cloneSnapshot, snapshotTransferList, type TraceSnapshot } from './trace/snapshot';
 import { reanalyseTouched, touchedPacket, type SeqNumbering } from './trace/incremental';
 import { CHUNK_BYTES, FIRST_PARTIAL_MS, FIRST_PIECE_BYTES, WORKER_NICE, type WorkerReply, type WorkerRequest } from './workerProtocol';
 
@@ -127,17 +127,16 @@ class Run {
     const elapsed = now() - this.start;
     // The first results go as soon as the first piece has been analysed, if that is sooner.
     if (elapsed < this.nextPartial && (this.partialConnections > 0 || read < FIRST_PIECE_BYTES)) return;
-    const trace = this.builder.peek();
-    if (trace.conns.length === this.partialConnections) return;
-    this.partialConnections = trace.conns.length;
-    post(this.id, encodeSnapshot(trace, true), true);
+    if (this.builder.connectionCount === this.partialConnections) return;
+    this.partialConnections = this.builder.connectionCount;
+    post(this.id, this.builder.peek().snapshot, true);
     this.nextPartial = 2 * (now() - this.start);
   }
 
   finish(): TraceSnapshot {
     this.check();
     this.capture?.finish();
-    return encodeSnapshot(this.builder.finish() as TraceData);
+    return this.builder.finish().snapshot;
   }
 
   get numbering(): SeqNumbering {

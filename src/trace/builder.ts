@@ -5,13 +5,15 @@ import { ConnStore } from './connstore';
 import { Utf8Input } from './decode';
 import { EVENT_BIT } from './expert';
 import { PacketKeys } from './keys';
-import { Flag, type Problem, type TraceOptions } from './model';
+import { Flag, type Problem, type Repair, type TraceOptions } from './model';
 import { PacketTable } from './packets';
 import { LineKind, LineRecord, scanLine, TimeKind } from './scan';
 import { hasPacketStart, looksLikeHead, mayHidePacket, noiseKind, packetStarts, plainCharacters, quotePrefix, Repairs, startsWithIp, tidy, withoutAnnotation } from './repair';
 import { RESCAN, type ScannedLines } from './scanned';
 import { State } from './states';
-import { TraceData } from './trace';
+import { BuiltTrace } from './trace';
+import { ColumnTrace } from './columnTrace';
+import { encodeSnapshot } from './snapshot';
 
 /**
  * Bytes of text per packet assumed by expect(). tcpdump -nn prints 100 to 200 per TCP line; an
@@ -231,12 +233,28 @@ export class TraceBuilder {
    * that has not ended yet, or one held to see whether the next line continues it, is left
    * out; finish() reads both.
    */
-  peek(): TraceData {
-    return new TraceData(this.t, this.endpoints, this.connections, this.problems, this.problemCount, this.line, this.skipped, this.options, this.repairs.list());
+  peek(): ColumnTrace {
+    return new ColumnTrace(encodeSnapshot(this.built(), true));
+  }
+
+  /** How many connections so far. */
+  get connectionCount(): number {
+    return this.connections.length;
+  }
+
+  /** What has been read, before it becomes columns (finish() and peek() encode it). */
+  built(): BuiltTrace {
+    return new BuiltTrace(this.t, this.endpoints, this.connections, this.problems, this.problemCount, this.line, this.skipped, this.options, this.repairs.list());
   }
 
   /** Ends the input and returns the analysed trace. */
-  finish(): TraceData {
+  finish(): ColumnTrace {
+    this.end();
+    return new ColumnTrace(encodeSnapshot(this.built()));
+  }
+
+  /** Ends the input: reads what is left of it. Enough where only the repairs are wanted. */
+  end(): Repair[] {
     if (this.finished) throw new Error('TraceBuilder.finish() called twice');
     this.finished = true;
     const rest = this.input.end();
@@ -249,7 +267,7 @@ export class TraceBuilder {
     }
     if (this.held) this.flushHeld();
     if (this.timeKind === TimeKind.Delta && this.deltaDecreased) this.accumulateDeltas();
-    return new TraceData(this.t, this.endpoints, this.connections, this.problems, this.problemCount, this.line, this.skipped, this.options, this.repairs.list());
+    return this.repairs.list();
   }
 
   private problem(reason: string): void {

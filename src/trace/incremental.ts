@@ -16,7 +16,9 @@ import type { TraceOptions } from './model';
 import { State } from './states';
 import { LineKind } from './scan';
 import { packetAtLine, type PacketColumns } from './columns';
-import { CF, CI, SnapshotTrace, encodeSnapshot, kindOfLineBefore, type TextChange, type TraceSnapshot } from './snapshot';
+import { COLUMN, endpointName, FLOAT_STRIDE, intColumnsOf, INT_STRIDE, LIST_STRIDE } from './connectionColumns';
+import { kindOfLineBefore, type TextChange } from './edits';
+import type { TraceSnapshot } from './snapshot';
 
 /** How the analysis that made a snapshot read seq/ack numbers (TraceBuilder.seqNumbering). */
 export interface SeqNumbering {
@@ -40,14 +42,13 @@ const RECOMPUTED: ReadonlyArray<keyof PacketColumns> = [
 /** Columns read from the text: unchanged on every line the edit did not touch. */
 const READ: ReadonlyArray<keyof PacketColumns> = ['flags', 'seq', 'ack', 'win', 'len', 'time'];
 
-/** Connection fields that hold a line number (-1 for none). */
-const LINE_FIELDS = [CI.FirstLine, CI.LastLine, CI.SynLine, CI.SynAckLine, CI.AckLine];
+/** Connection fields that hold a line number (-1 for none), a packet index, or a string id. */
+const LINE_FIELDS = intColumnsOf('line');
+const PACKET_FIELDS = intColumnsOf('packet');
+const STRING_FIELDS = intColumnsOf('string');
+const ENDPOINT_FIELDS = intColumnsOf('endpoint');
 
 const same = (a: number, b: number): boolean => a === b || (a !== a && b !== b);
-
-function endpointName(s: TraceSnapshot, ep: number): string {
-  return s.names.slice(s.nameStart[ep], s.nameStart[ep + 1]);
-}
 
 /** The last packet with a time: final states are taken at its time. -1 if none has one. */
 function lastTimed(s: TraceSnapshot): number {
@@ -64,7 +65,7 @@ export function touchedPacket(s: TraceSnapshot, text: string, ch: TextChange): n
   if (ch.text.includes('\n')) return -1;
   const nl = text.indexOf('\n', ch.offset);
   if (nl >= 0 && nl < ch.offset + ch.length) return -1;
-  return new SnapshotTrace(s).packetAtLine(ch.line + 1);
+  return packetAtLine(s, s.packetCount, ch.line + 1);
 }
 
 /**
@@ -153,8 +154,8 @@ function sameNumbering(s: TraceSnapshot, inA: Uint8Array, was: SeqNumbering, got
 function affectedConnections(s: TraceSnapshot, dirty: Set<number>): number[] {
   const pairs = new Set<number>();
   const pairOf = (c: number) => {
-    const a = s.connInt[c * CI.Stride + CI.ClientEp];
-    const b = s.connInt[c * CI.Stride + CI.ServerEp];
+    const a = s.connInt[c * INT_STRIDE + COLUMN.client];
+    const b = s.connInt[c * INT_STRIDE + COLUMN.server];
     return a < b ? a * 0x100000000 + b : b * 0x100000000 + a;
   };
   for (const p of dirty) pairs.add(pairOf(s.conn[p]));
@@ -195,7 +196,7 @@ function analysePart(s: TraceSnapshot, text: string, packets: Int32Array, dirty:
   lines.push('');
   const builder = new TraceBuilder(options);
   builder.push(new TextEncoder().encode(lines.join('\n')));
-  const part = encodeSnapshot(builder.finish());
+  const part = builder.finish().snapshot;
   // A line that needed a second look (glued, wrapped, noisy) may read otherwise among its
   // neighbours. The anchor, alone in the part, may look cut from a longer capture: that is the part's.
   const repaired = part.repairs.some((r) => r.kind !== 'relative' || r.count > 1 || realLine[r.lines[0]] !== s.line[anchor]);
@@ -232,8 +233,8 @@ function matchConnections(s: TraceSnapshot, { snapshot: part, realLine }: Part, 
   for (let j = 0; j < part.connectionCount; j++) {
     const c = toFull[j];
     if (c < 0) continue;
-    for (const f of [CI.ClientEp, CI.ServerEp]) {
-      if (endpointName(part, part.connInt[j * CI.Stride + f]) !== endpointName(s, s.connInt[c * CI.Stride + f])) return undefined;
+    for (const f of ENDPOINT_FIELDS) {
+      if (endpointName(part, part.connInt[j * INT_STRIDE + f]) !== endpointName(s, s.connInt[c * INT_STRIDE + f])) return undefined;
     }
   }
   return toFull;
@@ -261,23 +262,19 @@ function splice(out: TraceSnapshot, { snapshot: part, realLine }: Part, packets:
     const c = toFull[j];
     if (c < 0) continue;
     fromPart[c] = j;
-    const ci = c * CI.Stride;
-    const pj = j * CI.Stride;
+    const ci = c * INT_STRIDE;
+    const pj = j * INT_STRIDE;
     // Endpoint ids are the snapshot's (matchConnections made sure the names are the same).
-    const client = out.connInt[ci + CI.ClientEp];
-    const server = out.connInt[ci + CI.ServerEp];
-    out.connInt.set(part.connInt.subarray(pj, pj + CI.Stride), ci);
-    out.connInt[ci + CI.ClientEp] = client;
-    out.connInt[ci + CI.ServerEp] = server;
-    out.connInt[ci + CI.FirstPacket] = packets[part.connInt[pj + CI.FirstPacket]];
-    out.connInt[ci + CI.LastPacket] = packets[part.connInt[pj + CI.LastPacket]];
-    out.connInt[ci + CI.ConnState] = stringId(part.strings[part.connInt[pj + CI.ConnState]]);
-    out.connInt[ci + CI.History] = stringId(part.strings[part.connInt[pj + CI.History]]);
+    const endpoints = ENDPOINT_FIELDS.map((f) => out.connInt[ci + f]);
+    out.connInt.set(part.connInt.subarray(pj, pj + INT_STRIDE), ci);
+    ENDPOINT_FIELDS.forEach((f, k) => (out.connInt[ci + f] = endpoints[k]));
+    for (const f of PACKET_FIELDS) out.connInt[ci + f] = packets[part.connInt[pj + f]];
+    for (const f of STRING_FIELDS) out.connInt[ci + f] = stringId(part.strings[part.connInt[pj + f]]);
     for (const f of LINE_FIELDS) if (out.connInt[ci + f] > 0) out.connInt[ci + f] = realLine[out.connInt[ci + f]];
-    out.connFloat.set(part.connFloat.subarray(j * CF.Stride, (j + 1) * CF.Stride), c * CF.Stride);
+    out.connFloat.set(part.connFloat.subarray(j * FLOAT_STRIDE, (j + 1) * FLOAT_STRIDE), c * FLOAT_STRIDE);
   }
 
-  // Events (one range per connection) and SYN / SYN,ACK intervals (two ranges per connection).
+  // Events (one range per connection) and lists (LIST_STRIDE ranges per connection).
   const ev = regroup(out.eventStart, part.eventStart, fromPart, 1, [
     [out.eventLine, part.eventLine],
     [out.eventKind, part.eventKind],
@@ -288,9 +285,9 @@ function splice(out: TraceSnapshot, { snapshot: part, realLine }: Part, packets:
     const c = toFull[j];
     if (c >= 0) for (let e = out.eventStart[c]; e < out.eventStart[c + 1]; e++) out.eventLine[e] = realLine[out.eventLine[e]];
   }
-  const iv = regroup(out.intervalStart, part.intervalStart, fromPart, 2, [[out.intervals, part.intervals]]);
-  out.intervalStart = iv.start;
-  [out.intervals] = iv.values as [Float64Array];
+  const lists = regroup(out.listStart, part.listStart, fromPart, LIST_STRIDE, [[out.listValues, part.listValues]]);
+  out.listStart = lists.start;
+  [out.listValues] = lists.values as [Float64Array];
   return out;
 }
 

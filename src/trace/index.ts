@@ -9,7 +9,7 @@ export { TraceBuilder } from './builder';
 export { Utf8Input, type InputEncoding } from './decode';
 export { explainPacket, eventText, noteText, type Lang } from './explain';
 export { keepNormalized, repairText } from './repair';
-export { flagString, stateName } from './trace';
+export { flagString, stateName } from './columns';
 export { CONN_STATE_TEXT, HISTORY_TEXT, zeekText } from './zeek';
 export * from './model';
 export * from './states';
@@ -51,7 +51,7 @@ export function needsRepairs(sample: Uint8Array): boolean {
   const end = sample.lastIndexOf(10) + 1;
   const b = new TraceBuilder();
   b.push(sample.subarray(0, end));
-  return b.finish().repairs.length > 0 || b.heldLines > 0;
+  return b.end().length > 0 || b.heldLines > 0;
 }
 
 /**
@@ -65,7 +65,7 @@ export function normalizeText(text: string, options?: TraceOptions): { text: str
     if (keepNormalized(line, tcp)) lines.push(line);
   });
   b.push(encoder.encode(text));
-  const repairs = b.finish().repairs;
+  const repairs = b.end();
   return { text: lines.length ? lines.join('\n') + '\n' : '', repairs };
 }
 

@@ -1,6 +1,7 @@
 // The engine's public data shapes. Everything here is plain data that can cross a worker or
 // webview boundary as JSON.
 
+import type { PacketColumns } from './columns';
 import type { StateName } from './states';
 
 /** TCP flag bits as tcpdump prints them: S F R P U E W . and AccECN's e. */
@@ -218,7 +219,7 @@ export interface TraceOptions {
   floodThreshold?: number;
 }
 
-/** The analysed trace: queryable by line, by connection and by time. */
+/** The analysed trace: queryable by line, by connection and by time (ColumnTrace). */
 export interface Trace {
   readonly lines: number;
   readonly packetCount: number;
@@ -234,10 +235,16 @@ export interface Trace {
   packet(index: number): PacketInfo;
   /** Packet indexes of one connection, in order. */
   packetsOf(connection: number): number[];
+  /** The same, without copying. */
+  packetIndexes(connection: number): Int32Array;
+  /** The per-packet columns, indexed by packet: for views that scan many packets. */
+  readonly columns: Readonly<PacketColumns>;
   /** How many endpoints are in each state just after this line (like `ss -tan` then). */
   census(line: number): Census;
   /** The tcp-trace/1 JSON document. */
   toJSON(withPackets?: boolean): TraceJson;
+  /** Its text, JSON.stringify(toJSON(withPackets)), in pieces made as they are taken. */
+  jsonParts(withPackets?: boolean, size?: number): Iterable<string>;
 }
 
 export interface PacketRecordJson {

@@ -1,19 +1,20 @@
-// The analysed trace: summaries per connection and queries by line, connection and time.
+// What the builder has made, before it becomes columns (snapshot.ts): the figures of each
+// connection computed from its Connection and packets (summary, internals) and the half-open floods.
 
 import type { Connection } from './connection';
 import type { Endpoints } from './endpoints';
-import { absAck, absSeq, census, firstAtLeast, flagString, packetAtLine, packetInfo, stateName, type CensusSource } from './columns';
+import { stateName } from './columns';
+import type { ConnectionInternals } from './connectionColumns';
 import { eventNames } from './expert';
 import {
-  Flag, NOTE_KINDS, type NoteKind, type Census, type Close, type ConnectionSummary, type Handshake, type HalfOpenFlood, type PacketInfo,
-  type PacketRecordJson, type Problem, type Repair, type Side, type Trace, type TraceJson, type TraceOptions,
+  Flag, NOTE_KINDS, type NoteKind, type Close, type ConnectionSummary, type Handshake, type HalfOpenFlood, type Problem, type Repair, type Side,
+  type TraceOptions,
 } from './model';
 import type { PacketTable } from './packets';
 import { DEFAULT_TIME_WAIT_SECONDS, State } from './states';
 
 const SIDES: Side[] = ['client', 'server'];
 
-export { flagString, stateName } from './columns';
 
 function num(x: number): number | null {
   return x === x ? x : null;
@@ -30,30 +31,7 @@ function intervals(times: number[]): number[] {
   return out.filter((x) => x >= 0);
 }
 
-/**
- * Records per JSON.stringify call in jsonParts: one call for many records is faster than one
- * each, and 64 keep the text of a call under the size V8 gives memory of its own (fresh pages
- * for every piece).
- */
-const JSON_BATCH = 64;
-
-/**
- * The JSON of records 0..n-1 (made by `record`) as the comma-separated text between an array's
- * brackets, in pieces: JSON.stringify of a batch, which is "[a,b]" for "a,b".
- */
-function* batches<T>(n: number, record: (i: number) => T): Generator<string, void, undefined> {
-  const batch: T[] = [];
-  for (let i = 0; i < n; i += JSON_BATCH) {
-    batch.length = 0;
-    for (let j = i; j < n && j < i + JSON_BATCH; j++) batch.push(record(j));
-    const text = JSON.stringify(batch);
-    yield (i > 0 ? ',' : '') + text.slice(1, -1);
-  }
-}
-
-export class TraceData implements Trace {
-  private summaries: ConnectionSummary[] | null = null;
-  private readonly byConn = new Map<number, Int32Array>();
+export class BuiltTrace {
   private floods: HalfOpenFlood[] | null = null;
   readonly timeWait: number;
   /** Time of the trace's last packet: the moment final states are taken at. */
@@ -83,30 +61,30 @@ export class TraceData implements Trace {
     return this.table.length;
   }
 
-  get connections(): ConnectionSummary[] {
-    this.summaries ??= this.conns.map((c) => this.summarize(c));
-    return this.summaries;
+  /** Connection c's summary, made anew on each call (encodeSnapshot writes it into columns). */
+  summary(c: number): ConnectionSummary {
+    return this.summarize(this.conns[c]);
   }
 
-  packetAtLine(line: number): number {
-    return packetAtLine(this.table, this.table.length, line);
-  }
-
-  packetsOf(connection: number): number[] {
-    return Array.from(this.packetArray(connection));
-  }
-
-  /** Packet indexes of one connection, cached. */
-  packetArray(connection: number): Int32Array {
-    let a = this.byConn.get(connection);
-    if (!a) {
-      const c = this.conns[connection];
-      a = new Int32Array(c.count);
-      let i = 0;
-      for (let p = c.firstPacket; p >= 0 && i < a.length; p = this.table.next[p]) a[i++] = p;
-      this.byConn.set(connection, a);
-    }
-    return a;
+  /** What the columns keep of connection c beyond its summary. */
+  internals(c: number): ConnectionInternals {
+    const conn = this.conns[c];
+    const m = conn.machine;
+    const base = this.relativeBase(conn);
+    return {
+      clientEp: conn.ep[0],
+      serverEp: conn.ep[1],
+      firstPacket: conn.firstPacket,
+      lastPacket: conn.lastPacket,
+      finalClient: m.state(0),
+      finalServer: m.state(1),
+      initialClient: m.initial(0),
+      initialServer: m.initial(1),
+      timeWaitClient: m.timeWaitSince(0),
+      timeWaitServer: m.timeWaitSince(1),
+      baseClient: base[0],
+      baseServer: base[1],
+    };
   }
 
   /** States of both ends at the end of the trace, TIME_WAIT expired after 2MSL. */
@@ -211,30 +189,12 @@ export class TraceData implements Trace {
     };
   }
 
-  /** States of both ends before packet p. */
-  statesBefore(p: number): [State, State] {
-    const t = this.table;
-    const q = t.prev[p];
-    if (q >= 0) return [t.cState[q], t.sState[q]];
-    const m = this.conns[t.conn[p]].machine;
-    return [m.initial(0), m.initial(1)];
-  }
-
-  /** relativeBase per connection: packet() is called for every packet (the worker, the tree). */
-  private readonly bases = new Map<number, [number, number]>();
-
   /**
-   * Each side's ISN (or first sequence number seen), for relative numbers. Cached: where a side
-   * never shows a number (tcpdump -q, or a one-way capture of bare ACKs) the search runs to the
-   * connection's end, and doing that for every packet made reading all packets quadratic.
+   * Each side's ISN (or first sequence number seen), for relative numbers. Where a side never
+   * shows a number (tcpdump -q, or a one-way capture of bare ACKs) the search runs to the
+   * connection's end.
    */
-  relativeBase(c: Connection): [number, number] {
-    let cached = this.bases.get(c.id);
-    if (!cached) this.bases.set(c.id, (cached = this.findRelativeBase(c)));
-    return cached;
-  }
-
-  private findRelativeBase(c: Connection): [number, number] {
+  private relativeBase(c: Connection): [number, number] {
     const base: [number, number] = [c.machine.synSeq(0), c.machine.synSeq(1)];
     const t = this.table;
     for (let p = c.firstPacket; p >= 0 && (base[0] !== base[0] || base[1] !== base[1]); p = t.next[p]) {
@@ -243,34 +203,6 @@ export class TraceData implements Trace {
       if (base[1 - d] !== base[1 - d] && t.ack[p] === t.ack[p] && (t.flags[p] & Flag.ACK)) base[1 - d] = t.ack[p] - 1;
     }
     return base;
-  }
-
-  packet(index: number): PacketInfo {
-    const t = this.table;
-    const c = this.conns[t.conn[index]];
-    const d = t.dir[index];
-    const e = this.endpoints;
-    const src = c.ep[d];
-    const dst = c.ep[1 - d];
-    const list = this.packetArray(c.id);
-    return packetInfo(t, index, {
-      ordinal: firstAtLeast(list, list.length, index),
-      src: [e.addr(src), e.port(src)],
-      dst: [e.addr(dst), e.port(dst)],
-      before: this.statesBefore(index),
-      base: this.relativeBase(c),
-    });
-  }
-
-  census(line: number): Census {
-    const source: CensusSource = {
-      connectionCount: this.conns.length,
-      firstPacket: (c) => this.conns[c].firstPacket,
-      lastPacket: (c) => this.conns[c].lastPacket,
-      packets: (c) => this.packetArray(c),
-      finalStates: (c, now) => this.conns[c].machine.statesAt(now, this.timeWait),
-    };
-    return census(this.table, this.table.length, source, line, this.endTime);
   }
 
   get halfOpenFloods(): HalfOpenFlood[] {
@@ -308,87 +240,5 @@ export class TraceData implements Trace {
       }
     }
     return out;
-  }
-
-  toJSON(withPackets = false): TraceJson {
-    const doc: TraceJson = {
-      format: 'tcp-trace/1',
-      lines: this.lines,
-      packets: this.table.length,
-      skipped: this.skipped,
-      problems: this.problems,
-      repairs: this.repairs,
-      connections: this.connections,
-      halfOpenFloods: this.halfOpenFloods,
-    };
-    if (withPackets) {
-      const records: PacketRecordJson[] = new Array(this.table.length);
-      for (let p = 0; p < this.table.length; p++) records[p] = this.packetRecord(p);
-      doc.packetRecords = records;
-    }
-    return doc;
-  }
-
-  /**
-   * The same text as JSON.stringify(toJSON(withPackets)), in pieces of about `size` characters
-   * made as they are taken. Connection summaries and packet records are made a batch at a time
-   * and not kept, so a trace of millions of packets never holds its whole document.
-   */
-  *jsonParts(withPackets = false, size = 1 << 16): Generator<string, void, undefined> {
-    const head = {
-      format: 'tcp-trace/1',
-      lines: this.lines,
-      packets: this.table.length,
-      skipped: this.skipped,
-      problems: this.problems,
-      repairs: this.repairs,
-    };
-    let out = JSON.stringify(head).slice(0, -1) + ',"connections":[';
-    const cached = this.summaries;
-    for (const part of batches(this.conns.length, (i) => (cached ? cached[i] : this.summarize(this.conns[i])))) {
-      out += part;
-      if (out.length >= size) {
-        yield out;
-        out = '';
-      }
-    }
-    out += '],"halfOpenFloods":' + JSON.stringify(this.halfOpenFloods);
-    if (withPackets) {
-      out += ',"packetRecords":[';
-      for (const part of batches(this.table.length, (p) => this.packetRecord(p))) {
-        out += part;
-        if (out.length >= size) {
-          yield out;
-          out = '';
-        }
-      }
-      out += ']';
-    }
-    yield out + '}';
-  }
-
-  private packetRecord(p: number): PacketRecordJson {
-    const t = this.table;
-    const e = this.endpoints;
-    const c = this.conns[t.conn[p]];
-    const d = t.dir[p];
-    const src = c.ep[d];
-    const dst = c.ep[1 - d];
-    return {
-      line: t.line[p],
-      connection: c.id,
-      src: e.addr(src),
-      sport: e.port(src),
-      dst: e.addr(dst),
-      dport: e.port(dst),
-      flags: flagString(t.flags[p]),
-      seq: absSeq(t, p),
-      ack: absAck(t, p),
-      win: num(t.win[p]),
-      len: t.len[p],
-      clientState: stateName(t.cState[p]),
-      serverState: stateName(t.sState[p]),
-      events: eventNames(t.events[p]),
-    };
   }
 }

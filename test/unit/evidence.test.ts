@@ -10,8 +10,7 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { explainPacket, noteText, NOTE_KINDS, type Trace } from '../../src/trace';
-import { encodeSnapshot, SnapshotTrace } from '../../src/trace/snapshot';
-import type { TraceData } from '../../src/trace/trace';
+import { restored } from './traceCompare';
 import { explainTerm, TERM_PATTERN } from '../../src/terms';
 import { analyzeFile, analyzeLines, fixture } from './helpers';
 
@@ -170,7 +169,7 @@ describe('evidence: notes cross the snapshot', () => {
   it('a snapshot keeps every connection\'s notes', () => {
     for (const name of ['handshake-bad-ack', 'handshake-ack-refused', 'probe-fin', 'probe-null', 'half-open']) {
       const t = analyzeFile(join(DIR, name, 'nn.tcpdump'));
-      const s = new SnapshotTrace(encodeSnapshot(t as TraceData));
+      const s = restored(t);
       assert.deepEqual(s.connections.map((c) => c.notes), t.connections.map((c) => c.notes), name);
       assert.deepEqual(s.connections.map((c) => JSON.parse(JSON.stringify(c)).notes), t.connections.map((c) => c.notes), name);
     }

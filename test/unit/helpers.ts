@@ -6,7 +6,6 @@ import { analyzeBytes, analyzeText, type Trace, TraceBuilder, type TraceOptions 
 import { PacketKeys } from '../../src/trace/keys';
 import { LineRecord } from '../../src/trace/scan';
 import { ScannedLines } from '../../src/trace/scanned';
-import type { TraceData } from '../../src/trace/trace';
 
 export const ROOT = resolve(__dirname, '../../..');
 
@@ -69,7 +68,7 @@ export function rng(seed: number): () => number {
 export function viaPush(bytes: Uint8Array): string {
   const b = new TraceBuilder();
   b.push(bytes);
-  return JSON.stringify((b.finish() as TraceData).toJSON(true));
+  return JSON.stringify(b.finish().toJSON(true));
 }
 
 /** The same read as the CLI's scanning thread does it: blocks of whole lines, `capacity` lines at most each. */
@@ -84,5 +83,5 @@ export function viaScanned(bytes: Uint8Array, capacity: number): string {
     b.pushScanned(bytes, s, lines);
     s = next;
   }
-  return JSON.stringify((b.finish() as TraceData).toJSON(true));
+  return JSON.stringify(b.finish().toJSON(true));
 }

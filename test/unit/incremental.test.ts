@@ -6,8 +6,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TraceBuilder } from '../../src/trace';
 import { reanalyseTouched, touchedPacket, type SeqNumbering } from '../../src/trace/incremental';
-import { SnapshotTrace, applyChange, cloneSnapshot, encodeSnapshot, type TextChange, type TraceSnapshot } from '../../src/trace/snapshot';
-import type { TraceData } from '../../src/trace/trace';
+import { ColumnTrace } from '../../src/trace/columnTrace';
+import { applyChange, type TextChange } from '../../src/trace/edits';
+import { cloneSnapshot, type TraceSnapshot } from '../../src/trace/snapshot';
 import { fixture, hasFile, rng as random } from './helpers';
 import { assertSame, post } from './traceCompare';
 
@@ -16,11 +17,11 @@ const files = hasFile(DIR)
   ? readdirSync(DIR).sort().flatMap((d) => readdirSync(join(DIR, d)).filter((f) => f.endsWith('.tcpdump')).sort().map((f) => join(DIR, d, f)))
   : [];
 
-function analyse(text: string): { trace: TraceData; snapshot: TraceSnapshot; numbering: SeqNumbering } {
+function analyse(text: string): { trace: ColumnTrace; snapshot: TraceSnapshot; numbering: SeqNumbering } {
   const b = new TraceBuilder();
   b.push(new TextEncoder().encode(text));
   const trace = b.finish();
-  return { trace, snapshot: encodeSnapshot(trace), numbering: b.seqNumbering };
+  return { trace, snapshot: cloneSnapshot(trace.snapshot), numbering: b.seqNumbering };
 }
 
 /** Where each line starts. */
@@ -97,7 +98,7 @@ describe('incremental re-analysis of the connections an edit touched', () => {
         if (got) {
           incremental++;
           if (got.connections.length) wholeConnections++;
-          assertSame(new SnapshotTrace(post(cloneSnapshot(got.snapshot))), want.trace, `${name} step ${step}`);
+          assertSame(new ColumnTrace(post(cloneSnapshot(got.snapshot))), want.trace, `${name} step ${step}`);
           snapshot = got.snapshot;
         } else {
           ({ snapshot, numbering } = want);
@@ -116,7 +117,7 @@ describe('incremental re-analysis of the connections an edit touched', () => {
   it('re-analyses only the touched connection', () => {
     const text = readFileSync(join(DIR, 'sample', 'nn.tcpdump'), 'utf8');
     const { snapshot, numbering } = analyse(text);
-    const trace = new SnapshotTrace(cloneSnapshot(snapshot));
+    const trace = new ColumnTrace(cloneSnapshot(snapshot));
     const c = trace.connections.filter((x) => x.packets >= 3 && x.handshake.complete).sort((a, b) => a.packets - b.packets)[0];
     assert.ok(c, 'a complete connection');
     const p = trace.packetsOf(c.id)[2];
@@ -131,7 +132,7 @@ describe('incremental re-analysis of the connections an edit touched', () => {
     assert.deepEqual(got.connections, [c.id]);
     assert.equal(got.packets, c.packets);
     assert.ok(got.packets < snapshot.packetCount / 2, `${got.packets} of ${snapshot.packetCount} packets`);
-    const after = new SnapshotTrace(got.snapshot);
+    const after = new ColumnTrace(got.snapshot);
     assert.equal(after.packet(p).win, Number('7' + String(trace.packet(p).win)));
     assertSame(after, analyse(next).trace, 'win edited');
   });

@@ -39,7 +39,7 @@ describe('report: connections as CSV', () => {
   });
 
   it('quotes a field that holds a comma or a quote', () => {
-    const c = { ...sample().connections[0], client: 'a,"b".1' } as ConnectionSummary;
+    const c = { ...JSON.parse(JSON.stringify(sample().connections[0])), client: 'a,"b".1' } as ConnectionSummary;
     const line = [...connectionsCsv([c])][1];
     assert.ok(line.includes('"a,""b"".1"'), line);
     assert.equal(fields(line.trimEnd())[1], 'a,"b".1');

@@ -1,15 +1,14 @@
-// The snapshot the worker posts to the extension host: the Trace rebuilt from it must answer
-// every query exactly as the engine's own TraceData does.
+// The columns of a trace (the snapshot the worker posts to the extension host): their
+// connection summaries must be the ones the engine computed, and a trace posted across a
+// worker boundary must answer every query as before.
 
 import * as assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TraceBuilder, analyzeText } from '../../src/trace';
-import type { TraceData } from '../../src/trace/trace';
-import {
-  SnapshotTrace, applyChange, cloneSnapshot, encodeSnapshot, isTraceSnapshot, restoreSnapshot, shiftSnapshot,
-  type LineShift, type TextChange, type TraceSnapshot,
-} from '../../src/trace/snapshot';
+import { ColumnTrace, restoreSnapshot } from '../../src/trace/columnTrace';
+import { applyChange, shiftSnapshot, type LineShift, type TextChange } from '../../src/trace/edits';
+import { cloneSnapshot, encodeSnapshot, isTraceSnapshot, type TraceSnapshot } from '../../src/trace/snapshot';
 import { fixture, hasFile, rng as random } from './helpers';
 import { assertSame, post, restored } from './traceCompare';
 
@@ -25,7 +24,21 @@ describe('snapshot: the host-side Trace over typed arrays', () => {
 
   for (const file of files) {
     const name = file.slice(DIR.length + 1);
-    it(`answers like the engine: ${name}`, () => {
+    it(`keeps the summaries the engine computed: ${name}`, () => {
+      const b = new TraceBuilder();
+      b.push(readFileSync(file));
+      b.end();
+      const built = b.built();
+      const trace = new ColumnTrace(encodeSnapshot(built));
+      assert.equal(trace.connections.length, built.conns.length);
+      for (let c = 0; c < built.conns.length; c++) {
+        const want = built.summary(c);
+        assert.equal(JSON.stringify(trace.connections[c]), JSON.stringify(want), `${name}: connection ${c} as JSON`);
+        for (const k of Object.keys(want) as Array<keyof typeof want>) assert.deepStrictEqual(trace.connections[c][k], want[k], `${name}: connection ${c} ${k}`);
+      }
+    });
+
+    it(`answers the same after crossing a worker boundary: ${name}`, () => {
       const want = analyzeText(readFileSync(file, 'utf8'));
       const got = restored(want);
       assert.ok(isTraceSnapshot(got.snapshot));
@@ -36,23 +49,23 @@ describe('snapshot: the host-side Trace over typed arrays', () => {
   it('restores in slices with the same result', async () => {
     const want = analyzeText(readFileSync(join(DIR, 'syn-flood-small', 'nn.tcpdump'), 'utf8'));
     let pauses = 0;
-    const got = await restoreSnapshot(post(encodeSnapshot(want as TraceData)), async () => void pauses++, { budgetMs: 0, batch: 7 });
+    const got = await restoreSnapshot(post(cloneSnapshot((want as ColumnTrace).snapshot)), async () => void pauses++, { budgetMs: 0, batch: 7 });
     assert.ok(got);
     assert.ok(pauses >= Math.floor(want.connections.length / 7) - 1, `paused ${pauses} times`);
     assertSame(got, want, 'sliced');
-    const none = await restoreSnapshot(post(encodeSnapshot(want as TraceData)), async () => undefined, { budgetMs: 0, batch: 7, abandon: () => true });
+    const none = await restoreSnapshot(post(cloneSnapshot((want as ColumnTrace).snapshot)), async () => undefined, { budgetMs: 0, batch: 7, abandon: () => true });
     assert.equal(none, undefined, 'abandoned restores give nothing');
   });
 
   it('owns its arrays: transferring them leaves the trace it came from intact', () => {
     const text = readFileSync(join(DIR, 'sample', 'nn.tcpdump'), 'utf8');
-    const trace = analyzeText(text) as TraceData;
-    const first = post(encodeSnapshot(trace));
-    assert.equal(trace.table.line.byteLength > 0, true, 'the table still has its arrays');
-    assertSame(new SnapshotTrace(first), analyzeText(text), 'after transfer');
+    const trace = analyzeText(text) as ColumnTrace;
+    const first = post(cloneSnapshot(trace.snapshot));
+    assert.equal(trace.snapshot.line.byteLength > 0, true, 'the trace still has its arrays');
+    assertSame(new ColumnTrace(first), analyzeText(text), 'after transfer');
     const copy = cloneSnapshot(first);
     post(first);
-    assertSame(new SnapshotTrace(copy), analyzeText(text), 'a clone outlives the original');
+    assertSame(new ColumnTrace(copy), analyzeText(text), 'a clone outlives the original');
   });
 
   it('a partial snapshot is the analysis of the lines read so far', () => {
@@ -66,7 +79,7 @@ describe('snapshot: the host-side Trace over typed arrays', () => {
       // header as read, so compare only where the prefix ends on a complete packet.
       if (/^\s/.test(lines[n + 1] ?? '')) continue;
       const prefix = lines.slice(0, n + 1).join('\n') + '\n';
-      const part = new SnapshotTrace(post(encodeSnapshot(b.peek(), true)));
+      const part = new ColumnTrace(post(b.peek().snapshot));
       assert.equal(part.partial, true);
       assertSame(part, analyzeText(prefix), `after line ${n + 1}`);
     }
@@ -81,7 +94,7 @@ describe('snapshot: the host-side Trace over typed arrays', () => {
         it(`${scenario}/${render}: shifting the snapshot equals analysing the edited text`, () => {
           const rnd = random(scenario.length * 131 + render.length);
           let text = readFileSync(file, 'utf8');
-          let snap: TraceSnapshot = encodeSnapshot(analyzeText(text) as TraceData);
+          let snap: TraceSnapshot = (analyzeText(text) as ColumnTrace).snapshot;
           let pending: LineShift[] = [];
           let shifted = 0;
           let reanalysed = 0;
@@ -110,15 +123,15 @@ describe('snapshot: the host-side Trace over typed arrays', () => {
               if (rnd() < 0.5) continue;
               const next = shiftSnapshot(snap, pending);
               pending = [];
-              assertSame(new SnapshotTrace(post(cloneSnapshot(next))), want, `step ${step} ${JSON.stringify(ch)}`);
+              assertSame(new ColumnTrace(post(cloneSnapshot(next))), want, `step ${step} ${JSON.stringify(ch)}`);
               snap = next;
             } else {
               pending = [];
               reanalysed++;
-              snap = encodeSnapshot(want as TraceData);
+              snap = cloneSnapshot((want as ColumnTrace).snapshot);
             }
           }
-          assertSame(new SnapshotTrace(shiftSnapshot(snap, pending)), analyzeText(text), 'at the end');
+          assertSame(new ColumnTrace(shiftSnapshot(snap, pending)), analyzeText(text), 'at the end');
           assert.ok(shifted >= 5, `only ${shifted} edits avoided re-analysis`);
           assert.ok(reanalysed >= 1, 'some edits touched packets and were re-analysed');
         });
@@ -127,17 +140,17 @@ describe('snapshot: the host-side Trace over typed arrays', () => {
 
     it('a comment line inserted above a packet line moves it without re-analysis', () => {
       const text = readFileSync(join(DIR, 'sample', 'nn.tcpdump'), 'utf8');
-      const snap = encodeSnapshot(analyzeText(text) as TraceData);
+      const snap = (analyzeText(text) as ColumnTrace).snapshot;
       const at = text.indexOf('\n', text.indexOf('\n') + 1) + 1; // the start of line 3, a packet line
       const r = applyChange(text, { offset: at, length: 0, text: '# here it goes wrong\n\n', line: 2 });
       assert.ok(r.shift, 'no re-analysis');
       assert.deepEqual(r.shift, { afterLine: 2, delta: 2, linesDelta: 2, skippedDelta: 1 });
-      assertSame(new SnapshotTrace(shiftSnapshot(snap, [r.shift])), analyzeText(r.text), 'inserted above line 3');
+      assertSame(new ColumnTrace(shiftSnapshot(snap, [r.shift])), analyzeText(r.text), 'inserted above line 3');
       // Removing them again is the same kind of edit.
       const back = applyChange(r.text, { offset: at, length: '# here it goes wrong\n\n'.length, text: '', line: 2 });
       assert.ok(back.shift);
       assert.equal(back.text, text);
-      assertSame(new SnapshotTrace(shiftSnapshot(snap, [r.shift, back.shift])), analyzeText(text), 'and removed');
+      assertSame(new ColumnTrace(shiftSnapshot(snap, [r.shift, back.shift])), analyzeText(text), 'and removed');
     });
 
     it('deleting a whole packet line is re-analysed', () => {

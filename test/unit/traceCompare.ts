@@ -3,16 +3,17 @@
 
 import * as assert from 'node:assert/strict';
 import type { Trace } from '../../src/trace';
-import type { TraceData } from '../../src/trace/trace';
-import { SnapshotTrace, encodeSnapshot, snapshotTransferList, type TraceSnapshot } from '../../src/trace/snapshot';
+import { ColumnTrace } from '../../src/trace/columnTrace';
+import { cloneSnapshot, snapshotTransferList, type TraceSnapshot } from '../../src/trace/snapshot';
 
 /** What crossing a worker boundary does to the snapshot: a structured clone, buffers transferred. */
 export function post(s: TraceSnapshot): TraceSnapshot {
   return structuredClone(s, { transfer: snapshotTransferList(s) });
 }
 
-export function restored(trace: Trace): SnapshotTrace {
-  return new SnapshotTrace(post(encodeSnapshot(trace as TraceData)));
+/** The trace as the extension host gets it from the worker: its columns copied and posted. */
+export function restored(trace: Trace): ColumnTrace {
+  return new ColumnTrace(post(cloneSnapshot((trace as ColumnTrace).snapshot)));
 }
 
 /** Every query of the Trace interface, answered by both, must agree. */

@@ -1,0 +1,265 @@
+// The one Trace class: every query of an analysed trace answered from its columns
+// (TraceSnapshot), in the CLI, the worker and the extension host alike. A connection's summary
+// is read from the columns when asked; a packet's PacketInfo is built only for the packet
+// asked about.
+
+import { absAck, absSeq, census, firstAtLeast, flagString, packetAtLine, packetInfo, stateName, type CensusSource, type PacketColumns } from './columns';
+import {
+  endpointAddr, endpointPort, floatField, intField, readGroup, readSummary, SUMMARY_GROUPS, type ConnectionColumns, type SummaryGroup,
+} from './connectionColumns';
+import { eventNames } from './expert';
+import type { Census, ConnectionSummary, HalfOpenFlood, PacketInfo, PacketRecordJson, Problem, Repair, Trace, TraceJson } from './model';
+import type { TraceSnapshot } from './snapshot';
+import { afterTimeWait } from './states';
+
+/**
+ * A connection's summary read from the columns when asked: one small object per connection
+ * instead of a dozen, so a trace with a hundred thousand connections costs the host little
+ * memory and its garbage collector little time. Nested objects (close, events...) are built on
+ * each access, the handshake once; toJSON() gives the plain summary.
+ */
+class ConnectionRecord {
+  readonly #columns: ConnectionColumns;
+
+  constructor(columns: ConnectionColumns, readonly id: number) {
+    this.#columns = columns;
+  }
+
+  /** One top-level key of the summary, read from the columns. */
+  read(g: SummaryGroup): unknown {
+    return readGroup(this.#columns, this.id, g);
+  }
+
+  toJSON(): ConnectionSummary {
+    return readSummary(this.#columns, this.id);
+  }
+}
+interface ConnectionRecord extends Omit<ConnectionSummary, 'id'> {}
+
+for (const g of SUMMARY_GROUPS) {
+  if (g.key === 'id') continue;
+  // Views read the handshake of many connections, several times each: it is kept once built.
+  const keep = g.key === 'handshake';
+  Object.defineProperty(ConnectionRecord.prototype, g.key, {
+    get(this: ConnectionRecord) {
+      const v = this.read(g);
+      if (keep) Object.defineProperty(this, g.key, { value: v });
+      return v;
+    },
+  });
+}
+
+/**
+ * Records per JSON.stringify call in jsonParts: one call for many records is faster than one
+ * each, and 64 keep the text of a call under the size V8 gives memory of its own (fresh pages
+ * for every piece).
+ */
+const JSON_BATCH = 64;
+
+/**
+ * The JSON of records 0..n-1 (made by `record`) as the comma-separated text between an array's
+ * brackets, in pieces: JSON.stringify of a batch, which is "[a,b]" for "a,b".
+ */
+function* batches<T>(n: number, record: (i: number) => T): Generator<string, void, undefined> {
+  const batch: T[] = [];
+  for (let i = 0; i < n; i += JSON_BATCH) {
+    batch.length = 0;
+    for (let j = i; j < n && j < i + JSON_BATCH; j++) batch.push(record(j));
+    const text = JSON.stringify(batch);
+    yield (i > 0 ? ',' : '') + text.slice(1, -1);
+  }
+}
+
+const orNull = (x: number): number | null => (x === x ? x : null);
+
+export class ColumnTrace implements Trace {
+  readonly lines: number;
+  readonly packetCount: number;
+  readonly skipped: number;
+  readonly repairs: Repair[];
+  readonly halfOpenFloods: HalfOpenFlood[];
+  readonly partial: boolean;
+  private problemList: Problem[] | null = null;
+  private readonly built: ConnectionSummary[] = [];
+
+  constructor(readonly snapshot: TraceSnapshot) {
+    this.lines = snapshot.lines;
+    this.packetCount = snapshot.packetCount;
+    this.skipped = snapshot.skipped;
+    this.repairs = snapshot.repairs;
+    this.halfOpenFloods = snapshot.halfOpenFloods;
+    this.partial = snapshot.partial;
+  }
+
+  /** The per-packet columns, indexed by packet: for views that scan many packets. */
+  get columns(): Readonly<PacketColumns> {
+    return this.snapshot;
+  }
+
+  get problems(): Problem[] {
+    if (!this.problemList) {
+      const s = this.snapshot;
+      this.problemList = Array.from(s.problemLine, (line, i) => ({ line, reason: s.strings[s.problemReason[i]] }));
+    }
+    return this.problemList;
+  }
+
+  /** Connection summaries; made on first use, unless buildConnections() has made them in steps. */
+  get connections(): ConnectionSummary[] {
+    if (this.built.length < this.snapshot.connectionCount) this.buildConnections(Infinity);
+    return this.built;
+  }
+
+  /** Makes up to `count` more connection summaries; true once all are made. */
+  buildConnections(count: number): boolean {
+    const end = Math.min(this.snapshot.connectionCount, this.built.length + count);
+    for (let c = this.built.length; c < end; c++) this.built.push(new ConnectionRecord(this.snapshot, c) as unknown as ConnectionSummary);
+    return this.built.length === this.snapshot.connectionCount;
+  }
+
+  /** O(log n): a binary search over the packets' lines. */
+  packetAtLine(line: number): number {
+    return packetAtLine(this.snapshot, this.snapshot.packetCount, line);
+  }
+
+  /** Packet indexes of one connection, in order, without copying. */
+  packetIndexes(connection: number): Int32Array {
+    const s = this.snapshot;
+    if (!(connection >= 0 && connection < s.connectionCount)) return new Int32Array(0);
+    return s.connPackets.subarray(s.connStart[connection], s.connStart[connection + 1]);
+  }
+
+  packetsOf(connection: number): number[] {
+    return Array.from(this.packetIndexes(connection));
+  }
+
+  packet(index: number): PacketInfo {
+    const s = this.snapshot;
+    if (!(index >= 0 && index < s.packetCount)) throw new RangeError(`no packet ${index}`);
+    const c = s.conn[index];
+    const d = s.dir[index];
+    const src = intField(s, c, d === 0 ? 'client' : 'server');
+    const dst = intField(s, c, d === 0 ? 'server' : 'client');
+    const list = this.packetIndexes(c);
+    const ordinal = firstAtLeast(list, list.length, index);
+    const q = ordinal > 0 ? list[ordinal - 1] : -1;
+    return packetInfo(s, index, {
+      ordinal,
+      src: [endpointAddr(s, src), endpointPort(s, src)],
+      dst: [endpointAddr(s, dst), endpointPort(s, dst)],
+      before: q >= 0 ? [s.cState[q], s.sState[q]] : [intField(s, c, 'initialClient'), intField(s, c, 'initialServer')],
+      base: [floatField(s, c, 'baseClient'), floatField(s, c, 'baseServer')],
+    });
+  }
+
+  census(line: number): Census {
+    const s = this.snapshot;
+    const source: CensusSource = {
+      connectionCount: s.connectionCount,
+      firstPacket: (c) => intField(s, c, 'firstPacket'),
+      lastPacket: (c) => intField(s, c, 'lastPacket'),
+      packets: (c) => this.packetIndexes(c),
+      finalStates: (c, now) => [
+        afterTimeWait(intField(s, c, 'finalClient'), floatField(s, c, 'timeWaitClient'), now, s.timeWait),
+        afterTimeWait(intField(s, c, 'finalServer'), floatField(s, c, 'timeWaitServer'), now, s.timeWait),
+      ],
+    };
+    return census(s, s.packetCount, source, line, s.endTime);
+  }
+
+  private head(): Omit<TraceJson, 'connections' | 'halfOpenFloods'> {
+    return {
+      format: 'tcp-trace/1',
+      lines: this.lines,
+      packets: this.packetCount,
+      skipped: this.skipped,
+      problems: this.problems,
+      repairs: this.repairs,
+    };
+  }
+
+  toJSON(withPackets = false): TraceJson {
+    const doc: TraceJson = {
+      ...this.head(),
+      connections: Array.from({ length: this.snapshot.connectionCount }, (_, c) => readSummary(this.snapshot, c)),
+      halfOpenFloods: this.halfOpenFloods,
+    };
+    if (withPackets) doc.packetRecords = Array.from({ length: this.packetCount }, (_, p) => this.packetRecord(p));
+    return doc;
+  }
+
+  /**
+   * The same text as JSON.stringify(toJSON(withPackets)), in pieces of about `size` characters
+   * made as they are taken. Connection summaries and packet records are made a batch at a time
+   * and not kept, so a trace of millions of packets never holds its whole document.
+   */
+  *jsonParts(withPackets = false, size = 1 << 16): Generator<string, void, undefined> {
+    let out = JSON.stringify(this.head()).slice(0, -1) + ',"connections":[';
+    for (const part of batches(this.snapshot.connectionCount, (c) => readSummary(this.snapshot, c))) {
+      out += part;
+      if (out.length >= size) {
+        yield out;
+        out = '';
+      }
+    }
+    out += '],"halfOpenFloods":' + JSON.stringify(this.halfOpenFloods);
+    if (withPackets) {
+      out += ',"packetRecords":[';
+      for (const part of batches(this.packetCount, (p) => this.packetRecord(p))) {
+        out += part;
+        if (out.length >= size) {
+          yield out;
+          out = '';
+        }
+      }
+      out += ']';
+    }
+    yield out + '}';
+  }
+
+  private packetRecord(p: number): PacketRecordJson {
+    const s = this.snapshot;
+    const c = s.conn[p];
+    const d = s.dir[p];
+    const src = intField(s, c, d === 0 ? 'client' : 'server');
+    const dst = intField(s, c, d === 0 ? 'server' : 'client');
+    return {
+      line: s.line[p],
+      connection: c,
+      src: endpointAddr(s, src),
+      sport: endpointPort(s, src),
+      dst: endpointAddr(s, dst),
+      dport: endpointPort(s, dst),
+      flags: flagString(s.flags[p]),
+      seq: absSeq(s, p),
+      ack: absAck(s, p),
+      win: orNull(s.win[p]),
+      len: s.len[p],
+      clientState: stateName(s.cState[p]),
+      serverState: stateName(s.sState[p]),
+      events: eventNames(s.events[p]),
+    };
+  }
+}
+
+/**
+ * Restores a snapshot, building the connection summaries `batch` at a time and calling `pause`
+ * whenever `budgetMs` have passed since the last one (the host passes a pause that yields to
+ * its event loop). `abandon` is asked after each pause: true stops early with undefined.
+ */
+export async function restoreSnapshot(
+  s: TraceSnapshot,
+  pause: () => Promise<void>,
+  { budgetMs = 8, batch = 256, abandon = () => false }: { budgetMs?: number; batch?: number; abandon?: () => boolean } = {},
+): Promise<ColumnTrace | undefined> {
+  const trace = new ColumnTrace(s);
+  let since = performance.now();
+  while (!trace.buildConnections(batch)) {
+    if (performance.now() - since < budgetMs) continue;
+    await pause();
+    if (abandon()) return undefined;
+    since = performance.now();
+  }
+  void trace.problems;
+  return trace;
+}
