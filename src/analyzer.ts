@@ -8,8 +8,8 @@
 // is sent the editor's edits and keeps its copy up to date.
 import * as vscode from 'vscode';
 import { log } from './log';
-import { analyzeBytes, analyzeText } from './trace';
-import { captureToText, isCapture } from './pcap';
+import { analyzeInput } from './ingest';
+import { analyzeText } from './trace';
 import type { Trace, TraceOptions } from './trace/model';
 import { restoreSnapshot } from './trace/columnTrace';
 import type { TextChange } from './trace/edits';
@@ -81,7 +81,7 @@ export class Analyzer implements vscode.Disposable {
   /** Analyses bytes (a file read through vscode.workspace.fs); their buffer moves to the worker. */
   async analyzeBytes(bytes: Uint8Array, options: TraceOptions, h: Handlers = {}): Promise<Analysis> {
     const worker = await this.ensureWorker();
-    if (!worker) return inline(() => (isCapture(bytes) ? analyzeText(captureToText(bytes).text, options) : analyzeBytes(bytes, options)));
+    if (!worker) return inline(() => analyzeInput(bytes, options));
     const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
     return this.request(worker, h, (id) => worker.post({ type: 'analyzeBytes', id, bytes, options, partials: !!h.partial }, whole ? [bytes.buffer as ArrayBuffer] : []));
   }

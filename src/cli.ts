@@ -2,11 +2,12 @@
 
 import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { concat, Ingest, isPlainUtf8 } from './ingest';
 import { isCapture, PcapPrinter, type PcapSummary } from './pcap';
 import { Progress } from './progress';
 import { isScanWorker, readWithScanThread, runScanWorker, useScanThread } from './scanThread';
-import { keepNormalized, needsRepairs, noteText, repairText, TraceBuilder, type ConnectionSummary, type Trace, type TraceOptions } from './trace';
-import { aggregate, connectionsCsv, type GroupBy } from './trace/report';
+import { keepNormalized, needsRepairs, repairText, TraceBuilder, type Trace, type TraceOptions } from './trace';
+import { aggregateReport, connectionsCsv, printable, textReport, type GroupBy } from './trace/report';
 
 const USAGE = `usage: tcp-trace [options] FILE
        tcp-trace --print capture.pcap
@@ -97,28 +98,15 @@ async function read(file: string, progress: Progress): Promise<Trace> {
       builder.expect(stat.size);
     }
   }
-  let printer: PcapPrinter | null = null;
-  let head: Uint8Array | null = new Uint8Array(0);
+  const ingest = new Ingest(builder, hostInterfaceName);
   let read = 0;
   for await (const chunk of input(file)) {
     read += chunk.length;
     progress.update(read, total);
-    if (head) {
-      // A pcap or pcapng capture is printed as tcpdump text on the way in; its magic number
-      // is in the first four bytes.
-      head = concat(head, chunk);
-      if (head.length < 4) continue;
-      if (isCapture(head)) printer = new PcapPrinter({ onData: (b) => builder.push(b), interfaceName: hostInterfaceName });
-      const first = head;
-      head = null;
-      if (printer) printer.push(first);
-      else builder.push(first);
-    } else if (printer) printer.push(chunk);
-    // The builder takes UTF-8 or UTF-16 (told by its BOM) and decodes as the chunks stream.
-    else builder.push(chunk);
+    ingest.push(chunk);
   }
-  if (head?.length) builder.push(head);
-  if (printer) reportCapture(file, printer.finish());
+  const capture = ingest.end();
+  if (capture) reportCapture(file, capture);
   return builder.finish();
 }
 
@@ -148,7 +136,6 @@ async function* input(file: string): AsyncIterable<Uint8Array> {
 
 const CHUNK = 1 << 20;
 
-/** Neither a capture (which is printed as text first) nor text with a byte-order mark, by its first bytes. */
 /** Bytes of a file looked at to tell whether its text needs repairs (which one thread reads). */
 const SNIFF_BYTES = 1 << 20;
 
@@ -158,20 +145,10 @@ function isPlainText(file: string): boolean {
   const fd = openSync(file, 'r');
   try {
     const n = readSync(fd, head, 0, head.length, 0);
-    // A byte-order mark (UTF-16, or UTF-8 with one) starts with one of these.
-    if (isCapture(head.subarray(0, n)) || (n > 0 && (head[0] === 0xff || head[0] === 0xfe || head[0] === 0xef))) return false;
-    return !needsRepairs(head.subarray(0, n));
+    return isPlainUtf8(head.subarray(0, n)) && !needsRepairs(head.subarray(0, n));
   } finally {
     closeSync(fd);
   }
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (!a.length) return b;
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
 
 /** Damage found in a capture: one line on stderr (the text has a line per problem too). */
@@ -222,65 +199,6 @@ function hostInterfaceName(index: number): string | undefined {
 let currentOptions: TraceOptions = {};
 /** Hears each line as read, for --normalize. */
 let currentSink: ((line: string, tcp: boolean) => void) | null = null;
-
-function kb(n: number): string {
-  return n < 1024 ? `${n} B` : n < 1048576 ? `${(n / 1024).toFixed(1)} kB` : `${(n / 1048576).toFixed(1)} MB`;
-}
-
-/**
- * Trace text is untrusted: a host name in a crafted log can hold terminal control sequences
- * (ESC, CSI, BEL) that would retitle or rewrite the user's terminal. Show them escaped.
- */
-function printable(s: string): string {
-  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
-
-function summaryLine(c: ConnectionSummary): string {
-  const parts = [
-    `#${c.id} ${printable(c.client)} > ${printable(c.server)}${c.roleInferred ? ' (roles inferred)' : ''}`,
-    `  ${c.connState} ${c.history}  client ${c.clientState ?? '?'}  server ${c.serverState ?? '?'}`,
-    `  lines ${c.firstLine}-${c.lastLine}, ${c.packets} packets, ${kb(c.bytes.client)} up, ${kb(c.bytes.server)} down` +
-      (c.duration !== null ? `, ${c.duration.toFixed(6)} s` : ''),
-  ];
-  const h = c.handshake;
-  if (c.midStream) parts.push('  capture started after the handshake');
-  else if (h.complete) {
-    const opts = [h.mss !== null ? `mss ${h.mss}` : '', h.wscale ? `wscale ${h.wscale.client}/${h.wscale.server}` : '', h.sackPermitted ? 'sack' : '', h.timestamps ? 'ts' : '']
-      .filter(Boolean)
-      .join(', ');
-    parts.push(`  handshake: rtt ${h.rttMs?.toFixed(3) ?? '?'} ms, isn ${h.clientIsn}/${h.serverIsn}${opts ? `, ${opts}` : ''}`);
-  } else if (h.synLine !== null) parts.push(`  handshake incomplete${h.synRetransmissions ? `, ${h.synRetransmissions} SYN retransmissions` : ''}${h.synAckRetransmissions ? `, ${h.synAckRetransmissions} SYN,ACK retransmissions` : ''}`);
-  const cl = c.close;
-  if (cl.rstFrom) parts.push(c.connState === 'REJ' ? `  refused by the ${cl.rstFrom}` : `  reset by the ${cl.rstFrom}`);
-  else if (cl.firstFinFrom) parts.push(`  close: ${cl.kind}, ${cl.firstFinFrom} closed first`);
-  if (c.events.length) {
-    const counts = new Map<string, number>();
-    for (const e of c.events) counts.set(e.kind, (counts.get(e.kind) ?? 0) + 1);
-    parts.push(`  events: ${[...counts].map(([k, n]) => `${k} ×${n}`).join(', ')}`);
-  }
-  for (const k of c.notes) parts.push(`  note: ${noteText(k, 'en')}`);
-  return parts.join('\n');
-}
-
-/** The readable report, a line at a time: a trace with a million connections is never one string. */
-function* textReport(trace: Trace): Iterable<string> {
-  const n = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
-  yield `${n(trace.lines, 'line', 'lines')}, ${n(trace.packetCount, 'TCP packet', 'TCP packets')}, ${n(trace.connections.length, 'connection', 'connections')}, ${n(trace.skipped, 'other line', 'other lines')} skipped, ${n(trace.problems.length, 'problem', 'problems')}\n`;
-  for (const c of trace.connections) yield summaryLine(c) + '\n';
-  for (const f of trace.halfOpenFloods) yield `half-open flood on ${printable(f.listener)}: ${f.peak} connections in SYN_RECEIVED from ${f.sources} sources (line ${f.line})\n`;
-  for (const r of trace.repairs) yield `repaired: ${repairText(r)} (line ${r.lines.slice(0, 5).join(', ')}${r.lines.length > 5 ? ', ...' : ''})\n`;
-  for (const p of trace.problems.slice(0, 20)) yield `line ${p.line}: ${printable(p.reason)}\n`;
-  if (trace.problems.length > 20) yield `... ${trace.problems.length - 20} more problems (see --json)\n`;
-}
-
-/** tcp-trace --by: one line per server endpoint or client host, most connections first. */
-function* aggregateReport(trace: Trace, by: GroupBy): Iterable<string> {
-  const ms = (v: number | null) => (v === null ? '-' : `${v.toFixed(3)} ms`);
-  yield `${by === 'server' ? 'server' : 'client host'}\tconnections\tresets\trefused\tunanswered\trtt p50\trtt p95\n`;
-  for (const a of aggregate(trace.connections, by)) {
-    yield `${printable(a.key)}\t${a.connections}\t${a.resets}\t${a.refused}\t${a.unanswered}\t${ms(a.rttP50Ms)}\t${ms(a.rttP95Ms)}\n`;
-  }
-}
 
 function readError(file: string, e: unknown): string {
   const err = e as NodeJS.ErrnoException;

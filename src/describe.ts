@@ -1,6 +1,10 @@
 // Short texts about connections and packets that the tree, hovers, status bar, diagnostics
 // and panel share, so a connection reads the same everywhere.
 import * as vscode from 'vscode';
+import { FLAG_NAME_OF_LETTER } from './trace/flags';
+import { formatBytes } from './trace/report';
+
+export { formatBytes };
 import type { ConnectionSummary, PacketInfo } from './trace/model';
 
 export type Outcome = 'normal' | 'reset' | 'refused' | 'halfOpen' | 'open' | 'midStream';
@@ -41,13 +45,6 @@ export function outcomeIcon(o: Outcome): vscode.ThemeIcon {
   }
 }
 
-export function formatBytes(n: number): string {
-  if (n < 1000) return `${n} B`;
-  if (n < 1e6) return `${(n / 1e3).toFixed(1)} kB`;
-  if (n < 1e9) return `${(n / 1e6).toFixed(1)} MB`;
-  return `${(n / 1e9).toFixed(1)} GB`;
-}
-
 export function formatMs(ms: number): string {
   if (ms < 1) return `${ms.toFixed(3)} ms`;
   if (ms < 10) return `${ms.toFixed(2)} ms`;
@@ -73,8 +70,7 @@ export function connectionDescription(c: ConnectionSummary): string {
 
 /** Flags as words: `[S.]` -> `SYN, ACK`. */
 export function flagWords(flags: string): string {
-  const names: Record<string, string> = { S: 'SYN', F: 'FIN', R: 'RST', P: 'PSH', '.': 'ACK', U: 'URG', E: 'ECE', W: 'CWR', e: 'AE' };
-  const words = [...flags.replace(/[[\]]/g, '')].map((ch) => names[ch] ?? ch);
+  const words = [...flags.replace(/[[\]]/g, '')].map((ch) => FLAG_NAME_OF_LETTER[ch] ?? ch);
   return words.length ? words.join(', ') : 'none';
 }
 

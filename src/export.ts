@@ -1,6 +1,7 @@
 // Exports a connection's ladder as a standalone SVG or a Mermaid sequence diagram.
 import type { PacketInfo, Trace } from './trace/model';
 import { packetLine } from './describe';
+import { connectionText } from './trace/report';
 
 /** Big connections are cut here: the files stay readable and renderable. */
 export const EXPORT_LIMIT = 1000;
@@ -69,23 +70,8 @@ export function ladderMermaid(trace: Trace, connection: number): string {
   return lines.join('\n') + '\n';
 }
 
-/** Plain-text summary of one connection (for the clipboard). */
+/** Plain-text summary of one connection (for the clipboard): the CLI report's text for it. */
 export function connectionSummaryText(trace: Trace, connection: number): string {
   const c = trace.connections.find((x) => x.id === connection);
-  if (!c) return '';
-  const h = c.handshake;
-  const lines = [
-    `#${c.id} ${c.client} -> ${c.server}`,
-    `state: ${c.connState} history ${c.history}; client ${c.clientState ?? '?'}, server ${c.serverState ?? '?'}`,
-    `packets: ${c.packets} (${c.packetsBy.client} from client, ${c.packetsBy.server} from server); bytes ${c.bytes.client} / ${c.bytes.server}`,
-    `lines: ${c.firstLine}-${c.lastLine}${c.duration !== null ? `; duration ${c.duration.toFixed(6)} s` : ''}`,
-    `handshake: ${h.complete ? 'complete' : 'incomplete'}${h.rttMs !== null ? `, RTT ${h.rttMs.toFixed(3)} ms` : ''}${h.mss !== null ? `, MSS ${h.mss}` : ''}${h.wscale ? `, wscale ${h.wscale.client}/${h.wscale.server}` : ''}${h.sackPermitted ? ', SACK' : ''}${h.timestamps ? ', TS' : ''}`,
-    `close: ${c.close.kind}${c.close.firstFinFrom ? `, first FIN from ${c.close.firstFinFrom}` : ''}${c.close.rstFrom ? `, RST from ${c.close.rstFrom}` : ''}`,
-  ];
-  if (c.events.length) {
-    const counts = new Map<string, number>();
-    for (const e of c.events) counts.set(e.kind, (counts.get(e.kind) ?? 0) + 1);
-    lines.push(`events: ${[...counts].map(([k, n]) => `${k} x${n}`).join(', ')}`);
-  }
-  return lines.join('\n') + '\n';
+  return c ? connectionText(c) + '\n' : '';
 }

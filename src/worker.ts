@@ -8,7 +8,7 @@
 // edit: one that touches no packet line is applied without running the engine again, and one
 // inside packet lines re-analyses only those packets' connections (src/trace/incremental.ts).
 import { TraceBuilder } from './trace';
-import { isCapture, PcapPrinter } from './pcap';
+import { Ingest } from './ingest';
 import type { TraceOptions } from './trace/model';
 import { applyChange, shiftSnapshot, type LineShift, type TextChange } from './trace/edits';
 import { cloneSnapshot, snapshotTransferList, type TraceSnapshot } from './trace/snapshot';
@@ -85,6 +85,7 @@ class Run {
     private readonly total: number,
   ) {
     this.builder = new TraceBuilder(options);
+    this.ingest = new Ingest(this.builder);
   }
 
   async push(bytes: Uint8Array, done: number): Promise<void> {
@@ -109,12 +110,10 @@ class Run {
   }
 
   /** pcap and pcapng files (told by their first bytes) reach the builder as tcpdump text. */
-  private capture: PcapPrinter | null | undefined;
+  private readonly ingest: Ingest;
 
   private input(chunk: Uint8Array): void {
-    if (this.capture === undefined) this.capture = isCapture(chunk) ? new PcapPrinter({ onData: (b) => this.builder.push(b) }) : null;
-    if (this.capture) this.capture.push(chunk);
-    else this.builder.push(chunk);
+    this.ingest.push(chunk);
   }
 
   private check(): void {
@@ -135,7 +134,7 @@ class Run {
 
   finish(): TraceSnapshot {
     this.check();
-    this.capture?.finish();
+    this.ingest.end();
     return this.builder.finish().snapshot;
   }
 

@@ -6,14 +6,13 @@
 import { TRUNCATED, type Packet } from './packet';
 import { SeqTable } from './seqtable';
 import { printAppLayer } from './app';
+import { WIRE_LETTERS } from '../trace/flags';
 
 const FIN = 0x01;
 const SYN = 0x02;
 const RST = 0x04;
 const ACK = 0x10;
 const URG = 0x20;
-
-const FLAG_CHARS = 'FSRP.UEW';
 
 const OPTION_NAMES: Record<number, string> = {
   0: 'eol',
@@ -97,7 +96,7 @@ export function printTcp(pk: Packet, bp: number, length: number, ip: number, v6:
   const flags = b[bp + 13];
   o.str('Flags [');
   if (flags === 0) o.str('none');
-  else for (let i = 0; i < 8; i++) if (flags & (1 << i)) o.ch(FLAG_CHARS.charCodeAt(i));
+  else for (let i = 0; i < 8; i++) if (flags & (1 << i)) o.ch(WIRE_LETTERS.charCodeAt(i));
   o.ch(93);
 
   let thseq = 0;

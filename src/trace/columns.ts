@@ -3,7 +3,8 @@
 // with these functions.
 
 import { eventNames } from './expert';
-import { Flag, type Census, type PacketInfo, type Side } from './model';
+import { Flag, flagString } from './flags';
+import type { Census, PacketInfo, Side } from './model';
 import { State, STATE_NAMES, type StateName } from './states';
 
 /** The per-packet columns, indexed by packet: the engine's PacketTable, and a snapshot's. */
@@ -34,26 +35,12 @@ export interface PacketColumns {
   events: Uint32Array;
 }
 
+export { flagString } from './flags';
+
 const SIDES: Side[] = ['client', 'server'];
 
 export function stateName(s: number): StateName | null {
   return s === State.UNKNOWN ? null : STATE_NAMES[s];
-}
-
-/** tcpdump's flag letters for a flag set, in its order. */
-export function flagString(f: number): string {
-  if (f & Flag.UNKNOWN) return '';
-  let s = '';
-  if (f & Flag.SYN) s += 'S';
-  if (f & Flag.FIN) s += 'F';
-  if (f & Flag.RST) s += 'R';
-  if (f & Flag.PSH) s += 'P';
-  if (f & Flag.URG) s += 'U';
-  if (f & Flag.CWR) s += 'W';
-  if (f & Flag.ECE) s += 'E';
-  if (f & Flag.AE) s += 'e';
-  if (f & Flag.ACK) s += '.';
-  return s === '' ? 'none' : s;
 }
 
 const orNull = (x: number): number | null => (x === x ? x : null);

@@ -4,23 +4,7 @@
 import type { PacketColumns } from './columns';
 import type { StateName } from './states';
 
-/** TCP flag bits as tcpdump prints them: S F R P U E W . and AccECN's e. */
-export enum Flag {
-  FIN = 1,
-  SYN = 2,
-  RST = 4,
-  PSH = 8,
-  ACK = 16,
-  URG = 32,
-  ECE = 64,
-  CWR = 128,
-  AE = 256,
-  /** tcpdump -q prints no flags at all. */
-  UNKNOWN = 512,
-  /** The seq (ack) is relative to a base tcpdump never printed, so not absolute. */
-  SEQ_RELATIVE = 1024,
-  ACK_RELATIVE = 2048,
-}
+export { Flag } from './flags';
 
 export type Side = 'client' | 'server';
 

@@ -16,7 +16,7 @@
 // by the same rules as 4.x, so the builder undoes them the same way.
 
 import { ascii, COLON, COMMA, DOT, GT, isDigit, LBRACK, LPAREN, LT, matches, numEnd, RBRACK, readUint, RPAREN, SP } from './bytes';
-import { Flag } from './model';
+import { Flag, FLAG_OF_LETTER } from './flags';
 import { LineKind, type LineRecord, readEndpoints } from './scan';
 
 const MAX_U32 = 4294967295;
@@ -41,17 +41,9 @@ const W_TIMESTAMP = ascii('timestamp ');
 
 /** The flag letters of the old format: S F R P U W E, and '.' for none of SYN FIN RST PSH. */
 function flagBit(c: number): number {
-  switch (c) {
-    case 83: return Flag.SYN; // S
-    case 70: return Flag.FIN; // F
-    case 82: return Flag.RST; // R
-    case 80: return Flag.PSH; // P
-    case 85: return Flag.URG; // U
-    case 87: return Flag.CWR; // W
-    case 69: return Flag.ECE; // E
-    case DOT: return 0;
-    default: return -1;
-  }
+  if (c === DOT) return 0;
+  const f = FLAG_OF_LETTER[c];
+  return f === 0 || f === Flag.AE ? -1 : f;
 }
 
 /**

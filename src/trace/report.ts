@@ -1,7 +1,10 @@
-// Whole-trace reports for the engineer with a big log: every connection as CSV, and the
-// connections summed per server endpoint or per client host (tcp-trace --csv, --by).
+// The trace as plain text: the readable report (tcp-trace's default output, and the editor's
+// "Copy Summary" for one connection), every connection as CSV, and the connections summed per
+// server endpoint or per client host (tcp-trace --csv, --by).
 
-import type { ConnectionSummary } from './model';
+import { noteText } from './explain';
+import type { ConnectionSummary, Trace } from './model';
+import { repairText } from './repair';
 
 /** The CSV's columns, in order, with how each is read from a connection. */
 const CSV_COLUMNS: Array<[string, (c: ConnectionSummary) => string | number | boolean | null]> = [
@@ -91,4 +94,68 @@ export function aggregate(connections: Iterable<ConnectionSummary>, by: GroupBy)
     out.push(a);
   }
   return out.sort((x, y) => y.connections - x.connections || (x.key < y.key ? -1 : 1));
+}
+
+/** A byte count in SI units (1 kB = 1000 B), as the views and the reports show it. */
+export function formatBytes(n: number): string {
+  if (n < 1000) return `${n} B`;
+  if (n < 1e6) return `${(n / 1e3).toFixed(1)} kB`;
+  if (n < 1e9) return `${(n / 1e6).toFixed(1)} MB`;
+  return `${(n / 1e9).toFixed(1)} GB`;
+}
+
+/**
+ * Trace text is untrusted: a host name in a crafted log can hold terminal control sequences
+ * (ESC, CSI, BEL) that would retitle or rewrite the user's terminal. Show them escaped.
+ */
+export function printable(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/** One connection in a few lines of plain text: the CLI's report and the editor's "Copy Summary". */
+export function connectionText(c: ConnectionSummary): string {
+  const parts = [
+    `#${c.id} ${printable(c.client)} > ${printable(c.server)}${c.roleInferred ? ' (roles inferred)' : ''}`,
+    `  ${c.connState} ${c.history}  client ${c.clientState ?? '?'}  server ${c.serverState ?? '?'}`,
+    `  lines ${c.firstLine}-${c.lastLine}, ${c.packets} packets, ${formatBytes(c.bytes.client)} up, ${formatBytes(c.bytes.server)} down` +
+      (c.duration !== null ? `, ${c.duration.toFixed(6)} s` : ''),
+  ];
+  const h = c.handshake;
+  if (c.midStream) parts.push('  capture started after the handshake');
+  else if (h.complete) {
+    const opts = [h.mss !== null ? `mss ${h.mss}` : '', h.wscale ? `wscale ${h.wscale.client}/${h.wscale.server}` : '', h.sackPermitted ? 'sack' : '', h.timestamps ? 'ts' : '']
+      .filter(Boolean)
+      .join(', ');
+    parts.push(`  handshake: rtt ${h.rttMs?.toFixed(3) ?? '?'} ms, isn ${h.clientIsn}/${h.serverIsn}${opts ? `, ${opts}` : ''}`);
+  } else if (h.synLine !== null) parts.push(`  handshake incomplete${h.synRetransmissions ? `, ${h.synRetransmissions} SYN retransmissions` : ''}${h.synAckRetransmissions ? `, ${h.synAckRetransmissions} SYN,ACK retransmissions` : ''}`);
+  const cl = c.close;
+  if (cl.rstFrom) parts.push(c.connState === 'REJ' ? `  refused by the ${cl.rstFrom}` : `  reset by the ${cl.rstFrom}`);
+  else if (cl.firstFinFrom) parts.push(`  close: ${cl.kind}, ${cl.firstFinFrom} closed first`);
+  if (c.events.length) {
+    const counts = new Map<string, number>();
+    for (const e of c.events) counts.set(e.kind, (counts.get(e.kind) ?? 0) + 1);
+    parts.push(`  events: ${[...counts].map(([k, n]) => `${k} ×${n}`).join(', ')}`);
+  }
+  for (const k of c.notes) parts.push(`  note: ${noteText(k, 'en')}`);
+  return parts.join('\n');
+}
+
+/** The readable report, a line at a time: a trace with a million connections is never one string. */
+export function* textReport(trace: Trace): Iterable<string> {
+  const n = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
+  yield `${n(trace.lines, 'line', 'lines')}, ${n(trace.packetCount, 'TCP packet', 'TCP packets')}, ${n(trace.connections.length, 'connection', 'connections')}, ${n(trace.skipped, 'other line', 'other lines')} skipped, ${n(trace.problems.length, 'problem', 'problems')}\n`;
+  for (const c of trace.connections) yield connectionText(c) + '\n';
+  for (const f of trace.halfOpenFloods) yield `half-open flood on ${printable(f.listener)}: ${f.peak} connections in SYN_RECEIVED from ${f.sources} sources (line ${f.line})\n`;
+  for (const r of trace.repairs) yield `repaired: ${repairText(r)} (line ${r.lines.slice(0, 5).join(', ')}${r.lines.length > 5 ? ', ...' : ''})\n`;
+  for (const p of trace.problems.slice(0, 20)) yield `line ${p.line}: ${printable(p.reason)}\n`;
+  if (trace.problems.length > 20) yield `... ${trace.problems.length - 20} more problems (see --json)\n`;
+}
+
+/** tcp-trace --by: one line per server endpoint or client host, most connections first. */
+export function* aggregateReport(trace: Trace, by: GroupBy): Iterable<string> {
+  const ms = (v: number | null) => (v === null ? '-' : `${v.toFixed(3)} ms`);
+  yield `${by === 'server' ? 'server' : 'client host'}\tconnections\tresets\trefused\tunanswered\trtt p50\trtt p95\n`;
+  for (const a of aggregate(trace.connections, by)) {
+    yield `${printable(a.key)}\t${a.connections}\t${a.resets}\t${a.refused}\t${a.unanswered}\t${ms(a.rttP50Ms)}\t${ms(a.rttP95Ms)}\n`;
+  }
 }

@@ -3,7 +3,7 @@
 // line is looked at a bounded number of times.
 
 import { ascii, COLON, COMMA, DOT, GT, isDigit, LBRACK, matches, numEnd, RBRACK, readFraction, readUint, SP, TAB } from './bytes';
-import { Flag } from './model';
+import { Flag, FLAG_OF_LETTER } from './flags';
 import { readOldFormat } from './oldFormat';
 
 export const enum LineKind {
@@ -472,21 +472,13 @@ function readTcpFields(b: Uint8Array, i: number, end: number, r: LineRecord): vo
   if (b[i] === 110 /* n */ && matches(b, i, end, W_NONE)) i += 4;
   else {
     for (; i < end && b[i] !== RBRACK; i++) {
-      switch (b[i]) {
-        case 83: flags |= Flag.SYN; break; // S
-        case 70: flags |= Flag.FIN; break; // F
-        case 82: flags |= Flag.RST; break; // R
-        case 80: flags |= Flag.PSH; break; // P
-        case 46: flags |= Flag.ACK; break; // .
-        case 85: flags |= Flag.URG; break; // U
-        case 69: flags |= Flag.ECE; break; // E
-        case 87: flags |= Flag.CWR; break; // W
-        case 101: flags |= Flag.AE; break; // e (AccECN)
-        default:
-          r.kind = LineKind.Problem;
-          r.reason = `unknown TCP flag '${String.fromCharCode(b[i])}'`;
-          return;
+      const f = FLAG_OF_LETTER[b[i]];
+      if (f === 0) {
+        r.kind = LineKind.Problem;
+        r.reason = `unknown TCP flag '${String.fromCharCode(b[i])}'`;
+        return;
       }
+      flags |= f;
     }
   }
   if (i >= end) {
