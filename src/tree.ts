@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { Flag, type ConnectionSummary, type PacketInfo, type Trace } from './trace/model';
 import { STATE_NAMES, STATE_TEXT, type StateName } from './trace/states';
 import { explainPacket, noteText, zeekText } from './trace';
+import { packetPhases, type PacketPhases, type Phase } from './trace/phases';
 import { aggregate, type Aggregate, type GroupBy } from './trace/report';
 import * as config from './config';
 import {
@@ -38,7 +39,6 @@ function connectionById(t: Trace, id: number): ConnectionSummary | undefined {
 /** The states `ss` lists: a CLOSED endpoint has no socket left to show. */
 const SOCKET_STATES = STATE_NAMES.filter((s) => s !== 'CLOSED');
 
-type Group = 'handshake' | 'data' | 'teardown' | 'warnings';
 
 type Node =
   | { kind: 'census' }
@@ -46,8 +46,8 @@ type Node =
   | { kind: 'byRow'; by: GroupBy; a: Aggregate }
   | { kind: 'censusState'; state: StateName; count: number }
   | { kind: 'connection'; id: number }
-  | { kind: 'group'; connection: number; group: Group; packets: number[] }
-  | { kind: 'packet'; index: number; group: Group; parent: Node };
+  | { kind: 'group'; connection: number; group: Phase; packets: number[] }
+  | { kind: 'packet'; index: number; group: Phase; parent: Node };
 
 export interface ConnectionFilter {
   text?: string;
@@ -58,34 +58,14 @@ export interface ConnectionFilter {
 
 export type SortKey = 'line' | 'packets' | 'bytes' | 'duration' | 'rtt' | 'warnings';
 
-const groupCache = new WeakMap<Trace, Map<number, Record<Group, number[]>>>();
+const groupCache = new WeakMap<Trace, Map<number, PacketPhases>>();
 
 /** Splits a connection's packets into handshake, data and teardown (and those with warnings); once per trace. */
-export function groupPackets(trace: Trace, connection: number): Record<Group, number[]> {
+export function groupPackets(trace: Trace, connection: number): PacketPhases {
   let byConnection = groupCache.get(trace);
   if (!byConnection) groupCache.set(trace, (byConnection = new Map()));
   let groups = byConnection.get(connection);
-  if (!groups) byConnection.set(connection, (groups = splitPackets(trace, connection)));
-  return groups;
-}
-
-function splitPackets(trace: Trace, connection: number): Record<Group, number[]> {
-  const groups: Record<Group, number[]> = { handshake: [], data: [], teardown: [], warnings: [] };
-  const c = connectionById(trace, connection);
-  let closing = false;
-  // From the packet columns, without a PacketInfo per packet.
-  const cols = trace.columns;
-  const ackLine = c?.handshake.ackLine;
-  const list = trace.packetIndexes(connection);
-  for (let k = 0; k < list.length; k++) {
-    const i = list[k];
-    const f = cols.flags[i] & Flag.UNKNOWN ? 0 : cols.flags[i];
-    if (f & (Flag.FIN | Flag.RST)) closing = true;
-    if (f & Flag.SYN || (ackLine === cols.line[i] && !closing)) groups.handshake.push(i);
-    else if (closing) groups.teardown.push(i);
-    else groups.data.push(i);
-    if (cols.events[i]) groups.warnings.push(i);
-  }
+  if (!groups) byConnection.set(connection, (groups = packetPhases(trace, connection)));
   return groups;
 }
 
@@ -298,7 +278,7 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
       }
       case 'connection': {
         const groups = groupPackets(t, node.id);
-        return (['handshake', 'data', 'teardown', 'warnings'] as Group[])
+        return (['handshake', 'data', 'teardown', 'warnings'] as Phase[])
           .filter((g) => groups[g].length)
           .map((g) => this.groupNode(node.id, g, groups[g]));
       }
@@ -378,7 +358,7 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
       }
       case 'group': {
         const c = connectionById(t, node.connection)!;
-        const names: Record<Group, string> = {
+        const names: Record<Phase, string> = {
           handshake: vscode.l10n.t('Handshake'),
           data: vscode.l10n.t('Data'),
           teardown: vscode.l10n.t('Teardown'),
@@ -430,14 +410,14 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
     return n;
   }
 
-  private groupNode(connection: number, group: Group, packets: number[]): Node & { kind: 'group' } {
+  private groupNode(connection: number, group: Phase, packets: number[]): Node & { kind: 'group' } {
     const key = `${connection}:${group}`;
     let n = this.groupNodes.get(key);
     if (!n) this.groupNodes.set(key, (n = { kind: 'group', connection, group, packets }));
     return n;
   }
 
-  private packetNode(index: number, group: Group, parent: Node): Node {
+  private packetNode(index: number, group: Phase, parent: Node): Node {
     const key = `${group === 'warnings' ? 'w' : 'p'}:${index}`;
     let n = this.packetNodes.get(key);
     if (!n) this.packetNodes.set(key, (n = { kind: 'packet', index, group, parent }));
@@ -450,7 +430,7 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
     if (!t) return undefined;
     const p = t.packet(index);
     const groups = groupPackets(t, p.connection);
-    for (const g of ['handshake', 'data', 'teardown'] as Group[]) {
+    for (const g of ['handshake', 'data', 'teardown'] as Phase[]) {
       const at = groups[g].indexOf(index);
       if (at < 0) continue;
       const group = this.groupNode(p.connection, g, groups[g]);

@@ -4,7 +4,7 @@
 // DNS over TCP, ...) set `appOmitted`, so a caller knows the line stops early.
 
 import type { Packet } from './packet';
-import type { TcpState } from './tcp';
+import type { TcpPrinterState } from './tcp';
 
 const HTTP_METHODS = new Set([
   'GET', 'PUT', 'COPY', 'HEAD', 'LOCK', 'MOVE', 'POLL', 'POST', 'BCOPY', 'BMOVE', 'MKCOL', 'TRACE', 'LABEL', 'MERGE', 'DELETE',
@@ -16,7 +16,7 @@ const HTTP_METHODS = new Set([
 const RTSP_METHODS = new Set(['DESCRIBE', 'ANNOUNCE', 'GET_PARAMETER', 'OPTIONS', 'PAUSE', 'PLAY', 'RECORD', 'REDIRECT', 'SETUP', 'SET_PARAMETER', 'TEARDOWN']);
 
 /** The payload of `length` bytes at p, between the given ports. */
-export function printAppLayer(pk: Packet, p: number, length: number, sport: number, dport: number, st: TcpState): void {
+export function printAppLayer(pk: Packet, p: number, length: number, sport: number, dport: number, st: TcpPrinterState): void {
   // tcpdump tries the protocols in a fixed order and takes the first whose port matches.
   const is = (port: number) => sport === port || dport === port;
   if (is(23)) st.appOmitted = true;

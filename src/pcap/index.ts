@@ -6,7 +6,7 @@
 import { CaptureReader, MAX_SNAPLEN, type PacketSink } from './reader';
 import { Out } from './writer';
 import { Packet, TRUNCATED } from './packet';
-import { TcpState } from './tcp';
+import { TcpPrinterState } from './tcp';
 import { printLink, supportedLinkType, type LinkContext } from './link';
 
 export interface PcapProblem {
@@ -70,7 +70,7 @@ export class PcapPrinter implements PacketSink {
     this.chunkSize = options.chunkSize ?? 1 << 16;
     this.reader = new CaptureReader(this, this.nano);
     const names = options.interfaceName;
-    this.cx = { tcp: new TcpState(), interfaceName: names ? (i) => names(i) : () => undefined };
+    this.cx = { tcp: new TcpPrinterState(), interfaceName: names ? (i) => names(i) : () => undefined };
   }
 
   push(chunk: Uint8Array): void {

@@ -4,7 +4,7 @@
 // protocols inside may read, so Ethernet padding is never taken for payload.
 
 import { TRUNCATED, type Packet } from './packet';
-import { printTcp, type TcpState } from './tcp';
+import { printTcp, type TcpPrinterState } from './tcp';
 import { printIcmp, printIcmp6, printUdp, printOtherProto } from './other';
 
 const TCP = 6;
@@ -16,7 +16,7 @@ const SCTP = 132;
 const withPorts = (p: number) => p === TCP || p === UDP || p === DCCP || p === SCTP;
 
 /** A version 4 or 6 datagram, told apart by its first nibble (raw IP link types). */
-export function printIpN(pk: Packet, bp: number, length: number, st: TcpState): void {
+export function printIpN(pk: Packet, bp: number, length: number, st: TcpPrinterState): void {
   pk.proto = 'ipn';
   if (length < 1) {
     pk.str('truncated-ip ');
@@ -32,7 +32,7 @@ export function printIpN(pk: Packet, bp: number, length: number, st: TcpState): 
   }
 }
 
-export function printIPv4(pk: Packet, bp: number, length: number, st: TcpState): void {
+export function printIPv4(pk: Packet, bp: number, length: number, st: TcpPrinterState): void {
   const o = pk.out;
   pk.proto = 'ip';
   const v = pk.u8(bp) >> 4;
@@ -89,7 +89,7 @@ export function printIPv4(pk: Packet, bp: number, length: number, st: TcpState):
   }
 }
 
-export function printIPv6(pk: Packet, bp: number, length: number, st: TcpState): void {
+export function printIPv6(pk: Packet, bp: number, length: number, st: TcpPrinterState): void {
   const o = pk.out;
   pk.proto = 'ip6';
   pk.need(bp, 40);
@@ -208,7 +208,7 @@ export function printIPv6(pk: Packet, bp: number, length: number, st: TcpState):
 }
 
 /** What follows the IP header (tcpdump's ip_demux_print), for the protocols printed here. */
-function demux(pk: Packet, bp: number, length: number, ver: 4 | 6, nh: number, iph: number, st: TcpState): void {
+function demux(pk: Packet, bp: number, length: number, ver: 4 | 6, nh: number, iph: number, st: TcpPrinterState): void {
   const o = pk.out;
   switch (nh) {
     case TCP:

@@ -5,7 +5,7 @@
 import { TRUNCATED, type Packet } from './packet';
 import { printIPv4, printIPv6, printIpN } from './ip';
 import { mac, printArp } from './other';
-import type { TcpState } from './tcp';
+import type { TcpPrinterState } from './tcp';
 
 export const LINKTYPE_NULL = 0;
 export const LINKTYPE_ETHERNET = 1;
@@ -23,7 +23,7 @@ export function supportedLinkType(t: number): boolean {
 }
 
 export interface LinkContext {
-  tcp: TcpState;
+  tcp: TcpPrinterState;
   /** An interface's name from its index (Linux cooked v2); tcpdump asks the reading host. */
   interfaceName(index: number): string | undefined;
 }

@@ -37,7 +37,7 @@ const OPTION_NAMES: Record<number, string> = {
 };
 
 /** What the printer keeps between packets. */
-export class TcpState {
+export class TcpPrinterState {
   readonly seqs = new SeqTable();
   /** Set when the segment's payload belongs to a protocol whose decoding is not implemented. */
   appOmitted = false;
@@ -48,7 +48,7 @@ export class TcpState {
  * ip (version 4 or 6). `viaTcp` says the IP header's own protocol field is TCP; when extension
  * headers come between, tcpdump prints the ports without the addresses.
  */
-export function printTcp(pk: Packet, bp: number, length: number, ip: number, v6: boolean, viaTcp: boolean, st: TcpState): void {
+export function printTcp(pk: Packet, bp: number, length: number, ip: number, v6: boolean, viaTcp: boolean, st: TcpPrinterState): void {
   const o = pk.out;
   const b = pk.b;
   pk.proto = 'tcp';

@@ -1,7 +1,7 @@
 // One connection (one incarnation of a 4-tuple): counters, the handshake and teardown as they
 // happen, the state machine, expert events and Zeek's history.
 
-import { C, type ConnStore } from './connstore';
+import { Slot, type ConnStore } from './connstore';
 import { ExpertState, EVENT_BIT } from './expert';
 import { Machine, seqGe } from './machine';
 import { Flag, type SynOptions } from './model';
@@ -104,9 +104,9 @@ export class Connection {
       this.machine.step(p);
       return;
     }
-    const n = this.store.f;
-    n[this.o + C.PACKETS + d]++;
-    if (len > 0) n[this.o + C.BYTES + d] += len;
+    const n = this.store.slots;
+    n[this.o + Slot.PACKETS + d]++;
+    if (len > 0) n[this.o + Slot.BYTES + d] += len;
     this.lastPacket = p;
     if (!(f & Flag.UNKNOWN)) this.observe(t, p, d, f, line);
     this.machine.step(p);
@@ -118,8 +118,8 @@ export class Connection {
 
   private observe(t: PacketTable, p: number, d: number, f: number, line: number): void {
     const m = this.machine;
-    const n = this.store.f;
-    const finLine = this.o + C.FIN_LINE + d;
+    const n = this.store.slots;
+    const finLine = this.o + Slot.FIN_LINE + d;
     if ((f & (Flag.SYN | Flag.ACK | Flag.RST)) === 0) {
       // A probe: no part of a handshake or a close (see machine.ts).
       if ((f & ~(Flag.SEQ_RELATIVE | Flag.ACK_RELATIVE)) === 0) this.noFlagPackets++;
@@ -128,16 +128,16 @@ export class Connection {
     if (!(f & Flag.RST) || (f & Flag.SYN)) this.probesOnly = false;
     if (f & Flag.SYN) {
       if (!(f & Flag.ACK)) {
-        n[this.o + C.SYN_FROM + d] = 1;
+        n[this.o + Slot.SYN_FROM + d] = 1;
         if (d === 0) {
           if (this.synLine < 0) this.synLine = line;
-          if (n[this.o + C.SYN_COUNT]++ === 0) n[this.o + C.SYN_PACKET] = p;
+          if (n[this.o + Slot.SYN_COUNT]++ === 0) n[this.o + Slot.SYN_PACKET] = p;
           else (this.moreSyns ??= []).push(p);
           if ((f & (Flag.ECE | Flag.CWR)) === (Flag.ECE | Flag.CWR)) this.ecnSyn = true;
         }
       } else if (d === 1) {
         if (this.synAckLine < 0) this.synAckLine = line;
-        if (n[this.o + C.SYN_ACK_COUNT]++ === 0) n[this.o + C.SYN_ACK_PACKET] = p;
+        if (n[this.o + Slot.SYN_ACK_COUNT]++ === 0) n[this.o + Slot.SYN_ACK_PACKET] = p;
         else (this.moreSynAcks ??= []).push(p);
         if (f & Flag.ECE) this.ecnSynAck = true;
       }
@@ -146,14 +146,14 @@ export class Connection {
       const serverSyn = m.synSeq(1);
       if (serverSyn !== serverSyn || m.acksSyn(1, t.ack[p])) {
         this.ackLine = line;
-        n[this.o + C.ACK_PACKET] = p;
+        n[this.o + Slot.ACK_PACKET] = p;
         this.ackHasData = t.len[p] > 0;
       } else if (this.unacceptableAckLine < 0 && m.state(1) === State.SYN_RECEIVED) this.unacceptableAckLine = line;
     } else if (d === 1 && this.ackLine >= 0 && (f & (Flag.RST | Flag.ACK)) === Flag.RST && this.answersAck(t, p)) {
       // The server refused the handshake's ACK (<SEQ=SEG.ACK><CTL=RST>): not complete after all.
       this.refusedAckLine = this.ackLine;
       this.ackLine = -1;
-      n[this.o + C.ACK_PACKET] = -1;
+      n[this.o + Slot.ACK_PACKET] = -1;
       this.ackHasData = false;
     }
     if (f & Flag.FIN) {
@@ -174,7 +174,7 @@ export class Connection {
 
   /** Whether the server's RST p answers the handshake's ACK: its seq is that ACK's ack, and the server sent nothing between. */
   private answersAck(t: PacketTable, p: number): boolean {
-    const ackPacket = this.store.f[this.o + C.ACK_PACKET];
+    const ackPacket = this.store.slots[this.o + Slot.ACK_PACKET];
     if (t.seq[p] !== t.ack[ackPacket]) return false;
     for (let q = t.prev[p]; q > ackPacket; q = t.prev[q]) if (t.dir[q] === 1) return false;
     return true;
@@ -182,42 +182,42 @@ export class Connection {
 
   /** Packets sent by side d (0 client, 1 server). */
   packetsBy(d: number): number {
-    return this.store.f[this.o + C.PACKETS + d];
+    return this.store.slots[this.o + Slot.PACKETS + d];
   }
 
   /** Payload bytes sent by side d. */
   bytesBy(d: number): number {
-    return this.store.f[this.o + C.BYTES + d];
+    return this.store.slots[this.o + Slot.BYTES + d];
   }
 
   /** Line of side d's first FIN, or -1. */
   finLine(d: number): number {
-    return this.store.f[this.o + C.FIN_LINE + d];
+    return this.store.slots[this.o + Slot.FIN_LINE + d];
   }
 
   /** Whether side d sent a SYN without ACK. */
   synFrom(d: number): boolean {
-    return this.store.f[this.o + C.SYN_FROM + d] === 1;
+    return this.store.slots[this.o + Slot.SYN_FROM + d] === 1;
   }
 
   /** Time of the ACK that completed the handshake (NaN until then). */
   ackTime(t: PacketTable): number {
-    const p = this.store.f[this.o + C.ACK_PACKET];
+    const p = this.store.slots[this.o + Slot.ACK_PACKET];
     return p >= 0 ? t.time[p] : NaN;
   }
 
   /** Times of the client's SYNs (without ACK), in order. */
   synTimes(t: PacketTable): number[] {
-    return this.times(t, C.SYN_PACKET, C.SYN_COUNT, this.moreSyns);
+    return this.times(t, Slot.SYN_PACKET, Slot.SYN_COUNT, this.moreSyns);
   }
 
   /** Times of the server's SYN,ACKs, in order. */
   synAckTimes(t: PacketTable): number[] {
-    return this.times(t, C.SYN_ACK_PACKET, C.SYN_ACK_COUNT, this.moreSynAcks);
+    return this.times(t, Slot.SYN_ACK_PACKET, Slot.SYN_ACK_COUNT, this.moreSynAcks);
   }
 
-  private times(t: PacketTable, first: C, count: C, more: number[] | null): number[] {
-    const n = this.store.f;
+  private times(t: PacketTable, first: Slot, count: Slot, more: number[] | null): number[] {
+    const n = this.store.slots;
     return n[this.o + count] === 0 ? [] : [n[this.o + first], ...(more ?? [])].map((p) => t.time[p]);
   }
 

@@ -9,7 +9,7 @@
  * Offsets within a connection's block. Per-side fields take two slots: [field + 0] for the
  * client (originator), [field + 1] for the server (responder).
  */
-export const enum C {
+export const enum Slot {
   PACKETS = 0,
   BYTES = 2,
   /** Line of each side's first FIN, or -1. */
@@ -56,20 +56,20 @@ export const enum C {
   STRIDE = 47,
 }
 
-/** Slots of the state machine's state, from C.ST. */
+/** Slots of the state machine's state, from Slot.ST. */
 export const MACHINE_SLOTS = 9;
 
-const DEFAULTS = new Float64Array(C.STRIDE);
-DEFAULTS[C.FIN_LINE] = DEFAULTS[C.FIN_LINE + 1] = -1;
-DEFAULTS[C.ACK_PACKET] = -1;
-for (const k of [C.NEXT_SEQ, C.LAST_ACK, C.MAX_ACK, C.LAST_WIN, C.ADVANCE_TIME]) DEFAULTS[k] = DEFAULTS[k + 1] = NaN;
-DEFAULTS[C.PREV_TIME] = NaN;
-for (const k of [C.SYN_SEQ, C.FIN_SEQ, C.TIME_WAIT_SINCE]) DEFAULTS[k] = DEFAULTS[k + 1] = NaN;
-DEFAULTS[C.SYN_PACKET] = DEFAULTS[C.SYN_ACK_PACKET] = -1;
+const DEFAULTS = new Float64Array(Slot.STRIDE);
+DEFAULTS[Slot.FIN_LINE] = DEFAULTS[Slot.FIN_LINE + 1] = -1;
+DEFAULTS[Slot.ACK_PACKET] = -1;
+for (const k of [Slot.NEXT_SEQ, Slot.LAST_ACK, Slot.MAX_ACK, Slot.LAST_WIN, Slot.ADVANCE_TIME]) DEFAULTS[k] = DEFAULTS[k + 1] = NaN;
+DEFAULTS[Slot.PREV_TIME] = NaN;
+for (const k of [Slot.SYN_SEQ, Slot.FIN_SEQ, Slot.TIME_WAIT_SINCE]) DEFAULTS[k] = DEFAULTS[k + 1] = NaN;
+DEFAULTS[Slot.SYN_PACKET] = DEFAULTS[Slot.SYN_ACK_PACKET] = -1;
 
 export class ConnStore {
   /** The blocks; replaced when it grows, so always read through the store. */
-  f = new Float64Array(C.STRIDE * 256);
+  slots = new Float64Array(Slot.STRIDE * 256);
   private count = 0;
   /** The state machines' tentative receipts (machine.ts), few at a time. */
   readonly receipts = new RecordPool(RECEIPT_SIZE);
@@ -79,21 +79,21 @@ export class ConnStore {
    * memory, while growing by doubling copies the blocks and touches twice the memory.
    */
   reserve(n: number): void {
-    if (n * C.STRIDE > this.f.length) this.f = grown(this.f.subarray(0, this.count * C.STRIDE), n * C.STRIDE);
+    if (n * Slot.STRIDE > this.slots.length) this.slots = grown(this.slots.subarray(0, this.count * Slot.STRIDE), n * Slot.STRIDE);
   }
 
   /** Reserves a block set to its defaults and returns its offset. */
   add(): number {
-    const o = this.count * C.STRIDE;
-    if (o + C.STRIDE > this.f.length) this.f = grown(this.f, this.f.length * 2);
-    this.f.set(DEFAULTS, o);
+    const o = this.count * Slot.STRIDE;
+    if (o + Slot.STRIDE > this.slots.length) this.slots = grown(this.slots, this.slots.length * 2);
+    this.slots.set(DEFAULTS, o);
     this.count++;
     return o;
   }
 }
 
 /** Numbers in a tentative receipt's record (see Machine): its fields and the state before it. */
-export const enum R {
+export const enum ReceiptField {
   PACKET = 0,
   KIND = 1,
   RECEIVER = 2,
@@ -104,7 +104,7 @@ export const enum R {
   /** The machine's MACHINE_SLOTS numbers before the packet. */
   STATE = 5,
 }
-const RECEIPT_SIZE = R.STATE + MACHINE_SLOTS;
+const RECEIPT_SIZE = ReceiptField.STATE + MACHINE_SLOTS;
 
 /**
  * Records of `size` numbers in one growable typed array, taken and given back through a free
@@ -112,31 +112,31 @@ const RECEIPT_SIZE = R.STATE + MACHINE_SLOTS;
  */
 export class RecordPool {
   /** The records; replaced when the pool grows, so always read through the pool. */
-  f: Float64Array;
+  slots: Float64Array;
   private used = 0;
   /** First free record, linked through the record's first number; -1 when none. */
   private free = -1;
 
   constructor(private readonly size: number) {
-    this.f = new Float64Array(size * 64);
+    this.slots = new Float64Array(size * 64);
   }
 
-  /** Takes a record and returns its offset in f. */
+  /** Takes a record and returns its offset in slots. */
   take(): number {
     if (this.free >= 0) {
       const o = this.free;
-      this.free = this.f[o];
+      this.free = this.slots[o];
       return o;
     }
     const o = this.used * this.size;
-    if (o + this.size > this.f.length) this.f = grown(this.f, this.f.length * 2);
+    if (o + this.size > this.slots.length) this.slots = grown(this.slots, this.slots.length * 2);
     this.used++;
     return o;
   }
 
   /** Gives back the record at offset o. */
   give(o: number): void {
-    this.f[o] = this.free;
+    this.slots[o] = this.free;
     this.free = o;
   }
 }

@@ -4,7 +4,7 @@
 
 import { EVENT_KINDS, EventKind, Flag } from './model';
 import type { PacketTable } from './packets';
-import { C, type ConnStore } from './connstore';
+import { Slot, type ConnStore } from './connstore';
 import { seqGe } from './machine';
 
 export const EVENT_BIT = Object.fromEntries(EVENT_KINDS.map((k, i) => [k, 1 << i])) as Record<EventKind, number>;
@@ -53,15 +53,15 @@ export class ExpertState {
 
   /** Sets the window shift of each side (both SYNs carried wscale). */
   setShift(client: number, server: number): void {
-    this.store.f[this.o + C.SHIFT] = client;
-    this.store.f[this.o + C.SHIFT + 1] = server;
+    this.store.slots[this.o + Slot.SHIFT] = client;
+    this.store.slots[this.o + Slot.SHIFT + 1] = server;
   }
 
   /** Computes the events of packet p and updates the bookkeeping. */
   step(t: PacketTable, p: number): number {
     const f = t.flags[p];
     if (f & Flag.UNKNOWN) return 0;
-    const s = this.store.f;
+    const s = this.store.slots;
     const o = this.o;
     // Where the sender's (a) and the receiver's (b) per-side fields start.
     const a = o + t.dir[p];
@@ -69,16 +69,16 @@ export class ExpertState {
     const len = t.len[p];
     const ctl = (f & (Flag.SYN | Flag.FIN | Flag.RST)) !== 0;
     const segLen = len + (f & Flag.SYN ? 1 : 0) + (f & Flag.FIN ? 1 : 0);
-    const next = s[C.NEXT_SEQ + a];
+    const next = s[Slot.NEXT_SEQ + a];
     const seqKnown = t.seq[p] === t.seq[p];
     const seq = seqKnown ? t.seq[p] : next;
     const ack = t.ack[p];
     const hasAck = (f & Flag.ACK) !== 0 && ack === ack;
     const win = t.win[p];
     const time = t.time[p];
-    const lastAckA = s[C.LAST_ACK + a];
-    const lastWinA = s[C.LAST_WIN + a];
-    const lastWinB = s[C.LAST_WIN + b];
+    const lastAckA = s[Slot.LAST_ACK + a];
+    const lastWinA = s[Slot.LAST_WIN + a];
+    const lastWinB = s[Slot.LAST_WIN + b];
     let ev = 0;
 
     if (win === 0 && !ctl) ev |= ZERO_WINDOW;
@@ -86,7 +86,7 @@ export class ExpertState {
     if (!ctl && next === next && seq === seq) {
       if (seqKnown && len <= 1 && ((seq + 1) | 0) === (next | 0)) ev |= KEEP_ALIVE;
       else if (!seqKnown && len === 0 && hasAck && ack === lastAckA && win === lastWinA &&
-        (time - s[o + C.PREV_TIME] >= KEEPALIVE_IDLE_SECONDS || lastWinB === 0)) {
+        (time - s[o + Slot.PREV_TIME] >= KEEPALIVE_IDLE_SECONDS || lastWinB === 0)) {
         // Linux probes a zero window with this same segment, which tshark also calls a keep-alive.
         ev |= KEEP_ALIVE;
       }
@@ -96,24 +96,24 @@ export class ExpertState {
     const isNew = next !== next || seq !== seq || seqGe(seq, next);
     if (segLen > 0 && !isNew && !(ev & (KEEP_ALIVE | ZERO_WINDOW_PROBE))) {
       const end = seq + segLen;
-      const maxAckB = s[C.MAX_ACK + b];
+      const maxAckB = s[Slot.MAX_ACK + b];
       // tshark flags spurious and fast retransmissions as retransmissions too.
       if (f & Flag.SYN) ev |= RETRANSMISSION;
       else if (maxAckB === maxAckB && seqGe(maxAckB, end)) ev |= SPURIOUS;
-      else if (s[C.DUP_ACKS + b] >= 2 && s[C.LAST_ACK + b] === seq) ev |= FAST;
-      else if (time - s[C.ADVANCE_TIME + a] < OOO_SECONDS) ev |= OUT_OF_ORDER;
+      else if (s[Slot.DUP_ACKS + b] >= 2 && s[Slot.LAST_ACK + b] === seq) ev |= FAST;
+      else if (time - s[Slot.ADVANCE_TIME + a] < OOO_SECONDS) ev |= OUT_OF_ORDER;
       else ev |= RETRANSMISSION;
     }
     if (seqKnown && next === next && !(f & (Flag.SYN | Flag.RST)) && !seqGe(next, seq)) ev |= LOST_SEGMENT;
-    const nextB = s[C.NEXT_SEQ + b];
+    const nextB = s[Slot.NEXT_SEQ + b];
     if (hasAck && nextB === nextB && !seqGe(nextB, ack) && !(f & Flag.RST)) ev |= ACK_LOST_SEGMENT;
 
     if (hasAck && len === 0 && !ctl && !(ev & KEEP_ALIVE)) {
       if (ack === lastAckA && win === lastWinA) {
-        const lastEventsB = s[C.LAST_EVENTS + b];
+        const lastEventsB = s[Slot.LAST_EVENTS + b];
         if (lastEventsB & KEEP_ALIVE && win !== 0) ev |= KEEP_ALIVE_ACK;
         else if (lastEventsB & ZERO_WINDOW_PROBE && win === 0) ev |= ZERO_WINDOW_PROBE_ACK;
-        else if (win !== 0 && nextB === nextB && ((ack | 0) !== (nextB | 0) || s[C.DUP_ACKS + a] > 0 || lastEventsB & LOST_SEGMENT)) {
+        else if (win !== 0 && nextB === nextB && ((ack | 0) !== (nextB | 0) || s[Slot.DUP_ACKS + a] > 0 || lastEventsB & LOST_SEGMENT)) {
           ev |= DUPLICATE_ACK;
         }
       } else if (ack === lastAckA && win !== lastWinA && lastWinA === lastWinA) {
@@ -121,28 +121,28 @@ export class ExpertState {
       }
     }
     if (len > 0 && seqKnown) {
-      const lastAckB = s[C.LAST_ACK + b];
+      const lastAckB = s[Slot.LAST_ACK + b];
       if (lastAckB === lastAckB && lastWinB === lastWinB) {
-        const edge = lastAckB + lastWinB * (1 << s[C.SHIFT + b]);
+        const edge = lastAckB + lastWinB * (1 << s[Slot.SHIFT + b]);
         if (((seq + len) | 0) === (edge | 0) && lastWinB > 0) ev |= WINDOW_FULL;
       }
     }
 
     // Bookkeeping.
-    if (ev & DUPLICATE_ACK) s[C.DUP_ACKS + a]++;
-    else if (hasAck && ack !== lastAckA) s[C.DUP_ACKS + a] = 0;
+    if (ev & DUPLICATE_ACK) s[Slot.DUP_ACKS + a]++;
+    else if (hasAck && ack !== lastAckA) s[Slot.DUP_ACKS + a] = 0;
     if (seq === seq && segLen > 0 && (next !== next || seqGe(seq + segLen, next) && ((seq + segLen) | 0) !== (next | 0))) {
-      s[C.NEXT_SEQ + a] = seq + segLen;
-      s[C.ADVANCE_TIME + a] = time;
-    } else if (next !== next && seq === seq) s[C.NEXT_SEQ + a] = seq;
+      s[Slot.NEXT_SEQ + a] = seq + segLen;
+      s[Slot.ADVANCE_TIME + a] = time;
+    } else if (next !== next && seq === seq) s[Slot.NEXT_SEQ + a] = seq;
     if (hasAck) {
-      s[C.LAST_ACK + a] = ack;
-      const maxAck = s[C.MAX_ACK + a];
-      if (maxAck !== maxAck || seqGe(ack, maxAck)) s[C.MAX_ACK + a] = ack;
+      s[Slot.LAST_ACK + a] = ack;
+      const maxAck = s[Slot.MAX_ACK + a];
+      if (maxAck !== maxAck || seqGe(ack, maxAck)) s[Slot.MAX_ACK + a] = ack;
     }
-    if (win === win) s[C.LAST_WIN + a] = win;
-    s[o + C.PREV_TIME] = time;
-    s[C.LAST_EVENTS + a] = ev;
+    if (win === win) s[Slot.LAST_WIN + a] = win;
+    s[o + Slot.PREV_TIME] = time;
+    s[Slot.LAST_EVENTS + a] = ev;
     return ev;
   }
 }

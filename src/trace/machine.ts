@@ -17,7 +17,7 @@
 //   scan's probe) is not valid in any state and changes none (RFC 9293 3.10.7: a segment
 //   without ACK is dropped once synchronized; in LISTEN and CLOSED only SYN or RST count).
 
-import { C, type ConnStore, MACHINE_SLOTS, R } from './connstore';
+import { MACHINE_SLOTS, ReceiptField, Slot, type ConnStore } from './connstore';
 import { EVENT_BIT } from './expert';
 import { Flag } from './model';
 import type { PacketTable } from './packets';
@@ -47,8 +47,8 @@ const BEFORE = new Float64Array(MACHINE_SLOTS);
 const MAX_PENDING = 8;
 
 /**
- * The state of both endpoints. It lives in the connection's block of the ConnStore (C.ST to
- * C.TIME_WAIT_SINCE), and the receipts taken tentatively in the store's receipt pool: a
+ * The state of both endpoints. It lives in the connection's block of the ConnStore (Slot.ST to
+ * Slot.TIME_WAIT_SINCE), and the receipts taken tentatively in the store's receipt pool: a
  * machine per connection is then one small object, not a dozen.
  */
 export class Machine {
@@ -85,40 +85,40 @@ export class Machine {
   }
 
   setInitial(client: State, server: State): void {
-    const f = this.store.f;
-    f[this.o + C.INITIAL] = f[this.o + C.ST] = client;
-    f[this.o + C.INITIAL + 1] = f[this.o + C.ST + 1] = server;
+    const slot = this.store.slots;
+    slot[this.o + Slot.INITIAL] = slot[this.o + Slot.ST] = client;
+    slot[this.o + Slot.INITIAL + 1] = slot[this.o + Slot.ST + 1] = server;
   }
 
   /** Side's state now (0 client, 1 server). */
   state(side: number): State {
-    return this.store.f[this.o + C.ST + side];
+    return this.store.slots[this.o + Slot.ST + side];
   }
 
   /** Side's state before the first packet. */
   initial(side: number): State {
-    return this.store.f[this.o + C.INITIAL + side];
+    return this.store.slots[this.o + Slot.INITIAL + side];
   }
 
   /** Sequence number of side's SYN, NaN until seen. */
   synSeq(side: number): number {
-    return this.store.f[this.o + C.SYN_SEQ + side];
+    return this.store.slots[this.o + Slot.SYN_SEQ + side];
   }
 
   /** Sequence number of side's FIN, NaN until seen. */
   finSeq(side: number): number {
-    return this.store.f[this.o + C.FIN_SEQ + side];
+    return this.store.slots[this.o + Slot.FIN_SEQ + side];
   }
 
   /** Trace time at which side entered TIME_WAIT (NaN if it never did). */
   timeWaitSince(side: number): number {
-    const p = this.store.f[this.o + C.TIME_WAIT_SINCE + side];
+    const p = this.store.slots[this.o + Slot.TIME_WAIT_SINCE + side];
     return p === p ? this.t.time[p] : NaN;
   }
 
   /** Whether side never answered its peer's repeated SYN,ACKs (later copies not taken as received). */
   synAckUnanswered(side: number): boolean {
-    return (this.synAckDoubted & (1 << side)) !== 0 && !(this.store.f[this.o + C.DELIVERED] & (SYN_DELIVERED << (1 - side)));
+    return (this.synAckDoubted & (1 << side)) !== 0 && !(this.store.slots[this.o + Slot.DELIVERED] & (SYN_DELIVERED << (1 - side)));
   }
 
   /**
@@ -126,10 +126,10 @@ export class Machine {
    * send (RFC 9293 3.4: SND.UNA < SEG.ACK =< SND.NXT), so ISN+1 unless side sent data since.
    */
   acksSyn(side: number, ack: number): boolean {
-    const f = this.store.f;
-    const syn = f[this.o + C.SYN_SEQ + side];
+    const slot = this.store.slots;
+    const syn = slot[this.o + Slot.SYN_SEQ + side];
     if (syn !== syn || ack !== ack || !seqGe(ack, syn + 1)) return false;
-    const next = f[this.o + C.NEXT_SEQ + side];
+    const next = slot[this.o + Slot.NEXT_SEQ + side];
     return seqGe(next === next && seqGe(next, syn + 1) ? next : syn + 1, ack);
   }
 
@@ -137,10 +137,10 @@ export class Machine {
   step(p: number): void {
     if (this.t.events[p] & EVENT_BIT.duplicate_capture) {
       // The same packet seen again (-i any): it moves nothing; it shows the states as they are.
-      const m = this.store.f;
+      const m = this.store.slots;
       this.clearTransitions(p);
-      this.t.cState[p] = m[this.o + C.ST];
-      this.t.sState[p] = m[this.o + C.ST + 1];
+      this.t.cState[p] = m[this.o + Slot.ST];
+      this.t.sState[p] = m[this.o + Slot.ST + 1];
       return;
     }
     // A probe (none of SYN, ACK, RST) is evidence of nothing.
@@ -156,7 +156,7 @@ export class Machine {
 
   /** Re-states the server's (or client's) start: e.g. a refused SYN means no listener. */
   private restart(side: number, state: State, upTo: number): void {
-    this.store.f[this.o + C.INITIAL + side] = state;
+    this.store.slots[this.o + Slot.INITIAL + side] = state;
     const col = side === 0 ? this.t.cState : this.t.sState;
     for (let q = upTo; q >= 0; q = this.t.prev[q]) if (col[q] === State.LISTEN) col[q] = state;
   }
@@ -168,14 +168,14 @@ export class Machine {
     const f = t.flags[p];
     const seq = t.seq[p];
     for (let it = this.pendingHead; it >= 0; ) {
-      const r = this.store.receipts.f;
-      const next = r[it + R.NEXT];
-      const itSeq = r[it + R.SEQ];
-      const receiver = r[it + R.RECEIVER];
+      const r = this.store.receipts.slots;
+      const next = r[it + ReceiptField.NEXT];
+      const itSeq = r[it + ReceiptField.SEQ];
+      const receiver = r[it + ReceiptField.RECEIVER];
       const retransmits =
         ((f & Flag.SYN) !== 0 && seq === itSeq) ||
         ((f & Flag.FIN) !== 0 && seq + t.len[p] + (f & Flag.SYN ? 1 : 0) === itSeq);
-      if (r[it + R.KIND] === Receipt.Data) {
+      if (r[it + ReceiptField.KIND] === Receipt.Data) {
         const sender = 1 - receiver;
         if (a === sender && retransmits) {
           if (f & Flag.SYN) this.synAckDoubted |= 1 << receiver;
@@ -191,7 +191,7 @@ export class Machine {
       } else if (a === receiver) {
         // A RST without ACK whose seq is the ack of the segment taken as received answers
         // that segment (<SEQ=SEG.ACK><CTL=RST>): the receiver refused it.
-        if (retransmits || ((f & (Flag.RST | Flag.ACK)) === Flag.RST && seq === t.ack[r[it + R.PACKET]])) return it;
+        if (retransmits || ((f & (Flag.RST | Flag.ACK)) === Flag.RST && seq === t.ack[r[it + ReceiptField.PACKET]])) return it;
         this.drop(it);
       }
       it = next;
@@ -201,14 +201,14 @@ export class Machine {
 
   /** Takes back the receipt `it` and steps the packets from its packet up to p again. */
   private rewind(it: number, p: number): void {
-    const r = this.store.receipts.f;
-    const packet = r[it + R.PACKET];
-    const receiver = r[it + R.RECEIVER];
-    (this.suppressed ??= new Set()).add(packet * 4 + receiver * 2 + r[it + R.KIND]);
-    if (r[it + R.KIND] === Receipt.Ack && r[it + R.SEQ] === this.synSeq(receiver)) this.ackOfSynDoubted |= 1 << (1 - receiver);
-    this.store.f.set(r.subarray(it + R.STATE, it + R.STATE + MACHINE_SLOTS), this.o + C.ST);
+    const r = this.store.receipts.slots;
+    const packet = r[it + ReceiptField.PACKET];
+    const receiver = r[it + ReceiptField.RECEIVER];
+    (this.suppressed ??= new Set()).add(packet * 4 + receiver * 2 + r[it + ReceiptField.KIND]);
+    if (r[it + ReceiptField.KIND] === Receipt.Ack && r[it + ReceiptField.SEQ] === this.synSeq(receiver)) this.ackOfSynDoubted |= 1 << (1 - receiver);
+    this.store.slots.set(r.subarray(it + ReceiptField.STATE, it + ReceiptField.STATE + MACHINE_SLOTS), this.o + Slot.ST);
     // Receipts are pending in packet order: keep those taken before `packet`.
-    while (this.pendingTail >= 0 && this.store.receipts.f[this.pendingTail + R.PACKET] >= packet) this.drop(this.pendingTail);
+    while (this.pendingTail >= 0 && this.store.receipts.slots[this.pendingTail + ReceiptField.PACKET] >= packet) this.drop(this.pendingTail);
     for (let q = packet; q !== p && q >= 0; q = this.t.next[q]) {
       this.clearTransitions(q);
       this.step(q);
@@ -221,14 +221,14 @@ export class Machine {
   }
 
   private fire(side: number, ev: TcpEvent): boolean {
-    const f = this.store.f;
-    const k = transitionIndex(f[this.o + C.ST + side], ev);
+    const slot = this.store.slots;
+    const k = transitionIndex(slot[this.o + Slot.ST + side], ev);
     if (k < 0) return false;
     const to = TRANSITIONS[k].to;
-    f[this.o + C.ST + side] = to;
+    slot[this.o + Slot.ST + side] = to;
     const t = this.t;
     const p = this.cur;
-    if (to === State.TIME_WAIT) f[this.o + C.TIME_WAIT_SINCE + side] = p;
+    if (to === State.TIME_WAIT) slot[this.o + Slot.TIME_WAIT_SINCE + side] = p;
     if (side === 0) {
       if (t.cT1[p] < 0) t.cT1[p] = k;
       else t.cT2[p] = k;
@@ -239,12 +239,12 @@ export class Machine {
 
   /** Removes the pending receipt at offset `it` and gives its record back. */
   private drop(it: number): void {
-    const r = this.store.receipts.f;
+    const r = this.store.receipts.slots;
     let prev = -1;
-    for (let x = this.pendingHead; x !== it; x = r[x + R.NEXT]) prev = x;
-    const next = r[it + R.NEXT];
+    for (let x = this.pendingHead; x !== it; x = r[x + ReceiptField.NEXT]) prev = x;
+    const next = r[it + ReceiptField.NEXT];
     if (prev < 0) this.pendingHead = next;
-    else r[prev + R.NEXT] = next;
+    else r[prev + ReceiptField.NEXT] = next;
     if (this.pendingTail === it) this.pendingTail = prev;
     this.pendingCount--;
     this.store.receipts.give(it);
@@ -254,15 +254,15 @@ export class Machine {
     if (this.suppressed !== null && this.suppressed.has(p * 4 + receiver * 2 + kind)) return false;
     if (this.pendingCount === MAX_PENDING) this.drop(this.pendingHead);
     const it = this.store.receipts.take();
-    const r = this.store.receipts.f;
-    r[it + R.PACKET] = p;
-    r[it + R.KIND] = kind;
-    r[it + R.RECEIVER] = receiver;
-    r[it + R.SEQ] = seq;
-    r[it + R.NEXT] = -1;
-    r.set(BEFORE, it + R.STATE);
+    const r = this.store.receipts.slots;
+    r[it + ReceiptField.PACKET] = p;
+    r[it + ReceiptField.KIND] = kind;
+    r[it + ReceiptField.RECEIVER] = receiver;
+    r[it + ReceiptField.SEQ] = seq;
+    r[it + ReceiptField.NEXT] = -1;
+    r.set(BEFORE, it + ReceiptField.STATE);
     if (this.pendingTail < 0) this.pendingHead = it;
-    else r[this.pendingTail + R.NEXT] = it;
+    else r[this.pendingTail + ReceiptField.NEXT] = it;
     this.pendingTail = it;
     this.pendingCount++;
     return true;
@@ -270,23 +270,23 @@ export class Machine {
 
   /** The peer's SYN arrives at `side`. */
   private receiveSyn(side: number, withAckOfOurs: boolean): void {
-    const f = this.store.f;
-    const st = f[this.o + C.ST + side];
+    const slot = this.store.slots;
+    const st = slot[this.o + Slot.ST + side];
     if (st === State.SYN_SENT && withAckOfOurs) this.fire(side, TcpEvent.RCV_SYN_ACK);
     else if (st === State.SYN_RECEIVED && withAckOfOurs) this.fire(side, TcpEvent.RCV_SYN_ACK);
     else this.fire(side, TcpEvent.RCV_SYN);
-    f[this.o + C.DELIVERED] |= SYN_DELIVERED << (1 - side);
+    slot[this.o + Slot.DELIVERED] |= SYN_DELIVERED << (1 - side);
   }
 
   private apply(p: number): void {
     const t = this.t;
     // The store grows only when a connection is added, never while a packet is stepped.
-    const m = this.store.f;
+    const m = this.store.slots;
     const o = this.o;
-    const ST = o + C.ST;
-    const SYN = o + C.SYN_SEQ;
-    const FIN = o + C.FIN_SEQ;
-    const DELIVERED = o + C.DELIVERED;
+    const ST = o + Slot.ST;
+    const SYN = o + Slot.SYN_SEQ;
+    const FIN = o + Slot.FIN_SEQ;
+    const DELIVERED = o + Slot.DELIVERED;
     this.cur = p;
     const a = t.dir[p];
     const b = 1 - a;
@@ -386,8 +386,8 @@ export class Machine {
 
   /** A new SYN on the 4-tuple ends this incarnation: its TIME_WAIT ends early (RFC 9293 3.10.7.4). */
   supersede(): void {
-    const f = this.store.f;
-    for (let i = 0; i < 2; i++) if (f[this.o + C.ST + i] === State.TIME_WAIT) f[this.o + C.ST + i] = State.CLOSED;
+    const slot = this.store.slots;
+    for (let i = 0; i < 2; i++) if (slot[this.o + Slot.ST + i] === State.TIME_WAIT) slot[this.o + Slot.ST + i] = State.CLOSED;
   }
 
   /** Each side's state at time `now`, with TIME_WAIT expired after `timeWait` seconds. */

@@ -10,7 +10,7 @@ import { LineKind, type LineRecord, scanLine } from './scan';
 export const RESCAN = 255;
 
 // Numbers per line.
-const enum F {
+const enum Num {
   TIME,
   SEQ,
   SEQ_END,
@@ -23,7 +23,7 @@ const enum F {
   STRIDE,
 }
 
-const enum I {
+const enum Field {
   /** Offset of the line's end (its newline, or the end of the input) in the block. */
   END,
   KIND,
@@ -57,14 +57,14 @@ export class ScannedLines {
     readonly capacity: number,
     buffers: { f: ArrayBufferLike; i: ArrayBufferLike } = ScannedLines.buffers(capacity, false),
   ) {
-    this.f = new Float64Array(buffers.f, 0, capacity * F.STRIDE);
-    this.i = new Int32Array(buffers.i, 0, capacity * I.STRIDE);
+    this.f = new Float64Array(buffers.f, 0, capacity * Num.STRIDE);
+    this.i = new Int32Array(buffers.i, 0, capacity * Field.STRIDE);
   }
 
   /** Buffers for `capacity` lines; SharedArrayBuffers when `shared`. */
   static buffers(capacity: number, shared: boolean): { f: ArrayBufferLike; i: ArrayBufferLike } {
     const make = (n: number) => (shared ? new SharedArrayBuffer(n) : new ArrayBuffer(n));
-    return { f: make(capacity * F.STRIDE * 8), i: make(capacity * I.STRIDE * 4) };
+    return { f: make(capacity * Num.STRIDE * 8), i: make(capacity * Field.STRIDE * 4) };
   }
 
   /**
@@ -95,39 +95,39 @@ export class ScannedLines {
   private add(r: LineRecord, end: number, keys: PacketKeys): void {
     const k = this.count++;
     const i = this.i;
-    const o = k * I.STRIDE;
-    i[o + I.END] = end;
+    const o = k * Field.STRIDE;
+    i[o + Field.END] = end;
     if (r.kind === LineKind.Problem) {
-      i[o + I.KIND] = RESCAN;
+      i[o + Field.KIND] = RESCAN;
       return;
     }
-    i[o + I.KIND] = r.kind;
-    i[o + I.BITS] = r.timeKind | (r.indented ? 4 : 0) | (r.sackOK ? 8 : 0) | (r.timestamps ? 16 : 0) | (r.fastOpen ? 32 : 0);
+    i[o + Field.KIND] = r.kind;
+    i[o + Field.BITS] = r.timeKind | (r.indented ? 4 : 0) | (r.sackOK ? 8 : 0) | (r.timestamps ? 16 : 0) | (r.fastOpen ? 32 : 0);
     const f = this.f;
-    const q = k * F.STRIDE;
-    f[q + F.TIME] = r.time;
+    const q = k * Num.STRIDE;
+    f[q + Num.TIME] = r.time;
     if (r.kind !== LineKind.Packet) return;
-    f[q + F.SEQ] = r.seq;
-    f[q + F.SEQ_END] = r.seqEnd;
-    f[q + F.ACK] = r.ack;
-    f[q + F.WIN] = r.win;
-    f[q + F.LEN] = r.len;
-    f[q + F.MSS] = r.mss;
-    f[q + F.WSCALE] = r.wscale;
-    i[o + I.FLAGS] = r.flags;
-    i[o + I.SRC] = keys.src;
-    i[o + I.DST] = keys.dst;
-    i[o + I.TUPLE] = keys.tuple;
+    f[q + Num.SEQ] = r.seq;
+    f[q + Num.SEQ_END] = r.seqEnd;
+    f[q + Num.ACK] = r.ack;
+    f[q + Num.WIN] = r.win;
+    f[q + Num.LEN] = r.len;
+    f[q + Num.MSS] = r.mss;
+    f[q + Num.WSCALE] = r.wscale;
+    i[o + Field.FLAGS] = r.flags;
+    i[o + Field.SRC] = keys.src;
+    i[o + Field.DST] = keys.dst;
+    i[o + Field.TUPLE] = keys.tuple;
   }
 
   /** The end offset of line k. */
   end(k: number): number {
-    return this.i[k * I.STRIDE + I.END];
+    return this.i[k * Field.STRIDE + Field.END];
   }
 
   /** The kind of line k: a LineKind, or RESCAN. */
   kind(k: number): number {
-    return this.i[k * I.STRIDE + I.KIND];
+    return this.i[k * Field.STRIDE + Field.KIND];
   }
 
   /**
@@ -136,38 +136,38 @@ export class ScannedLines {
    */
   load(k: number, r: LineRecord): void {
     const i = this.i;
-    const o = k * I.STRIDE;
+    const o = k * Field.STRIDE;
     const f = this.f;
-    const q = k * F.STRIDE;
+    const q = k * Num.STRIDE;
     r.reset();
-    r.kind = i[o + I.KIND];
-    const bits = i[o + I.BITS];
-    r.time = f[q + F.TIME];
+    r.kind = i[o + Field.KIND];
+    const bits = i[o + Field.BITS];
+    r.time = f[q + Num.TIME];
     r.timeKind = bits & 3;
     r.indented = (bits & 4) !== 0;
     if (r.kind !== LineKind.Packet) return;
     r.sackOK = (bits & 8) !== 0;
     r.timestamps = (bits & 16) !== 0;
     r.fastOpen = (bits & 32) !== 0;
-    r.seq = f[q + F.SEQ];
-    r.seqEnd = f[q + F.SEQ_END];
-    r.ack = f[q + F.ACK];
-    r.win = f[q + F.WIN];
-    r.len = f[q + F.LEN];
-    r.mss = f[q + F.MSS];
-    r.wscale = f[q + F.WSCALE];
-    r.flags = i[o + I.FLAGS];
+    r.seq = f[q + Num.SEQ];
+    r.seqEnd = f[q + Num.SEQ_END];
+    r.ack = f[q + Num.ACK];
+    r.win = f[q + Num.WIN];
+    r.len = f[q + Num.LEN];
+    r.mss = f[q + Num.MSS];
+    r.wscale = f[q + Num.WSCALE];
+    r.flags = i[o + Field.FLAGS];
   }
 
   src(k: number): number {
-    return this.i[k * I.STRIDE + I.SRC];
+    return this.i[k * Field.STRIDE + Field.SRC];
   }
 
   dst(k: number): number {
-    return this.i[k * I.STRIDE + I.DST];
+    return this.i[k * Field.STRIDE + Field.DST];
   }
 
   tuple(k: number): number {
-    return this.i[k * I.STRIDE + I.TUPLE];
+    return this.i[k * Field.STRIDE + Field.TUPLE];
   }
 }

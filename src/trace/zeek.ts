@@ -1,13 +1,13 @@
 // A connection's outcome as Zeek's conn.log reports it: conn_state and history.
 // Definitions from Zeek's documentation of the conn log (base/protocols/conn/main.zeek).
 
-import { C, type ConnStore } from './connstore';
+import { Slot, type ConnStore } from './connstore';
 import { EVENT_BIT } from './expert';
 import type { Lang } from './explain';
 import { Flag } from './model';
 
 /** Zeek's view of one endpoint. */
-const enum Z {
+const enum EndpointState {
   INACTIVE,
   SYN_SENT,
   SYN_ACK_SENT,
@@ -65,12 +65,12 @@ export function zeekText(connState: string, history: string, lang: Lang): string
 }
 
 /** History letters, as character codes (the responder's are the lower-case ones). */
-const enum L {
+const enum Letter {
   A = 65, C = 67, D = 68, F = 70, G = 71, H = 72, Q = 81, R = 82, S = 83, T = 84, W = 87,
 }
 
 /** Letters recorded once per direction; these are recorded at the 1st, 10th, 100th... time. */
-const COUNTED = (1 << (L.T - 65)) | (1 << (L.W - 65)) | (1 << (L.C - 65)) | (1 << (L.G - 65));
+const COUNTED = (1 << (Letter.T - 65)) | (1 << (Letter.W - 65)) | (1 << (Letter.C - 65)) | (1 << (Letter.G - 65));
 
 const RETRANSMISSIONS = EVENT_BIT.retransmission | EVENT_BIT.fast_retransmission | EVENT_BIT.spurious_retransmission;
 const ZERO_WINDOW = EVENT_BIT.zero_window;
@@ -79,7 +79,7 @@ const LOST_SEGMENT = EVENT_BIT.lost_segment;
 /**
  * Zeek's view of a connection. Its endpoint states (0: originator, the client; 1: responder),
  * bytes sent and the history letters seen so far (one bit per letter, A = bit 0) are in the
- * connection's block of the ConnStore (C.ZEEK_ST, C.ZEEK_SIZE, C.ZEEK_SEEN).
+ * connection's block of the ConnStore (Slot.ZEEK_ST, Slot.ZEEK_SIZE, Slot.ZEEK_SEEN).
  */
 export class ZeekState {
   history = '';
@@ -104,10 +104,10 @@ export class ZeekState {
       counts.set(key, n);
       if (n === 1 || n === 10 || n === 100 || n === 1000 || n === 10000) this.append(d, letter);
     } else {
-      const f = this.store.f;
-      const k = this.o + C.ZEEK_SEEN + d;
-      if (!(f[k] & b)) {
-        f[k] = f[k] | b;
+      const slot = this.store.slots;
+      const k = this.o + Slot.ZEEK_SEEN + d;
+      if (!(slot[k] & b)) {
+        slot[k] = slot[k] | b;
         this.append(d, letter);
       }
     }
@@ -118,74 +118,74 @@ export class ZeekState {
   }
 
   step(d: number, f: number, len: number, events: number): void {
-    const st = this.store.f;
+    const st = this.store.slots;
     // The sender's and the other endpoint's state.
-    const o = this.o + C.ZEEK_ST + d;
-    const other = this.o + C.ZEEK_ST + 1 - d;
+    const o = this.o + Slot.ZEEK_ST + d;
+    const other = this.o + Slot.ZEEK_ST + 1 - d;
     this.sent |= 1 << d;
     if (f & (Flag.SYN | Flag.ACK | Flag.RST | Flag.UNKNOWN)) this.valid |= 1 << d;
     if (f & Flag.UNKNOWN) {
-      if (len > 0) this.mark(d, L.D);
-      if (st[o] === Z.INACTIVE) st[o] = Z.PARTIAL;
+      if (len > 0) this.mark(d, Letter.D);
+      if (st[o] === EndpointState.INACTIVE) st[o] = EndpointState.PARTIAL;
       this.addSize(d, len);
       return;
     }
-    if ((f & Flag.SYN) && (f & Flag.FIN)) this.mark(d, L.Q);
+    if ((f & Flag.SYN) && (f & Flag.FIN)) this.mark(d, Letter.Q);
     if (f & Flag.SYN) {
-      this.mark(d, f & Flag.ACK ? L.H : L.S);
-      if (st[o] === Z.INACTIVE || st[o] === Z.PARTIAL) st[o] = f & Flag.ACK ? Z.SYN_ACK_SENT : Z.SYN_SENT;
+      this.mark(d, f & Flag.ACK ? Letter.H : Letter.S);
+      if (st[o] === EndpointState.INACTIVE || st[o] === EndpointState.PARTIAL) st[o] = f & Flag.ACK ? EndpointState.SYN_ACK_SENT : EndpointState.SYN_SENT;
     }
     if (f & Flag.FIN) {
-      this.mark(d, L.F);
-      if (st[o] !== Z.RESET) st[o] = Z.CLOSED;
+      this.mark(d, Letter.F);
+      if (st[o] !== EndpointState.RESET) st[o] = EndpointState.CLOSED;
     }
     if (f & Flag.RST) {
-      this.mark(d, L.R);
-      st[o] = Z.RESET;
+      this.mark(d, Letter.R);
+      st[o] = EndpointState.RESET;
     }
-    if (len > 0) this.mark(d, L.D);
-    else if ((f & Flag.ACK) && !(f & (Flag.SYN | Flag.FIN | Flag.RST))) this.mark(d, L.A);
-    if (events & RETRANSMISSIONS) this.mark(d, L.T);
-    if (events & ZERO_WINDOW) this.mark(d, L.W);
-    if (events & LOST_SEGMENT) this.mark(d, L.G);
+    if (len > 0) this.mark(d, Letter.D);
+    else if ((f & Flag.ACK) && !(f & (Flag.SYN | Flag.FIN | Flag.RST))) this.mark(d, Letter.A);
+    if (events & RETRANSMISSIONS) this.mark(d, Letter.T);
+    if (events & ZERO_WINDOW) this.mark(d, Letter.W);
+    if (events & LOST_SEGMENT) this.mark(d, Letter.G);
     if (!(f & (Flag.SYN | Flag.FIN | Flag.RST))) {
-      if (st[o] === Z.INACTIVE) st[o] = Z.PARTIAL;
-      if ((f & Flag.ACK) && (st[o] === Z.SYN_SENT || st[o] === Z.SYN_ACK_SENT)) {
-        st[o] = Z.ESTABLISHED;
-        if (st[other] === Z.SYN_SENT || st[other] === Z.SYN_ACK_SENT) st[other] = Z.ESTABLISHED;
+      if (st[o] === EndpointState.INACTIVE) st[o] = EndpointState.PARTIAL;
+      if ((f & Flag.ACK) && (st[o] === EndpointState.SYN_SENT || st[o] === EndpointState.SYN_ACK_SENT)) {
+        st[o] = EndpointState.ESTABLISHED;
+        if (st[other] === EndpointState.SYN_SENT || st[other] === EndpointState.SYN_ACK_SENT) st[other] = EndpointState.ESTABLISHED;
       }
     }
     this.addSize(d, len);
   }
 
   private addSize(d: number, len: number): void {
-    if (len > 0) this.store.f[this.o + C.ZEEK_SIZE + d] += len;
+    if (len > 0) this.store.slots[this.o + Slot.ZEEK_SIZE + d] += len;
   }
 
   /** Zeek's conn_state(), from the two endpoint states. */
   connState(): string {
-    const f = this.store.f;
-    const os = f[this.o + C.ZEEK_ST];
-    const rs = f[this.o + C.ZEEK_ST + 1];
-    const oInactive = os === Z.INACTIVE || os === Z.PARTIAL;
-    const rInactive = rs === Z.INACTIVE || rs === Z.PARTIAL;
+    const slot = this.store.slots;
+    const os = slot[this.o + Slot.ZEEK_ST];
+    const rs = slot[this.o + Slot.ZEEK_ST + 1];
+    const oInactive = os === EndpointState.INACTIVE || os === EndpointState.PARTIAL;
+    const rInactive = rs === EndpointState.INACTIVE || rs === EndpointState.PARTIAL;
     // A probe (no SYN, ACK or RST: a FIN, Xmas or NULL scan) answered by a RST is refused,
     // like a SYN answered by one.
-    if (rs === Z.RESET && this.sent & 1 && !(this.valid & 1)) return 'REJ';
-    if (os === Z.RESET && this.sent & 2 && !(this.valid & 2)) return 'REJ';
-    if (rs === Z.RESET) {
-      if (os === Z.SYN_SENT || os === Z.SYN_ACK_SENT || (os === Z.RESET && f[this.o + C.ZEEK_SIZE] === 0 && f[this.o + C.ZEEK_SIZE + 1] === 0)) return 'REJ';
+    if (rs === EndpointState.RESET && this.sent & 1 && !(this.valid & 1)) return 'REJ';
+    if (os === EndpointState.RESET && this.sent & 2 && !(this.valid & 2)) return 'REJ';
+    if (rs === EndpointState.RESET) {
+      if (os === EndpointState.SYN_SENT || os === EndpointState.SYN_ACK_SENT || (os === EndpointState.RESET && slot[this.o + Slot.ZEEK_SIZE] === 0 && slot[this.o + Slot.ZEEK_SIZE + 1] === 0)) return 'REJ';
       return oInactive ? 'RSTRH' : 'RSTR';
     }
-    if (os === Z.RESET) {
+    if (os === EndpointState.RESET) {
       if (rInactive) return /^\^?S[^HAFGIQ]*R/.test(this.history) ? 'RSTOS0' : 'OTH';
       return 'RSTO';
     }
-    if (rs === Z.CLOSED && os === Z.CLOSED) return 'SF';
-    if (os === Z.CLOSED) return rInactive ? 'SH' : 'S2';
-    if (rs === Z.CLOSED) return oInactive ? 'SHR' : 'S3';
-    if (os === Z.SYN_SENT && rs === Z.INACTIVE) return 'S0';
-    if (os === Z.ESTABLISHED && rs === Z.ESTABLISHED) return 'S1';
+    if (rs === EndpointState.CLOSED && os === EndpointState.CLOSED) return 'SF';
+    if (os === EndpointState.CLOSED) return rInactive ? 'SH' : 'S2';
+    if (rs === EndpointState.CLOSED) return oInactive ? 'SHR' : 'S3';
+    if (os === EndpointState.SYN_SENT && rs === EndpointState.INACTIVE) return 'S0';
+    if (os === EndpointState.ESTABLISHED && rs === EndpointState.ESTABLISHED) return 'S1';
     return 'OTH';
   }
 }
