@@ -243,7 +243,7 @@ export class TraceBuilder {
   }
 
   /** What has been read, before it becomes columns (finish() and peek() encode it). */
-  built(): BuiltTrace {
+  private built(): BuiltTrace {
     return new BuiltTrace(this.t, this.endpoints, this.connections, this.problems, this.problemCount, this.line, this.skipped, this.options, this.repairs.list());
   }
 

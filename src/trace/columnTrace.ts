@@ -5,7 +5,7 @@
 
 import { absAck, absSeq, census, firstAtLeast, flagString, packetAtLine, packetInfo, stateName, type CensusSource, type PacketColumns } from './columns';
 import {
-  endpointAddr, endpointPort, floatField, intField, readGroup, readSummary, SUMMARY_GROUPS, type ConnectionColumns, type SummaryGroup,
+  COLUMN, endpointAddr, endpointPort, floatField, INT_STRIDE, intField, readGroup, readSummary, SUMMARY_GROUPS, summaryJson, type ConnectionColumns, type SummaryGroup,
 } from './connectionColumns';
 import { eventNames } from './expert';
 import type { Census, ConnectionSummary, HalfOpenFlood, PacketInfo, PacketRecordJson, Problem, Repair, Trace, TraceJson } from './model';
@@ -71,6 +71,12 @@ function* batches<T>(n: number, record: (i: number) => T): Generator<string, voi
 }
 
 const orNull = (x: number): number | null => (x === x ? x : null);
+
+// Columns read for every packet or every connection, looked up once.
+const CLIENT = COLUMN.client;
+const SERVER = COLUMN.server;
+const FIRST_PACKET = COLUMN.firstPacket;
+const LAST_PACKET = COLUMN.lastPacket;
 
 export class ColumnTrace implements Trace {
   readonly lines: number;
@@ -138,8 +144,8 @@ export class ColumnTrace implements Trace {
     if (!(index >= 0 && index < s.packetCount)) throw new RangeError(`no packet ${index}`);
     const c = s.conn[index];
     const d = s.dir[index];
-    const src = intField(s, c, d === 0 ? 'client' : 'server');
-    const dst = intField(s, c, d === 0 ? 'server' : 'client');
+    const src = s.connInt[c * INT_STRIDE + (d === 0 ? CLIENT : SERVER)];
+    const dst = s.connInt[c * INT_STRIDE + (d === 0 ? SERVER : CLIENT)];
     const list = this.packetIndexes(c);
     const ordinal = firstAtLeast(list, list.length, index);
     const q = ordinal > 0 ? list[ordinal - 1] : -1;
@@ -156,8 +162,8 @@ export class ColumnTrace implements Trace {
     const s = this.snapshot;
     const source: CensusSource = {
       connectionCount: s.connectionCount,
-      firstPacket: (c) => intField(s, c, 'firstPacket'),
-      lastPacket: (c) => intField(s, c, 'lastPacket'),
+      firstPacket: (c) => s.connInt[c * INT_STRIDE + FIRST_PACKET],
+      lastPacket: (c) => s.connInt[c * INT_STRIDE + LAST_PACKET],
       packets: (c) => this.packetIndexes(c),
       finalStates: (c, now) => [
         afterTimeWait(intField(s, c, 'finalClient'), floatField(s, c, 'timeWaitClient'), now, s.timeWait),
@@ -195,8 +201,8 @@ export class ColumnTrace implements Trace {
    */
   *jsonParts(withPackets = false, size = 1 << 16): Generator<string, void, undefined> {
     let out = JSON.stringify(this.head()).slice(0, -1) + ',"connections":[';
-    for (const part of batches(this.snapshot.connectionCount, (c) => readSummary(this.snapshot, c))) {
-      out += part;
+    for (let c = 0; c < this.snapshot.connectionCount; c++) {
+      out += (c > 0 ? ',' : '') + summaryJson(this.snapshot, c);
       if (out.length >= size) {
         yield out;
         out = '';
@@ -221,8 +227,8 @@ export class ColumnTrace implements Trace {
     const s = this.snapshot;
     const c = s.conn[p];
     const d = s.dir[p];
-    const src = intField(s, c, d === 0 ? 'client' : 'server');
-    const dst = intField(s, c, d === 0 ? 'server' : 'client');
+    const src = s.connInt[c * INT_STRIDE + (d === 0 ? CLIENT : SERVER)];
+    const dst = s.connInt[c * INT_STRIDE + (d === 0 ? SERVER : CLIENT)];
     return {
       line: s.line[p],
       connection: c,

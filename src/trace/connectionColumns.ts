@@ -189,131 +189,8 @@ export class StringTable {
   }
 }
 
-/** What encodeConnections needs of a connection beyond its summary. */
-export interface ConnectionInternals {
-  clientEp: number;
-  serverEp: number;
-  firstPacket: number;
-  lastPacket: number;
-  finalClient: number;
-  finalServer: number;
-  initialClient: number;
-  initialServer: number;
-  timeWaitClient: number;
-  timeWaitServer: number;
-  baseClient: number;
-  baseServer: number;
-}
-
-function valueAt(o: unknown, path: string): unknown {
-  let v = o as Record<string, unknown> | null;
-  for (const k of path.split('.')) {
-    if (v === null || v === undefined) return undefined;
-    v = v[k] as Record<string, unknown> | null;
-  }
-  return v;
-}
-
-/**
- * Writes the rows of `n` connections: summary(c) gives connection c's summary and internals(c)
- * what the views need beyond it. Lists, events and notes go in their own arrays.
- */
-export function encodeConnections(
-  n: number,
-  summary: (c: number) => ConnectionSummary,
-  internals: (c: number) => ConnectionInternals,
-  strings: StringTable,
-): Omit<ConnectionColumns, 'names' | 'nameStart' | 'nameDot' | 'strings'> {
-  const connInt = new Int32Array(n * INT_STRIDE);
-  const connFloat = new Float64Array(n * FLOAT_STRIDE);
-  const eventStart = new Int32Array(n + 1);
-  const listStart = new Int32Array(n * LIST_STRIDE + 1);
-  const eventLines: number[] = [];
-  const eventKinds: number[] = [];
-  const listValues: number[] = [];
-  const fields = CONNECTION_FIELDS as readonly FieldSpec[];
-  for (let c = 0; c < n; c++) {
-    const s = summary(c);
-    const x = internals(c);
-    const i = c * INT_STRIDE;
-    const f = c * FLOAT_STRIDE;
-    for (let k = 0; k < fields.length; k++) {
-      const { path, kind } = fields[k];
-      const col = COLUMN[path as FieldPath];
-      const v = valueAt(s, path);
-      switch (kind) {
-        case 'id':
-          break;
-        case 'int':
-          connInt[i + col] = (v as number | undefined) ?? -1;
-          break;
-        case 'intOrNull':
-        case 'line':
-          connInt[i + col] = v == null ? -1 : (v as number);
-          break;
-        case 'float':
-          connFloat[f + col] = v == null ? NaN : (v as number);
-          break;
-        case 'bool':
-          connInt[i + col] = v ? 1 : 0;
-          break;
-        case 'present':
-          connInt[i + col] = v == null ? 0 : 1;
-          break;
-        case 'state':
-          connInt[i + col] = v == null ? NO_STATE : STATE_NAMES.indexOf(v as StateName);
-          break;
-        case 'side':
-          connInt[i + col] = v == null ? -1 : SIDES.indexOf(v as Side);
-          break;
-        case 'closeKind':
-          connInt[i + col] = CLOSE_KINDS.indexOf(v as (typeof CLOSE_KINDS)[number]);
-          break;
-        case 'endpoint':
-          connInt[i + col] = path === 'client' ? x.clientEp : x.serverEp;
-          break;
-        case 'string':
-          connInt[i + col] = strings.id(v as string);
-          break;
-        case 'list':
-          for (const value of v as number[]) listValues.push(value);
-          listStart[c * LIST_STRIDE + col + 1] = listValues.length;
-          break;
-        case 'events':
-          for (const e of v as ExpertEvent[]) {
-            eventLines.push(e.line);
-            eventKinds.push(EVENT_KINDS.indexOf(e.kind));
-          }
-          eventStart[c + 1] = eventLines.length;
-          break;
-        case 'notes':
-          connInt[i + col] = (v as NoteKind[]).reduce((bits, k) => bits | (1 << NOTE_KINDS.indexOf(k)), 0);
-          break;
-        case 'packet':
-        case 'internal':
-          connInt[i + col] = x[path as keyof ConnectionInternals];
-          break;
-        case 'internalFloat':
-          connFloat[f + col] = x[path as keyof ConnectionInternals];
-          break;
-      }
-    }
-  }
-  return {
-    connectionCount: n,
-    connInt,
-    connFloat,
-    eventStart,
-    eventLine: Int32Array.from(eventLines),
-    eventKind: Uint8Array.from(eventKinds),
-    listStart,
-    listValues: Float64Array.from(listValues),
-  };
-}
-
 /** The value of one field of connection c, as the summary has it. */
-export function readField(s: ConnectionColumns, c: number, spec: FieldSpec): unknown {
-  const col = COLUMN[spec.path as FieldPath];
+export function readField(s: ConnectionColumns, c: number, spec: FieldSpec, col = COLUMN[spec.path as FieldPath]): unknown {
   const i = c * INT_STRIDE + col;
   switch (spec.kind) {
     case 'id':
@@ -360,42 +237,62 @@ export function readField(s: ConnectionColumns, c: number, spec: FieldSpec): unk
 }
 
 /** One top-level key of the summary and the fields under it, in order. */
-export interface SummaryGroup {
+/** One field of a group: where its value goes (object `parent`, under `key`). */
+interface Step {
+  spec: FieldSpec;
+  col: number;
+  /** The object it goes in: 0 for the group's own, k for the k-th present field's. */
+  parent: number;
   key: string;
-  fields: FieldSpec[];
+  /** For a present field: the number of the object it makes. */
+  makes: number;
 }
 
-/** The summary's top-level keys, each with its fields (internals left out). */
+export interface SummaryGroup {
+  key: string;
+  /** A top-level value (not an object): its field. */
+  single: Step | null;
+  steps: Step[];
+  /** How many objects the group makes (itself and its present fields). */
+  objects: number;
+}
+
+/** The summary's top-level keys, each with its fields (internals left out), worked out once. */
 export const SUMMARY_GROUPS: readonly SummaryGroup[] = (() => {
   const groups: SummaryGroup[] = [];
+  let objectOf = new Map<string, number>();
   for (const f of CONNECTION_FIELDS as readonly FieldSpec[]) {
     if (f.kind === 'packet' || f.kind === 'internal' || f.kind === 'internalFloat') continue;
-    const key = f.path.split('.')[0];
-    const last = groups[groups.length - 1];
-    if (last?.key === key) last.fields.push(f);
-    else groups.push({ key, fields: [f] });
+    const top = f.path.split('.')[0];
+    let g = groups[groups.length - 1];
+    if (g?.key !== top) {
+      const single = f.path === top ? { spec: f, col: COLUMN[f.path as FieldPath], parent: 0, key: top, makes: -1 } : null;
+      g = { key: top, single, steps: [], objects: 1 };
+      groups.push(g);
+      objectOf = new Map([[top, 0]]);
+    }
+    if (g.single) continue;
+    const dot = f.path.lastIndexOf('.');
+    const step: Step = { spec: f, col: COLUMN[f.path as FieldPath], parent: objectOf.get(f.path.slice(0, dot))!, key: f.path.slice(dot + 1), makes: -1 };
+    if (f.kind === 'present') objectOf.set(f.path, (step.makes = g.objects++));
+    g.steps.push(step);
   }
   return groups;
 })();
 
 /** The value of one top-level key of connection c's summary (an object for nested keys). */
 export function readGroup(s: ConnectionColumns, c: number, g: SummaryGroup): unknown {
-  if (g.fields.length === 1 && g.fields[0].path === g.key) return readField(s, c, g.fields[0]);
-  const root: Record<string, unknown> = {};
-  // Objects by path; a present field that reads false makes its object null and skips its fields.
-  const objects = new Map<string, Record<string, unknown> | null>([[g.key, root]]);
-  for (const f of g.fields) {
-    const parentPath = f.path.slice(0, f.path.lastIndexOf('.'));
-    const parent = objects.get(parentPath);
+  if (g.single) return readField(s, c, g.single.spec, g.single.col);
+  // The group's objects; a present field that reads false makes its object null and its fields are skipped.
+  const objects: Array<Record<string, unknown> | null> = new Array(g.objects).fill(null);
+  objects[0] = {};
+  for (const st of g.steps) {
+    const parent = objects[st.parent];
     if (!parent) continue;
-    const key = f.path.slice(parentPath.length + 1);
-    if (f.kind === 'present') {
-      const obj = readField(s, c, f) ? {} : null;
-      parent[key] = obj;
-      objects.set(f.path, obj);
-    } else parent[key] = readField(s, c, f);
+    if (st.makes >= 0) parent[st.key] = objects[st.makes] = readField(s, c, st.spec, st.col) ? {} : null;
+    else parent[st.key] = readField(s, c, st.spec, st.col);
   }
-  return root;
+  return objects[0];
 }
 
 /** Connection c's summary as a plain object, keys in the table's order. */
@@ -413,4 +310,193 @@ export function intField(s: ConnectionColumns, c: number, path: FieldPath): numb
 /** One Float64 value of connection c's row, by field (NaN for null). */
 export function floatField(s: ConnectionColumns, c: number, path: FieldPath): number {
   return s.connFloat[c * FLOAT_STRIDE + COLUMN[path]];
+}
+
+/** One step of writing a summary's JSON text straight from the columns. */
+type JsonOp =
+  /** `"key":{`; for a present field that reads false, `"key":null` and a jump past its `}`. */
+  | { op: 'open'; key: string; present: Step | null; end: number }
+  | { op: 'close' }
+  | { op: 'value'; step: Step };
+
+/** The summary's JSON as a program over the fields, in the table's order, made once. */
+const JSON_PROGRAM: readonly JsonOp[] = (() => {
+  const ops: JsonOp[] = [];
+  const opened: number[] = [];
+  for (const g of SUMMARY_GROUPS) {
+    if (g.single) {
+      ops.push({ op: 'value', step: g.single });
+      continue;
+    }
+    opened.push(ops.push({ op: 'open', key: g.key, present: null, end: -1 }) - 1);
+    // The objects open (by object number), innermost last.
+    const stack = [0];
+    for (const st of g.steps) {
+      while (stack[stack.length - 1] !== st.parent) {
+        stack.pop();
+        (ops[opened.pop()!] as { end: number }).end = ops.push({ op: 'close' });
+      }
+      if (st.makes >= 0) {
+        opened.push(ops.push({ op: 'open', key: st.key, present: st, end: -1 }) - 1);
+        stack.push(st.makes);
+      } else ops.push({ op: 'value', step: st });
+    }
+    while (stack.length) {
+      stack.pop();
+      (ops[opened.pop()!] as { end: number }).end = ops.push({ op: 'close' });
+    }
+  }
+  return ops;
+})();
+
+function jsonValue(v: unknown): string {
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : 'null';
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (v === null) return 'null';
+  return JSON.stringify(v);
+}
+
+/**
+ * Connection c's summary as JSON text, the same as JSON.stringify(readSummary(s, c)) but with
+ * no object made: the CLI writes millions of connections this way.
+ */
+export function summaryJson(s: ConnectionColumns, c: number): string {
+  let out = '{';
+  let first = true;
+  for (let i = 0; i < JSON_PROGRAM.length; i++) {
+    const op = JSON_PROGRAM[i];
+    if (op.op === 'close') {
+      out += '}';
+      first = false;
+      continue;
+    }
+    const key = op.op === 'open' ? op.key : op.step.key;
+    out += (first ? '"' : ',"') + key + '":';
+    if (op.op === 'value') {
+      out += jsonValue(readField(s, c, op.step.spec, op.step.col));
+      first = false;
+    } else if (op.present && !readField(s, c, op.present.spec, op.present.col)) {
+      out += 'null';
+      first = false;
+      i = op.end - 1;
+    } else {
+      out += '{';
+      first = true;
+    }
+  }
+  return out + '}';
+}
+
+/**
+ * Writes connections' rows straight into the columns, one connection after another (start(c)
+ * with c ascending): the engine computes each figure and puts it in its column, with no
+ * summary object in between. Columns are COLUMN[path]; a list, the events and a connection's
+ * every field not written read as their defaults (0, NaN, empty).
+ */
+export class RowWriter {
+  readonly connInt: Int32Array;
+  readonly connFloat: Float64Array;
+  private readonly eventStart: Int32Array;
+  private readonly listStart: Int32Array;
+  private readonly eventLines: number[] = [];
+  private readonly eventKinds: number[] = [];
+  private readonly listValues: number[] = [];
+  private c = -1;
+  private i = 0;
+  private f = 0;
+  /** The next list range whose start is not yet set. */
+  private nextList = 0;
+
+  constructor(private readonly n: number, private readonly strings: StringTable) {
+    this.connInt = new Int32Array(n * INT_STRIDE);
+    this.connFloat = new Float64Array(n * FLOAT_STRIDE);
+    this.eventStart = new Int32Array(n + 1);
+    this.listStart = new Int32Array(n * LIST_STRIDE + 1);
+  }
+
+  start(c: number): void {
+    this.endRow();
+    this.c = c;
+    this.i = c * INT_STRIDE;
+    this.f = c * FLOAT_STRIDE;
+  }
+
+  int(col: number, v: number): void {
+    this.connInt[this.i + col] = v;
+  }
+
+  /** A line number, or -1 (null). */
+  line(col: number, v: number): void {
+    this.connInt[this.i + col] = v >= 0 ? v : -1;
+  }
+
+  float(col: number, v: number | null): void {
+    this.connFloat[this.f + col] = v ?? NaN;
+  }
+
+  bool(col: number, v: boolean): void {
+    this.connInt[this.i + col] = v ? 1 : 0;
+  }
+
+  /** A State code; UNKNOWN reads as null. */
+  state(col: number, s: number, unknown: number): void {
+    this.connInt[this.i + col] = s === unknown ? NO_STATE : s;
+  }
+
+  /** 0: client, 1: server, -1: none (null). */
+  side(col: number, d: number): void {
+    this.connInt[this.i + col] = d >= 0 ? d : -1;
+  }
+
+  closeKind(col: number, kind: (typeof CLOSE_KINDS)[number]): void {
+    this.connInt[this.i + col] = CLOSE_KINDS.indexOf(kind);
+  }
+
+  string(col: number, s: string): void {
+    this.connInt[this.i + col] = this.strings.id(s);
+  }
+
+  /** List number `k` (its COLUMN) of this connection. Lists are written in their order. */
+  list(k: number, values: readonly number[]): void {
+    const r = this.c * LIST_STRIDE + k;
+    this.fillLists(r);
+    for (let j = 0; j < values.length; j++) this.listValues.push(values[j]);
+    this.listStart[r + 1] = this.listValues.length;
+    this.nextList = r + 1;
+  }
+
+  /** One expert event of this connection: its line and its EVENT_KINDS index. */
+  event(line: number, kind: number): void {
+    this.eventLines.push(line);
+    this.eventKinds.push(kind);
+  }
+
+  /** The notes, bit k for NOTE_KINDS[k]. */
+  notes(col: number, bits: number): void {
+    this.connInt[this.i + col] = bits;
+  }
+
+  finish(): Omit<ConnectionColumns, 'names' | 'nameStart' | 'nameDot' | 'strings'> {
+    this.endRow();
+    this.fillLists(this.n * LIST_STRIDE);
+    return {
+      connectionCount: this.n,
+      connInt: this.connInt,
+      connFloat: this.connFloat,
+      eventStart: this.eventStart,
+      eventLine: Int32Array.from(this.eventLines),
+      eventKind: Uint8Array.from(this.eventKinds),
+      listStart: this.listStart,
+      listValues: Float64Array.from(this.listValues),
+    };
+  }
+
+  private endRow(): void {
+    if (this.c >= 0) this.eventStart[this.c + 1] = this.eventLines.length;
+  }
+
+  /** Empty lists for ranges before r that were not written. */
+  private fillLists(r: number): void {
+    for (; this.nextList < r; this.nextList++) this.listStart[this.nextList + 1] = this.listValues.length;
+  }
 }

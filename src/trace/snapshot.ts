@@ -3,7 +3,7 @@
 // the arrays' buffers in the transfer list; ColumnTrace (columnTrace.ts) answers every Trace
 // query from it, in the CLI, the worker and the extension host alike.
 
-import { encodeConnections, FLOAT_STRIDE, INT_STRIDE, StringTable, type ConnectionColumns } from './connectionColumns';
+import { FLOAT_STRIDE, INT_STRIDE, RowWriter, StringTable, type ConnectionColumns } from './connectionColumns';
 import type { PacketColumns } from './columns';
 import type { HalfOpenFlood, Repair } from './model';
 import type { BuiltTrace } from './trace';
@@ -35,8 +35,9 @@ export interface TraceSnapshot extends PacketColumns, ConnectionColumns {
 }
 
 /**
- * The columns of an analysed trace. The snapshot owns its arrays (nothing is shared with
- * `trace`), so the caller may transfer them and keep analysing.
+ * The columns of an analysed trace. A partial snapshot owns its arrays (nothing is shared with
+ * `trace`), so the caller may transfer them and keep analysing; a final one takes the finished
+ * packet table's.
  */
 export function encodeSnapshot(trace: BuiltTrace, partial = false): TraceSnapshot {
   const t = trace.table;
@@ -45,8 +46,9 @@ export function encodeSnapshot(trace: BuiltTrace, partial = false): TraceSnapsho
   const nc = conns.length;
   const strings = new StringTable();
 
+  // A partial trace's table keeps growing: copy it. A finished one is the snapshot's alone.
   const cols = {} as PacketColumns;
-  for (const k of PACKET_COLUMNS) (cols as unknown as Record<string, unknown>)[k] = t[k].slice(0, n);
+  for (const k of PACKET_COLUMNS) (cols as unknown as Record<string, unknown>)[k] = partial ? t[k].slice(0, n) : t[k].subarray(0, n);
 
   // Endpoints.
   const ep = trace.endpoints;
@@ -61,7 +63,9 @@ export function encodeSnapshot(trace: BuiltTrace, partial = false): TraceSnapsho
   const connPackets = new Int32Array(n);
   for (let p = 0; p < n; p++) connPackets[fill[t.conn[p]]++] = p;
 
-  const rows = encodeConnections(nc, (c) => trace.summary(c), (c) => trace.internals(c), strings);
+  const w = new RowWriter(nc, strings);
+  for (let c = 0; c < nc; c++) trace.writeRow(c, w);
+  const rows = w.finish();
 
   const problemLine = new Int32Array(trace.problems.length);
   const problemReason = new Int32Array(trace.problems.length);

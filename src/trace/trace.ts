@@ -1,20 +1,15 @@
-// What the builder has made, before it becomes columns (snapshot.ts): the figures of each
-// connection computed from its Connection and packets (summary, internals) and the half-open floods.
+// What the builder has made, before it becomes columns (snapshot.ts): each connection's
+// figures computed from its Connection and packets and written into its row (writeRow), and
+// the half-open floods.
 
 import type { Connection } from './connection';
+import { COLUMN, type RowWriter } from './connectionColumns';
 import type { Endpoints } from './endpoints';
-import { stateName } from './columns';
-import type { ConnectionInternals } from './connectionColumns';
-import { eventNames } from './expert';
 import {
-  Flag, NOTE_KINDS, type NoteKind, type Close, type ConnectionSummary, type Handshake, type HalfOpenFlood, type Problem, type Repair, type Side,
-  type TraceOptions,
+  EVENT_KINDS, Flag, NOTE_KINDS, type NoteKind, type Close, type HalfOpenFlood, type Problem, type Repair, type SynOptions, type TraceOptions,
 } from './model';
 import type { PacketTable } from './packets';
 import { DEFAULT_TIME_WAIT_SECONDS, State } from './states';
-
-const SIDES: Side[] = ['client', 'server'];
-
 
 function num(x: number): number | null {
   return x === x ? x : null;
@@ -23,6 +18,29 @@ function num(x: number): number | null {
 /** A duration, or null where it is unknown or negative (times that go back). */
 function nonNegative(x: number): number | null {
   return x >= 0 ? x : null;
+}
+
+/** The columns of each side's SYN options (handshake.client, handshake.server). */
+const OPTION_COLUMNS = (['client', 'server'] as const).map((side) => ({
+  present: COLUMN[`handshake.${side}`],
+  mss: COLUMN[`handshake.${side}.mss`],
+  wscale: COLUMN[`handshake.${side}.wscale`],
+  sackPermitted: COLUMN[`handshake.${side}.sackPermitted`],
+  timestamps: COLUMN[`handshake.${side}.timestamps`],
+  fastOpen: COLUMN[`handshake.${side}.fastOpen`],
+  ecn: COLUMN[`handshake.${side}.ecn`],
+}));
+
+/** One side's SYN options, or null. */
+function writeOptions(w: RowWriter, o: SynOptions | null, side: 0 | 1): void {
+  const col = OPTION_COLUMNS[side];
+  w.bool(col.present, o !== null);
+  w.float(col.mss, o?.mss ?? null);
+  w.int(col.wscale, o?.wscale ?? -1);
+  w.bool(col.sackPermitted, o?.sackPermitted ?? false);
+  w.bool(col.timestamps, o?.timestamps ?? false);
+  w.bool(col.fastOpen, o?.fastOpen ?? false);
+  w.bool(col.ecn, o?.ecn ?? false);
 }
 
 function intervals(times: number[]): number[] {
@@ -61,73 +79,61 @@ export class BuiltTrace {
     return this.table.length;
   }
 
-  /** Connection c's summary, made anew on each call (encodeSnapshot writes it into columns). */
-  summary(c: number): ConnectionSummary {
-    return this.summarize(this.conns[c]);
-  }
-
-  /** What the columns keep of connection c beyond its summary. */
-  internals(c: number): ConnectionInternals {
-    const conn = this.conns[c];
-    const m = conn.machine;
-    const base = this.relativeBase(conn);
-    return {
-      clientEp: conn.ep[0],
-      serverEp: conn.ep[1],
-      firstPacket: conn.firstPacket,
-      lastPacket: conn.lastPacket,
-      finalClient: m.state(0),
-      finalServer: m.state(1),
-      initialClient: m.initial(0),
-      initialServer: m.initial(1),
-      timeWaitClient: m.timeWaitSince(0),
-      timeWaitServer: m.timeWaitSince(1),
-      baseClient: base[0],
-      baseServer: base[1],
-    };
-  }
-
   /** States of both ends at the end of the trace, TIME_WAIT expired after 2MSL. */
-  finalStates(c: Connection): [State, State] {
+  private finalStates(c: Connection): [State, State] {
     return c.machine.statesAt(this.endTime, this.timeWait);
   }
 
-  private summarize(c: Connection): ConnectionSummary {
+  /** Writes connection c's row of the columns: every figure of CONNECTION_FIELDS. */
+  writeRow(c: number, w: RowWriter): void {
+    const conn = this.conns[c];
     const t = this.table;
-    const e = this.endpoints;
-    const [cs, ss] = this.finalStates(c);
-    const start = t.time[c.firstPacket];
-    const events: ConnectionSummary['events'] = [];
-    if (c.eventCount > 0) {
-      for (let p = c.firstPacket; p >= 0; p = t.next[p]) {
-        if (t.events[p] !== 0) for (const kind of eventNames(t.events[p])) events.push({ line: t.line[p], kind });
+    const m = conn.machine;
+    const [cs, ss] = this.finalStates(conn);
+    const start = t.time[conn.firstPacket];
+    w.start(c);
+    w.int(COLUMN.client, conn.ep[0]);
+    w.int(COLUMN.server, conn.ep[1]);
+    w.bool(COLUMN.roleInferred, conn.roleInferred);
+    w.bool(COLUMN.midStream, conn.midStream);
+    w.line(COLUMN.firstLine, t.headLine[conn.firstPacket]);
+    w.line(COLUMN.lastLine, t.line[conn.lastPacket]);
+    w.int(COLUMN.packets, conn.count);
+    w.int(COLUMN['packetsBy.client'], conn.packetsBy(0));
+    w.int(COLUMN['packetsBy.server'], conn.packetsBy(1));
+    w.float(COLUMN['bytes.client'], conn.bytesBy(0));
+    w.float(COLUMN['bytes.server'], conn.bytesBy(1));
+    w.float(COLUMN.start, num(start));
+    w.float(COLUMN.duration, nonNegative(Math.round((t.time[conn.lastPacket] - start) * 1e9) / 1e9));
+    w.state(COLUMN.clientState, cs, State.UNKNOWN);
+    w.state(COLUMN.serverState, ss, State.UNKNOWN);
+    this.writeHandshake(conn, w);
+    this.writeClose(conn, w);
+    w.string(COLUMN.connState, conn.zeek.connState());
+    w.string(COLUMN.history, conn.zeek.history);
+    if (conn.eventCount > 0) {
+      for (let p = conn.firstPacket; p >= 0; p = t.next[p]) {
+        const bits = t.events[p];
+        if (bits !== 0) for (let k = 0; k < EVENT_KINDS.length; k++) if (bits & (1 << k)) w.event(t.line[p], k);
       }
     }
-    return {
-      id: c.id,
-      client: e.names[c.ep[0]],
-      server: e.names[c.ep[1]],
-      roleInferred: c.roleInferred,
-      midStream: c.midStream,
-      firstLine: t.headLine[c.firstPacket],
-      lastLine: t.line[c.lastPacket],
-      packets: c.count,
-      packetsBy: { client: c.packetsBy(0), server: c.packetsBy(1) },
-      bytes: { client: c.bytesBy(0), server: c.bytesBy(1) },
-      start: num(start),
-      duration: nonNegative(Math.round((t.time[c.lastPacket] - start) * 1e9) / 1e9),
-      clientState: stateName(cs),
-      serverState: stateName(ss),
-      handshake: this.handshake(c),
-      close: this.close(c),
-      connState: c.zeek.connState(),
-      history: c.zeek.history,
-      events,
-      notes: this.notes(c, cs),
-    };
+    w.notes(COLUMN.notes, this.notes(conn, cs));
+    // Beyond the summary: what packet(), census() and the views need.
+    w.int(COLUMN.firstPacket, conn.firstPacket);
+    w.int(COLUMN.lastPacket, conn.lastPacket);
+    w.int(COLUMN.finalClient, m.state(0));
+    w.int(COLUMN.finalServer, m.state(1));
+    w.int(COLUMN.initialClient, m.initial(0));
+    w.int(COLUMN.initialServer, m.initial(1));
+    w.float(COLUMN.timeWaitClient, m.timeWaitSince(0));
+    w.float(COLUMN.timeWaitServer, m.timeWaitSince(1));
+    const base = this.relativeBase(conn);
+    w.float(COLUMN.baseClient, base[0]);
+    w.float(COLUMN.baseServer, base[1]);
   }
 
-  private notes(c: Connection, clientState: State): NoteKind[] {
+  /** The notes (NOTE_KINDS) as bits. */
+  private notes(c: Connection, clientState: State): number {
     const on: Record<NoteKind, boolean> = {
       handshake_ack_unacceptable: c.unacceptableAckLine >= 0 && c.ackLine < 0,
       handshake_ack_refused: c.refusedAckLine >= 0 && c.ackLine < 0,
@@ -136,10 +142,12 @@ export class BuiltTrace {
       refused_probe: c.probesOnly && c.rstFrom >= 0,
       no_flags: c.noFlagPackets > 0,
     };
-    return NOTE_KINDS.filter((k) => on[k]);
+    let bits = 0;
+    NOTE_KINDS.forEach((k, i) => (bits |= on[k] ? 1 << i : 0));
+    return bits;
   }
 
-  private handshake(c: Connection): Handshake {
+  private writeHandshake(c: Connection, w: RowWriter): void {
     const m = c.machine;
     const co = c.clientOpts;
     const so = c.serverOpts;
@@ -147,33 +155,34 @@ export class BuiltTrace {
     const syns = c.synTimes(this.table);
     const synAcks = c.synAckTimes(this.table);
     const rtt = c.ackLine >= 0 && syns.length > 0 ? (c.ackTime(this.table) - syns[0]) * 1000 : NaN;
-    return {
-      complete: c.synLine >= 0 && c.synAckLine >= 0 && c.ackLine >= 0,
-      simultaneousOpen: c.synFrom(0) && c.synFrom(1),
-      // Times that go back (a clock stepped back, or lines out of order) give no RTT.
-      rttMs: rtt >= 0 ? Math.round(rtt * 1e6) / 1e6 : null,
-      clientIsn: c.synFrom(0) || c.synLine >= 0 ? num(m.synSeq(0)) : null,
-      serverIsn: c.synAckLine >= 0 || c.synFrom(1) ? num(m.synSeq(1)) : null,
-      mss: co?.mss != null && so?.mss != null ? Math.min(co.mss, so.mss) : (co?.mss ?? so?.mss ?? null),
-      wscale: both && co.wscale !== null && so.wscale !== null ? { client: co.wscale, server: so.wscale } : null,
-      sackPermitted: both && co.sackPermitted && so.sackPermitted,
-      timestamps: both && co.timestamps && so.timestamps,
-      fastOpen: (co?.fastOpen ?? false) || (so?.fastOpen ?? false),
-      ecn: c.ecnSyn && c.ecnSynAck,
-      dataOnThirdPacket: c.ackHasData,
-      synRetransmissions: Math.max(0, syns.length - 1),
-      synAckRetransmissions: Math.max(0, synAcks.length - 1),
-      synIntervals: intervals(syns),
-      synAckIntervals: intervals(synAcks),
-      client: co,
-      server: so,
-      synLine: c.synLine >= 0 ? c.synLine : null,
-      synAckLine: c.synAckLine >= 0 ? c.synAckLine : null,
-      ackLine: c.ackLine >= 0 ? c.ackLine : null,
-    };
+    w.bool(COLUMN['handshake.complete'], c.synLine >= 0 && c.synAckLine >= 0 && c.ackLine >= 0);
+    w.bool(COLUMN['handshake.simultaneousOpen'], c.synFrom(0) && c.synFrom(1));
+    // Times that go back (a clock stepped back, or lines out of order) give no RTT.
+    w.float(COLUMN['handshake.rttMs'], rtt >= 0 ? Math.round(rtt * 1e6) / 1e6 : null);
+    w.float(COLUMN['handshake.clientIsn'], c.synFrom(0) || c.synLine >= 0 ? num(m.synSeq(0)) : null);
+    w.float(COLUMN['handshake.serverIsn'], c.synAckLine >= 0 || c.synFrom(1) ? num(m.synSeq(1)) : null);
+    w.float(COLUMN['handshake.mss'], co?.mss != null && so?.mss != null ? Math.min(co.mss, so.mss) : (co?.mss ?? so?.mss ?? null));
+    const wscale = both && co.wscale !== null && so.wscale !== null;
+    w.bool(COLUMN['handshake.wscale'], wscale);
+    w.int(COLUMN['handshake.wscale.client'], wscale ? co.wscale! : -1);
+    w.int(COLUMN['handshake.wscale.server'], wscale ? so.wscale! : -1);
+    w.bool(COLUMN['handshake.sackPermitted'], both && co.sackPermitted && so.sackPermitted);
+    w.bool(COLUMN['handshake.timestamps'], both && co.timestamps && so.timestamps);
+    w.bool(COLUMN['handshake.fastOpen'], (co?.fastOpen ?? false) || (so?.fastOpen ?? false));
+    w.bool(COLUMN['handshake.ecn'], c.ecnSyn && c.ecnSynAck);
+    w.bool(COLUMN['handshake.dataOnThirdPacket'], c.ackHasData);
+    w.int(COLUMN['handshake.synRetransmissions'], Math.max(0, syns.length - 1));
+    w.int(COLUMN['handshake.synAckRetransmissions'], Math.max(0, synAcks.length - 1));
+    w.list(COLUMN['handshake.synIntervals'], intervals(syns));
+    w.list(COLUMN['handshake.synAckIntervals'], intervals(synAcks));
+    writeOptions(w, co, 0);
+    writeOptions(w, so, 1);
+    w.line(COLUMN['handshake.synLine'], c.synLine);
+    w.line(COLUMN['handshake.synAckLine'], c.synAckLine);
+    w.line(COLUMN['handshake.ackLine'], c.ackLine);
   }
 
-  private close(c: Connection): Close {
+  private writeClose(c: Connection, w: RowWriter): void {
     const first = c.firstFinFrom;
     const bothFin = c.finLine(0) >= 0 && c.finLine(1) >= 0;
     const simultaneous = bothFin && !c.secondFinAcksFirst;
@@ -181,12 +190,10 @@ export class BuiltTrace {
     if (c.rstFrom >= 0) kind = 'reset';
     else if (bothFin) kind = simultaneous ? 'simultaneous' : c.firstFinAckedAlone ? 'four-way' : 'combined';
     else if (first >= 0) kind = 'half-closed';
-    return {
-      firstFinFrom: first >= 0 ? SIDES[first] : null,
-      simultaneous,
-      rstFrom: c.rstFrom >= 0 ? SIDES[c.rstFrom] : null,
-      kind,
-    };
+    w.side(COLUMN['close.firstFinFrom'], first);
+    w.bool(COLUMN['close.simultaneous'], simultaneous);
+    w.side(COLUMN['close.rstFrom'], c.rstFrom);
+    w.closeKind(COLUMN['close.kind'], kind);
   }
 
   /**
