@@ -188,7 +188,7 @@ async function main() {
       const page = await browser.context.newPage();
       page.on('console', (m) => consoleLog.push(`[ui ${m.type()}] ${m.text()}`));
       page.on('requestfailed', (r) => consoleLog.push(`[ui request failed] ${r.url()} ${r.failure()?.errorText ?? ''}`));
-      const { runUiChecks } = await import(pathToFileURL(join(repoRoot, 'test', 'e2e', 'ui.mjs')).href);
+      const { runTourChecks, runUiChecks } = await import(pathToFileURL(join(repoRoot, 'test', 'e2e', 'ui.mjs')).href);
       await page.goto(server.open(ws, [dev, ['openFile', server.remote(wsSample)]]));
       const shot = async (name) => {
         // Park the mouse on the status bar's empty middle so no stray tooltip (such as the
@@ -201,6 +201,7 @@ async function main() {
         await page.screenshot({ path: join(shotsDir, `${name}.png`) }).catch((e) => console.log(`screenshot ${name}: ${e.message}`));
       };
       await runUiChecks({ page, expect, lines, pkg, check: pageCheck(page, ''), shot });
+      await runTourChecks({ page, pkg, check: pageCheck(page, ''), shot });
       const after = readFileSync(wsSample);
       await check('ui: the sample file is unchanged on disk', async () => {
         if (!after.equals(original)) throw new Error('sample.tcpdump was modified');

@@ -16,7 +16,7 @@ out_root="${CAPTURES_OUT:-$repo/test/fixtures/captures}"
 ALL=(
   normal-client-close normal-server-close combined-close half-close
   close-wait-leak rst-client rst-server refused unanswered-syn half-open
-  syn-flood-small simultaneous-open simultaneous-close port-reuse
+  syn-flood-small syn-flood-backoff simultaneous-open simultaneous-close port-reuse
   mid-stream keepalive zero-window retransmission ipv6-normal sample
   handshake-bad-ack handshake-ack-refused probe-fin probe-null
 )

@@ -14,6 +14,7 @@ import { log } from './log';
 import { explanationLang, traceOptions } from './config';
 import { normalizeText, repairText } from './trace';
 import { connectionsCsv } from './trace/report';
+import { openExample, openTour } from './examples';
 
 export interface Services {
   extensionUri: vscode.Uri;
@@ -306,6 +307,8 @@ export const COMMANDS: Record<string, Run> = {
   },
   'tcpTrace.analyzeFile': (s, uri) => analyzeFile(s, uri),
   'tcpTrace.openSample': (s) => openSample(s),
+  'tcpTrace.openExample': (_s, id, line) => openExample(id, line),
+  'tcpTrace.openTour': () => openTour(),
   'tcpTrace.filter': (s) => filter(s),
   'tcpTrace.clearFilter': (s) => s.tree.setFilter({}),
   'tcpTrace.sort': (s) => sort(s),

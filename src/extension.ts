@@ -12,6 +12,7 @@ import { StatusBar } from './statusBar';
 import { registerCodeLens } from './codeLens';
 import { registerCommands } from './commands';
 import { registerCaptureDocuments } from './pcapDocument';
+import { registerExamples } from './examples';
 import { disposeLog } from './log';
 import { LanguageDetection } from './detect';
 
@@ -59,6 +60,7 @@ export function activate(context: vscode.ExtensionContext): TestApi {
     registerCodeLens(store),
     ...registerCommands(services),
     ...registerCaptureDocuments(),
+    registerExamples(context.extensionUri),
     new LanguageDetection(context.globalState),
     { dispose: disposeLog },
   );

@@ -37,6 +37,8 @@ interface Tuple {
   known0: boolean;
   known1: boolean;
   hasBase: boolean;
+  /** The packet whose numbers set the base (-1: none yet). */
+  basePacket: number;
 }
 
 /** Relative numbers of a snippet cut from a longer capture stay below this; ISNs seldom do. */
@@ -549,7 +551,10 @@ export class TraceBuilder {
       this.repairs.add('relative', this.first);
     } else if ((f & Flag.ACK) && this.seqMode !== SeqMode.Absolute) {
       if (!tuple || !tuple.hasBase || (f & Flag.SYN)) {
-        if (tuple) this.setBase(tuple, src, seq, ack);
+        if (tuple) this.setBase(tuple, p, src, seq, ack);
+      } else if (tuple.conn.lastPacket === tuple.basePacket && src === tuple.baseEp && seq === tuple.base0 && ack === mod32(tuple.base1 + 1)) {
+        // The packet that set the base, printed again (a paste, or a second interface): its
+        // numbers are the absolute ones tcpdump printed the first time.
       } else {
         if (this.seqMode === SeqMode.Unknown) this.detectSeqMode(tuple, src, ack);
         if ((this.seqMode as SeqMode) !== SeqMode.Absolute) {
@@ -581,9 +586,9 @@ export class TraceBuilder {
     if (!conn) {
       conn = this.newConnection(src, dst, f, p);
       if (!tuple) {
-        const fresh: Tuple = { conn, baseEp: src, base0: 0, base1: 0, known0: false, known1: false, hasBase: cutRelative };
+        const fresh: Tuple = { conn, baseEp: src, base0: 0, base1: 0, known0: false, known1: false, hasBase: cutRelative, basePacket: -1 };
         this.tupleList.push(fresh);
-        if (!cutRelative && (f & Flag.ACK) && this.seqMode !== SeqMode.Absolute) this.setBase(fresh, src, seq, ack);
+        if (!cutRelative && (f & Flag.ACK) && this.seqMode !== SeqMode.Absolute) this.setBase(fresh, p, src, seq, ack);
       } else tuple.conn = conn;
       if (reused) t.events[p] |= EVENT_BIT.reused_ports;
     } else {
@@ -614,7 +619,7 @@ export class TraceBuilder {
     conn.add(t, p, this.at);
   }
 
-  private setBase(tuple: Tuple, src: number, seq: number, ack: number): void {
+  private setBase(tuple: Tuple, p: number, src: number, seq: number, ack: number): void {
     if (ack !== ack) return;
     tuple.baseEp = src;
     tuple.base0 = seq === seq ? seq : 0;
@@ -622,6 +627,7 @@ export class TraceBuilder {
     tuple.known0 = seq === seq;
     tuple.known1 = true;
     tuple.hasBase = true;
+    tuple.basePacket = p;
   }
 
   /** tcpdump -S prints every number absolute: tell by how close the ack is to the base. */

@@ -357,16 +357,8 @@ export async function runUiChecks({ page, expect, lines, pkg, check, shot }) {
     ['Dark Modern', 'vscode-dark', null],
   ]) {
     await check(`ui: the panel is readable in ${theme}`, async () => {
-      // Ctrl+K Ctrl+T opens the theme picker itself (the palette's fuzzy match may pick
-      // "Browse Color Themes…" instead).
       await focusEditor(page);
-      await page.keyboard.press('Control+K');
-      await page.keyboard.press('Control+T');
-      const input = page.locator('.quick-input-widget input').first();
-      await input.waitFor({ state: 'visible', timeout: 5000 });
-      await input.fill(theme);
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: theme }).first().waitFor({ state: 'visible', timeout: 5000 });
-      await page.keyboard.press('Enter');
+      await pickTheme(page, theme);
       const colours = await until(`the panel to switch to ${kind}`, async () => {
         for (const f of page.frames()) {
           if (f === page.mainFrame()) continue;
@@ -404,6 +396,110 @@ export async function runUiChecks({ page, expect, lines, pkg, check, shot }) {
   }
 }
 
+/**
+ * The TCP tour: the walkthrough opens from its command and shows a lesson's text (a markdown
+ * webview) naming the lines to hover; its button opens the example. "TCP: Open Example…" with
+ * no argument offers every example in a quick pick. Pictures in the dark and light theme.
+ */
+export async function runTourChecks({ page, pkg, check, shot }) {
+  const title = (id) => {
+    const c = pkg.contributes?.commands?.find((x) => x.command === id);
+    return `${c.category}: ${c.title}`;
+  };
+  const tour = pkg.contributes.walkthroughs.find((w) => w.id === 'tcpTour');
+  const first = tour.steps[0];
+  const lesson = () => frameWith(page, (t) => /2205458057/.test(t) && /2628896210/.test(t), "the handshake lesson's text");
+
+  const openLesson = async (step = first, shown = lesson) => {
+    await until('the walkthrough with its nine lessons', async () => {
+      const text = await page.locator('.gettingStartedContainer').first().innerText().catch(() => '');
+      return tour.steps.every((s) => text.includes(s.title)) ? text : undefined;
+    });
+    await page.locator('.getting-started-step', { hasText: step.title }).first().click();
+    return shown();
+  };
+
+  await check("ui: with no trace open, the Connections view offers the tour and the examples", async () => {
+    await palette(page, 'View: Close All Editors');
+    // Untitled test documents left from the checks above go without saving.
+    const dontSave = page.locator('.monaco-dialog-box .monaco-button', { hasText: "Don't Save" }).first();
+    if (await dontSave.isVisible({ timeout: 1500 }).catch(() => false)) await dontSave.click();
+    await until('no editor open', async () => (await page.locator('.editor-group-container .tabs-container .tab').count()) === 0);
+    const welcome = page.locator('.welcome-view-content').first();
+    await until('the welcome view', async () => /Start the TCP Tour/.test(await welcome.innerText().catch(() => '')) && /Open Example/.test(await welcome.innerText().catch(() => '')));
+    await sleep(300);
+    await shot('welcome');
+    await welcome.locator('a, .monaco-button', { hasText: 'Start the TCP Tour' }).first().click();
+    const { text } = await openLesson();
+    if (!/Line 1/.test(text) || !/SYN_SENT/.test(text)) throw new Error(`lesson text: ${text.slice(0, 300)}`);
+    await sleep(500);
+    await shot('tour');
+  });
+
+  await check("ui: a lesson's button opens its example at the lesson's line", async () => {
+    const step = page.locator('.getting-started-step.expanded').first();
+    await step.locator('a, .monaco-button', { hasText: /Open the Example/ }).first().click();
+    await editorOpen(page, 'client-close.tcpdump');
+    await until('the status bar to show the tcpdump language and line 1', async () => {
+      const mode = await page.locator('[id="status.editor.mode"]').first().innerText().catch(() => '');
+      const pos = await page.locator('[id="status.editor.selection"]').first().innerText().catch(() => '');
+      return /tcpdump/i.test(mode) && /\b1\b/.test(pos);
+    });
+    await palette(page, 'View: Close Editor');
+  });
+
+  await check('ui: TCP: Start the TCP Tour, in a light theme', async () => {
+    await pickTheme(page, 'Light Modern');
+    await until('the workbench in a light theme', () => page.evaluate(() => document.querySelector('.monaco-workbench')?.classList.contains('vs')));
+    await palette(page, title('tcpTrace.openTour'));
+    // The SYN flood lesson, its backoff lines named.
+    const flood = tour.steps.find((s) => s.id === 'synFlood');
+    await openLesson(flood, () => frameWith(page, (t) => /Lines 121, 181, 248 and 301/.test(t) && /SYN_RECEIVED/.test(t), 'the SYN flood lesson'));
+    await sleep(600);
+    await shot('tour-light');
+    await pickTheme(page, 'Dark Modern');
+    await until('the workbench in a dark theme', () => page.evaluate(() => document.querySelector('.monaco-workbench')?.classList.contains('vs-dark')));
+  });
+
+  await check('ui: TCP: Open Example… offers every example and opens the one picked', async () => {
+    await palette(page, title('tcpTrace.openExample'));
+    const rows = await until('the examples in a quick pick', async () => {
+      const r = await page.locator('.quick-input-list .monaco-list-row').allInnerTexts().catch(() => []);
+      return r.length >= 9 ? r : undefined;
+    });
+    if (!rows.some((r) => r.includes('retransmission.tcpdump'))) throw new Error(`rows: ${rows.join(' | ')}`);
+    await page.locator('.quick-input-widget input').first().fill('retransmission');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'retransmission.tcpdump' }).first().click();
+    await editorOpen(page, 'retransmission.tcpdump');
+    await palette(page, 'View: Close Editor');
+  });
+}
+
+/** Waits for an editor tab named `name` (its label, or the window's title once it is active). */
+async function editorOpen(page, name) {
+  let seen = '';
+  try {
+    await until(`${name} in an editor`, async () => {
+      seen = await page.evaluate(() => [document.title, ...[...document.querySelectorAll('.tab')].map((t) => `${t.textContent} ${t.getAttribute('aria-label') ?? ''}`)].join(' | '));
+      return seen.includes(name);
+    });
+  } catch (e) {
+    throw new Error(`${e.message}; tabs and title: ${seen.slice(0, 400)}`);
+  }
+}
+
+/** Ctrl+K Ctrl+T opens the theme picker itself (the palette's fuzzy match may pick "Browse Color Themes…" instead). */
+async function pickTheme(page, theme) {
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Control+K');
+  await page.keyboard.press('Control+T');
+  const input = page.locator('.quick-input-widget input').first();
+  await input.waitFor({ state: 'visible', timeout: 5000 });
+  await input.fill(theme);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: theme }).first().waitFor({ state: 'visible', timeout: 5000 });
+  await page.keyboard.press('Enter');
+}
+
 /** `rgb(r, g, b)` or `rgba(...)` as [r, g, b]. */
 function rgb(css) {
   const m = /rgba?\(\s*([\d.]+)[,\s]+([\d.]+)[,\s]+([\d.]+)/.exec(css ?? '');
@@ -434,7 +530,7 @@ function durations(text) {
   return out;
 }
 
-export const screenshotNames = ['editor', 'tree', 'hover', 'panel', 'handshake', 'panel-light', 'panel-high-contrast', 'repairs', 'normalised'];
+export const screenshotNames = ['editor', 'tree', 'hover', 'panel', 'handshake', 'panel-light', 'panel-high-contrast', 'repairs', 'normalised', 'welcome', 'tour', 'tour-light'];
 
 /** A handshake as a web page shows it once its line breaks are lost: prompt, banner and three packets on one line. */
 const GLUED_PASTE =

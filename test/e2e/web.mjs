@@ -82,6 +82,16 @@ export async function runWebChecks({ page, expect, pkg, authority, check }) {
     await showStateDiagram(page, pkg, expect);
   });
 
+  await check('web: TCP: Open Example… opens an example from the extension, analysed', async () => {
+    const c = pkg.contributes.commands.find((x) => x.command === 'tcpTrace.openExample');
+    await palette(page, `${c.category}: ${c.title}`);
+    await pick(page, 'refused.tcpdump');
+    await until('refused.tcpdump in an editor', () => page.evaluate(() => document.title.includes('refused.tcpdump')));
+    // Its one connection, 40008 to 8081, reaches the tree.
+    await until('the example\'s connection in the tree', async () => (await treeRows(page)).some((r) => r.includes('40008') && r.includes('8081')), 15_000);
+    await palette(page, 'View: Close Editor');
+  });
+
   await check('web: the analysis runs in a Web Worker', async () => {
     const text = await outputText(page, pkg.displayName, (t) => /analysis worker|no analysis worker/i.test(t));
     if (!/Analysis worker started \(a Web Worker\)/.test(text)) throw new Error(`no Web Worker started: ${text}`);

@@ -3,7 +3,7 @@
 
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './helpers';
 
@@ -17,12 +17,15 @@ interface Manifest {
     grammars: { path: string }[];
     viewsContainers: { activitybar: { icon: string }[] };
     commands: { command: string; title: string }[];
+    walkthroughs: { steps: { media: { markdown: string } }[] }[];
   };
   activationEvents: string[];
 }
 
 const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Manifest;
 const rel = (p: string) => p.replace(/^\.\//, '');
+const nlsEn = JSON.parse(readFileSync(join(ROOT, 'package.nls.json'), 'utf8')) as Record<string, string>;
+const nlsZh = JSON.parse(readFileSync(join(ROOT, 'package.nls.zh-cn.json'), 'utf8')) as Record<string, string>;
 
 describe('package: the .vsix contents', function () {
   this.timeout(60_000);
@@ -54,6 +57,9 @@ describe('package: the .vsix contents', function () {
       ...manifest.contributes.languages.map((l) => rel(l.configuration)),
       ...manifest.contributes.grammars.map((g) => rel(g.path)),
       ...manifest.contributes.viewsContainers.activitybar.map((c) => rel(c.icon)),
+      // The tour's lessons, per language (their paths are localised), and the examples they open.
+      ...manifest.contributes.walkthroughs.flatMap((w) => w.steps).flatMap((s) => [nlsEn, nlsZh].map((n) => n[/^%(.+)%$/.exec(s.media.markdown)?.[1] ?? ''] ?? s.media.markdown)),
+      ...readdirSync(join(ROOT, 'examples')).filter((f) => f.endsWith('.tcpdump')).map((f) => `examples/${f}`),
     ];
     for (const f of wanted) assert.ok(shipped.includes(f), `${f} is not in the package`);
   });

@@ -79,6 +79,7 @@ describe('pcap: tcpdump -nn as the oracle', () => {
 
   it('prints every line of the fixture captures exactly as tcpdump does', function () {
     requireTcpdump(this);
+    this.timeout(60_000); // runs tcpdump once per capture
     for (const file of FIXTURE_CAPTURES) {
       const expected = tcpdumpText(file);
       const { text, summary } = captureToText(readFileSync(file));
@@ -93,6 +94,7 @@ describe('pcap: tcpdump -nn as the oracle', () => {
 
   it('gives the engine the same connections as tcpdump\'s own text', function () {
     requireTcpdump(this);
+    this.timeout(60_000); // runs tcpdump once per capture
     for (const file of FIXTURE_CAPTURES) {
       const ours = analyzeText(captureToText(readFileSync(file)).text).toJSON(true);
       const theirs = analyzeText(tcpdumpText(file)).toJSON(true);

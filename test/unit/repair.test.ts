@@ -276,4 +276,19 @@ describe('repair: every capture rendering, transformed, reads as the clean text'
       { numRuns: 20, seed: 20261206 },
     );
   });
+
+  it('a packet that set the relative base, printed twice, keeps its absolute numbers (every capture)', () => {
+    // A flow's first ACK-bearing packet is printed absolute; its copy must not be read as relative to itself.
+    for (const file of files.filter((f) => f.endsWith('nn.tcpdump'))) {
+      const text = readFileSync(file, 'utf8');
+      const clean = analyzeText(text);
+      const doubled = text.split('\n').filter((l) => l.length).flatMap((l) => {
+        const m = /^(\S+) (IP6? .*)$/.exec(l);
+        return m ? [`${m[1]} veth0 P   ${m[2]}`, `${m[1]} br0   Out ${m[2]}`] : [l];
+      });
+      const t = analyzeText(doubled.join('\n'));
+      assert.equal(t.repairs.find((r) => r.kind === 'duplicate')?.count, clean.packetCount, file);
+      assert.deepEqual(reading(t).map((c) => ({ ...c, packets: c.packets / 2 })), reading(clean), file);
+    }
+  });
 });
