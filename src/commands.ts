@@ -259,7 +259,15 @@ export const COMMANDS: Record<string, Run> = {
     const t = target(s, [uri, index]);
     if (!t || typeof index !== 'number') return;
     s.focus.set(t.uri, t.trace, index, 'tree');
-    await revealPacketLine(t.uri, t.trace, index);
+    const kind = s.store.kindOf(t.uri);
+    if (kind === 'large') {
+      // VS Code does not share the document with extensions, but its editor can still be
+      // shown at a line.
+      const line = t.trace.packet(index).line - 1;
+      const selection = new vscode.Range(line, 0, line + 1, 0);
+      await vscode.commands.executeCommand('vscode.open', t.uri, { selection, preserveFocus: true, preview: false });
+    } else if (kind !== 'file') await revealPacketLine(t.uri, t.trace, index);
+    // A file analysed from disk has no editor: the focus (the panel, the status bar) moves alone.
   },
   'tcpTrace.copySummary': async (s, ...args) => {
     const t = needTarget(s, args);

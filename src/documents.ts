@@ -33,6 +33,15 @@ export interface Source {
   progress?: number;
 }
 
+/** A source's kind in words, as the view and the list of sources say it. */
+export function sourceKindText(kind: SourceKind): string {
+  switch (kind) {
+    case 'document': return vscode.l10n.t('open document');
+    case 'large': return vscode.l10n.t('open document over 50 MB, read from its file');
+    case 'file': return vscode.l10n.t('analysed file');
+  }
+}
+
 interface Entry {
   uri: vscode.Uri;
   kind: SourceKind;

@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import type { Services } from './commands';
 import { connectionsText, documentName, packetsText } from './describe';
-import type { Source, SourceKind } from './documents';
+import { sourceKindText, type Source, type SourceKind } from './documents';
 import { sameSource, type SourceKey } from './tree';
 
 /** A source as the test API reports it. */
@@ -29,14 +29,6 @@ export function sourceList(s: Services): SourceInfo[] {
     packets: src.trace?.packetCount,
     connections: src.trace?.connections.length,
   }));
-}
-
-function kindText(kind: SourceKind): string {
-  switch (kind) {
-    case 'document': return vscode.l10n.t('open document');
-    case 'large': return vscode.l10n.t('open document over 50 MB, read from its file');
-    case 'file': return vscode.l10n.t('analysed file');
-  }
 }
 
 function summary(src: Source): string {
@@ -88,7 +80,7 @@ export async function chooseSource(s: Services, uri?: unknown, kind?: unknown): 
     const shown = s.tree.shownSource;
     pick.items = s.store.sources().map((src) => ({
       label: `$(${src.kind === 'file' ? 'folder-opened' : 'file'}) ${documentName(src.uri)}`,
-      description: [sameSource(src, shown) ? vscode.l10n.t('shown') : '', kindText(src.kind), summary(src)].filter(Boolean).join(' · '),
+      description: [sameSource(src, shown) ? vscode.l10n.t('shown') : '', sourceKindText(src.kind), summary(src)].filter(Boolean).join(' · '),
       detail: src.uri.scheme === 'file' ? src.uri.fsPath : src.uri.toString(true),
       buttons: [close],
       source: src,
@@ -118,7 +110,8 @@ async function closeOne(s: Services, src: Source): Promise<void> {
 
 /** Closes a source: the one named by the arguments, or the one the tree shows. */
 export async function closeSource(s: Services, uri?: unknown, kind?: unknown): Promise<SourceInfo[]> {
-  const src = named(s, uri, kind);
+  // From the tree's source row (its inline button), the argument is the row: the source shown.
+  const src = named(s, typeof uri === 'string' || uri instanceof vscode.Uri ? uri : undefined, kind);
   if (src) await closeOne(s, src);
   else void vscode.window.showInformationMessage(vscode.l10n.t('No source to close.'));
   return sourceList(s);

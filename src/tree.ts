@@ -11,7 +11,7 @@ import {
   OUTCOMES, connectionDescription, connectionLabel, connectionsText, documentName, escapeMarkdown, otherLinesText, packetsText, flagWords, formatBytes, formatMs, outcomeIcon, outcomeLabel, outcomeOf, packetLine, stateChange, type Outcome,
 } from './describe';
 import type { Focus, FocusState } from './focus';
-import { isTraceDocument, type SourceKind, type TraceStore } from './documents';
+import { isTraceDocument, sourceKindText, type SourceKind, type TraceStore } from './documents';
 import type { LargeDocuments } from './largeDocuments';
 
 /**
@@ -42,6 +42,7 @@ const SOCKET_STATES = STATE_NAMES.filter((s) => s !== 'CLOSED');
 
 
 type Node =
+  | { kind: 'source' }
   | { kind: 'census' }
   | { kind: 'by'; by: GroupBy }
   | { kind: 'byRow'; by: GroupBy; a: Aggregate }
@@ -99,6 +100,8 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
   private readonly groupNodes = new Map<string, Node & { kind: 'group' }>();
   private readonly packetNodes = new Map<string, Node>();
   private readonly censusNode: Node = { kind: 'census' };
+  /** The first row: which document or file the tree describes; choosing it lists the others. */
+  private readonly sourceNode: Node = { kind: 'source' };
   /** Connections summed per server endpoint and per client host. */
   private readonly byNodes: Record<GroupBy, Node> = { server: { kind: 'by', by: 'server' }, client: { kind: 'by', by: 'client' } };
   private censusLine = 1;
@@ -366,12 +369,12 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
 
   getChildren(node?: Node): Node[] {
     const t = this.trace;
-    if (!t) return [];
+    if (!t) return this.shown && !node ? [this.sourceNode] : [];
     if (!node) {
       const visible = this.visibleConnections();
       const conns = visible.slice(0, MAX_CONNECTIONS).map((c) => this.connectionNode(c.id));
       this.rootConnections = new Set(conns.map((n) => (n.kind === 'connection' ? n.id : -1)));
-      return t.connections.length ? [this.censusNode, this.byNodes.server, this.byNodes.client, ...conns] : [];
+      return t.connections.length ? [this.sourceNode, this.censusNode, this.byNodes.server, this.byNodes.client, ...conns] : [this.sourceNode];
     }
     switch (node.kind) {
       case 'census': {
@@ -411,6 +414,7 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
   }
 
   private itemFor(node: Node): vscode.TreeItem {
+    if (node.kind === 'source') return this.sourceItem();
     const t = this.trace!;
     switch (node.kind) {
       case 'census': {
@@ -498,6 +502,20 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
         return item;
       }
     }
+  }
+
+  private sourceItem(): vscode.TreeItem {
+    const key = this.shown!;
+    const item = new vscode.TreeItem(documentName(key.uri), vscode.TreeItemCollapsibleState.None);
+    item.id = 'source';
+    item.description = sourceKindText(key.kind);
+    item.iconPath = new vscode.ThemeIcon(key.kind === 'file' ? 'folder-opened' : 'file');
+    const where = key.uri.scheme === 'file' ? key.uri.fsPath : key.uri.toString(true);
+    item.tooltip = `${where}\n${vscode.l10n.t('The document or file this view describes. Choose another one, or close it.')}`;
+    item.contextValue = 'source';
+    item.command = { command: 'tcpTrace.chooseSource', title: vscode.l10n.t('Choose Source…') };
+    item.accessibilityInformation = { label: vscode.l10n.t('Source: {0}, {1}', documentName(key.uri), item.description) };
+    return item;
   }
 
   /** Tooltips are built when the pointer rests on an item, not for every item listed. */
@@ -645,6 +663,7 @@ function echoKey(node: Node): string {
     case 'group': return `g:${node.connection}:${node.group}`;
     case 'packet': return `${node.group === 'warnings' ? 'w' : 'p'}:${node.index}`;
     case 'censusState': return `s:${node.state}`;
+    case 'source': return 'source';
     case 'census': return 'census';
     case 'by': return `b:${node.by}`;
     case 'byRow': return `r:${node.by}:${node.a.key}`;
