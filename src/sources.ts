@@ -81,7 +81,8 @@ export async function chooseSource(s: Services, uri?: unknown, kind?: unknown): 
     pick.items = s.store.sources().map((src) => ({
       label: `$(${src.kind === 'file' ? 'folder-opened' : 'file'}) ${documentName(src.uri)}`,
       description: [sameSource(src, shown) ? vscode.l10n.t('shown') : '', sourceKindText(src.kind), summary(src)].filter(Boolean).join(' · '),
-      detail: src.uri.scheme === 'file' ? src.uri.fsPath : src.uri.toString(true),
+      // Where it is: relative to the workspace when it lies inside.
+      detail: vscode.workspace.asRelativePath(src.uri),
       buttons: [close],
       source: src,
     }));

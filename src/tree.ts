@@ -568,6 +568,12 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
   }
 
   private follow(state: FocusState | undefined, source: string): void {
+    if (state && source === 'editor' && state.uri.toString() !== this.uri?.toString()) {
+      // The cursor moved in a tcpdump editor while the tree shows another source (a file
+      // chosen by hand): the tree goes back to that editor's document.
+      this.pinned = false;
+      this.pickSource(true);
+    }
     if (!state || !this.trace || state.uri.toString() !== this.uri?.toString()) return;
     if (state.trace !== this.trace) this.pickSource(true, false);
     const reveal = source !== 'tree' && this.view.visible && state.packet >= 0;
