@@ -162,10 +162,11 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
   private fromActiveTab(): SourceKey | undefined | 'keep' {
     const ed = vscode.window.activeTextEditor;
     if (ed && isTraceDocument(ed.document)) return { uri: ed.document.uri, kind: 'document' };
+    if (ed && ed.viewColumn === undefined) return 'keep';
     const large = this.large.active();
     if (large && large.state !== 'other') return { uri: large.uri, kind: 'large' };
     const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
-    if (tab?.input instanceof vscode.TabInputText || (ed && ed.viewColumn !== undefined)) return undefined;
+    if (tab?.input instanceof vscode.TabInputText || ed) return undefined;
     return 'keep';
   }
 
