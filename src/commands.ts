@@ -4,13 +4,14 @@ import { WARNING_EVENTS } from './trace/expert';
 import { Flag, type Trace } from './trace/model';
 import { STATE_NAMES, type StateName } from './trace/states';
 import type { Analyzer } from './analyzer';
+import type { LargeDocuments } from './largeDocuments';
+import { chooseSource, closeSource } from './sources';
 import { isTraceDocument, type TraceStore } from './documents';
 import { revealPacketLine, type Focus } from './focus';
 import type { Panel } from './panel';
 import type { ConnectionsTree, SortKey } from './tree';
-import { OUTCOMES, connectionsText, otherLinesText, outcomeLabel, packetsText } from './describe';
+import { OUTCOMES, connectionsText, documentName, otherLinesText, outcomeLabel, packetsText } from './describe';
 import { connectionSummaryText, ladderMermaid, ladderSvg } from './export';
-import { log } from './log';
 import { explanationLang, traceOptions } from './config';
 import { normalizeText, repairText } from './trace';
 import { connectionsCsv } from './trace/report';
@@ -23,6 +24,7 @@ export interface Services {
   tree: ConnectionsTree;
   panel: Panel;
   analyzer: Analyzer;
+  large: LargeDocuments;
 }
 
 interface Target {
@@ -131,45 +133,22 @@ async function analyzeFile(s: Services, arg: unknown): Promise<unknown> {
   }
   if (!uri) return undefined;
   const file = uri;
-  const name = file.path.split('/').pop() ?? file.toString();
-  const options = traceOptions();
-  // The connections found so far show in the tree while the rest is read.
-  let shown = false;
-  const partial = (trace: Trace) => {
-    s.store.setFileTrace(file, trace);
-    s.tree.showTrace(file, trace);
-    if (!shown) void vscode.commands.executeCommand('tcpTrace.connections.focus');
-    shown = true;
-  };
+  const name = documentName(file);
+  // The tree shows the file from the start: "Analyzing…", then the connections found so far.
+  s.tree.show({ uri: file, kind: 'file' });
+  void vscode.commands.executeCommand('tcpTrace.connections.focus');
   try {
-    const { trace } = await vscode.window.withProgress(
+    const trace = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Analyzing {0}', name), cancellable: true },
-      async (progress, token) => {
+      (progress, token) => {
         let last = 0;
-        const report = (done: number, total: number) => {
+        return s.store.analyzeFile(file, 'file', token, (done, total) => {
           const pct = (done / Math.max(1, total)) * 100;
           progress.report({ increment: pct - last, message: `${(done / 1e6).toFixed(1)} / ${(total / 1e6).toFixed(1)} MB` });
           last = pct;
-        };
-        const handlers = { progress: report, partial, token };
-        // On a local disk the worker streams the file itself; elsewhere (virtual or web
-        // workspaces) the bytes come through vscode.workspace.fs.
-        if (file.scheme === 'file' && process.env.TCP_TRACE_WEB !== '1') {
-          try {
-            return await s.analyzer.analyzePath(file.fsPath, options, handlers);
-          } catch (e) {
-            if (e instanceof vscode.CancellationError) throw e;
-            log(`streaming ${file.fsPath} in the worker failed, reading it instead: ${String(e)}`);
-          }
-        }
-        const bytes = await vscode.workspace.fs.readFile(file);
-        if (token.isCancellationRequested) throw new vscode.CancellationError();
-        return s.analyzer.analyzeBytes(bytes, options, handlers);
+        });
       },
     );
-    s.store.setFileTrace(file, trace);
-    s.tree.showTrace(file, trace);
-    if (!shown) void vscode.commands.executeCommand('tcpTrace.connections.focus');
     void vscode.window.showInformationMessage(
       vscode.l10n.t('{0}: {1} in {2} ({3}).', name, packetsText(trace.packetCount), connectionsText(trace.connections.length), otherLinesText(trace.skipped)),
     );
@@ -281,7 +260,15 @@ export const COMMANDS: Record<string, Run> = {
     const t = target(s, [uri, index]);
     if (!t || typeof index !== 'number') return;
     s.focus.set(t.uri, t.trace, index, 'tree');
-    await revealPacketLine(t.uri, t.trace, index);
+    const kind = s.store.kindOf(t.uri);
+    if (kind === 'large') {
+      // VS Code does not share the document with extensions, but its editor can still be
+      // shown at a line.
+      const line = t.trace.packet(index).line - 1;
+      const selection = new vscode.Range(line, 0, line + 1, 0);
+      await vscode.commands.executeCommand('vscode.open', t.uri, { selection, preserveFocus: true, preview: false });
+    } else if (kind !== 'file') await revealPacketLine(t.uri, t.trace, index);
+    // A file analysed from disk has no editor: the focus (the panel, the status bar) moves alone.
   },
   'tcpTrace.copySummary': async (s, ...args) => {
     const t = needTarget(s, args);
@@ -306,6 +293,8 @@ export const COMMANDS: Record<string, Run> = {
     return text;
   },
   'tcpTrace.analyzeFile': (s, uri) => analyzeFile(s, uri),
+  'tcpTrace.chooseSource': (s, uri, kind) => chooseSource(s, uri, kind),
+  'tcpTrace.closeSource': (s, uri, kind) => closeSource(s, uri, kind),
   'tcpTrace.openSample': (s) => openSample(s),
   'tcpTrace.openExample': (_s, id, line) => openExample(id, line),
   'tcpTrace.openTour': () => openTour(),

@@ -2,11 +2,13 @@
 // documents on the host, big ones in the worker (src/analyzer.ts), which is sent the text once
 // and then only the edits. While a document's first analysis runs, the results so far are
 // shown; later ones keep the previous trace until the new one is ready. Never edits a document.
+// Also keeps traces read from disk: files analysed with "Analyze Capture File…" and documents
+// too large for VS Code to share with extensions (src/largeDocuments.ts).
 import * as vscode from 'vscode';
 import { analyzeText } from './trace';
 import type { Trace } from './trace/model';
 import type { TextChange } from './trace/edits';
-import type { Analyzer, DocumentSource } from './analyzer';
+import type { Analyzer, DocumentSource, ProgressFn } from './analyzer';
 import * as config from './config';
 import { log } from './log';
 
@@ -16,14 +18,42 @@ export function isTraceDocument(doc: vscode.TextDocument | undefined): boolean {
   return doc?.languageId === LANGUAGE_ID;
 }
 
+/**
+ * What a trace was made from: an editor document; a document VS Code does not share with
+ * extensions (over 50 MB), read from its file; or a file analysed from disk.
+ */
+export type SourceKind = 'document' | 'large' | 'file';
+
+/** A trace the Connections view can show, finished or still being made. */
+export interface Source {
+  uri: vscode.Uri;
+  kind: SourceKind;
+  trace?: Trace;
+  /** While an analysis from disk runs: how much of the file has been read, 0 to 1. */
+  progress?: number;
+}
+
+/** A source's kind in words, as the view and the list of sources say it. */
+export function sourceKindText(kind: SourceKind): string {
+  switch (kind) {
+    case 'document': return vscode.l10n.t('open document');
+    case 'large': return vscode.l10n.t('open document over 50 MB, read from its file');
+    case 'file': return vscode.l10n.t('analysed file');
+  }
+}
+
 interface Entry {
-  /** Document version the trace was built from (-1 for files analysed from disk). */
+  uri: vscode.Uri;
+  kind: SourceKind;
+  /** Document version the trace was built from (-1 for traces read from disk). */
   version: number;
   trace?: Trace;
   timer?: ReturnType<typeof setTimeout>;
   running?: vscode.CancellationTokenSource;
   /** How the last finished analysis went (for the test API and the benchmark). */
   last?: AnalysisInfo;
+  /** While a file is read from disk: the share read so far. */
+  progress?: number;
 }
 
 export interface AnalysisInfo {
@@ -61,17 +91,24 @@ function estimatedLength(doc: vscode.TextDocument): number {
 }
 
 export class TraceStore implements vscode.Disposable {
+  /** Editor documents. */
   private readonly entries = new Map<string, Entry>();
+  /** Traces read from disk: large documents and analysed files. */
+  private readonly disk = new Map<string, Entry>();
   /** The version each open document had at its last change event, to send edits from. */
   private readonly seen = new Map<string, number>();
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
   /** Fires when a trace for this uri was (re)built or dropped. */
   readonly onDidChange = this.changed.event;
+  private readonly progressed = new vscode.EventEmitter<vscode.Uri>();
+  /** Fires as a file is read from disk (see Source.progress). */
+  readonly onDidProgress = this.progressed.event;
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(private readonly analyzer: Analyzer) {
     this.subscriptions.push(
       this.changed,
+      this.progressed,
       vscode.workspace.onDidOpenTextDocument((d) => {
         this.seen.set(d.uri.toString(), d.version);
         this.schedule(d, 0);
@@ -95,12 +132,33 @@ export class TraceStore implements vscode.Disposable {
 
   /** How the last analysis of this document or file went. */
   info(uri: vscode.Uri): AnalysisInfo | undefined {
-    return this.entries.get(uri.toString())?.last;
+    return (this.entries.get(uri.toString()) ?? this.disk.get(uri.toString()))?.last;
   }
 
   /** The latest trace for a document or analysed file; it may lag behind the newest edit. */
   get(uri: vscode.Uri): Trace | undefined {
-    return this.entries.get(uri.toString())?.trace;
+    return (this.entries.get(uri.toString()) ?? this.disk.get(uri.toString()))?.trace;
+  }
+
+  /** The trace of one source: a document's, or one read from disk. */
+  traceOf(uri: vscode.Uri, kind: SourceKind): Trace | undefined {
+    return (kind === 'document' ? this.entries : this.disk).get(uri.toString())?.trace;
+  }
+
+  /** The source under this uri and kind, while it is kept. */
+  source(uri: vscode.Uri, kind: SourceKind): Source | undefined {
+    const e = (kind === 'document' ? this.entries : this.disk).get(uri.toString());
+    return e && e.kind === kind ? { uri: e.uri, kind: e.kind, trace: e.trace, progress: e.progress } : undefined;
+  }
+
+  /** What a uri's trace was made from: its document, or a read from disk. */
+  kindOf(uri: vscode.Uri): SourceKind | undefined {
+    return (this.entries.get(uri.toString()) ?? this.disk.get(uri.toString()))?.kind;
+  }
+
+  /** Every source kept: tcpdump documents, large documents and analysed files. */
+  sources(): Source[] {
+    return [...this.entries.values(), ...this.disk.values()].map((e) => ({ uri: e.uri, kind: e.kind, trace: e.trace, progress: e.progress }));
   }
 
   /** A trace matching the document's current text when it is cheap to make one now. */
@@ -118,9 +176,81 @@ export class TraceStore implements vscode.Disposable {
     this.schedule(doc, 0, true);
   }
 
-  /** Registers a trace built from a file on disk (tcpTrace.analyzeFile). */
-  setFileTrace(uri: vscode.Uri, trace: Trace): void {
-    this.entries.set(uri.toString(), { version: -1, trace });
+  /**
+   * Reads a file from disk in the worker and keeps its trace (and the results so far, while
+   * it runs) under its uri. On a local disk the worker streams the file itself; elsewhere
+   * (virtual or web workspaces) the bytes come through vscode.workspace.fs. A new request for
+   * the same file, or forget(), stops the one before. `file` is where the bytes are, when that
+   * is not `uri` (a capture printed as text: the capture).
+   */
+  async analyzeFile(uri: vscode.Uri, kind: 'large' | 'file', token?: vscode.CancellationToken, progress?: ProgressFn, file = uri): Promise<Trace> {
+    const key = uri.toString();
+    const old = this.disk.get(key);
+    old?.running?.cancel();
+    const entry: Entry = { uri, kind, version: -1, trace: old?.trace, progress: 0 };
+    const cts = (entry.running = new vscode.CancellationTokenSource());
+    const linked = token?.onCancellationRequested(() => cts.cancel());
+    this.disk.set(key, entry);
+    this.changed.fire(uri);
+    const current = () => this.disk.get(key) === entry && !cts.token.isCancellationRequested;
+    const handlers = {
+      token: cts.token,
+      progress: (done: number, total: number) => {
+        if (!current()) return;
+        entry.progress = done / Math.max(1, total);
+        this.progressed.fire(uri);
+        progress?.(done, total);
+      },
+      partial: (trace: Trace) => {
+        if (!current()) return;
+        entry.trace = trace;
+        this.changed.fire(uri);
+      },
+    };
+    const t0 = Date.now();
+    try {
+      const options = config.traceOptions();
+      let result: Awaited<ReturnType<Analyzer['analyzePath']>> | undefined;
+      if (file.scheme === 'file' && process.env.TCP_TRACE_WEB !== '1') {
+        try {
+          result = await this.analyzer.analyzePath(file.fsPath, options, handlers);
+        } catch (e) {
+          if (e instanceof vscode.CancellationError) throw e;
+          log(`streaming ${file.fsPath} in the worker failed, reading it instead: ${String(e)}`);
+        }
+      }
+      if (!result) {
+        const bytes = await vscode.workspace.fs.readFile(file);
+        if (cts.token.isCancellationRequested) throw new vscode.CancellationError();
+        result = await this.analyzer.analyzeBytes(bytes, options, handlers);
+      }
+      if (!current()) throw new vscode.CancellationError();
+      entry.trace = result.trace;
+      entry.progress = undefined;
+      entry.last = { version: -1, reanalysed: true, inWorker: true, ms: Date.now() - t0 };
+      this.changed.fire(uri);
+      return result.trace;
+    } catch (e) {
+      // A failed or cancelled first read leaves nothing to show: the source goes.
+      if (this.disk.get(key) === entry) {
+        entry.progress = undefined;
+        if (!entry.trace) this.disk.delete(key);
+        this.changed.fire(uri);
+      }
+      throw e;
+    } finally {
+      linked?.dispose();
+      if (entry.running === cts) entry.running = undefined;
+      cts.dispose();
+    }
+  }
+
+  /** Stops keeping a trace read from disk (a closed source, or a large document closed). */
+  forget(uri: vscode.Uri, kind: 'large' | 'file'): void {
+    const entry = this.disk.get(uri.toString());
+    if (!entry || entry.kind !== kind) return;
+    entry.running?.cancel();
+    this.disk.delete(uri.toString());
     this.changed.fire(uri);
   }
 
@@ -141,7 +271,7 @@ export class TraceStore implements vscode.Disposable {
       return;
     }
     const key = doc.uri.toString();
-    const entry = this.entries.get(key) ?? { version: -2 };
+    const entry = this.entries.get(key) ?? { uri: doc.uri, kind: 'document', version: -2 };
     this.entries.set(key, entry);
     if (!force && entry.trace && entry.version === doc.version) return;
     if (entry.timer) clearTimeout(entry.timer);
@@ -152,7 +282,7 @@ export class TraceStore implements vscode.Disposable {
   }
 
   private analyzeNow(doc: vscode.TextDocument): Trace | undefined {
-    const entry = this.entries.get(doc.uri.toString()) ?? { version: -2 };
+    const entry = this.entries.get(doc.uri.toString()) ?? { uri: doc.uri, kind: 'document', version: -2 };
     this.entries.set(doc.uri.toString(), entry);
     const t0 = Date.now();
     try {
@@ -230,7 +360,7 @@ export class TraceStore implements vscode.Disposable {
     this.seen.delete(uri.toString());
     this.analyzer.forgetDocument(uri.toString());
     const entry = this.entries.get(uri.toString());
-    if (!entry || entry.version === -1) return;
+    if (!entry) return;
     if (entry.timer) clearTimeout(entry.timer);
     entry.running?.cancel();
     this.entries.delete(uri.toString());
@@ -238,7 +368,7 @@ export class TraceStore implements vscode.Disposable {
   }
 
   dispose(): void {
-    for (const e of this.entries.values()) {
+    for (const e of [...this.entries.values(), ...this.disk.values()]) {
       if (e.timer) clearTimeout(e.timer);
       e.running?.cancel();
     }

@@ -15,16 +15,22 @@ import { registerCaptureDocuments } from './pcapDocument';
 import { registerExamples } from './examples';
 import { disposeLog } from './log';
 import { LanguageDetection } from './detect';
+import { LargeDocuments } from './largeDocuments';
+import { sourceList, type SourceInfo } from './sources';
 
 /** What activate() returns: used by the end-to-end tests. */
 export interface TestApi {
   traceFor(uri: vscode.Uri): Trace | undefined;
   panelModel(): unknown;
-  treeItems(): Promise<Array<{ label: string; description?: string }>>;
+  treeItems(): Promise<Array<{ label: string; description?: string; id?: string }>>;
   /** The tree's census item ("States at line N"), when it shows a trace. */
   treeCensus(): string | undefined;
   /** The rows under the tree's "Servers" or "Client hosts". */
   treeAggregates(by: 'server' | 'client'): Array<{ label: string; description?: string }>;
+  /** The sources the view can show, and which one it shows. */
+  sources(): SourceInfo[];
+  /** The tree's title-bar description and message, which name the document or file shown. */
+  treeHeader(): { description?: string; message?: string };
   /** How the last analysis of a document or file went (the editor benchmark reads it). */
   analysisInfo(uri: vscode.Uri): AnalysisInfo | undefined;
   /** Fires each time the panel's webview has drawn: its current packet and how long drawing took. */
@@ -38,10 +44,11 @@ export interface TestApi {
 export function activate(context: vscode.ExtensionContext): TestApi {
   const analyzer = new Analyzer(context.extensionUri);
   const store = new TraceStore(analyzer);
+  const large = new LargeDocuments(store);
   const focus = new Focus(store);
-  const tree = new ConnectionsTree(store, focus);
+  const tree = new ConnectionsTree(store, focus, large);
   const panel = new Panel(context.extensionUri, store, focus);
-  const services = { extensionUri: context.extensionUri, store, focus, tree, panel, analyzer };
+  const services = { extensionUri: context.extensionUri, store, focus, tree, panel, analyzer, large };
   panel.onCommand = (command) => {
     const id = { exportSvg: 'tcpTrace.exportLadderSvg', exportMermaid: 'tcpTrace.exportLadderMermaid', copySummary: 'tcpTrace.copySummary' }[command];
     void vscode.commands.executeCommand(id);
@@ -50,6 +57,7 @@ export function activate(context: vscode.ExtensionContext): TestApi {
   context.subscriptions.push(
     analyzer,
     store,
+    large,
     focus,
     tree,
     panel,
@@ -88,6 +96,8 @@ export function activate(context: vscode.ExtensionContext): TestApi {
     treeCensus: () => tree.censusLabel(),
     treeAggregates: (by) => tree.aggregateItems(by),
     analysisInfo: (uri) => store.info(uri),
+    sources: () => sourceList(services),
+    treeHeader: () => ({ description: tree.view.description, message: tree.view.message }),
     onPanelRendered: panel.onDidRender,
     panelPing: () => panel.ping(),
     hoverAt: (doc, pos) => hoverAt(store, doc, pos),

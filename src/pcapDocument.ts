@@ -19,7 +19,8 @@ export function textUriFor(file: vscode.Uri): vscode.Uri {
   return vscode.Uri.from({ scheme: PCAP_SCHEME, path: `${file.path}.tcpdump`, query: file.toString() });
 }
 
-function fileOf(textUri: vscode.Uri): vscode.Uri {
+/** The capture file a tcpdump-pcap document prints. */
+export function fileOf(textUri: vscode.Uri): vscode.Uri {
   return vscode.Uri.parse(textUri.query, true);
 }
 

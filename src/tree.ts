@@ -11,7 +11,8 @@ import {
   OUTCOMES, connectionDescription, connectionLabel, connectionsText, documentName, escapeMarkdown, otherLinesText, packetsText, flagWords, formatBytes, formatMs, outcomeIcon, outcomeLabel, outcomeOf, packetLine, stateChange, type Outcome,
 } from './describe';
 import type { Focus, FocusState } from './focus';
-import { isTraceDocument, type TraceStore } from './documents';
+import { isTraceDocument, sourceKindText, type SourceKind, type TraceStore } from './documents';
+import type { LargeDocuments } from './largeDocuments';
 
 /**
  * The most connections listed at once, and packets under one group: VS Code builds and sends
@@ -41,6 +42,7 @@ const SOCKET_STATES = STATE_NAMES.filter((s) => s !== 'CLOSED');
 
 
 type Node =
+  | { kind: 'source' }
   | { kind: 'census' }
   | { kind: 'by'; by: GroupBy }
   | { kind: 'byRow'; by: GroupBy; a: Aggregate }
@@ -54,6 +56,16 @@ export interface ConnectionFilter {
   state?: StateName;
   outcome?: Outcome;
   warningsOnly?: boolean;
+}
+
+/** One source the tree can show: a document, a large document read from disk, or a file. */
+export interface SourceKey {
+  uri: vscode.Uri;
+  kind: SourceKind;
+}
+
+export function sameSource(a: SourceKey | undefined, b: SourceKey | undefined): boolean {
+  return a === b || (!!a && !!b && a.kind === b.kind && a.uri.toString() === b.uri.toString());
 }
 
 export type SortKey = 'line' | 'packets' | 'bytes' | 'duration' | 'rtt' | 'warnings';
@@ -73,8 +85,13 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
   private readonly changed = new vscode.EventEmitter<Node | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   readonly view: vscode.TreeView<Node>;
-  private uri: vscode.Uri | undefined;
+  /** The source shown, and its trace once there is one. */
+  private shown: SourceKey | undefined;
   private trace: Trace | undefined;
+  /** Sources shown before, the latest first: one takes the place of a source closed. */
+  private recent: SourceKey[] = [];
+  /** Goes up with each new source; part of every item's id. */
+  private generation = 0;
   private filter: ConnectionFilter = {};
   private pinned = false;
   private sort: SortKey = 'line';
@@ -83,6 +100,8 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
   private readonly groupNodes = new Map<string, Node & { kind: 'group' }>();
   private readonly packetNodes = new Map<string, Node>();
   private readonly censusNode: Node = { kind: 'census' };
+  /** The first row: which document or file the tree describes; choosing it lists the others. */
+  private readonly sourceNode: Node = { kind: 'source' };
   /** Connections summed per server endpoint and per client host. */
   private readonly byNodes: Record<GroupBy, Node> = { server: { kind: 'by', by: 'server' }, client: { kind: 'by', by: 'client' } };
   private censusLine = 1;
@@ -100,15 +119,20 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
    */
   private followTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(private readonly store: TraceStore, private readonly focus: Focus) {
+  constructor(private readonly store: TraceStore, private readonly focus: Focus, private readonly large: LargeDocuments) {
     this.view = vscode.window.createTreeView('tcpTrace.connections', { treeDataProvider: this, showCollapseAll: true });
     this.subscriptions.push(
       this.view,
       this.changed,
-      vscode.window.onDidChangeActiveTextEditor(() => this.pickSource()),
+      vscode.window.onDidChangeActiveTextEditor(() => this.onActiveTab()),
+      vscode.window.tabGroups.onDidChangeTabs(() => this.onActiveTab()),
+      vscode.window.tabGroups.onDidChangeTabGroups(() => this.onActiveTab()),
+      large.onDidChange(() => this.pickSource()),
+      // A new trace for the source shown (or for the active document, when nothing is shown).
       store.onDidChange((uri) => {
-        if (this.uri?.toString() === uri.toString() || !this.trace) this.pickSource(true);
+        if (this.uri?.toString() === uri.toString() || !this.trace) this.pickSource(true, !this.shown);
       }),
+      store.onDidProgress((uri) => this.uri?.toString() === uri.toString() && this.updateMessage()),
       focus.onDidChange((e) => this.follow(e.state, e.source)),
       this.view.onDidChangeSelection((e) => this.onSelect(e.selection[0])),
       this.view.onDidChangeVisibility((e) => e.visible && this.follow(this.focus.current, 'editor')),
@@ -120,32 +144,94 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
     return this.uri && this.trace ? { uri: this.uri, trace: this.trace } : undefined;
   }
 
-  /**
-   * The tree shows the active tcpdump editor's trace; the last one when no editor, or only a
-   * panel's editor, is active; or a file analysed from disk (pinned) until a tcpdump editor
-   * becomes active.
-   */
-  private pickSource(force = false): void {
-    const ed = vscode.window.activeTextEditor;
-    let uri = this.uri;
-    if (ed && isTraceDocument(ed.document)) {
-      uri = ed.document.uri;
-      this.pinned = false;
-    } else if (ed && ed.viewColumn !== undefined && !this.pinned) uri = undefined;
-    // An editor outside the editor area (the Output panel's, which has no view column) is
-    // not a document the person switched to: the tree keeps its trace.
-    const trace = uri ? (ed && ed.document.uri.toString() === uri.toString() ? this.store.ensure(ed.document) : this.store.get(uri)) : undefined;
-    this.setSource(uri, trace, force);
+  /** Which document or file the tree describes, whether or not its trace is ready. */
+  get shownSource(): SourceKey | undefined {
+    return this.shown;
   }
 
-  /** Shows a trace that has no editor (tcpTrace.analyzeFile). */
-  showTrace(uri: vscode.Uri, trace: Trace): void {
+  private get uri(): vscode.Uri | undefined {
+    return this.shown?.uri;
+  }
+
+  /**
+   * What the active editor tab asks the tree to show: a tcpdump document (one VS Code shares
+   * with extensions, or a large one read from disk); nothing, for another text document; or
+   * 'keep' when the active tab is no document (a webview, settings) or the active editor is
+   * outside the editor area (the Output panel's).
+   */
+  private fromActiveTab(): SourceKey | undefined | 'keep' {
+    const ed = vscode.window.activeTextEditor;
+    if (ed && isTraceDocument(ed.document)) return { uri: ed.document.uri, kind: 'document' };
+    if (ed && ed.viewColumn === undefined) return 'keep';
+    const large = this.large.active();
+    if (large && large.state !== 'other') return { uri: large.uri, kind: 'large' };
+    const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
+    if (tab?.input instanceof vscode.TabInputText || ed) return undefined;
+    return 'keep';
+  }
+
+  /** What the active tab was when the tree last followed it (tab events fire for much else). */
+  private activeTab = '';
+
+  private onActiveTab(): void {
+    const ed = vscode.window.activeTextEditor;
+    const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
+    const input = tab?.input;
+    const key = `${ed?.document.uri.toString() ?? ''}|${input instanceof vscode.TabInputText ? input.uri.toString() : tab?.label ?? ''}`;
+    if (key === this.activeTab) return;
+    this.activeTab = key;
+    this.pickSource();
+  }
+
+  /**
+   * The tree shows the active tab's tcpdump document; the last source when the active tab is no
+   * document; or a source chosen by hand (a file analysed from disk, pinned) until a tcpdump
+   * document's tab becomes active. Nothing when another text document is active, so the tree
+   * never lists one document's connections while another is in front. A source that was
+   * closed gives way to the active tab's document, or else to the one shown before it.
+   * `followTab` false: only the shown source's trace is brought up to date.
+   */
+  private pickSource(force = false, followTab = true): void {
+    const want = followTab ? this.fromActiveTab() : 'keep';
+    let next = this.shown;
+    if (want === 'keep') {
+      // The same source.
+    } else if (want) {
+      next = want;
+      this.pinned = false;
+    } else if (!this.pinned) next = undefined;
+    if (next && next !== want && !this.exists(next)) {
+      const tab = followTab ? want : this.fromActiveTab();
+      next = tab && tab !== 'keep' ? tab : this.recent.find((k) => this.exists(k));
+      this.pinned = next?.kind === 'file';
+    }
+    const ed = vscode.window.activeTextEditor;
+    const trace = !next
+      ? undefined
+      : next.kind === 'document' && ed?.document.uri.toString() === next.uri.toString()
+        ? this.store.ensure(ed.document)
+        : this.store.traceOf(next.uri, next.kind);
+    this.setSource(next, trace, force);
+  }
+
+  /** Whether a source is still kept (a document still open, a file not closed). */
+  private exists(k: SourceKey): boolean {
+    if (k.kind === 'large') return this.large.state(k.uri) !== undefined;
+    return !!this.store.source(k.uri, k.kind);
+  }
+
+  /** Shows a source chosen by hand (a file analysed from disk, or one picked from the sources). */
+  show(key: SourceKey): void {
     this.pinned = true;
-    this.setSource(uri, trace, true);
+    this.setSource(key, this.store.traceOf(key.uri, key.kind), true);
   }
 
   async revealConnection(uri: vscode.Uri, trace: Trace, id: number): Promise<void> {
-    if (this.uri?.toString() !== uri.toString() || this.trace !== trace) this.showTrace(uri, trace);
+    if (this.uri?.toString() !== uri.toString() || this.trace !== trace) {
+      const kind = this.store.kindOf(uri);
+      if (kind) this.show({ uri, kind });
+    }
+    if (this.trace !== trace) return;
     if (this.filter.text || this.filter.state || this.filter.outcome || this.filter.warningsOnly) {
       if (!this.visibleConnections().some((c) => c.id === id)) this.setFilter({});
     }
@@ -159,10 +245,16 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
     }
   }
 
-  private setSource(uri: vscode.Uri | undefined, trace: Trace | undefined, force: boolean): void {
-    if (!force && uri?.toString() === this.uri?.toString() && trace === this.trace) return;
-    this.uri = trace ? uri : undefined;
-    this.trace = trace;
+  private setSource(key: SourceKey | undefined, trace: Trace | undefined, force: boolean): void {
+    const same = sameSource(key, this.shown);
+    if (!force && same && trace === this.trace) return;
+    if (!same) {
+      // A new source starts with every node collapsed: its items get new ids.
+      this.generation++;
+      if (key) this.recent = [key, ...this.recent.filter((k) => !sameSource(k, key))].slice(0, 20);
+    }
+    this.shown = key;
+    this.trace = key ? trace : undefined;
     // The cursor may have moved before this trace arrived (follow() skips a focus for a trace
     // the tree does not show yet): the census starts at the cursor's line.
     const f = this.focus.current;
@@ -170,7 +262,8 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
     this.connectionNodes.clear();
     this.groupNodes.clear();
     this.packetNodes.clear();
-    void vscode.commands.executeCommand('setContext', 'tcpTrace.hasTrace', !!trace);
+    void vscode.commands.executeCommand('setContext', 'tcpTrace.hasTrace', !!this.trace);
+    void vscode.commands.executeCommand('setContext', 'tcpTrace.hasSource', !!key);
     this.updateMessage();
     this.changed.fire(undefined);
   }
@@ -238,38 +331,51 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
   }
 
   private updateMessage(): void {
-    if (!this.trace) {
+    const key = this.shown;
+    if (!key) {
       this.view.message = undefined;
       this.view.description = undefined;
       return;
     }
-    const t = this.trace;
-    const shown = this.visibleConnections().length;
     // Which document or file the tree describes comes first.
-    const parts = [this.uri ? documentName(this.uri) : '', packetsText(t.packetCount)].filter(Boolean);
+    const name = documentName(key.uri);
+    const progress = key.kind === 'document' ? undefined : this.store.source(key.uri, key.kind)?.progress;
+    const reading = progress !== undefined ? vscode.l10n.t('Analyzing {0}… {1}%', name, Math.floor(progress * 100)) : undefined;
+    const t = this.trace;
+    if (!t) {
+      this.view.description = name;
+      this.view.message =
+        key.kind === 'large' && this.large.state(key.uri) === 'unsaved'
+          ? vscode.l10n.t('{0} is larger than 50 MB, which VS Code does not share with extensions, and has no file to read it from: save it to a file to analyse it.', name)
+          : reading ?? (key.kind === 'document' ? vscode.l10n.t('Analyzing {0}…', name) : undefined);
+      return;
+    }
+    const shown = this.visibleConnections().length;
+    const parts = [name, packetsText(t.packetCount)];
     if (t.skipped) parts.push(otherLinesText(t.skipped));
     if (t.problems.length) parts.push(vscode.l10n.t('{0} unparsed', t.problems.length));
     this.view.description = parts.join(' · ');
-    this.view.message =
+    const message =
       shown > MAX_CONNECTIONS
         ? vscode.l10n.t('Showing the first {0} of {1} connections: filter or sort to see others.', MAX_CONNECTIONS, shown)
         : shown !== t.connections.length
         ? vscode.l10n.t('Showing {0} of {1} connections (filtered).', shown, t.connections.length)
-        : t.connections.length === 0
+        : t.connections.length === 0 && !reading
           ? vscode.l10n.t('No TCP connections in this document.')
           : undefined;
+    this.view.message = [reading, message].filter(Boolean).join(' ') || undefined;
   }
 
   // --- TreeDataProvider ---
 
   getChildren(node?: Node): Node[] {
     const t = this.trace;
-    if (!t) return [];
+    if (!t) return this.shown && !node ? [this.sourceNode] : [];
     if (!node) {
       const visible = this.visibleConnections();
       const conns = visible.slice(0, MAX_CONNECTIONS).map((c) => this.connectionNode(c.id));
       this.rootConnections = new Set(conns.map((n) => (n.kind === 'connection' ? n.id : -1)));
-      return t.connections.length ? [this.censusNode, this.byNodes.server, this.byNodes.client, ...conns] : [];
+      return t.connections.length ? [this.sourceNode, this.censusNode, this.byNodes.server, this.byNodes.client, ...conns] : [this.sourceNode];
     }
     switch (node.kind) {
       case 'census': {
@@ -302,6 +408,14 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
   }
 
   getTreeItem(node: Node): vscode.TreeItem {
+    const item = this.itemFor(node);
+    // Ids are per source, so a new source's nodes start collapsed.
+    item.id = `${this.generation}/${item.id}`;
+    return item;
+  }
+
+  private itemFor(node: Node): vscode.TreeItem {
+    if (node.kind === 'source') return this.sourceItem();
     const t = this.trace!;
     switch (node.kind) {
       case 'census': {
@@ -391,6 +505,20 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
     }
   }
 
+  private sourceItem(): vscode.TreeItem {
+    const key = this.shown!;
+    const item = new vscode.TreeItem(documentName(key.uri), vscode.TreeItemCollapsibleState.None);
+    item.id = 'source';
+    item.description = sourceKindText(key.kind);
+    item.iconPath = new vscode.ThemeIcon(key.kind === 'file' ? 'folder-opened' : 'file');
+    const where = key.uri.scheme === 'file' ? key.uri.fsPath : key.uri.toString(true);
+    item.tooltip = `${where}\n${vscode.l10n.t('The document or file this view describes. Choose another one, or close it.')}`;
+    item.contextValue = 'source';
+    item.command = { command: 'tcpTrace.chooseSource', title: vscode.l10n.t('Choose Source…') };
+    item.accessibilityInformation = { label: vscode.l10n.t('Source: {0}, {1}', documentName(key.uri), item.description) };
+    return item;
+  }
+
   /** Tooltips are built when the pointer rests on an item, not for every item listed. */
   resolveTreeItem(item: vscode.TreeItem, node: Node): vscode.TreeItem {
     const t = this.trace;
@@ -441,8 +569,14 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
   }
 
   private follow(state: FocusState | undefined, source: string): void {
+    if (state && source === 'editor' && state.uri.toString() !== this.uri?.toString()) {
+      // The cursor moved in a tcpdump editor while the tree shows another source (a file
+      // chosen by hand): the tree goes back to that editor's document.
+      this.pinned = false;
+      this.pickSource(true);
+    }
     if (!state || !this.trace || state.uri.toString() !== this.uri?.toString()) return;
-    if (state.trace !== this.trace) this.pickSource(true);
+    if (state.trace !== this.trace) this.pickSource(true, false);
     const reveal = source !== 'tree' && this.view.visible && state.packet >= 0;
     if (!reveal && state.line === this.censusLine) return;
     // A moment later, once the panel has had the workbench to itself, and once for a burst of
@@ -492,12 +626,12 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
   }
 
   /** For the test API: the root items as the user sees them (connections only). */
-  async rootItems(): Promise<Array<{ label: string; description?: string }>> {
+  async rootItems(): Promise<Array<{ label: string; description?: string; id?: string }>> {
     return this.getChildren()
       .filter((n) => n.kind === 'connection')
       .map((n) => {
         const item = this.getTreeItem(n);
-        return { label: labelText(item), description: typeof item.description === 'string' ? item.description : undefined };
+        return { label: labelText(item), description: typeof item.description === 'string' ? item.description : undefined, id: item.id };
       });
   }
 
@@ -536,6 +670,7 @@ function echoKey(node: Node): string {
     case 'group': return `g:${node.connection}:${node.group}`;
     case 'packet': return `${node.group === 'warnings' ? 'w' : 'p'}:${node.index}`;
     case 'censusState': return `s:${node.state}`;
+    case 'source': return 'source';
     case 'census': return 'census';
     case 'by': return `b:${node.by}`;
     case 'byRow': return `r:${node.by}:${node.a.key}`;

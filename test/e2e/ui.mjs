@@ -1,6 +1,9 @@
 // UI checks, driven from outside with playwright against the workbench in Chromium: what a
 // person sees (token colours, hover, tree, panel). scripts/e2e.mjs runs these after the
 // extension-host suite, in the same code-server, and takes the screenshots.
+import { copyFileSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
 const norm = (s) => s.replace(/\u00a0/g, ' ');
 export const stateNorm = (s) => s.toUpperCase().replace(/[\s-]+/g, '_');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -248,6 +251,56 @@ export async function runUiChecks({ page, expect, lines, pkg, check, shot }) {
   await check('ui: the tree lists the connections', async () => {
     await showTree(page, pkg, expect);
     await shot('tree');
+  });
+
+  await check('ui: an analysed file stays among the sources, is chosen again and closed', async () => {
+    // "Analyze Capture File…" through VS Code's own file dialog, with a real loopback capture
+    // copied into the workspace folder (where the dialog opens) and removed afterwards.
+    await palette(page, 'TCP: Analyze Capture File…');
+    const input = page.locator('.quick-input-widget input').first();
+    await input.waitFor({ state: 'visible', timeout: 5000 });
+    // The dialog fills in its folder once it has read it: type the path after that.
+    const folder = await until('the file dialog to show its folder', async () => {
+      const v = await input.inputValue().catch(() => '');
+      return v.endsWith('/') ? v : undefined;
+    }, 10_000);
+    const pcap = `${folder}capture.pcap`;
+    copyFileSync(fileURLToPath(new URL('../fixtures/captures/sample/capture.pcap', import.meta.url)), pcap);
+    try {
+      await sleep(500);
+      await input.fill(pcap);
+      await sleep(1000);
+      await page.keyboard.press('Enter');
+      // The tree's first row names the document or file it describes.
+      const description = async () => (await treeRows(page))[0]?.replace(/\s+/g, ' ').trim() ?? '';
+      await until('the tree to name the file', async () => {
+        // The dialog may still be completing the typed path: Enter again once it shows the file alone.
+        if (await input.isVisible().catch(() => false)) {
+          if ((await input.inputValue().catch(() => '')) !== pcap) await input.fill(pcap);
+          await sleep(500);
+          await page.keyboard.press('Enter');
+        }
+        return /^capture\.pcap\s*analysed file/.test(await description());
+      }, 20_000)
+        .catch(async (e) => { throw new Error(`${e.message}; first row: ${await description()}`); });
+      // Back in the editor, the cursor moved: the tree follows the document again.
+      await gotoLine(page, 1);
+      await until('the tree to follow the editor', async () => /^sample\.tcpdump\s*open document/.test(await description()), 10_000);
+      await palette(page, 'TCP: Choose Source…');
+      const rows = await until('both sources listed', async () => {
+        const r = await page.locator('.quick-input-list .monaco-list-row').allInnerTexts().catch(() => []);
+        return r.some((t) => t.includes('capture.pcap')) && r.some((t) => t.includes('sample.tcpdump')) ? r : undefined;
+      }, 5000);
+      if (!rows.some((t) => t.includes('capture.pcap') && /analysed file/.test(t))) throw new Error(`rows: ${JSON.stringify(rows)}`);
+      await sleep(300);
+      await shot('sources');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'capture.pcap' }).first().click();
+      await until('the file shown again', async () => /^capture\.pcap\s*analysed file/.test(await description()), 10_000);
+      await palette(page, 'TCP: Close Source');
+      await until('the file closed', async () => !/^capture\.pcap\s*analysed/.test(await description()), 10_000);
+    } finally {
+      rmSync(pcap, { force: true });
+    }
   });
 
   await check('ui: TCP: Show Handshake shows the ISNs and RTT', async () => {
@@ -530,7 +583,7 @@ function durations(text) {
   return out;
 }
 
-export const screenshotNames = ['editor', 'tree', 'hover', 'panel', 'handshake', 'panel-light', 'panel-high-contrast', 'repairs', 'normalised', 'welcome', 'tour', 'tour-light'];
+export const screenshotNames = ['editor', 'tree', 'sources', 'hover', 'panel', 'handshake', 'panel-light', 'panel-high-contrast', 'repairs', 'normalised', 'welcome', 'tour', 'tour-light'];
 
 /** A handshake as a web page shows it once its line breaks are lost: prompt, banner and three packets on one line. */
 const GLUED_PASTE =
