@@ -414,12 +414,12 @@ export async function runUiChecks({ page, expect, lines, pkg, check, shot }) {
       });
       const bg = rgb(colours.background);
       for (const k of ['text', 'node', 'label']) {
-        const ratio = contrast(rgb(colours[k]), bg);
+        const ratio = contrast(rgb(colours[k], bg), bg);
         if (ratio < 4.5) throw new Error(`${k} ${colours[k]} on ${colours.background}: contrast ${ratio.toFixed(2)}`);
       }
       for (const k of ['client', 'server']) {
         if (!colours[k]) continue; // no path drawn for this endpoint at this line
-        const ratio = contrast(rgb(colours[k]), bg);
+        const ratio = contrast(rgb(colours[k], bg), bg);
         // WCAG 2.1's 3:1 for graphical objects: each endpoint's path must be seen without effort.
         if (ratio < 3) throw new Error(`${k} path ${colours[k]} on ${colours.background}: contrast ${ratio.toFixed(2)}`);
       }
@@ -431,13 +431,17 @@ export async function runUiChecks({ page, expect, lines, pkg, check, shot }) {
   }
 }
 
-/** `rgb(r, g, b)`, `rgba(...)` or `color(srgb r g b)` (what color-mix() computes to) as [r, g, b]. */
-function rgb(css) {
-  const m = /rgba?\(\s*([\d.]+)[,\s]+([\d.]+)[,\s]+([\d.]+)/.exec(css ?? '');
-  if (m) return [Number(m[1]), Number(m[2]), Number(m[3])];
-  const c = /color\(srgb\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)/.exec(css ?? '');
-  if (c) return [Number(c[1]) * 255, Number(c[2]) * 255, Number(c[3]) * 255];
-  throw new Error(`not a colour: ${css}`);
+/**
+ * `rgb(r, g, b)`, `rgba(r, g, b, a)` or `color(srgb r g b / a)` as [r, g, b], a translucent colour
+ * composited over `under` (as [r, g, b]): what the eye sees is what counts.
+ */
+function rgb(css, under = [0, 0, 0]) {
+  const m = /rgba?\(\s*([\d.]+)[,\s]+([\d.]+)[,\s]+([\d.]+)(?:\s*[,/]\s*([\d.]+))?/.exec(css ?? '');
+  const c = /color\(srgb\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)(?:\s*\/\s*([\d.]+))?/.exec(css ?? '');
+  if (!m && !c) throw new Error(`not a colour: ${css}`);
+  const v = m ? [Number(m[1]), Number(m[2]), Number(m[3])] : [Number(c[1]) * 255, Number(c[2]) * 255, Number(c[3]) * 255];
+  const a = Number((m ?? c)[4] ?? 1);
+  return v.map((x, i) => a * x + (1 - a) * under[i]);
 }
 
 /** WCAG 2 contrast ratio of two sRGB colours. */

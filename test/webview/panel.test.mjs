@@ -330,6 +330,34 @@ export const tests = [
     },
   },
   {
+    name: "state diagram: a theme's translucent chart colour (VS Code's charts.orange) still draws an opaque path",
+    async run({ page, open, post, fixture }) {
+      await open();
+      // VS Code's dark themes: charts.orange is the find highlight, #EA5C00 at a third.
+      await page.evaluate(() => {
+        const root = document.documentElement.style;
+        root.setProperty('--vscode-charts-orange', '#EA5C0055');
+        root.setProperty('--vscode-charts-blue', '#3794FF');
+        root.setProperty('--vscode-editor-background', '#1F1F1F');
+      });
+      await post(fixture('diagram.json'));
+      const strokes = await page.evaluate(() => ['.path.server', '.path.client', '.legend .key.server'].map((sel) => {
+        const el = document.querySelector(sel);
+        const cs = getComputedStyle(el, sel.includes('legend') ? '::before' : null);
+        return sel.includes('legend') ? cs.borderTopColor : cs.stroke;
+      }));
+      // [r, g, b, alpha] from rgb(), rgba() or color(srgb ...), as the browser gives it.
+      const parse = (css) => {
+        const m = /rgba?\(([\d.]+), ([\d.]+), ([\d.]+)(?:, ([\d.]+))?\)/.exec(css);
+        if (m) return [Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4] ?? 1)];
+        const c = /color\(srgb ([\d.]+) ([\d.]+) ([\d.]+)(?: \/ ([\d.]+))?\)/.exec(css);
+        assert.ok(c, `a colour: ${css}`);
+        return [Math.round(c[1] * 255), Math.round(c[2] * 255), Math.round(c[3] * 255), Number(c[4] ?? 1)];
+      };
+      assert.deepEqual(strokes.map(parse), [[234, 92, 0, 1], [55, 148, 255, 1], [234, 92, 0, 1]], strokes.join('; '));
+    },
+  },
+  {
     name: 'ladder labels stay between the lifelines in a narrow panel, the whole label in the row title',
     async run({ page, open, post, fixture }) {
       await page.setViewportSize({ width: 520, height: 900 });
