@@ -58,8 +58,8 @@ tabs.addEventListener('vsc-tabs-select', (e) => {
 
 const diagramBox = h('div', { class: 'diagram' });
 const zoom = new PanZoom();
-let diagramLegend: HTMLElement = h('div');
-diagramBox.append(zoom.element, diagramLegend);
+const diagramLegend = h('div', { class: 'legend' });
+diagramBox.append(zoom.viewport, h('div', { class: 'diagram-footer' }, diagramLegend, zoom.controls));
 const explanation = h('div', { class: 'explanation', 'aria-live': 'polite' });
 const ladder = new Ladder(
   { select: (index) => post({ type: 'select', index }), needRows: (connection, start, count) => post({ type: 'needRows', connection, start, count }) },
@@ -69,12 +69,7 @@ diagramPanel.append(h('div', { class: 'split' }, h('div', { class: 'left' }, dia
 
 app.append(h('header', {}, title, summary, h('div', { class: 'bar' }, position, toolbar)), message, tabs);
 
-function legend(st: Record<string, string>): HTMLElement {
-  return h('div', { class: 'legend' },
-    h('span', { class: 'key client' }, st.client),
-    h('span', { class: 'key server' }, st.server),
-    h('span', { class: 'key current' }, st.currentTransition));
-}
+
 
 /** What the drawn parts were drawn from: a part is drawn again only when its input changed. */
 const drawn = { strings: undefined as unknown, diagram: '', handshake: undefined as unknown, mode: '' };
@@ -107,6 +102,11 @@ function render(m: ModelMessage): void {
     diagramHeader.textContent = `${st.stateDiagram} · ${st.ladder}`;
     handshakeHeader.textContent = st.handshake;
     for (const [k, b] of Object.entries(buttons)) b.textContent = st[k] ?? '';
+    diagramLegend.replaceChildren(
+      h('span', { class: 'key client' }, st.client),
+      h('span', { class: 'key server' }, st.server),
+      h('span', { class: 'key current' }, st.currentTransition),
+    );
     zoom.setWords({ zoomIn: st.zoomIn, zoomOut: st.zoomOut, fit: st.fit, fitHelp: st.fitHelp, label: `${st.diagramLabel}. ${st.diagramHelp}` });
   }
 
@@ -131,7 +131,6 @@ function render(m: ModelMessage): void {
   if (diagramKey !== drawn.diagram || st !== drawn.strings) {
     const svg = diagram(d, st, diagramKey);
     zoom.show(svg, W, H, diagramFocus(svg));
-    diagramLegend.replaceWith((diagramLegend = legend(st)));
     drawn.diagram = diagramKey;
   }
   explanation.replaceChildren(

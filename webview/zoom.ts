@@ -30,8 +30,9 @@ const STEP = 1.25;
 const PAN_SHARE = 0.15;
 
 export class PanZoom {
-  readonly element: HTMLDivElement;
+  /** The view the drawing shows in, and its buttons (placed apart, so they cover none of it). */
   readonly viewport: HTMLDivElement;
+  readonly controls: HTMLDivElement;
   private readonly percent: HTMLSpanElement;
   private readonly buttons: Record<'zoomIn' | 'zoomOut' | 'fit', HTMLElement>;
   private svg: SVGSVGElement | null = null;
@@ -64,8 +65,7 @@ export class PanZoom {
       zoomIn: button('zoom-in', '+', () => this.zoomBy(STEP)),
       fit: button('zoom-fit', '', () => this.fit()),
     };
-    const controls = h('div', { class: 'zoom-controls' }, this.percent, this.buttons.zoomOut, this.buttons.zoomIn, this.buttons.fit);
-    this.element = h('div', { class: 'zoom' }, this.viewport, controls);
+    this.controls = h('div', { class: 'zoom-controls' }, this.percent, this.buttons.zoomOut, this.buttons.zoomIn, this.buttons.fit);
 
     this.viewport.addEventListener('keydown', (e) => this.onKey(e));
     this.viewport.addEventListener('wheel', (e) => this.onWheel(e), { passive: false });
