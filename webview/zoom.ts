@@ -236,12 +236,14 @@ export class PanZoom {
     if (!last) return;
     const now = { x: e.clientX, y: e.clientY };
     if (this.pointers.size === 2) {
-      // Two fingers: zoom by how far apart they moved, about the point between them.
+      // Two fingers: zoom by how far apart they moved, about the point between them, and pan
+      // as that point moves: the drawing under the fingers stays under them.
       const other = [...this.pointers].find(([id]) => id !== e.pointerId)![1];
       const before = Math.hypot(last.x - other.x, last.y - other.y);
       const after = Math.hypot(now.x - other.x, now.y - other.y);
       const r = this.viewport.getBoundingClientRect();
-      if (before > 0) this.zoomBy(after / before, { x: (now.x + other.x) / 2 - r.left, y: (now.y + other.y) / 2 - r.top });
+      if (before > 0) this.zoomBy(after / before, { x: (last.x + other.x) / 2 - r.left, y: (last.y + other.y) / 2 - r.top });
+      this.panBy((now.x - last.x) / 2, (now.y - last.y) / 2);
     } else this.panBy(now.x - last.x, now.y - last.y);
     this.pointers.set(e.pointerId, now);
   }

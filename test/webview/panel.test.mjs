@@ -358,6 +358,41 @@ export const tests = [
     },
   },
   {
+    name: 'state diagram: a two-finger pinch and a touchpad pinch (ctrl+wheel) zoom about the fingers',
+    async run(api) {
+      const { page } = api;
+      await focusedDiagram(api, { width: 520, height: 860 });
+      const a = await diagramView(page);
+      const cx = a.port.left + a.port.width / 2;
+      const cy = a.port.top + a.port.height / 2;
+      // Real touch input through the browser (Chromium's DevTools protocol): two fingers 80 px
+      // apart move to 160 px apart.
+      const cdp = await page.context().newCDPSession(page);
+      const touch = (type, d) => cdp.send('Input.dispatchTouchEvent', {
+        type,
+        touchPoints: type === 'touchEnd' ? [] : [{ x: cx - d / 2, y: cy, id: 1 }, { x: cx + d / 2, y: cy, id: 2 }],
+      });
+      await touch('touchStart', 80);
+      for (const d of [100, 120, 140, 160]) await touch('touchMove', d);
+      await touch('touchEnd', 160);
+      await page.waitForTimeout(100);
+      const b = await diagramView(page);
+      near(b.scale / a.scale, 2, 'the fingers twice as far apart zoom in twice', 0.1);
+      near(b.x + b.w / 2, a.x + a.w / 2, 'the point between the fingers stays (x)', 1);
+
+      await page.keyboard.press('0');
+      const fit = await diagramView(page);
+      await page.mouse.move(cx, cy);
+      await page.keyboard.down('Control');
+      await page.mouse.wheel(0, -50);
+      await page.keyboard.up('Control');
+      await page.waitForTimeout(100);
+      const c = await diagramView(page);
+      assert.ok(c.scale > fit.scale * 1.3, `ctrl+wheel zooms in: ${fit.scale} -> ${c.scale}`);
+      assert.equal(await page.evaluate(() => window.visualViewport.scale), 1, 'the page itself is not zoomed');
+    },
+  },
+  {
     name: 'ladder labels stay between the lifelines in a narrow panel, the whole label in the row title',
     async run({ page, open, post, fixture }) {
       await page.setViewportSize({ width: 520, height: 900 });
