@@ -74,7 +74,8 @@ export class PanZoom {
     for (const type of ['pointerup', 'pointercancel'] as const) this.viewport.addEventListener(type, (e) => this.onPointerUp(e));
     new ResizeObserver((entries) => {
       const box = entries[entries.length - 1].contentRect;
-      if (box.width === this.port.w && box.height === this.port.h) return;
+      // A hidden view (the Handshake tab chosen) keeps the view it had.
+      if (!box.width || !box.height || (box.width === this.port.w && box.height === this.port.h)) return;
       this.port = { w: box.width, h: box.height };
       this.settle();
     }).observe(this.viewport);
@@ -91,7 +92,8 @@ export class PanZoom {
 
   /**
    * Shows a drawing of `width` x `height` units. `focus` is the part that matters now (the
-   * endpoints' states): the view pans to keep it in sight, at the zoom the user chose.
+   * endpoints' states): when it changes, the view pans to bring it in sight, at the zoom the
+   * user chose.
    */
   show(svg: SVGSVGElement, width: number, height: number, focus: Box | null): void {
     if (this.svg !== svg) {
@@ -100,9 +102,11 @@ export class PanZoom {
       this.svg = svg;
     }
     this.size = { w: width, h: height };
+    // A new focus out of sight brings the view to it; the same one again leaves the view where the user put it.
+    const moved = JSON.stringify(focus) !== JSON.stringify(this.focus);
     this.focus = focus;
     if (!this.port.w) this.port = { w: this.viewport.clientWidth, h: this.viewport.clientHeight };
-    if (this.mode === 'user' && focus && !this.inView(focus)) this.centreOn(focus);
+    if (this.mode === 'user' && moved && focus && !this.inView(focus)) this.centreOn(focus);
     this.settle();
   }
 

@@ -393,6 +393,24 @@ export const tests = [
     },
   },
   {
+    name: 'state diagram: the zoom chosen stays through a visit to the Handshake tab',
+    async run(api) {
+      const { page, post } = api;
+      const m = await focusedDiagram(api, { width: 700, height: 860 });
+      for (let i = 0; i < 2; i++) await page.keyboard.press('+');
+      await page.keyboard.press('ArrowRight');
+      const before = await diagramView(page);
+      await post({ ...m, mode: 'handshake' });
+      await page.waitForTimeout(200);
+      await post({ ...m, mode: 'diagram' });
+      await page.waitForTimeout(200);
+      const after = await diagramView(page);
+      near(after.scale, before.scale, 'the same zoom', 0.001);
+      near(after.x, before.x, 'the same place (x)');
+      near(after.y, before.y, 'the same place (y)');
+    },
+  },
+  {
     name: 'ladder labels stay between the lifelines in a narrow panel, the whole label in the row title',
     async run({ page, open, post, fixture }) {
       await page.setViewportSize({ width: 520, height: 900 });
