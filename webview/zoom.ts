@@ -22,7 +22,7 @@ export interface Box {
 }
 
 /** The zoom a drawing opens at where it fits at a smaller one: its text then reads at 85% of its size or more. */
-export const LEGIBLE_SCALE = 0.85;
+const LEGIBLE_SCALE = 0.85;
 const MAX_SCALE = 4;
 /** One key press or button click zooms by this factor. */
 const STEP = 1.25;
@@ -45,8 +45,9 @@ export class PanZoom {
   private cx = 0;
   private cy = 0;
   /**
-   * 'auto' until the user zooms or pans: the view then keeps the size it opened at and follows
-   * the focus. 'fit' after Fit (or 0) until the next zoom or pan: it fits again when resized.
+   * 'auto' until the user zooms or pans: the whole drawing, or where that would be smaller than
+   * LEGIBLE_SCALE, that scale centred on the focus. 'fit' after Fit (or 0) until the next zoom
+   * or pan: it fits again when resized. 'user': the zoom and place the user chose.
    */
   private mode: 'auto' | 'fit' | 'user' = 'auto';
   private focus: Box | null = null;
