@@ -34,6 +34,11 @@ export function panelStrings(): Record<string, string> {
     ladderHelp: vscode.l10n.t('Arrow keys move between packets; Enter shows the line.'),
     diagramLabel: vscode.l10n.t('RFC 9293 TCP state diagram with both endpoints\' paths'),
     ladderLabel: vscode.l10n.t('Ladder diagram: one arrow per packet'),
+    diagramHelp: vscode.l10n.t('Drag or use the arrow keys to move it; the mouse wheel, + and - zoom; 0 fits it to the view.'),
+    zoomIn: vscode.l10n.t('Zoom in (+)'),
+    zoomOut: vscode.l10n.t('Zoom out (-)'),
+    fit: vscode.l10n.t('Fit'),
+    fitHelp: vscode.l10n.t('Show the whole diagram (0)'),
   });
 }
 

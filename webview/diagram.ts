@@ -3,28 +3,31 @@
 import { STATE_NAMES, TRANSITIONS } from '../src/trace/states';
 import type { DiagramView } from '../src/protocol';
 import { bodyStyle, s, textWidth } from './dom';
+import type { Box } from './zoom';
 
 const CLOSED_END = 'CLOSED_END';
 
-const W = 760;
-const H = 680;
-const BOX_W = 132;
-const BOX_H = 34;
+// The drawing's size in viewBox units. At a zoom of 1 a unit is a CSS pixel, so labels are
+// drawn at the panel's font size (13px) and state names at the editor's.
+export const W = 940;
+export const H = 860;
+const BOX_W = 136;
+const BOX_H = 36;
 
 /** Node centres, laid out like RFC 9293 figure 5, plus a second CLOSED at the bottom. */
 const POS: Record<string, [number, number]> = {
-  CLOSED: [380, 36],
-  LISTEN: [380, 126],
-  SYN_RECEIVED: [120, 216],
-  SYN_SENT: [640, 216],
-  ESTABLISHED: [380, 306],
-  FIN_WAIT_1: [120, 396],
-  CLOSE_WAIT: [640, 396],
-  CLOSING: [380, 476],
-  FIN_WAIT_2: [120, 556],
-  LAST_ACK: [640, 536],
-  TIME_WAIT: [380, 636],
-  [CLOSED_END]: [640, 646],
+  CLOSED: [470, 40],
+  LISTEN: [470, 156],
+  SYN_RECEIVED: [130, 272],
+  SYN_SENT: [810, 272],
+  ESTABLISHED: [470, 388],
+  FIN_WAIT_1: [130, 504],
+  CLOSE_WAIT: [810, 504],
+  CLOSING: [470, 612],
+  FIN_WAIT_2: [130, 712],
+  LAST_ACK: [810, 688],
+  TIME_WAIT: [470, 812],
+  [CLOSED_END]: [810, 818],
 };
 
 /** States below the handshake: their way to CLOSED is drawn to the bottom CLOSED node. */
@@ -104,40 +107,33 @@ function geometry(p: Pair): Geometry {
 
 // Edge labels. Font size and line height in viewBox units; webview/style.css sets the same
 // font size on .edge-label.
-const LABEL_FONT = 11;
-const LINE_H = 13;
+const LABEL_FONT = 13;
+const LINE_H = 16;
 /** Room around a label's text for the halo drawn behind it (stroke-width 3px). */
 const HALO = 2;
 
-interface Rect {
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-}
-
 /** What a label must not cover: the state boxes (with a margin for their outline). */
-const NODE_RECTS: Rect[] = Object.values(POS).map(([x, y]) => ({ x: x - BOX_W / 2 - 2, y: y - BOX_H / 2 - 2, w: BOX_W + 4, h: BOX_H + 4 }));
+const NODE_RECTS: Box[] = Object.values(POS).map(([x, y]) => ({ x: x - BOX_W / 2 - 2, y: y - BOX_H / 2 - 2, w: BOX_W + 4, h: BOX_H + 4 }));
 
-function overlap(a: Rect, b: Rect): number {
+function overlap(a: Box, b: Box): number {
   const w = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x);
   const h = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y);
   return w > 0 && h > 0 ? w * h : 0;
 }
 
 /** The area of r outside the drawing. */
-function outside(r: Rect): number {
+function outside(r: Box): number {
   return r.w * r.h - overlap(r, { x: 0, y: 0, w: W, h: H });
 }
 
 /**
  * Where a label of the given size goes beside its curve: tried at points along the curve,
- * middle first, on the outer side of the bend first, it takes the first place that covers no
- * state box, no label placed before it and nothing outside the drawing (or, failing that, the
- * place that covers the least).
+ * middle first, on the outer side of the bend first, touching it first and then a line away,
+ * it takes the first place that covers no state box, no label placed before it and nothing
+ * outside the drawing (or, failing that, the place that covers the least).
  */
-function placeLabel(g: Geometry, w: number, h: number, placed: Rect[]): Rect {
-  let best: Rect = { x: 0, y: 0, w, h };
+function placeLabel(g: Geometry, w: number, h: number, placed: Box[]): Box {
+  let best: Box = { x: 0, y: 0, w, h };
   let bestCost = Infinity;
   for (const t of [0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8]) {
     const u = 1 - t;
@@ -147,19 +143,19 @@ function placeLabel(g: Geometry, w: number, h: number, placed: Rect[]): Rect {
     const tx = 2 * u * (g.cx - g.sx) + 2 * t * (g.ex - g.cx);
     const ty = 2 * u * (g.cy - g.sy) + 2 * t * (g.ey - g.cy);
     const tl = Math.hypot(tx, ty) || 1;
-    for (const side of [1, -1]) {
+    for (const [side, gap] of [[1, 3], [-1, 3], [1, 3 + LINE_H], [-1, 3 + LINE_H]]) {
       const nx = (side * -ty) / tl;
       const ny = (side * tx) / tl;
-      const ox = px + nx * 3;
-      const oy = py + ny * 3;
+      const ox = px + nx * gap;
+      const oy = py + ny * gap;
       // The corner or side of the label nearest the curve touches it.
-      const r: Rect = {
+      const r: Box = {
         x: nx > 0.3 ? ox : nx < -0.3 ? ox - w : ox - w / 2,
         y: ny > 0.3 ? oy : ny < -0.3 ? oy - h : oy - h / 2,
         w,
         h,
       };
-      let cost = 10 * outside(r) + (side < 0 ? 0.5 : 0) + Math.abs(t - 0.5);
+      let cost = 10 * outside(r) + (side < 0 ? 0.5 : 0) + (gap > 3 ? 0.6 : 0) + Math.abs(t - 0.5);
       for (const n of NODE_RECTS) cost += 10 * overlap(r, n);
       for (const q of placed) cost += overlap(r, q);
       if (cost < bestCost) {
@@ -189,11 +185,37 @@ function markers(): SVGDefsElement {
   return defs;
 }
 
+/** Which drawn node holds a side's state: CLOSED is drawn twice (before and after). */
+function nodeOf(state: string | null | undefined, path: number[]): string | null {
+  if (state !== 'CLOSED') return state ?? null;
+  const last = path[path.length - 1];
+  return last !== undefined && targetNode(last) === CLOSED_END ? CLOSED_END : 'CLOSED';
+}
+
+/** Indices past the table (a model from another version) are left out, not looked up. */
+const known = (list: number[] | undefined) => (list ?? []).filter((i) => i < TRANSITIONS.length);
+
+/** The smallest box holding every box given, or null for none. */
+function union(boxes: Box[]): Box | null {
+  if (!boxes.length) return null;
+  const x = Math.min(...boxes.map((b) => b.x));
+  const y = Math.min(...boxes.map((b) => b.y));
+  return { x, y, w: Math.max(...boxes.map((b) => b.x + b.w)) - x, h: Math.max(...boxes.map((b) => b.y + b.h)) - y };
+}
+
+/**
+ * The part of a drawn diagram that matters now, which the view keeps in sight: both endpoints'
+ * states and the current transition's label (renderDiagram keeps it in data-focus).
+ */
+export function diagramFocus(svg: SVGSVGElement): Box | null {
+  const [x, y, w, h] = (svg.dataset.focus ?? '').split(' ').map(Number);
+  return [x, y, w, h].every(Number.isFinite) ? { x, y, w, h } : null;
+}
+
 export function renderDiagram(view: DiagramView | null, labels: { client: string; server: string; title: string }): SVGSVGElement {
-  const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'state-diagram', role: 'img', 'aria-label': labels.title });
+  // The view's zoom sets the viewBox; the drawing's own size stays in data-width and data-height.
+  const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, 'data-width': W, 'data-height': H, class: 'state-diagram', role: 'img', 'aria-label': labels.title });
   svg.append(s('title', {}, labels.title), markers());
-  // Indices past the table (a model from another version) are left out, not looked up.
-  const known = (list: number[] | undefined) => (list ?? []).filter((i) => i < TRANSITIONS.length);
   const clientPath = known(view?.clientPath);
   const serverPath = known(view?.serverPath);
   const clientSet = new Set(clientPath);
@@ -215,6 +237,7 @@ export function renderDiagram(view: DiagramView | null, labels: { client: string
     const base = s('path', { d: g.d, class: `edge${reset ? ' reset' : ''}`, 'marker-end': 'url(#arrow-base)' });
     base.append(s('title', {}, `${p.from} → ${nodeLabel(p.to)}: ${p.transitions.map((i) => TRANSITIONS[i].label).join('; ')}`));
     edges.append(base);
+    if (onClient || onServer) overlays.append(s('path', { d: g.d, class: 'path-halo' }));
     if (onClient) overlays.append(s('path', { d: g.d, class: `path client${current && view?.current.client.some((i) => p.transitions.includes(i)) ? ' current' : ''}`, 'marker-end': 'url(#arrow-client)' }));
     if (onServer) overlays.append(s('path', { d: g.d, class: `path server${current && view?.current.server.some((i) => p.transitions.includes(i)) ? ' current' : ''}`, 'marker-end': 'url(#arrow-server)' }));
     const taken = p.transitions.filter((i) => clientSet.has(i) || serverSet.has(i));
@@ -228,15 +251,18 @@ export function renderDiagram(view: DiagramView | null, labels: { client: string
   // The labels of the current transition, then of the paths taken, get the best places.
   const edgeLabels = s('g', { class: 'edge-labels' });
   const measure = textMeasurer();
-  const placed: Rect[] = [];
+  const placed: Box[] = [];
+  /** What the view keeps in sight: the current transition's labels and the endpoints' states. */
+  const focus: Box[] = [];
   for (const l of labelled.sort((a, b) => a.rank - b.rank)) {
     const w = Math.max(...l.lines.map((line) => measure(line, l.rank === 0))) + 2 * HALO;
     const r = placeLabel(l.g, w, l.lines.length * LINE_H + 2 * HALO, placed);
     placed.push(r);
+    if (l.rank === 0) focus.push(r);
     const text = s('text', { class: l.cls, 'text-anchor': 'start' });
     l.lines.forEach((line, k) => {
       // Baselines: the first a font's ascent below the top, the next a line height apart.
-      text.append(s('tspan', { x: (r.x + HALO).toFixed(1), y: (r.y + HALO + 9 + k * LINE_H).toFixed(1) }, line));
+      text.append(s('tspan', { x: (r.x + HALO).toFixed(1), y: (r.y + HALO + 11 + k * LINE_H).toFixed(1) }, line));
     });
     edgeLabels.append(text);
   }
@@ -246,14 +272,13 @@ export function renderDiagram(view: DiagramView | null, labels: { client: string
     visited.add(STATE_NAMES[TRANSITIONS[i].from]);
     visited.add(targetNode(i));
   }
-  // Which drawn node holds a side's state: CLOSED is drawn twice (before and after).
-  const nodeOf = (state: string | null | undefined, path: number[]): string | null => {
-    if (state !== 'CLOSED') return state ?? null;
-    const last = path[path.length - 1];
-    return last !== undefined && targetNode(last) === CLOSED_END ? CLOSED_END : 'CLOSED';
-  };
   const clientNode = nodeOf(view?.clientState, clientPath);
   const serverNode = nodeOf(view?.serverState, serverPath);
+  for (const n of [clientNode, serverNode]) {
+    if (n !== null && Object.hasOwn(POS, n)) focus.push({ x: POS[n][0] - BOX_W / 2, y: POS[n][1] - BOX_H / 2, w: BOX_W, h: BOX_H });
+  }
+  const box = union(focus);
+  if (box) svg.dataset.focus = [box.x, box.y, box.w, box.h].map((v) => v.toFixed(1)).join(' ');
   const nodes = s('g', { class: 'nodes' });
   for (const [name, [x, y]] of Object.entries(POS)) {
     // The bottom CLOSED is a copy of the state CLOSED, not a twelfth state: both copies are
@@ -265,13 +290,13 @@ export function renderDiagram(view: DiagramView | null, labels: { client: string
     const cls = `${alias ? 'node-alias' : 'node'}${visited.has(name) ? ' visited' : ''}${isClient ? ' at-client' : ''}${isServer ? ' at-server' : ''}`;
     const g = s('g', { class: cls });
     g.append(s('rect', { x: x - BOX_W / 2, y: y - BOX_H / 2, width: BOX_W, height: BOX_H, rx: 6 }));
-    g.append(s('text', { x, y: y + 4, 'text-anchor': 'middle' }, nodeLabel(name)));
+    g.append(s('text', { x, y: y + 5, 'text-anchor': 'middle' }, nodeLabel(name)));
     if (clientNode === name) {
-      g.append(s('circle', { cx: x - BOX_W / 2, cy: y - BOX_H / 2, r: 9, class: 'badge client' }));
+      g.append(s('circle', { cx: x - BOX_W / 2, cy: y - BOX_H / 2, r: 11, class: 'badge client' }));
       g.append(s('text', { x: x - BOX_W / 2, y: y - BOX_H / 2 + 4, 'text-anchor': 'middle', class: 'badge-text' }, 'C'));
     }
     if (serverNode === name) {
-      g.append(s('circle', { cx: x + BOX_W / 2, cy: y - BOX_H / 2, r: 9, class: 'badge server' }));
+      g.append(s('circle', { cx: x + BOX_W / 2, cy: y - BOX_H / 2, r: 11, class: 'badge server' }));
       g.append(s('text', { x: x + BOX_W / 2, y: y - BOX_H / 2 + 4, 'text-anchor': 'middle', class: 'badge-text' }, 'S'));
     }
     const who = [isClient ? labels.client : '', isServer ? labels.server : ''].filter(Boolean).join(', ');

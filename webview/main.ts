@@ -6,9 +6,10 @@ import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import { LADDER_WINDOW, epochMs, isHostMessage, type ModelMessage, type PanelState, type ViewModel, type WebviewMessage } from '../src/protocol';
 import { bodyStyle, custom, format, h } from './dom';
-import { renderDiagram } from './diagram';
+import { H, W, diagramFocus, renderDiagram } from './diagram';
 import { renderHandshake } from './handshake';
 import { Ladder } from './ladder';
+import { PanZoom } from './zoom';
 
 declare function acquireVsCodeApi(): { postMessage(m: unknown): void; setState(s: unknown): void; getState(): unknown };
 const vscode = acquireVsCodeApi();
@@ -56,6 +57,9 @@ tabs.addEventListener('vsc-tabs-select', (e) => {
 });
 
 const diagramBox = h('div', { class: 'diagram' });
+const zoom = new PanZoom();
+const diagramLegend = h('div', { class: 'legend' });
+diagramBox.append(zoom.viewport, h('div', { class: 'diagram-footer' }, diagramLegend, zoom.controls));
 const explanation = h('div', { class: 'explanation', 'aria-live': 'polite' });
 const ladder = new Ladder(
   { select: (index) => post({ type: 'select', index }), needRows: (connection, start, count) => post({ type: 'needRows', connection, start, count }) },
@@ -65,12 +69,7 @@ diagramPanel.append(h('div', { class: 'split' }, h('div', { class: 'left' }, dia
 
 app.append(h('header', {}, title, summary, h('div', { class: 'bar' }, position, toolbar)), message, tabs);
 
-function legend(st: Record<string, string>): HTMLElement {
-  return h('div', { class: 'legend' },
-    h('span', { class: 'key client' }, st.client),
-    h('span', { class: 'key server' }, st.server),
-    h('span', { class: 'key current' }, st.currentTransition));
-}
+
 
 /** What the drawn parts were drawn from: a part is drawn again only when its input changed. */
 const drawn = { strings: undefined as unknown, diagram: '', handshake: undefined as unknown, mode: '' };
@@ -82,7 +81,7 @@ const drawn = { strings: undefined as unknown, diagram: '', handshake: undefined
 const diagrams = new Map<string, SVGSVGElement>();
 const MAX_DIAGRAMS = 64;
 
-function diagram(d: ModelMessage['diagram'], st: Record<string, string>, key: string): Node {
+function diagram(d: ModelMessage['diagram'], st: Record<string, string>, key: string): SVGSVGElement {
   // The font is part of the key: another theme may bring another, which the labels were placed for.
   const full = JSON.stringify([key, st.client, st.server, st.diagramLabel, bodyStyle('font-family')]);
   let svg = diagrams.get(full);
@@ -91,7 +90,7 @@ function diagram(d: ModelMessage['diagram'], st: Record<string, string>, key: st
     if (diagrams.size >= MAX_DIAGRAMS) diagrams.delete(diagrams.keys().next().value!);
     diagrams.set(full, svg);
   }
-  return svg.cloneNode(true);
+  return svg.cloneNode(true) as SVGSVGElement;
 }
 
 function render(m: ModelMessage): void {
@@ -103,6 +102,12 @@ function render(m: ModelMessage): void {
     diagramHeader.textContent = `${st.stateDiagram} · ${st.ladder}`;
     handshakeHeader.textContent = st.handshake;
     for (const [k, b] of Object.entries(buttons)) b.textContent = st[k] ?? '';
+    diagramLegend.replaceChildren(
+      h('span', { class: 'key client' }, st.client),
+      h('span', { class: 'key server' }, st.server),
+      h('span', { class: 'key current' }, st.currentTransition),
+    );
+    zoom.setWords({ zoomIn: st.zoomIn, zoomOut: st.zoomOut, fit: st.fit, fitHelp: st.fitHelp, label: `${st.diagramLabel}. ${st.diagramHelp}` });
   }
 
   message.textContent = m.message ?? '';
@@ -124,7 +129,8 @@ function render(m: ModelMessage): void {
   const d = m.diagram;
   const diagramKey = JSON.stringify([d?.clientPath, d?.serverPath, d?.current, d?.clientState, d?.serverState]);
   if (diagramKey !== drawn.diagram || st !== drawn.strings) {
-    diagramBox.replaceChildren(diagram(d, st, diagramKey), legend(st));
+    const svg = diagram(d, st, diagramKey);
+    zoom.show(svg, W, H, diagramFocus(svg));
     drawn.diagram = diagramKey;
   }
   explanation.replaceChildren(

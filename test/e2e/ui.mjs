@@ -329,9 +329,34 @@ export async function runUiChecks({ page, expect, lines, pkg, check, shot }) {
     }, 8000);
   });
 
-  await check('ui: TCP: Show State Diagram draws the diagram', async () => {
+  await check('ui: TCP: Show State Diagram draws the diagram, its labels at 11px or more', async () => {
     await showStateDiagram(page, pkg, expect);
     await sleep(500);
+    // As the panel opens beside the editor: every label in view reads at 11 CSS pixels or more,
+    // and both endpoints' states are in view.
+    const found = await until('the diagram in its view', async () => {
+      for (const f of page.frames()) {
+        if (f === page.mainFrame()) continue;
+        const r = await f.evaluate(() => {
+          const svg = document.querySelector('.zoom-view svg.state-diagram');
+          if (!svg) return null;
+          const port = document.querySelector('.zoom-view').getBoundingClientRect();
+          const inPort = (b) => b.right > port.left && b.left < port.right && b.bottom > port.top && b.top < port.bottom;
+          const scale = svg.getScreenCTM().a;
+          const sizes = [...svg.querySelectorAll('.edge-label, .node > text')]
+            .filter((t) => inPort(t.getBoundingClientRect()))
+            .map((t) => ({ text: t.textContent, px: parseFloat(getComputedStyle(t).fontSize) * scale }));
+          const marked = [...svg.querySelectorAll('.at-client rect, .at-server rect')].map((e) => inPort(e.getBoundingClientRect()));
+          return { width: port.width, sizes, marked };
+        }).catch(() => null);
+        if (r && r.sizes.length) return r;
+      }
+      return undefined;
+    });
+    const small = found.sizes.filter((t) => t.px < 11).map((t) => `"${t.text}" ${t.px.toFixed(1)}px`);
+    if (small.length) throw new Error(`labels under 11px in a ${Math.round(found.width)}px view: ${small.join(', ')}`);
+    if (found.sizes.length < 8) throw new Error(`only ${found.sizes.length} labels in view`);
+    if (!found.marked.length || !found.marked.every(Boolean)) throw new Error(`the endpoints' states are not in view: ${found.marked}`);
     await shot('panel');
   });
 
@@ -423,6 +448,7 @@ export async function runUiChecks({ page, expect, lines, pkg, check, shot }) {
               background: css(document.body, 'backgroundColor'),
               text: css(document.body, 'color'),
               node: css(svg.querySelector('.node text'), 'fill'),
+              label: css(svg.querySelector('.edge-label:not(.taken)'), 'fill'),
               client: css(svg.querySelector('.path.client'), 'stroke'),
               server: css(svg.querySelector('.path.server'), 'stroke'),
             };
@@ -432,14 +458,15 @@ export async function runUiChecks({ page, expect, lines, pkg, check, shot }) {
         return null;
       });
       const bg = rgb(colours.background);
-      for (const k of ['text', 'node']) {
-        const ratio = contrast(rgb(colours[k]), bg);
+      for (const k of ['text', 'node', 'label']) {
+        const ratio = contrast(rgb(colours[k], bg), bg);
         if (ratio < 4.5) throw new Error(`${k} ${colours[k]} on ${colours.background}: contrast ${ratio.toFixed(2)}`);
       }
       for (const k of ['client', 'server']) {
         if (!colours[k]) continue; // no path drawn for this endpoint at this line
-        const ratio = contrast(rgb(colours[k]), bg);
-        if (ratio < 1.8) throw new Error(`${k} path ${colours[k]} on ${colours.background}: contrast ${ratio.toFixed(2)}`);
+        const ratio = contrast(rgb(colours[k], bg), bg);
+        // WCAG 2.1's 3:1 for graphical objects: each endpoint's path must be seen without effort.
+        if (ratio < 3) throw new Error(`${k} path ${colours[k]} on ${colours.background}: contrast ${ratio.toFixed(2)}`);
       }
       if (name) {
         await sleep(400);
@@ -553,11 +580,17 @@ async function pickTheme(page, theme) {
   await page.keyboard.press('Enter');
 }
 
-/** `rgb(r, g, b)` or `rgba(...)` as [r, g, b]. */
-function rgb(css) {
-  const m = /rgba?\(\s*([\d.]+)[,\s]+([\d.]+)[,\s]+([\d.]+)/.exec(css ?? '');
-  if (!m) throw new Error(`not a colour: ${css}`);
-  return [Number(m[1]), Number(m[2]), Number(m[3])];
+/**
+ * `rgb(r, g, b)`, `rgba(r, g, b, a)` or `color(srgb r g b / a)` as [r, g, b], a translucent colour
+ * composited over `under` (as [r, g, b]): what the eye sees is what counts.
+ */
+function rgb(css, under = [0, 0, 0]) {
+  const m = /rgba?\(\s*([\d.]+)[,\s]+([\d.]+)[,\s]+([\d.]+)(?:\s*[,/]\s*([\d.]+))?/.exec(css ?? '');
+  const c = /color\(srgb\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)(?:\s*\/\s*([\d.]+))?/.exec(css ?? '');
+  if (!m && !c) throw new Error(`not a colour: ${css}`);
+  const v = m ? [Number(m[1]), Number(m[2]), Number(m[3])] : [Number(c[1]) * 255, Number(c[2]) * 255, Number(c[3]) * 255];
+  const a = Number((m ?? c)[4] ?? 1);
+  return v.map((x, i) => a * x + (1 - a) * under[i]);
 }
 
 /** WCAG 2 contrast ratio of two sRGB colours. */

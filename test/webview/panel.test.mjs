@@ -61,6 +61,41 @@ async function assertNotRun(page, where) {
   assert.ok(text.includes(HOSTILE), `${where}: the literal text is shown`);
 }
 
+
+/** Labels read at this size or larger, in CSS pixels, at the zoom the diagram opens at. */
+const MIN_LABEL_PX = 11;
+
+/** The state diagram's view: its viewBox, CSS pixels per unit, the viewport's rectangle and the drawing's size. */
+function diagramView(page) {
+  return page.evaluate(() => {
+    const svg = document.querySelector('.zoom-view svg.state-diagram');
+    const vb = svg.viewBox.baseVal;
+    const r = document.querySelector('.zoom-view').getBoundingClientRect();
+    return {
+      x: vb.x, y: vb.y, w: vb.width, h: vb.height,
+      scale: svg.getScreenCTM().a,
+      port: { left: r.left, top: r.top, width: r.width, height: r.height },
+      width: Number(svg.dataset.width), height: Number(svg.dataset.height),
+      percent: document.querySelector('.zoom-percent').textContent,
+    };
+  });
+}
+
+/** The panel with the diagram fixture drawn, the diagram view focused from the keyboard. */
+async function focusedDiagram({ page, open, post, fixture }, size = { width: 900, height: 900 }) {
+  await page.setViewportSize(size);
+  const m = fixture('diagram.json');
+  await open();
+  await post(m);
+  await page.locator('.zoom-view svg.state-diagram').waitFor({ timeout: 3000 });
+  // A key press first, so the focus counts as keyboard focus (:focus-visible).
+  await page.keyboard.press('Shift');
+  await page.locator('.zoom-view').focus();
+  return m;
+}
+
+const near = (a, b, what, tol = 0.5) => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} is not ${b}`);
+
 export const tests = [
   {
     name: 'posts ready when loaded',
@@ -104,7 +139,7 @@ export const tests = [
         await page.locator('svg.state-diagram .edge-label').first().waitFor({ timeout: 3000 });
         const found = await page.evaluate(() => {
           const svg = document.querySelector('svg.state-diagram');
-          const view = svg.viewBox.baseVal;
+          const view = { x: 0, y: 0, width: Number(svg.dataset.width), height: Number(svg.dataset.height) };
           const box = (el) => {
             const b = el.getBBox();
             return { x: b.x, y: b.y, w: b.width, h: b.height };
@@ -123,6 +158,256 @@ export const tests = [
         assert.ok(found.count >= 15, `${what}: ${found.count} edge labels drawn`);
         assert.deepEqual(found.out, [], what);
       }
+    },
+  },
+  {
+    name: "state diagram: at the panel's default sizes every label and state name reads at 11px or more, the endpoints' states in view",
+    async run({ page, open, post, fixture }) {
+      const m = fixture('diagram.json');
+      // Beside the editor in a 1440 px window (the panel's default), half of a 1920 px one, and a wide panel.
+      for (const size of [{ width: 520, height: 860 }, { width: 960, height: 1000 }, { width: 1400, height: 900 }]) {
+        await page.setViewportSize(size);
+        await open();
+        await post(m);
+        await page.locator('.zoom-view svg.state-diagram').waitFor({ timeout: 3000 });
+        await page.waitForTimeout(100);
+        const found = await page.evaluate((min) => {
+          const svg = document.querySelector('.zoom-view svg.state-diagram');
+          const port = document.querySelector('.zoom-view').getBoundingClientRect();
+          const inPort = (b) => b.right > port.left && b.left < port.right && b.bottom > port.top && b.top < port.bottom;
+          const whole = (b) => b.left >= port.left - 1 && b.right <= port.right + 1 && b.top >= port.top - 1 && b.bottom <= port.bottom + 1;
+          const scale = svg.getScreenCTM().a;
+          const small = [];
+          let shown = 0;
+          for (const t of svg.querySelectorAll('.edge-label, :is(.node, .node-alias) > text')) {
+            if (!inPort(t.getBoundingClientRect())) continue;
+            shown++;
+            const px = parseFloat(getComputedStyle(t).fontSize) * scale;
+            if (px < min) small.push(`"${t.textContent}" at ${px.toFixed(1)}px`);
+          }
+          const marked = [...svg.querySelectorAll('.at-client rect, .at-server rect')].map((r) => whole(r.getBoundingClientRect()));
+          const current = [...svg.querySelectorAll('.edge-label.current')].map((t) => whole(t.getBoundingClientRect()));
+          return { shown, small, marked, current };
+        }, MIN_LABEL_PX);
+        const what = `${size.width}x${size.height}`;
+        assert.ok(found.shown >= 8, `${what}: ${found.shown} labels in view`);
+        assert.deepEqual(found.small, [], `${what}: labels smaller than ${MIN_LABEL_PX}px`);
+        assert.ok(found.marked.length >= 1 && found.marked.every(Boolean), `${what}: the endpoints' states are wholly in view (${found.marked})`);
+        assert.ok(found.current.length >= 1 && found.current.every(Boolean), `${what}: the current transition's label is in view (${found.current})`);
+      }
+    },
+  },
+  {
+    name: 'state diagram: + and - zoom about the centre, 0 fits the whole drawing, arrow keys pan',
+    async run(api) {
+      const { page } = api;
+      await focusedDiagram(api, { width: 520, height: 860 });
+      const a = await diagramView(page);
+      await page.keyboard.press('+');
+      const b = await diagramView(page);
+      near(b.scale / a.scale, 1.25, '+ zooms in by a step', 0.01);
+      near(b.x + b.w / 2, a.x + a.w / 2, 'the centre stays (x)');
+      near(b.y + b.h / 2, a.y + a.h / 2, 'the centre stays (y)');
+      assert.equal(b.percent, `${Math.round(b.scale * 100)}%`, 'the zoom is shown');
+      await page.keyboard.press('-');
+      near((await diagramView(page)).scale, a.scale, '- zooms back out', 0.001);
+
+      await page.keyboard.press('0');
+      const fit = await diagramView(page);
+      assert.ok(fit.x <= 0.01 && fit.y <= 0.01 && fit.x + fit.w >= fit.width - 0.01 && fit.y + fit.h >= fit.height - 0.01, `0 shows the whole drawing: ${JSON.stringify(fit)}`);
+      assert.ok(Math.abs(fit.w - fit.width) < 0.5 || Math.abs(fit.h - fit.height) < 0.5, 'and fills the view in one direction');
+      // Fitted, the view cannot zoom out further.
+      await page.keyboard.press('-');
+      near((await diagramView(page)).scale, fit.scale, 'no zooming out past the whole drawing', 0.001);
+
+      for (let i = 0; i < 3; i++) await page.keyboard.press('+');
+      const z = await diagramView(page);
+      await page.keyboard.press('ArrowRight');
+      const right = await diagramView(page);
+      assert.ok(right.x > z.x + 5 && Math.abs(right.y - z.y) < 0.01, `ArrowRight shows more to the right: ${z.x} -> ${right.x}`);
+      await page.keyboard.press('ArrowDown');
+      const down = await diagramView(page);
+      assert.ok(down.y > right.y + 5, `ArrowDown shows more below: ${right.y} -> ${down.y}`);
+      await page.keyboard.press('ArrowLeft');
+      await page.keyboard.press('ArrowUp');
+      const back = await diagramView(page);
+      near(back.x, z.x, 'ArrowLeft undoes ArrowRight');
+      near(back.y, z.y, 'ArrowUp undoes ArrowDown');
+      // Panning stops at the drawing's edge.
+      for (let i = 0; i < 40; i++) await page.keyboard.press('ArrowLeft');
+      near((await diagramView(page)).x, 0, 'the left edge stops the pan');
+      const scrolled = await page.evaluate(() => window.scrollY);
+      assert.equal(scrolled, 0, 'the arrow keys did not scroll the panel');
+    },
+  },
+  {
+    name: 'state diagram: the wheel zooms about the pointer, a drag pans, at the zoom limit the wheel scrolls the panel',
+    async run(api) {
+      const { page } = api;
+      await focusedDiagram(api, { width: 520, height: 700 });
+      const a = await diagramView(page);
+      // A point of the view off its centre, and the drawing point under it.
+      const px = a.port.left + a.port.width * 0.3;
+      const py = a.port.top + a.port.height * 0.4;
+      const under = (v) => ({ x: v.x + (px - v.port.left) / v.scale, y: v.y + (py - v.port.top) / v.scale });
+      await page.mouse.move(px, py);
+      await page.mouse.wheel(0, -200);
+      await page.waitForTimeout(100);
+      const b = await diagramView(page);
+      assert.ok(b.scale > a.scale * 1.2, `the wheel zooms in: ${a.scale} -> ${b.scale}`);
+      near(under(b).x, under(a).x, 'the point under the pointer stays (x)');
+      near(under(b).y, under(a).y, 'the point under the pointer stays (y)');
+      assert.equal(await page.evaluate(() => window.scrollY), 0, 'zooming did not scroll the panel');
+
+      await page.mouse.down();
+      await page.mouse.move(px - 60, py - 40, { steps: 4 });
+      await page.mouse.up();
+      const c = await diagramView(page);
+      near(c.x - b.x, 60 / b.scale, 'a drag pans with the pointer (x)');
+      near(c.y - b.y, 40 / b.scale, 'a drag pans with the pointer (y)');
+
+      // Fitted, zooming out is at its limit: the wheel scrolls the panel instead.
+      await page.keyboard.press('0');
+      const fit = await diagramView(page);
+      await page.mouse.move(px, py);
+      await page.mouse.wheel(0, 200);
+      await page.waitForTimeout(200);
+      near((await diagramView(page)).scale, fit.scale, 'no zooming out past the whole drawing', 0.001);
+      assert.ok(await page.evaluate(() => window.scrollY) > 0, 'the panel scrolled');
+    },
+  },
+  {
+    name: 'state diagram: zoom buttons and Fit have names in the panel\'s words, the view a label and a visible focus ring',
+    async run(api) {
+      const { page } = api;
+      const m = await focusedDiagram(api, { width: 700, height: 860 });
+      const view = page.locator('.zoom-view');
+      assert.equal(await view.getAttribute('tabindex'), '0');
+      assert.equal(await view.getAttribute('aria-label'), `${m.strings.diagramLabel}. ${m.strings.diagramHelp}`);
+      const ring = await view.evaluate((e) => ({ style: getComputedStyle(e).outlineStyle, width: parseFloat(getComputedStyle(e).outlineWidth), visible: e.matches(':focus-visible') }));
+      assert.ok(ring.visible && ring.style !== 'none' && ring.width >= 1, `a focus ring: ${JSON.stringify(ring)}`);
+      for (const [cls, name] of [['zoom-in', m.strings.zoomIn], ['zoom-out', m.strings.zoomOut], ['zoom-fit', m.strings.fitHelp]]) {
+        const b = page.locator(`.zoom-controls .${cls}`);
+        assert.ok(name, `a word for ${cls}`);
+        assert.equal(await b.getAttribute('aria-label'), name);
+        assert.equal(await b.getAttribute('title'), name);
+      }
+      assert.equal((await page.locator('.zoom-controls .zoom-fit').textContent()).trim(), m.strings.fit);
+
+      const a = await diagramView(page);
+      await page.locator('.zoom-controls .zoom-in').click();
+      near((await diagramView(page)).scale / a.scale, 1.25, 'the + button zooms in', 0.01);
+      await page.locator('.zoom-controls .zoom-out').click();
+      near((await diagramView(page)).scale, a.scale, 'the - button zooms out', 0.001);
+      await page.locator('.zoom-controls .zoom-fit').click();
+      const fit = await diagramView(page);
+      assert.ok(fit.x <= 0.01 && fit.y <= 0.01 && fit.x + fit.w >= fit.width - 0.01 && fit.y + fit.h >= fit.height - 0.01, 'Fit shows the whole drawing');
+      // A packet of another connection keeps the fitted view.
+      await api.post({ ...m, connection: { ...m.connection, id: 9 }, ladder: { ...m.ladder, key: '9:0' }, diagram: { ...m.diagram, clientState: 'SYN_SENT', serverState: 'SYN_RECEIVED', current: { client: [], server: [] } } });
+      const after = await diagramView(page);
+      near(after.scale, fit.scale, 'still fitted after the next packet', 0.001);
+    },
+  },
+  {
+    name: "state diagram: zoomed in and panned away, the next packet pans back to the endpoints' states",
+    async run(api) {
+      const { page, post } = api;
+      const m = await focusedDiagram(api, { width: 520, height: 860 });
+      for (let i = 0; i < 3; i++) await page.keyboard.press('+');
+      for (let i = 0; i < 40; i++) await page.keyboard.press('ArrowUp');
+      for (let i = 0; i < 40; i++) await page.keyboard.press('ArrowLeft');
+      const zoomed = await diagramView(page);
+      const inView = (sel) => page.evaluate((s) => {
+        const port = document.querySelector('.zoom-view').getBoundingClientRect();
+        const b = document.querySelector(s).getBoundingClientRect();
+        return b.left >= port.left - 1 && b.right <= port.right + 1 && b.top >= port.top - 1 && b.bottom <= port.bottom + 1;
+      }, sel);
+      assert.equal(await inView('.state-diagram .at-client rect'), false, 'panned away from the client state');
+      await post({ ...m, diagram: { ...m.diagram, clientState: 'CLOSE_WAIT', serverState: 'CLOSE_WAIT', current: { client: [], server: [] } } });
+      const now = await diagramView(page);
+      near(now.scale, zoomed.scale, 'the zoom the user chose stays', 0.001);
+      assert.ok(await inView('.state-diagram .at-client rect'), 'the client state is in view again');
+    },
+  },
+  {
+    name: "state diagram: a theme's translucent chart colour (VS Code's charts.orange) still draws an opaque path",
+    async run({ page, open, post, fixture }) {
+      await open();
+      // VS Code's dark themes: charts.orange is the find highlight, #EA5C00 at a third.
+      await page.evaluate(() => {
+        const root = document.documentElement.style;
+        root.setProperty('--vscode-charts-orange', '#EA5C0055');
+        root.setProperty('--vscode-charts-blue', '#3794FF');
+        root.setProperty('--vscode-editor-background', '#1F1F1F');
+      });
+      await post(fixture('diagram.json'));
+      const strokes = await page.evaluate(() => ['.path.server', '.path.client', '.legend .key.server'].map((sel) => {
+        const el = document.querySelector(sel);
+        const cs = getComputedStyle(el, sel.includes('legend') ? '::before' : null);
+        return sel.includes('legend') ? cs.borderTopColor : cs.stroke;
+      }));
+      // [r, g, b, alpha] from rgb(), rgba() or color(srgb ...), as the browser gives it.
+      const parse = (css) => {
+        const m = /rgba?\(([\d.]+), ([\d.]+), ([\d.]+)(?:, ([\d.]+))?\)/.exec(css);
+        if (m) return [Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4] ?? 1)];
+        const c = /color\(srgb ([\d.]+) ([\d.]+) ([\d.]+)(?: \/ ([\d.]+))?\)/.exec(css);
+        assert.ok(c, `a colour: ${css}`);
+        return [Math.round(c[1] * 255), Math.round(c[2] * 255), Math.round(c[3] * 255), Number(c[4] ?? 1)];
+      };
+      assert.deepEqual(strokes.map(parse), [[234, 92, 0, 1], [55, 148, 255, 1], [234, 92, 0, 1]], strokes.join('; '));
+    },
+  },
+  {
+    name: 'state diagram: a two-finger pinch and a touchpad pinch (ctrl+wheel) zoom about the fingers',
+    async run(api) {
+      const { page } = api;
+      await focusedDiagram(api, { width: 520, height: 860 });
+      const a = await diagramView(page);
+      const cx = a.port.left + a.port.width / 2;
+      const cy = a.port.top + a.port.height / 2;
+      // Real touch input through the browser (Chromium's DevTools protocol): two fingers 80 px
+      // apart move to 160 px apart.
+      const cdp = await page.context().newCDPSession(page);
+      const touch = (type, d) => cdp.send('Input.dispatchTouchEvent', {
+        type,
+        touchPoints: type === 'touchEnd' ? [] : [{ x: cx - d / 2, y: cy, id: 1 }, { x: cx + d / 2, y: cy, id: 2 }],
+      });
+      await touch('touchStart', 80);
+      for (const d of [100, 120, 140, 160]) await touch('touchMove', d);
+      await touch('touchEnd', 160);
+      await page.waitForTimeout(100);
+      const b = await diagramView(page);
+      near(b.scale / a.scale, 2, 'the fingers twice as far apart zoom in twice', 0.1);
+      near(b.x + b.w / 2, a.x + a.w / 2, 'the point between the fingers stays (x)', 1);
+
+      await page.keyboard.press('0');
+      const fit = await diagramView(page);
+      await page.mouse.move(cx, cy);
+      await page.keyboard.down('Control');
+      await page.mouse.wheel(0, -50);
+      await page.keyboard.up('Control');
+      await page.waitForTimeout(100);
+      const c = await diagramView(page);
+      assert.ok(c.scale > fit.scale * 1.3, `ctrl+wheel zooms in: ${fit.scale} -> ${c.scale}`);
+      assert.equal(await page.evaluate(() => window.visualViewport.scale), 1, 'the page itself is not zoomed');
+    },
+  },
+  {
+    name: 'state diagram: the zoom chosen stays through a visit to the Handshake tab',
+    async run(api) {
+      const { page, post } = api;
+      const m = await focusedDiagram(api, { width: 700, height: 860 });
+      for (let i = 0; i < 2; i++) await page.keyboard.press('+');
+      await page.keyboard.press('ArrowRight');
+      const before = await diagramView(page);
+      await post({ ...m, mode: 'handshake' });
+      await page.waitForTimeout(200);
+      await post({ ...m, mode: 'diagram' });
+      await page.waitForTimeout(200);
+      const after = await diagramView(page);
+      near(after.scale, before.scale, 'the same zoom', 0.001);
+      near(after.x, before.x, 'the same place (x)');
+      near(after.y, before.y, 'the same place (y)');
     },
   },
   {
