@@ -1,5 +1,8 @@
 // The Connections view: connections of the active tcpdump document, grouped packets, and a
 // census of endpoint states at the cursor. Follows the focus; selecting a packet reveals it.
+//
+// One module because the tree's nodes, their labels and tooltips, and the provider that
+// follows the focus are one view; the domain logic it shows lives in the engine.
 import * as vscode from 'vscode';
 import { Flag, type ConnectionSummary, type PacketInfo, type Trace } from './trace/model';
 import { STATE_NAMES, STATE_TEXT, type StateName } from './trace/states';

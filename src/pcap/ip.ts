@@ -2,6 +2,8 @@
 // put "truncated-ip - N bytes missing!" or "bad-len" in front, IPv6 extension headers (HBH,
 // DSTOPT, frag, RT6), then the next protocol. A datagram's length also bounds what the
 // protocols inside may read, so Ethernet padding is never taken for payload.
+//
+// One module because IPv4 and IPv6 printing share the demultiplexing to TCP and the markers.
 
 import { TRUNCATED, type Packet } from './packet';
 import { printTcp, type TcpPrinterState } from './tcp';

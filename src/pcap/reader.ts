@@ -7,6 +7,8 @@
 // libpcap stops at the first damaged record; this reader reports it to the sink and looks
 // for the next record that makes sense (a plausible pcap record header followed by another,
 // or a pcapng block whose trailer repeats its length), so the rest of the file is still read.
+//
+// One module because pcap and pcapng framing share the chunk buffer and the timestamp rules.
 
 export interface PacketSink {
   /**

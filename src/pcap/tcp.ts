@@ -2,6 +2,9 @@
 // relative to the tuple's base (see SeqTable), window, options and length, then the first line
 // of a few text protocols. Malformed headers get tcpdump's own markers ("[bad hdr length ...]",
 // "[bad opt]", " [|tcp]"), in the same places, so the line matches tcpdump's byte for byte.
+//
+// One module because tcpdump prints a segment in one function (print-tcp.c) whose options,
+// markers and numbering depend on each other; it mirrors that to stay byte for byte.
 
 import { TRUNCATED, type Packet } from './packet';
 import { SeqTable } from './seqtable';

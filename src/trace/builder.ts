@@ -1,4 +1,8 @@
 // Turns bytes of tcpdump text into packets and connections in one streaming pass.
+//
+// One module because it is one pass: reading a line, repairing it, making its packet and
+// stepping its connection share the builder's state (held lines, the clock, seq numbering), and
+// splitting them would pass that state around on every line of the hot loop.
 
 import { Connection } from './connection';
 import { ConnStore } from './connstore';

@@ -5,6 +5,9 @@
 //
 // To add a figure: a row here, its type in ConnectionSummary (model.ts), and the code that
 // computes it (summary.ts). The row's place is its place in the JSON.
+//
+// One module because the table, its storage, the row writer and the readers must agree on
+// every column: keeping them together is what makes a figure a one-place change.
 
 import { EVENT_KINDS, NOTE_KINDS, type ConnectionSummary, type EventKind, type ExpertEvent, type NoteKind, type Side } from './model';
 import { STATE_NAMES, type StateName } from './states';

@@ -1,6 +1,9 @@
 // A hand-written scanner for one line of tcpdump text, read as bytes. It fills one reused
 // record instead of allocating per line or per token, and never backtracks: each byte of a
 // line is looked at a bounded number of times.
+//
+// One module because the scanner is one state machine over a line's bytes; its pieces share
+// the record and the position and are called only from here.
 
 import { ascii, COLON, COMMA, DOT, GT, isDigit, LBRACK, matches, numEnd, RBRACK, readFraction, readUint, SP, TAB } from './bytes';
 import { Flag, FLAG_OF_LETTER } from './flags';
