@@ -1,6 +1,6 @@
 // tcp-trace: the command-line front end over the engine.
 
-import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { concat, Ingest, isPlainUtf8 } from './ingest';
 import { isCapture, PcapPrinter, type PcapSummary } from './pcap';
@@ -8,12 +8,15 @@ import { Progress } from './progress';
 import { isScanWorker, readWithScanThread, runScanWorker, useScanThread } from './scanThread';
 import { keepNormalized, needsRepairs, repairText, TraceBuilder, type Trace, type TraceOptions } from './trace';
 import { aggregateReport, connectionsCsv, printable, textReport, type GroupBy } from './trace/report';
+import { rebuildLosses, rebuildPcap } from './pcap/rebuild';
+import { toUtf8 } from './trace';
 
 const USAGE = `usage: tcp-trace [options] FILE
        tcp-trace --print capture.pcap
        tcp-trace --normalize pasted.txt
        tcp-trace --csv capture.pcap > connections.csv
        tcp-trace --by server capture.pcap
+       tcp-trace --to-pcap out.pcap capture.tcpdump
        tcpdump -nn -r capture.pcap | tcp-trace -
 
 Reads tcpdump text output or a pcap/pcapng capture (FILE, or - for standard input; told
@@ -32,6 +35,9 @@ options:
   --csv              print every connection as a CSV line (RFC 4180, with a header)
   --by server|client sum the connections per server endpoint or per client host:
                      connections, resets, refusals, unanswered SYNs, handshake RTT p50/p95
+  --to-pcap OUT      write the TCP packets of tcpdump text to OUT as a pcap, each header
+                     rebuilt from its line (payload zeros; see the README for what cannot
+                     come back), and stop
   -h, --help         show this help
 
 A large file is read and scanned by a second thread while the analysis runs;
@@ -48,11 +54,12 @@ interface Args {
   normalize: boolean;
   csv: boolean;
   by: GroupBy | null;
+  toPcap: string | null;
   options: TraceOptions;
 }
 
 function parseArgs(argv: string[]): Args | null {
-  const args: Args = { file: '', json: false, packets: false, print: false, normalize: false, csv: false, by: null, options: {} };
+  const args: Args = { file: '', json: false, packets: false, print: false, normalize: false, csv: false, by: null, toPcap: null, options: {} };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '-h' || a === '--help') return null;
@@ -66,7 +73,11 @@ function parseArgs(argv: string[]): Args | null {
       if (v !== 'server' && v !== 'client') throw new UsageError('--by needs server or client');
       args.by = v;
     }
-    else if (a === '--absolute') args.options.absoluteSeq = true;
+    else if (a === '--to-pcap') {
+      const v = argv[++i];
+      if (!v || v === '-') throw new UsageError('--to-pcap needs the name of the pcap file to write');
+      args.toPcap = v;
+    } else if (a === '--absolute') args.options.absoluteSeq = true;
     else if (a === '--time-wait') {
       const v = Number(argv[++i]);
       if (!(v >= 0)) throw new UsageError('--time-wait needs a number of seconds');
@@ -78,7 +89,9 @@ function parseArgs(argv: string[]): Args | null {
   if (!args.file) throw new UsageError('no input file (use - for standard input)');
   if (args.packets && !args.json) throw new UsageError('--packets goes with --json');
   if (args.print && args.json) throw new UsageError('--print and --json do not go together');
-  if ([args.print, args.json, args.normalize, args.csv, args.by !== null].filter(Boolean).length > 1) throw new UsageError('choose one of --print, --json, --normalize, --csv and --by');
+  if ([args.print, args.json, args.normalize, args.csv, args.by !== null, args.toPcap !== null].filter(Boolean).length > 1) {
+    throw new UsageError('choose one of --print, --json, --normalize, --csv, --by and --to-pcap');
+  }
   return args;
 }
 
@@ -178,6 +191,36 @@ async function printCapture(file: string): Promise<void> {
   await writeAll(parts.splice(0));
 }
 
+/** `tcp-trace --to-pcap OUT FILE`: tcpdump text back to a pcap; stderr says what could not come back. */
+async function toPcap(file: string, outFile: string, options: TraceOptions): Promise<number> {
+  const parts: Uint8Array[] = [];
+  for await (const chunk of input(file)) parts.push(chunk.slice());
+  const bytes = new Uint8Array(Buffer.concat(parts));
+  if (isCapture(bytes)) throw new UsageError(`${file} is already a capture; --to-pcap reads tcpdump text`);
+  const text = new TextDecoder().decode(toUtf8(bytes));
+  let fd: number;
+  try {
+    fd = openSync(outFile, 'w');
+  } catch (e) {
+    throw new UsageError(`cannot write ${outFile}: ${(e as Error).message}`);
+  }
+  let r;
+  try {
+    r = rebuildPcap(text, (chunk) => writeFully(fd, chunk), options);
+  } finally {
+    closeSync(fd);
+  }
+  const name = file === '-' ? 'standard input' : printable(file);
+  process.stderr.write(`tcp-trace: wrote ${r.packets} TCP packet${r.packets === 1 ? '' : 's'} to ${printable(outFile)}${r.packets ? ' (payload bytes are zeros)' : ''}\n`);
+  for (const said of rebuildLosses(r)) process.stderr.write(`tcp-trace: ${name}: ${said}\n`);
+  if (r.packets === 0) process.stderr.write(`tcp-trace: no TCP packets in ${name} could be written; is it tcpdump -nn text?\n`);
+  return 0;
+}
+
+function writeFully(fd: number, b: Uint8Array): void {
+  for (let off = 0; off < b.length; ) off += writeSync(fd, b, off, b.length - off);
+}
+
 let interfaceNames: Map<number, string> | null = null;
 
 /**
@@ -235,6 +278,14 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     } catch (e) {
       if (isClosedPipe(e)) return 0;
+      process.stderr.write(`tcp-trace: ${readError(args.file, e)}\n`);
+      return 2;
+    }
+  }
+  if (args.toPcap) {
+    try {
+      return await toPcap(args.file, args.toPcap, args.options);
+    } catch (e) {
       process.stderr.write(`tcp-trace: ${readError(args.file, e)}\n`);
       return 2;
     }
