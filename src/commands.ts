@@ -16,6 +16,7 @@ import { explanationLang, traceOptions } from './config';
 import { normalizeText, repairText } from './trace';
 import { connectionsCsv } from './trace/report';
 import { openExample, openTour } from './examples';
+import { rebuildLosses, rebuildPcap, type RebuildReport } from './pcap/rebuild';
 
 export interface Services {
   extensionUri: vscode.Uri;
@@ -239,6 +240,61 @@ async function openNormalized(arg: unknown): Promise<vscode.TextDocument | undef
   return copy;
 }
 
+/**
+ * "TCP: Save as pcap…": the document's TCP packets as a pcap, each header rebuilt from its line
+ * and the payload zeros (src/pcap/rebuild.ts). `dest` skips the save dialog (tests, other
+ * extensions). The document is only read.
+ */
+async function saveAsPcap(arg: unknown, dest: unknown): Promise<RebuildReport | undefined> {
+  const doc = arg instanceof vscode.Uri ? vscode.workspace.textDocuments.find((d) => d.uri.toString() === arg.toString()) : vscode.window.activeTextEditor?.document;
+  if (!doc || !isTraceDocument(doc)) {
+    void vscode.window.showInformationMessage(vscode.l10n.t('Open a tcpdump document first.'));
+    return undefined;
+  }
+  let target = dest instanceof vscode.Uri ? dest : undefined;
+  if (!target) {
+    const base = (doc.uri.path.split('/').pop() || 'capture').replace(/(\.pcap)?\.(tcpdump|txt|log)$/i, '');
+    const folder = doc.isUntitled ? vscode.workspace.workspaceFolders?.[0]?.uri : vscode.Uri.joinPath(doc.uri, '..');
+    target = await vscode.window.showSaveDialog({
+      title: vscode.l10n.t('Save as pcap'),
+      saveLabel: vscode.l10n.t('Save'),
+      defaultUri: folder ? vscode.Uri.joinPath(folder, `${base}.pcap`) : undefined,
+      filters: { [vscode.l10n.t('pcap capture')]: ['pcap'] },
+    });
+  }
+  if (!target) return undefined;
+  const file = target;
+  const name = file.path.split('/').pop() ?? file.toString();
+  try {
+    const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Saving {0}', name) }, async (progress) => {
+      progress.report({ message: vscode.l10n.t('rebuilding the headers…') });
+      const parts: Uint8Array[] = [];
+      const r = rebuildPcap(doc.getText(), (c) => parts.push(c), traceOptions());
+      progress.report({ message: vscode.l10n.t('writing…') });
+      let size = 0;
+      for (const p of parts) size += p.length;
+      const bytes = new Uint8Array(size);
+      let at = 0;
+      for (const p of parts) {
+        bytes.set(p, at);
+        at += p.length;
+      }
+      await vscode.workspace.fs.writeFile(file, bytes);
+      return r;
+    });
+    const lang = explanationLang();
+    const losses = rebuildLosses(report, lang);
+    const said = vscode.l10n.t('Saved {0} to {1}; payload bytes are zeros.', packetsText(report.packets), name);
+    const more = losses.length ? ` ${losses.join(lang === 'zh' ? '；' : '; ')}.` : '';
+    if (report.packets === 0) void vscode.window.showWarningMessage(vscode.l10n.t('No TCP packet could be saved to {0}.', name) + more);
+    else void vscode.window.showInformationMessage(said + more);
+    return report;
+  } catch (e) {
+    void vscode.window.showErrorMessage(vscode.l10n.t('Could not save {0}: {1}', name, e instanceof Error ? e.message : String(e)));
+    return undefined;
+  }
+}
+
 type Run = (s: Services, ...args: unknown[]) => unknown;
 
 export const COMMANDS: Record<string, Run> = {
@@ -302,6 +358,7 @@ export const COMMANDS: Record<string, Run> = {
   'tcpTrace.clearFilter': (s) => s.tree.setFilter({}),
   'tcpTrace.sort': (s) => sort(s),
   'tcpTrace.openNormalized': (_s, uri) => openNormalized(uri),
+  'tcpTrace.saveAsPcap': (_s, uri, dest) => saveAsPcap(uri, dest),
   'tcpTrace.exportCsv': async (s, ...args) => {
     // The connections the tree shows: of the document, or of the analysed file.
     const source = s.tree.source;

@@ -3,6 +3,7 @@
 import * as assert from 'assert';
 import * as vscode from 'vscode';
 import { EVENT_BIT, WARNING_EVENTS } from '../../src/trace/expert';
+import { captureToText } from '../../src/pcap';
 import type { ConnectionSummary, EventKind, Trace } from '../../src/trace/model';
 import { EXTENSION_ID, LANGUAGE_ID, TestApi, durationsMs, hoverText, leaves, norm, runCommand, sameDuration, sleep, waitFor } from './util';
 
@@ -330,6 +331,27 @@ describe('TCP Trace Inspector in VS Code', function () {
       const lines = written.split('\r\n').filter(Boolean);
       assert.ok(lines[0].startsWith('id,client,server,conn_state'), lines[0]);
       assert.strictEqual(lines.length, trace.connections.length + 1);
+    } finally {
+      await vscode.workspace.fs.delete(dest);
+    }
+  });
+
+  it('saves the document as a pcap whose packets print as the text did', async function () {
+    await showAt(1);
+    const dest = vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0].uri, 'rebuilt.pcap');
+    const report = (await runCommand('tcpTrace.saveAsPcap', doc.uri, dest)) as { packets: number } | undefined;
+    try {
+      assert.ok(report && typeof report === 'object', `the command answered ${String(report)}`);
+      assert.strictEqual(report.packets, trace.packetCount);
+      const bytes = await vscode.workspace.fs.readFile(dest);
+      // pcap, little-endian, raw IP
+      assert.deepStrictEqual([...bytes.subarray(0, 4)], [0xd4, 0xc3, 0xb2, 0xa1]);
+      const { text } = captureToText(bytes);
+      const upToLength = (l: string) => l.replace(/(length \d+).*$/, '$1');
+      const want = doc.getText().split('\n').filter((l) => l.includes(': Flags [')).map(upToLength);
+      const got = text.split('\n').filter((l) => l.includes(': Flags [')).map(upToLength);
+      assert.deepStrictEqual(got, want);
+      assert.strictEqual(doc.version, version0);
     } finally {
       await vscode.workspace.fs.delete(dest);
     }

@@ -172,6 +172,7 @@ describe("to-pcap: tcpdump's regression captures back through tcpdump", function
         continue; // an option Debian's tcpdump 4.99 does not have (--print-sampling)
       }
       const res = roundTrip(text, options, r.name);
+      if (res.lines === 0) continue; // -q: no flags, nothing to write
       if (res.differ.length === 0) {
         same++;
         if (CANNOT[r.name]) listedButSame.push(r.name);
@@ -179,7 +180,7 @@ describe("to-pcap: tcpdump's regression captures back through tcpdump", function
     }
     assert.deepEqual(differ, []);
     assert.deepEqual(listedButSame, [], 'listed as lossy but comes back: take it off the list');
-    assert.ok(same >= 130, `${same} of ${rows.length} come back`);
+    assert.ok(same >= 110, `${same} come back`);
   });
 
   it('says what could not come back: relative numbers without a base, options it cannot rebuild, names', () => {
