@@ -7,8 +7,9 @@ import { isCapture, PcapPrinter, type PcapSummary } from './pcap';
 import { Progress } from './progress';
 import { isScanWorker, readWithScanThread, runScanWorker, useScanThread } from './scanThread';
 import { keepNormalized, needsRepairs, repairText, TraceBuilder, type Trace, type TraceOptions } from './trace';
-import { aggregateReport, connectionsCsv, printable, textReport, type GroupBy } from './trace/report';
+import { aggregateReport, connectionsCsv, connectionText, printable, textReport, type GroupBy } from './trace/report';
 import { rebuildLosses, rebuildPcap } from './pcap/rebuild';
+import { filterConnections, FilterError, filterPackets, parseFilter, type Filter } from './trace/filter';
 import { toUtf8 } from './trace';
 
 const USAGE = `usage: tcp-trace [options] FILE
@@ -17,6 +18,7 @@ const USAGE = `usage: tcp-trace [options] FILE
        tcp-trace --csv capture.pcap > connections.csv
        tcp-trace --by server capture.pcap
        tcp-trace --to-pcap out.pcap capture.tcpdump
+       tcp-trace --filter 'connState == REJ or rttMs > 100' capture.pcap
        tcpdump -nn -r capture.pcap | tcp-trace -
 
 Reads tcpdump text output or a pcap/pcapng capture (FILE, or - for standard input; told
@@ -26,7 +28,7 @@ a terminal is repaired as it is read, and one line on stderr says what was repai
 
 options:
   --json             print one JSON document (format tcp-trace/1)
-  --packets          with --json, add one record per TCP packet
+  --packets          with --json, add one record per TCP packet; with --filter, filter packets
   --time-wait SECS   how long TIME_WAIT lasts (2MSL), default 60
   --absolute         read seq/ack as absolute (tcpdump -S); detected when not given
   --print            print the capture as \`TZ=UTC tcpdump -nn -r FILE\` would, and stop
@@ -35,6 +37,9 @@ options:
   --csv              print every connection as a CSV line (RFC 4180, with a header)
   --by server|client sum the connections per server endpoint or per client host:
                      connections, resets, refusals, unanswered SYNs, handshake RTT p50/p95
+  --filter EXPR      only the connections that match EXPR (with --packets: the packets),
+                     e.g. 'flags.rst and port == 443', 'state.server == CLOSE_WAIT',
+                     'event == retransmission or rttMs > 100', 'not (host == 10.0.0.1)'
   --to-pcap OUT      write the TCP packets of tcpdump text to OUT as a pcap, each header
                      rebuilt from its line (payload zeros; see the README for what cannot
                      come back), and stop
@@ -55,11 +60,12 @@ interface Args {
   csv: boolean;
   by: GroupBy | null;
   toPcap: string | null;
+  filter: Filter | null;
   options: TraceOptions;
 }
 
 function parseArgs(argv: string[]): Args | null {
-  const args: Args = { file: '', json: false, packets: false, print: false, normalize: false, csv: false, by: null, toPcap: null, options: {} };
+  const args: Args = { file: '', json: false, packets: false, print: false, normalize: false, csv: false, by: null, toPcap: null, filter: null, options: {} };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '-h' || a === '--help') return null;
@@ -73,7 +79,17 @@ function parseArgs(argv: string[]): Args | null {
       if (v !== 'server' && v !== 'client') throw new UsageError('--by needs server or client');
       args.by = v;
     }
-    else if (a === '--to-pcap') {
+    else if (a === '--filter') {
+      const v = argv[++i];
+      if (v === undefined) throw new UsageError('--filter needs an expression');
+      try {
+        args.filter = parseFilter(v);
+      } catch (e) {
+        if (!(e instanceof FilterError)) throw e;
+        // The expression, and a caret under the mistake.
+        throw new UsageError(`--filter: ${e.message} (column ${e.column + 1})\n  ${v}\n  ${' '.repeat(e.column)}^`);
+      }
+    } else if (a === '--to-pcap') {
       const v = argv[++i];
       if (!v || v === '-') throw new UsageError('--to-pcap needs the name of the pcap file to write');
       args.toPcap = v;
@@ -87,7 +103,8 @@ function parseArgs(argv: string[]): Args | null {
     else args.file = a;
   }
   if (!args.file) throw new UsageError('no input file (use - for standard input)');
-  if (args.packets && !args.json) throw new UsageError('--packets goes with --json');
+  if (args.packets && !args.json && !args.filter) throw new UsageError('--packets goes with --json or --filter');
+  if (args.filter && (args.print || args.normalize || args.toPcap)) throw new UsageError('--filter goes with the report, --json, --csv or --by');
   if (args.print && args.json) throw new UsageError('--print and --json do not go together');
   if ([args.print, args.json, args.normalize, args.csv, args.by !== null, args.toPcap !== null].filter(Boolean).length > 1) {
     throw new UsageError('choose one of --print, --json, --normalize, --csv, --by and --to-pcap');
@@ -243,6 +260,30 @@ let currentOptions: TraceOptions = {};
 /** Hears each line as read, for --normalize. */
 let currentSink: ((line: string, tcp: boolean) => void) | null = null;
 
+/** The output for --filter: the matching connections, or with --packets the matching packets. */
+function* filtered(trace: Trace, f: Filter, args: Args): Iterable<string> {
+  const conns = filterConnections(trace, f);
+  const packets = args.packets ? filterPackets(trace, f) : [];
+  if (args.json) {
+    const doc = trace.toJSON(args.packets);
+    doc.connections = conns;
+    if (doc.packetRecords) doc.packetRecords = packets.map((p) => doc.packetRecords![p]);
+    yield JSON.stringify(doc) + '\n';
+  } else if (args.packets) {
+    for (const p of packets) {
+      const k = trace.packet(p);
+      yield `line ${k.line}  #${k.connection} ${printable(k.src)}.${printable(k.sport)} > ${printable(k.dst)}.${printable(k.dport)} [${k.flags}] len ${k.len}  client ${k.after.client ?? '?'}  server ${k.after.server ?? '?'}${k.events.length ? '  ' + k.events.join(', ') : ''}\n`;
+    }
+    yield `${packets.length} of ${trace.packetCount} packets match\n`;
+  } else if (args.csv) yield* connectionsCsv(conns);
+  else if (args.by) {
+    yield* aggregateReport(conns, args.by);
+  } else {
+    for (const c of conns) yield connectionText(c) + '\n';
+    yield `${conns.length} of ${trace.connections.length} connections match\n`;
+  }
+}
+
 function readError(file: string, e: unknown): string {
   const err = e as NodeJS.ErrnoException;
   return e instanceof UsageError ? err.message : err.code === 'ENOENT' ? `cannot open ${file}: no such file` : err.code === 'EISDIR' ? `${file} is a directory` : `cannot read ${file}: ${err.message}`;
@@ -260,7 +301,9 @@ async function main(argv: string[]): Promise<number> {
   try {
     args = parseArgs(argv);
   } catch (e) {
-    process.stderr.write(`tcp-trace: ${(e as Error).message}\n${USAGE}`);
+    // A filter's mistake is shown under the expression; the whole usage would bury it.
+    const message = (e as Error).message;
+    process.stderr.write(`tcp-trace: ${message}\n${message.startsWith('--filter:') ? '' : USAGE}`);
     return 2;
   }
   if (!args) {
@@ -318,9 +361,10 @@ async function main(argv: string[]): Promise<number> {
   if (trace.repairs.length) process.stderr.write(`tcp-trace: ${args.file === '-' ? 'standard input' : printable(args.file)}: read with repairs: ${trace.repairs.map((r) => repairText(r)).join('; ')}\n`);
   if (args.normalize) return 0;
   try {
-    if (args.json) await writeAll(trace.jsonParts(args.packets), '\n');
+    if (args.filter) await writeAll(filtered(trace, args.filter, args));
+    else if (args.json) await writeAll(trace.jsonParts(args.packets), '\n');
     else if (args.csv) await writeAll(connectionsCsv(trace.connections));
-    else if (args.by) await writeAll(aggregateReport(trace, args.by));
+    else if (args.by) await writeAll(aggregateReport(trace.connections, args.by));
     else await writeAll(textReport(trace));
   } catch (e) {
     if (!isClosedPipe(e)) throw e;

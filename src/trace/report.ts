@@ -152,10 +152,10 @@ export function* textReport(trace: Trace): Iterable<string> {
 }
 
 /** tcp-trace --by: one line per server endpoint or client host, most connections first. */
-export function* aggregateReport(trace: Trace, by: GroupBy): Iterable<string> {
+export function* aggregateReport(connections: Iterable<ConnectionSummary>, by: GroupBy): Iterable<string> {
   const ms = (v: number | null) => (v === null ? '-' : `${v.toFixed(3)} ms`);
   yield `${by === 'server' ? 'server' : 'client host'}\tconnections\tresets\trefused\tunanswered\trtt p50\trtt p95\n`;
-  for (const a of aggregate(trace.connections, by)) {
+  for (const a of aggregate(connections, by)) {
     yield `${printable(a.key)}\t${a.connections}\t${a.resets}\t${a.refused}\t${a.unanswered}\t${ms(a.rttP50Ms)}\t${ms(a.rttP95Ms)}\n`;
   }
 }
