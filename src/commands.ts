@@ -16,6 +16,7 @@ import { explanationLang, traceOptions } from './config';
 import { normalizeText, repairText } from './trace';
 import { connectionsCsv } from './trace/report';
 import { openExample, openTour } from './examples';
+import { FILTER_FIELDS, FilterError, parseFilter } from './trace/filter';
 import { rebuildLosses, rebuildPcap, type RebuildReport } from './pcap/rebuild';
 
 export interface Services {
@@ -185,10 +186,24 @@ async function openSample(s: Services): Promise<vscode.TextDocument | undefined>
   return undefined;
 }
 
-async function filter(s: Services): Promise<void> {
+async function filter(s: Services, expression?: unknown): Promise<string | undefined> {
+  // A caller (a keybinding, a test) may pass the expression: it is set as it is, or its mistake returned.
+  if (typeof expression === 'string') {
+    try {
+      if (expression.trim()) parseFilter(expression);
+    } catch (e) {
+      return e instanceof FilterError ? `${e.column + 1}: ${e.message}` : String(e);
+    }
+    s.tree.setFilter({ ...s.tree.getFilter(), expression: expression.trim() || undefined });
+    return undefined;
+  }
   type Pick = vscode.QuickPickItem & { run: () => Promise<void> | void };
   const current = s.tree.getFilter();
   const picks: Pick[] = [
+    { label: `$(filter) ${vscode.l10n.t('By expression…')}`, description: current.expression, detail: vscode.l10n.t('e.g. flags.rst and port == 443, state.server == CLOSE_WAIT, rttMs > 100'), run: async () => {
+      const expression = await askExpression(current.expression ?? '');
+      if (expression !== undefined) s.tree.setFilter({ ...current, expression: expression || undefined });
+    } },
     { label: `$(search) ${vscode.l10n.t('By text…')}`, description: current.text, run: async () => {
       const text = await vscode.window.showInputBox({ prompt: vscode.l10n.t('Address, port, conn_state or history'), value: current.text ?? '' });
       if (text !== undefined) s.tree.setFilter({ ...current, text: text || undefined });
@@ -206,6 +221,34 @@ async function filter(s: Services): Promise<void> {
   ];
   const pick = await vscode.window.showQuickPick(picks, { placeHolder: vscode.l10n.t('Filter connections') });
   await pick?.run();
+  return undefined;
+}
+
+/**
+ * An input box for a filter expression. It checks the expression as it is typed and says at
+ * which column a mistake is; while a field name is being typed it lists the fields it could be.
+ */
+async function askExpression(value: string): Promise<string | undefined> {
+  return vscode.window.showInputBox({
+    title: vscode.l10n.t('Filter connections by expression'),
+    prompt: vscode.l10n.t('Fields: {0}. Combine with and, or, not and parentheses.', FILTER_FIELDS.map((f) => f.name).join(', ')),
+    placeHolder: 'connState == REJ or (port == 443 and rttMs > 100)',
+    value,
+    validateInput: (text) => {
+      if (!text.trim()) return undefined;
+      try {
+        parseFilter(text);
+        return undefined;
+      } catch (e) {
+        if (!(e instanceof FilterError)) return String(e);
+        const word = /[\w.]+$/.exec(text.slice(0, e.end))?.[0] ?? '';
+        const fields = word ? FILTER_FIELDS.filter((f) => f.name.toLowerCase().startsWith(word.toLowerCase()) && f.name !== word) : [];
+        const hint = fields.length ? ` · ${fields.slice(0, 6).map((f) => f.name).join(', ')}` : '';
+        const said = explanationLang() === 'zh' ? e.zh : e.message;
+        return { message: vscode.l10n.t('Column {0}: {1}', e.column + 1, said) + hint, severity: vscode.InputBoxValidationSeverity.Error };
+      }
+    },
+  });
 }
 
 async function sort(s: Services): Promise<void> {
@@ -354,7 +397,7 @@ export const COMMANDS: Record<string, Run> = {
   'tcpTrace.openSample': (s) => openSample(s),
   'tcpTrace.openExample': (_s, id, line) => openExample(id, line),
   'tcpTrace.openTour': () => openTour(),
-  'tcpTrace.filter': (s) => filter(s),
+  'tcpTrace.filter': (s, expression) => filter(s, expression),
   'tcpTrace.clearFilter': (s) => s.tree.setFilter({}),
   'tcpTrace.sort': (s) => sort(s),
   'tcpTrace.openNormalized': (_s, uri) => openNormalized(uri),

@@ -22,6 +22,11 @@ function section(): vscode.WorkspaceConfiguration {
 }
 
 /** The language for explanations: the setting, or VS Code's display language when 'auto'. */
+/** tcpTrace.diagnostics.filter: a filter expression, or '' for every connection. */
+export function diagnosticsFilter(): string {
+  return (section().get<string>('diagnostics.filter', '') ?? '').trim();
+}
+
 export function explanationLang(): Lang {
   const setting = section().get<string>('language', 'auto');
   if (setting === 'en' || setting === 'zh') return setting;

@@ -2,6 +2,7 @@
 // connection attempts, half-open floods, CLOSE_WAIT leaks, retransmissions, zero windows.
 // Each kind can be switched off in settings (tcpTrace.diagnostics.*).
 import * as vscode from 'vscode';
+import { filterConnections, parseFilter } from './trace/filter';
 import { EVENT_BIT } from './trace/expert';
 import { Flag, type ConnectionSummary, type EventKind, type PacketInfo, type Trace } from './trace/model';
 import * as config from './config';
@@ -126,6 +127,20 @@ function finish(trace: Trace, on: Enabled, out: Pending[]): Finding[] {
 }
 
 /**
+ * The connections whose findings are reported: those tcpTrace.diagnostics.filter selects, or
+ * all. A broken expression filters nothing (the tree's filter box says what is wrong with it).
+ */
+function connectionsToReport(trace: Trace): ConnectionSummary[] {
+  const expression = config.diagnosticsFilter();
+  if (!expression) return trace.connections;
+  try {
+    return filterConnections(trace, parseFilter(expression));
+  } catch {
+    return trace.connections;
+  }
+}
+
+/**
  * The findings for a trace, worked out a few milliseconds at a time with a yield between steps;
  * undefined if `stale()` turns true meanwhile. Messages are worded only for the findings kept
  * (MAX_PER_DOCUMENT): a capture can have hundreds of thousands of retransmissions.
@@ -133,7 +148,7 @@ function finish(trace: Trace, on: Enabled, out: Pending[]): Finding[] {
 async function findingsInSteps(trace: Trace, stale: () => boolean): Promise<Finding[] | undefined> {
   const out: Pending[] = [];
   const on = enabledKinds();
-  const list = trace.connections;
+  const list = connectionsToReport(trace);
   let since = Date.now();
   for (let i = 0; i < list.length; i++) {
     connectionFindings(trace, list[i], on, out);

@@ -4,6 +4,7 @@
 // One module because the tree's nodes, their labels and tooltips, and the provider that
 // follows the focus are one view; the domain logic it shows lives in the engine.
 import * as vscode from 'vscode';
+import { filterConnections, parseFilter } from './trace/filter';
 import { Flag, type ConnectionSummary, type PacketInfo, type Trace } from './trace/model';
 import { STATE_NAMES, STATE_TEXT, type StateName } from './trace/states';
 import { explainPacket, noteText, zeekText } from './trace';
@@ -56,6 +57,8 @@ type Node =
 
 export interface ConnectionFilter {
   text?: string;
+  /** A filter expression (src/trace/filter.ts), already checked. */
+  expression?: string;
   state?: StateName;
   outcome?: Outcome;
   warningsOnly?: boolean;
@@ -69,6 +72,19 @@ export interface SourceKey {
 
 export function sameSource(a: SourceKey | undefined, b: SourceKey | undefined): boolean {
   return a === b || (!!a && !!b && a.kind === b.kind && a.uri.toString() === b.uri.toString());
+}
+
+function isFiltered(f: ConnectionFilter): boolean {
+  return !!(f.text || f.expression || f.state || f.outcome || f.warningsOnly);
+}
+
+/** The ids of the connections an expression selects; a stale or broken one selects none. */
+function expressionMatches(trace: Trace, expression: string): Set<number> {
+  try {
+    return new Set(filterConnections(trace, parseFilter(expression)).map((c) => c.id));
+  } catch {
+    return new Set();
+  }
 }
 
 export type SortKey = 'line' | 'packets' | 'bytes' | 'duration' | 'rtt' | 'warnings';
@@ -235,7 +251,7 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
       if (kind) this.show({ uri, kind });
     }
     if (this.trace !== trace) return;
-    if (this.filter.text || this.filter.state || this.filter.outcome || this.filter.warningsOnly) {
+    if (isFiltered(this.filter)) {
       if (!this.visibleConnections().some((c) => c.id === id)) this.setFilter({});
     }
     const options = { select: true, focus: true, expand: true };
@@ -273,7 +289,7 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
 
   setFilter(filter: ConnectionFilter): void {
     this.filter = filter;
-    const active = !!(filter.text || filter.state || filter.outcome || filter.warningsOnly);
+    const active = isFiltered(filter);
     void vscode.commands.executeCommand('setContext', 'tcpTrace.filtered', active);
     this.updateMessage();
     this.changed.fire(undefined);
@@ -305,8 +321,10 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
     const text = f.text?.toLowerCase();
     // Connections are numbered in line order: the default view is the trace's own list, with
     // nothing read per connection (a file's final trace can hold hundreds of thousands).
-    if (!text && !f.state && !f.outcome && !f.warningsOnly && this.sort === 'line') return trace.connections;
+    if (!isFiltered(f) && this.sort === 'line') return trace.connections;
+    const matched = f.expression ? expressionMatches(trace, f.expression) : null;
     const list = trace.connections.filter((c) => {
+      if (matched && !matched.has(c.id)) return false;
       if (text && !`${c.client} ${c.server} ${c.connState} ${c.history} #${c.id}`.toLowerCase().includes(text)) return false;
       if (f.state && c.clientState !== f.state && c.serverState !== f.state) return false;
       if (f.outcome && outcomeOf(c) !== f.outcome) return false;

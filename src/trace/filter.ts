@@ -10,8 +10,11 @@ import { STATE_NAMES } from './states';
 
 /** A parse error: `column` and `end` are 0-based offsets into the expression. */
 export class FilterError extends Error {
-  constructor(message: string, readonly column: number, readonly end: number = column + 1) {
-    super(message);
+  /** The message in Chinese; `message` is in English. */
+  readonly zh: string;
+  constructor([en, zh]: [string, string], readonly column: number, readonly end: number = column + 1) {
+    super(en);
+    this.zh = zh;
   }
 }
 
@@ -130,11 +133,11 @@ function tokenize(s: string): Token[] {
       i++;
     } else if (ch === '"') {
       const close = s.indexOf('"', i + 1);
-      if (close < 0) throw new FilterError('this quote is not closed', i, s.length);
+      if (close < 0) throw new FilterError(['this quote is not closed', '引号没有闭合'], i, s.length);
       out.push({ kind: 'string', text: s.slice(i + 1, close), at: i, end: close + 1 });
       i = close + 1;
     } else if (ch === '&' || ch === '|') {
-      throw new FilterError(`'${ch}' alone: write 'and' or 'or' (or ${ch}${ch})`, i);
+      throw new FilterError([`'${ch}' alone: write 'and' or 'or' (or ${ch}${ch})`, `单个 '${ch}'：请写 and 或 or（或 ${ch}${ch}）`], i);
     } else {
       const start = i;
       while (i < s.length && !isSpace(s.charCodeAt(i)) && !STOP.has(s[i])) i++;
@@ -172,7 +175,7 @@ export function parseFilter(source: string): Filter {
     return a;
   };
   const not = (depth: number): Node => {
-    if (depth > MAX_DEPTH) throw new FilterError('nested too deeply', peek().at);
+    if (depth > MAX_DEPTH) throw new FilterError(['nested too deeply', '嵌套过深'], peek().at);
     if (isWord('not')) {
       k++;
       return { t: 'not', a: not(depth + 1) };
@@ -184,25 +187,25 @@ export function parseFilter(source: string): Filter {
     if (tok.kind === '(') {
       k++;
       const inner = or(depth + 1);
-      if (peek().kind !== ')') throw new FilterError(`expected ')' to close the '(' at column ${tok.at + 1}`, peek().at, peek().end);
+      if (peek().kind !== ')') throw new FilterError([`expected ')' to close the '(' at column ${tok.at + 1}`, `缺少 ')'，用来闭合第 ${tok.at + 1} 列的 '('`], peek().at, peek().end);
       k++;
       return inner;
     }
-    if (tok.kind === 'end') throw new FilterError(k === 0 ? 'empty filter' : 'expected a field here', tok.at);
-    if (tok.kind !== 'word' || KEYWORDS.has(tok.text.toLowerCase())) throw new FilterError(`expected a field, not '${tok.text}'`, tok.at, tok.end);
+    if (tok.kind === 'end') throw new FilterError(k === 0 ? ['empty filter', '筛选表达式为空'] : ['expected a field here', '此处应为字段'], tok.at);
+    if (tok.kind !== 'word' || KEYWORDS.has(tok.text.toLowerCase())) throw new FilterError([`expected a field, not '${tok.text}'`, `此处应为字段，而不是 '${tok.text}'`], tok.at, tok.end);
     const field = FIELDS[tok.text] ?? FIELDS[caseless(tok.text)];
-    if (!field) throw new FilterError(`unknown field '${tok.text}'${suggest(tok.text)}`, tok.at, tok.end);
+    if (!field) throw new FilterError([`unknown field '${tok.text}'${suggest(tok.text, 'en')}`, `未知字段 '${tok.text}'${suggest(tok.text, 'zh')}`], tok.at, tok.end);
     const name = FIELDS[tok.text] ? tok.text : caseless(tok.text);
     if (!field.conn || field === FIELDS.line) usesPackets = true;
     k++;
     const op = peek();
     if (op.kind !== 'op') {
-      if (field.kind !== 'bool') throw new FilterError(`'${name}' needs a comparison, such as ${example(name, field)}`, op.at, op.end);
+      if (field.kind !== 'bool') throw new FilterError([`'${name}' needs a comparison, such as ${example(name, field)}`, `'${name}' 需要比较，例如 ${example(name, field)}`], op.at, op.end);
       return { t: 'test', field: name, op: null, value: true };
     }
     k++;
     const v = peek();
-    if (v.kind !== 'word' && v.kind !== 'string') throw new FilterError(`expected a value after '${op.text}'`, v.at, v.end);
+    if (v.kind !== 'word' && v.kind !== 'string') throw new FilterError([`expected a value after '${op.text}'`, `'${op.text}' 后面应为一个值`], v.at, v.end);
     k++;
     return { t: 'test', field: name, op: op.text as Op, value: checkValue(name, field, op, v) };
   };
@@ -210,7 +213,7 @@ export function parseFilter(source: string): Filter {
   const root = or(0);
   if (peek().kind !== 'end') {
     const t = peek();
-    throw new FilterError(t.kind === ')' ? "this ')' closes nothing" : `expected 'and', 'or' or the end, not '${t.text}'`, t.at, t.end);
+    throw new FilterError(t.kind === ')' ? ["this ')' closes nothing", "这个 ')' 没有对应的 '('"] : [`expected 'and', 'or' or the end, not '${t.text}'`, `此处应为 and、or 或结尾，而不是 '${t.text}'`], t.at, t.end);
   }
   return { source, root, usesPackets };
 }
@@ -220,10 +223,11 @@ function caseless(name: string): string {
   return Object.keys(FIELDS).find((f) => f.toLowerCase() === lower) ?? name;
 }
 
-function suggest(name: string): string {
+function suggest(name: string, lang: 'en' | 'zh'): string {
   const lower = name.toLowerCase();
   const near = Object.keys(FIELDS).filter((f) => f.toLowerCase().startsWith(lower.slice(0, 3)));
-  return near.length ? `; did you mean ${near.slice(0, 3).join(', ')}?` : '';
+  if (!near.length) return '';
+  return lang === 'zh' ? `；是不是 ${near.slice(0, 3).join('、')}？` : `; did you mean ${near.slice(0, 3).join(', ')}?`;
 }
 
 function example(name: string, f: Field): string {
@@ -233,18 +237,18 @@ function example(name: string, f: Field): string {
 function checkValue(name: string, f: Field, op: Token, v: Token): Value {
   if (f.kind === 'number') {
     const n = Number(v.text);
-    if (v.kind !== 'word' || v.text === '' || !Number.isFinite(n)) throw new FilterError(`'${name}' takes a number`, v.at, v.end);
+    if (v.kind !== 'word' || v.text === '' || !Number.isFinite(n)) throw new FilterError([`'${name}' takes a number`, `'${name}' 的值应为数字`], v.at, v.end);
     return n;
   }
-  if (op.text !== '==' && op.text !== '!=') throw new FilterError(`'${name}' takes == or !=`, op.at, op.end);
+  if (op.text !== '==' && op.text !== '!=') throw new FilterError([`'${name}' takes == or !=`, `'${name}' 只能用 == 或 !=`], op.at, op.end);
   if (f.kind === 'bool') {
     const b = v.text.toLowerCase();
-    if (b !== 'true' && b !== 'false') throw new FilterError(`'${name}' is true or false`, v.at, v.end);
+    if (b !== 'true' && b !== 'false') throw new FilterError([`'${name}' is true or false`, `'${name}' 的值为 true 或 false`], v.at, v.end);
     return b === 'true';
   }
   if (f.values) {
     const hit = f.values.find((x) => x.toLowerCase() === v.text.toLowerCase().replace(/-/g, '_'));
-    if (!hit) throw new FilterError(`'${v.text}' is not a value of ${name}: ${f.values.join(', ')}`, v.at, v.end);
+    if (!hit) throw new FilterError([`'${v.text}' is not a value of ${name}: ${f.values.join(', ')}`, `'${v.text}' 不是 ${name} 的取值：${f.values.join('、')}`], v.at, v.end);
     return hit;
   }
   return v.text;

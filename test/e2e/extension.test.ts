@@ -357,6 +357,38 @@ describe('TCP Trace Inspector in VS Code', function () {
     }
   });
 
+  it('the tree and the Problems panel take a filter expression', async function () {
+    await showAt(1);
+    const rej = trace.connections.filter((c) => c.connState === 'REJ');
+    assert.ok(rej.length > 0 && rej.length < trace.connections.length, 'the sample has a refused connection among others');
+    // A mistake is answered with its column, and the tree is left as it was.
+    assert.match(String(await runCommand('tcpTrace.filter', 'connState == XX')), /^14: 'XX' is not a value of connState/);
+    assert.strictEqual((await api.treeItems()).length, trace.connections.length);
+    assert.strictEqual(await runCommand('tcpTrace.filter', 'connState == REJ'), undefined);
+    try {
+      const rows = await waitFor('the filtered tree', async () => {
+        const items = await api.treeItems();
+        return items.length === rej.length ? items : undefined;
+      }, 5000);
+      for (const [i, c] of rej.entries()) assert.ok(rows[i].label.includes(c.server), `${rows[i].label} is ${c.server}`);
+    } finally {
+      await runCommand('tcpTrace.clearFilter');
+    }
+    await waitFor('the whole tree again', async () => (await api.treeItems()).length === trace.connections.length, 5000);
+
+    // The Problems panel: only the connections the setting's expression selects.
+    const codes = () => vscode.languages.getDiagnostics(doc.uri).map((d) => d.code);
+    await waitFor('a reset and a refusal in the Problems panel', () => codes().includes('refused') && codes().some((c) => c === 'reset'), 10_000);
+    const cfg = vscode.workspace.getConfiguration('tcpTrace');
+    await cfg.update('diagnostics.filter', 'connState == REJ', vscode.ConfigurationTarget.Global);
+    try {
+      await waitFor(`only the refusal (${codes().join(', ')})`, () => codes().includes('refused') && !codes().includes('reset'), 10_000);
+    } finally {
+      await cfg.update('diagnostics.filter', undefined, vscode.ConfigurationTarget.Global);
+    }
+    await waitFor('the reset again', () => codes().includes('reset'), 10_000);
+  });
+
   it('every command leaves the document untouched', async function () {
     const c = handshaken();
     for (const id of COMMANDS.filter((x) => x !== 'tcpTrace.openSample')) {
