@@ -8,7 +8,7 @@ import { Progress } from './progress';
 import { isScanWorker, readWithScanThread, runScanWorker, useScanThread } from './scanThread';
 import { keepNormalized, needsRepairs, repairText, TraceBuilder, type Trace, type TraceOptions } from './trace';
 import { aggregateReport, connectionsCsv, connectionText, printable, textReport, type GroupBy } from './trace/report';
-import { rebuildLosses, rebuildPcap } from './pcap/rebuild';
+import { rebuildLosses, rebuildPcap } from './toPcap';
 import { filterConnections, FilterError, filterPackets, parseFilter, type Filter } from './trace/filter';
 import { toUtf8 } from './trace';
 

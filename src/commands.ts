@@ -17,7 +17,7 @@ import { normalizeText, repairText } from './trace';
 import { connectionsCsv } from './trace/report';
 import { openExample, openTour } from './examples';
 import { FILTER_FIELDS, FilterError, parseFilter } from './trace/filter';
-import { rebuildLosses, rebuildPcap, type RebuildReport } from './pcap/rebuild';
+import { rebuildLosses, rebuildPcap, type RebuildReport } from './toPcap';
 
 export interface Services {
   extensionUri: vscode.Uri;
@@ -285,7 +285,7 @@ async function openNormalized(arg: unknown): Promise<vscode.TextDocument | undef
 
 /**
  * "TCP: Save as pcap…": the document's TCP packets as a pcap, each header rebuilt from its line
- * and the payload zeros (src/pcap/rebuild.ts). `dest` skips the save dialog (tests, other
+ * and the payload zeros (src/toPcap.ts). `dest` skips the save dialog (tests, other
  * extensions). The document is only read.
  */
 async function saveAsPcap(arg: unknown, dest: unknown): Promise<RebuildReport | undefined> {

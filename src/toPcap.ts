@@ -4,7 +4,7 @@
 // them). The payload is zeros. Checksums are computed over those zeros, unless -v printed the
 // TCP checksum, which is then written as printed. Pure: the caller writes the bytes.
 
-import { normalizeText, TraceBuilder, Flag, type TraceOptions } from '../trace';
+import { normalizeText, TraceBuilder, Flag, type TraceOptions } from './trace';
 
 /** What the text could not give back, by kind, and what was written. */
 export interface RebuildReport {
