@@ -164,7 +164,7 @@ export function rebuildPcap(text: string, emit: (chunk: Uint8Array) => void, opt
     next[d] = (seq + len + (f & Flag.SYN ? 1 : 0) + (f & Flag.FIN ? 1 : 0)) >>> 0;
     nextSeq.set(conn, next);
 
-    // tcpdump's relative numbering, to put SACK blocks back (see SeqTable in seqtable.ts).
+    // tcpdump's relative numbering, to put SACK blocks back (see SeqTable in src/pcap/seqtable.ts).
     let sackBase = 0;
     if (!absolute && f & Flag.ACK) {
       const rev = sport > dport || (sport === dport && greater(src, dst));
