@@ -3,6 +3,9 @@
 // header's tos, TTL, id and DF, or IPv6's class, flow label and hop limit, where -v printed
 // them). The payload is zeros. Checksums are computed over those zeros, unless -v printed the
 // TCP checksum, which is then written as printed. Pure: the caller writes the bytes.
+//
+// One module because a header is one record: its options, the seq tcpdump left out and its
+// checksum depend on each other and on the relative numbering, written in one pass.
 
 import { normalizeText, TraceBuilder, Flag, type TraceOptions } from './trace';
 
