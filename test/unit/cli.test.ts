@@ -101,7 +101,9 @@ describe('cli: tcp-trace', () => {
     assert.match(r.out, /1 connection\b/);
   });
 
-  it('exits 2 with a one-line message on a usage error or an unreadable file', () => {
+  it('exits 2 with a one-line message on a usage error or an unreadable file', function () {
+    // Four runs of the CLI: near two seconds on a loaded 2-core machine.
+    this.timeout(20_000);
     for (const args of [[], ['--bogus', sample], [join(ROOT, 'no-such-file.tcpdump')], ['--packets', sample]]) {
       const r = run(args);
       assert.equal(r.code, 2, args.join(' '));
