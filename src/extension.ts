@@ -17,6 +17,7 @@ import { disposeLog } from './log';
 import { LanguageDetection } from './detect';
 import { LargeDocuments } from './largeDocuments';
 import { sourceList, type SourceInfo } from './sources';
+import { followLanguageSetting } from './config';
 
 /** What activate() returns: used by the end-to-end tests. */
 export interface TestApi {
@@ -42,6 +43,8 @@ export interface TestApi {
 }
 
 export function activate(context: vscode.ExtensionContext): TestApi {
+  // First, so every view is built in the language of the setting.
+  context.subscriptions.push(followLanguageSetting());
   const analyzer = new Analyzer(context.extensionUri);
   const store = new TraceStore(analyzer);
   const large = new LargeDocuments(store);
