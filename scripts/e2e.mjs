@@ -200,7 +200,18 @@ async function main() {
         }
         await page.screenshot({ path: join(shotsDir, `${name}.png`) }).catch((e) => console.log(`screenshot ${name}: ${e.message}`));
       };
-      await runUiChecks({ page, expect, lines, pkg, check: pageCheck(page, ''), shot });
+      // Workspace settings, which the workbench reads again when the file changes; removed at the end.
+      const settingsFile = join(ws, '.vscode', 'settings.json');
+      const setSettings = (values) => {
+        if (!values) return rmSync(join(ws, '.vscode'), { recursive: true, force: true });
+        mkdirSync(join(ws, '.vscode'), { recursive: true });
+        writeFileSync(settingsFile, JSON.stringify(values, null, 2));
+      };
+      try {
+        await runUiChecks({ page, expect, lines, pkg, check: pageCheck(page, ''), shot, setSettings });
+      } finally {
+        setSettings(null);
+      }
       await runTourChecks({ page, pkg, check: pageCheck(page, ''), shot });
       const after = readFileSync(wsSample);
       await check('ui: the sample file is unchanged on disk', async () => {

@@ -24,6 +24,8 @@ export interface TestApi {
   traceFor(uri: vscode.Uri): Trace | undefined;
   panelModel(): unknown;
   treeItems(): Promise<Array<{ label: string; description?: string; id?: string }>>;
+  /** Every text of the Connections view, tooltips included. */
+  treeTexts(): string[];
   /** The tree's census item ("States at line N"), when it shows a trace. */
   treeCensus(): string | undefined;
   /** The rows under the tree's "Servers" or "Client hosts". */
@@ -96,6 +98,7 @@ export function activate(context: vscode.ExtensionContext): TestApi {
     },
     panelModel: () => panel.model(),
     treeItems: () => tree.rootItems(),
+    treeTexts: () => tree.allTexts(),
     treeCensus: () => tree.censusLabel(),
     treeAggregates: (by) => tree.aggregateItems(by),
     analysisInfo: (uri) => store.info(uri),

@@ -643,6 +643,24 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
       });
   }
 
+  /**
+   * For the test API: every text the view shows, its description and message, and each
+   * node's label, description and tooltip, down to the packets.
+   */
+  allTexts(): string[] {
+    const out = [this.view.description ?? '', this.view.message ?? ''];
+    const walk = (nodes: Node[]) => {
+      for (const n of nodes) {
+        const item = this.resolveTreeItem(this.getTreeItem(n), n);
+        const tip = item.tooltip;
+        out.push(labelText(item), typeof item.description === 'string' ? item.description : '', typeof tip === 'string' ? tip : tip?.value ?? '');
+        walk(this.getChildren(n));
+      }
+    };
+    walk(this.getChildren());
+    return out.filter(Boolean);
+  }
+
   /** The census item's label ("States at line N"), when the tree shows a trace. */
   censusLabel(): string | undefined {
     return this.trace ? labelText(this.getTreeItem(this.censusNode)) : undefined;

@@ -15,6 +15,8 @@ export function panelStrings(): Record<string, string> {
   const lang = language();
   let strings = stringsByLang.get(lang);
   if (!strings) stringsByLang.set(lang, (strings = {
+    // The page's lang attribute, which picks the CJK glyphs.
+    htmlLang: lang === 'zh' ? 'zh-CN' : 'en',
     client: t('client'),
     server: t('server'),
     stateDiagram: t('State diagram'),

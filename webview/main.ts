@@ -99,6 +99,7 @@ function render(m: ModelMessage): void {
   model = { ...m, strings: st, handshake };
 
   if (st !== drawn.strings) {
+    if (st.htmlLang) document.documentElement.lang = st.htmlLang;
     diagramHeader.textContent = `${st.stateDiagram} · ${st.ladder}`;
     handshakeHeader.textContent = st.handshake;
     for (const [k, b] of Object.entries(buttons)) b.textContent = st[k] ?? '';
