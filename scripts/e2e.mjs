@@ -193,7 +193,7 @@ async function main() {
       const shot = async (name) => {
         // Park the mouse on the status bar's empty middle so no stray tooltip (such as the
         // tab's file path) shows; the hover shot keeps its hover.
-        if (name !== 'hover') {
+        if (!name.endsWith('hover')) {
           const vp = page.viewportSize();
           if (vp) await page.mouse.move(vp.width / 2, vp.height - 8);
           await page.waitForTimeout(300);

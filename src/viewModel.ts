@@ -236,7 +236,7 @@ function optionRows(h: Handshake): HandshakeView['options'] {
     },
     { name: 'SACK', client: show(h.client, (o) => yesNo(o.sackPermitted)), server: show(h.server, (o) => yesNo(o.sackPermitted)), negotiated: yesNo(h.sackPermitted) },
     { name: t('Timestamps'), client: show(h.client, (o) => yesNo(o.timestamps)), server: show(h.server, (o) => yesNo(o.timestamps)), negotiated: yesNo(h.timestamps) },
-    { name: 'TCP Fast Open', client: show(h.client, (o) => yesNo(o.fastOpen)), server: show(h.server, (o) => yesNo(o.fastOpen)), negotiated: yesNo(h.fastOpen) },
+    { name: t('TCP Fast Open'), client: show(h.client, (o) => yesNo(o.fastOpen)), server: show(h.server, (o) => yesNo(o.fastOpen)), negotiated: yesNo(h.fastOpen) },
     { name: 'ECN', client: show(h.client, (o) => yesNo(o.ecn)), server: show(h.server, (o) => yesNo(o.ecn)), negotiated: yesNo(h.ecn) },
   ];
 }

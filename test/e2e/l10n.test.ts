@@ -9,14 +9,14 @@ import type { Trace } from '../../src/trace/model';
 import { EXTENSION_ID, TestApi, hoverText, runCommand, sleep, waitFor } from './util';
 
 /**
- * tcpdump's words as it prints them (fields, options, `incorrect`, `In`/`Out`, `[snip]`), units,
- * names (tcpdump, Mermaid, AccECN, a Xmas scan, a TFO cookie, a shell prompt, `ss -tan`) and
+ * tcpdump's words as it prints them (Flags, fields, options, `[none]`, `incorrect`, `In`/`Out`, `[snip]`), units,
+ * names (tcpdump, Zeek, Mermaid, AccECN, a Xmas scan, a TFO cookie, a shell prompt, `ss -tan`) and
  * Zeek's field names.
  */
 const KEEP = new Set([
   'seq', 'ack', 'win', 'len', 'length', 'options', 'mss', 'wscale', 'sackOK', 'sack', 'val', 'ecr', 'nop', 'eol', 'tfo',
-  'cksum', 'urg', 'md5', 'mptcp', 'incorrect', 'In', 'Out', 'snip', 'ms', 'kB', 'MB', 'GB',
-  'tcpdump', 'Mermaid', 'AccECN', 'Xmas', 'cookie', 'shell', 'ss', 'tan', 'conn_state', 'history',
+  'Flags', 'none', 'cksum', 'urg', 'md5', 'mptcp', 'incorrect', 'In', 'Out', 'snip', 'ms', 'kB', 'MB', 'GB',
+  'tcpdump', 'Zeek', 'Mermaid', 'AccECN', 'Xmas', 'cookie', 'shell', 'ss', 'tan', 'conn_state', 'history',
 ]);
 const HAN = /\p{Script=Han}/u;
 

@@ -124,10 +124,11 @@ async function frameWith(page, pred, what) {
 }
 
 /**
- * Hovers the mouse over the expected hover packet's flags and waits for the hover to show both
- * endpoints' states; `whileShown` runs before it is dismissed (a screenshot).
+ * Hovers the mouse over the expected hover packet's flags (or, `atStart`, its timestamp, which
+ * a narrow editor still shows) and waits for the hover to show both endpoints' states;
+ * `whileShown` runs before it is dismissed (a screenshot).
  */
-export async function hoverShowsStates(page, expect, lines, whileShown = async () => {}) {
+export async function hoverShowsStates(page, expect, lines, whileShown = async () => {}, atStart = false) {
   const e = expect.hover;
   if (!e) throw new Error('no packet with both states known to hover');
   await gotoLine(page, e.line);
@@ -138,7 +139,7 @@ export async function hoverShowsStates(page, expect, lines, whileShown = async (
     // The line is looked for again each time: a CodeLens row that appears above it once the
     // trace is ready moves it down, and the pointer would then rest on the line before.
     const spans = await lineSpans(page, text);
-    const s = spans && (flagSpan(spans, text) ?? spans[0]);
+    const s = spans && ((!atStart && flagSpan(spans, text)) || spans[0]);
     if (!s) return undefined;
     if (at !== `${s.x},${s.y}`) {
       at = `${s.x},${s.y}`;
@@ -486,12 +487,14 @@ export async function runUiChecks({ page, expect, lines, pkg, check, shot, setSe
         const rows = await treeRows(page);
         return rows.some((r) => HAN.test(r)) ? rows : undefined;
       });
-      await shot('zh-tree');
       await hoverShowsStates(page, expect, lines, async () => {
         const t = await page.locator('.monaco-hover').filter({ visible: true }).first().innerText();
         if (!HAN.test(t) || /\b(?:client|server|Connection|packet)\b/.test(t)) throw new Error(`hover not in Chinese: ${t}`);
         await shot('zh-hover');
-      });
+      }, true);
+      // The tree has followed the cursor into the hovered packet's connection.
+      await sleep(300);
+      await shot('zh-tree');
       await showStateDiagram(page, pkg, expect);
       const english = /\b(?:State diagram|Ladder|Handshake|Previous packet|Next packet|Export SVG|Copy summary|client|server|history|current transition)\b/;
       await frameWith(page, (t) => t.includes('状态图') && t.includes('上一个报文') && !english.test(t), 'the panel in Chinese');
