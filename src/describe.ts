@@ -5,7 +5,7 @@ import { FLAG_NAME_OF_LETTER } from './trace/flags';
 import { formatBytes } from './trace/report';
 
 export { formatBytes };
-import type { ConnectionSummary, EventKind, PacketInfo, Side } from './trace/model';
+import type { ConnectionSummary, PacketInfo, Side } from './trace/model';
 import { t } from './l10n';
 
 export type Outcome = 'normal' | 'reset' | 'refused' | 'halfOpen' | 'open' | 'midStream';
@@ -93,8 +93,8 @@ export function stateChange(before: string | null, after: string | null): string
   return `${before ?? '?'} → ${after ?? '?'}`;
 }
 
-/** An expert event's short name, as tshark's tcp.analysis field says it in English. */
-export function eventName(kind: EventKind | string): string {
+/** An expert event's short name (the engine's kinds are tshark's tcp.analysis field names). */
+export function eventName(kind: string): string {
   switch (kind) {
     case 'retransmission': return t('retransmission');
     case 'fast_retransmission': return t('fast retransmission');

@@ -38,8 +38,3 @@ export function t(message: string, ...args: Array<string | number | boolean>): s
   if (!args.length) return text;
   return text.replace(/\{(\d+)\}/g, (whole, i: string) => (Number(i) < args.length ? String(args[Number(i)]) : whole));
 }
-
-/** A text of the engine's, which carries both languages, in the current one. */
-export function pick(text: { en: string; zh: string }): string {
-  return text[current];
-}

@@ -4,7 +4,6 @@ import * as vscode from 'vscode';
 import { documentName } from './describe';
 import { analyzeText } from './trace';
 import type { Trace } from './trace/model';
-import * as config from './config';
 import type { TraceStore } from './documents';
 import { revealPacketLine, type Focus } from './focus';
 import { buildModel, ladderKey, ladderRows } from './viewModel';

@@ -498,6 +498,9 @@ export async function runUiChecks({ page, expect, lines, pkg, check, shot, setSe
       await showStateDiagram(page, pkg, expect);
       const english = /\b(?:State diagram|Ladder|Handshake|Previous packet|Next packet|Export SVG|Copy summary|client|server|history|current transition)\b/;
       await frameWith(page, (t) => t.includes('状态图') && t.includes('上一个报文') && !english.test(t), 'the panel in Chinese');
+      // The picture at the reset, whose path the diagram draws in the current transition's colour.
+      await gotoLine(page, expect.rstLine);
+      await frameWith(page, (t) => t.includes('RST') && t.includes('状态图') && !english.test(t), 'the panel at the reset, in Chinese');
       await sleep(500);
       await shot('zh-panel');
       const h = expect.handshake;
