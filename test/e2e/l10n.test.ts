@@ -52,7 +52,8 @@ describe('One language everywhere: tcpTrace.language', function () {
     const ext = vscode.extensions.getExtension<TestApi>(EXTENSION_ID)!;
     api = await ext.activate();
     trace = await waitFor('trace of the sample', () => api.traceFor(doc.uri), 15_000);
-    traceWords = ['sample.tcpdump', ...trace.connections.flatMap((c) => [c.client, c.server, c.history])].sort((a, b) => b.length - a.length);
+    // The document's own path and name (the source row's tooltip shows it), then the trace's words.
+    traceWords = [doc.uri.fsPath, doc.uri.path, 'sample.tcpdump', ...trace.connections.flatMap((c) => [c.client, c.server, c.history])].sort((a, b) => b.length - a.length);
   });
 
   after(async function () {
