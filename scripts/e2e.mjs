@@ -193,14 +193,25 @@ async function main() {
       const shot = async (name) => {
         // Park the mouse on the status bar's empty middle so no stray tooltip (such as the
         // tab's file path) shows; the hover shot keeps its hover.
-        if (name !== 'hover') {
+        if (!name.endsWith('hover')) {
           const vp = page.viewportSize();
           if (vp) await page.mouse.move(vp.width / 2, vp.height - 8);
           await page.waitForTimeout(300);
         }
         await page.screenshot({ path: join(shotsDir, `${name}.png`) }).catch((e) => console.log(`screenshot ${name}: ${e.message}`));
       };
-      await runUiChecks({ page, expect, lines, pkg, check: pageCheck(page, ''), shot });
+      // Workspace settings, which the workbench reads again when the file changes; removed at the end.
+      const settingsFile = join(ws, '.vscode', 'settings.json');
+      const setSettings = (values) => {
+        if (!values) return rmSync(join(ws, '.vscode'), { recursive: true, force: true });
+        mkdirSync(join(ws, '.vscode'), { recursive: true });
+        writeFileSync(settingsFile, JSON.stringify(values, null, 2));
+      };
+      try {
+        await runUiChecks({ page, expect, lines, pkg, check: pageCheck(page, ''), shot, setSettings });
+      } finally {
+        setSettings(null);
+      }
       await runTourChecks({ page, pkg, check: pageCheck(page, ''), shot });
       const after = readFileSync(wsSample);
       await check('ui: the sample file is unchanged on disk', async () => {

@@ -21,8 +21,12 @@ export const NEEDS = {
     { pkg: 'make', cmd: 'make' },
     { pkg: 'python3', cmd: 'python3' },
   ],
-  // The webview and e2e suites, and `npm run bench:editor`, drive Debian's Chromium.
-  chromium: [{ pkg: 'chromium', file: process.env.CHROMIUM_PATH || '/usr/bin/chromium' }],
+  // The webview and e2e suites, and `npm run bench:editor`, drive Debian's Chromium; a Chinese
+  // font draws the Chinese UI in its pictures (without one, Chromium shows empty boxes).
+  chromium: [
+    { pkg: 'chromium', file: process.env.CHROMIUM_PATH || '/usr/bin/chromium' },
+    { pkg: 'fonts-wqy-microhei', file: '/usr/share/fonts/truetype/wqy/wqy-microhei.ttc' },
+  ],
   // The unit suite compares the pcap reader with tcpdump and the engine with tshark.
   capture: [
     { pkg: 'tcpdump', cmd: 'tcpdump' },

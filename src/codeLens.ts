@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import * as config from './config';
 import { outcomeLabel, outcomeOf } from './describe';
 import { LANGUAGE_ID, type TraceStore } from './documents';
+import { t } from './l10n';
 
 /** Beyond this many connections the lenses would bury the text. */
 const MAX_LENSES = 500;
@@ -27,8 +28,8 @@ export function registerCodeLens(store: TraceStore): vscode.Disposable {
         const args = [doc.uri.toString(), first];
         lenses.push(
           new vscode.CodeLens(range, { title: `#${c.id} ${c.connState} · ${outcomeLabel(outcomeOf(c))}`, command: 'tcpTrace.revealConnection', arguments: args }),
-          new vscode.CodeLens(range, { title: vscode.l10n.t('Handshake'), command: 'tcpTrace.showHandshake', arguments: args }),
-          new vscode.CodeLens(range, { title: vscode.l10n.t('State diagram'), command: 'tcpTrace.showStateDiagram', arguments: args }),
+          new vscode.CodeLens(range, { title: t('Handshake'), command: 'tcpTrace.showHandshake', arguments: args }),
+          new vscode.CodeLens(range, { title: t('State diagram'), command: 'tcpTrace.showStateDiagram', arguments: args }),
         );
       }
       return lenses;
@@ -39,5 +40,6 @@ export function registerCodeLens(store: TraceStore): vscode.Disposable {
     vscode.languages.registerCodeLensProvider({ language: LANGUAGE_ID }, provider),
     store.onDidChange(() => changed.fire()),
     vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('tcpTrace.codeLens') && changed.fire()),
+    config.onDidChangeLanguage(() => changed.fire()),
   );
 }

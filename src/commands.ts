@@ -12,12 +12,13 @@ import type { Panel } from './panel';
 import type { ConnectionsTree, SortKey } from './tree';
 import { OUTCOMES, connectionsText, documentName, otherLinesText, outcomeLabel, packetsText } from './describe';
 import { connectionSummaryText, ladderMermaid, ladderSvg } from './export';
-import { explanationLang, traceOptions } from './config';
+import { traceOptions } from './config';
 import { normalizeText, repairText } from './trace';
 import { connectionsCsv } from './trace/report';
 import { openExample, openTour } from './examples';
 import { FILTER_FIELDS, FilterError, parseFilter } from './trace/filter';
 import { rebuildLosses, rebuildPcap, type RebuildReport } from './toPcap';
+import { language, t } from './l10n';
 
 export interface Services {
   extensionUri: vscode.Uri;
@@ -73,9 +74,9 @@ function target(s: Services, args: unknown[]): Target | undefined {
 }
 
 function needTarget(s: Services, args: unknown[]): Target | undefined {
-  const t = target(s, args);
-  if (!t) void vscode.window.showInformationMessage(vscode.l10n.t('Open a tcpdump document and put the cursor on a packet line first.'));
-  return t;
+  const found = target(s, args);
+  if (!found) void vscode.window.showInformationMessage(t('Open a tcpdump document and put the cursor on a packet line first.'));
+  return found;
 }
 
 async function step(s: Services, delta: number): Promise<void> {
@@ -100,7 +101,7 @@ async function stepProblem(s: Services, delta: number): Promise<void> {
   const ed = vscode.window.activeTextEditor;
   const trace = ed && isTraceDocument(ed.document) ? s.store.ensure(ed.document) : undefined;
   if (!ed || !trace) {
-    void vscode.window.showInformationMessage(vscode.l10n.t('Open a tcpdump document first.'));
+    void vscode.window.showInformationMessage(t('Open a tcpdump document first.'));
     return;
   }
   // From the packet under the cursor, or from where the cursor's line falls among the packets.
@@ -117,7 +118,7 @@ async function stepProblem(s: Services, delta: number): Promise<void> {
     await revealPacketLine(ed.document.uri, trace, k);
     return;
   }
-  void vscode.window.setStatusBarMessage(delta > 0 ? vscode.l10n.t('No problem after this packet') : vscode.l10n.t('No problem before this packet'), 3000);
+  void vscode.window.setStatusBarMessage(delta > 0 ? t('No problem after this packet') : t('No problem before this packet'), 3000);
 }
 
 /** Writes to `dest` when a command caller passes one; otherwise opens an untitled editor. */
@@ -130,7 +131,7 @@ async function deliver(text: string, language: string, dest: unknown): Promise<s
 async function analyzeFile(s: Services, arg: unknown): Promise<unknown> {
   let uri = arg instanceof vscode.Uri ? arg : undefined;
   if (!uri) {
-    const picked = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: vscode.l10n.t('Analyze'), title: vscode.l10n.t('Analyze Capture File') });
+    const picked = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: t('Analyze'), title: t('Analyze Capture File') });
     uri = picked?.[0];
   }
   if (!uri) return undefined;
@@ -141,7 +142,7 @@ async function analyzeFile(s: Services, arg: unknown): Promise<unknown> {
   void vscode.commands.executeCommand('tcpTrace.connections.focus');
   try {
     const trace = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Analyzing {0}', name), cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: t('Analyzing {0}', name), cancellable: true },
       (progress, token) => {
         let last = 0;
         return s.store.analyzeFile(file, 'file', token, (done, total) => {
@@ -152,12 +153,12 @@ async function analyzeFile(s: Services, arg: unknown): Promise<unknown> {
       },
     );
     void vscode.window.showInformationMessage(
-      vscode.l10n.t('{0}: {1} in {2} ({3}).', name, packetsText(trace.packetCount), connectionsText(trace.connections.length), otherLinesText(trace.skipped)),
+      t('{0}: {1} in {2} ({3}).', name, packetsText(trace.packetCount), connectionsText(trace.connections.length), otherLinesText(trace.skipped)),
     );
     return { packets: trace.packetCount, connections: trace.connections.length, lines: trace.lines, skipped: trace.skipped };
   } catch (e) {
     if (e instanceof vscode.CancellationError) return undefined;
-    void vscode.window.showErrorMessage(vscode.l10n.t('Could not analyze {0}: {1}', name, e instanceof Error ? e.message : String(e)));
+    void vscode.window.showErrorMessage(t('Could not analyze {0}: {1}', name, e instanceof Error ? e.message : String(e)));
     return undefined;
   }
 }
@@ -182,7 +183,7 @@ async function openSample(s: Services): Promise<vscode.TextDocument | undefined>
     await vscode.window.showTextDocument(doc, { preview: false });
     return doc;
   }
-  void vscode.window.showErrorMessage(vscode.l10n.t('The sample capture is missing from this installation.'));
+  void vscode.window.showErrorMessage(t('The sample capture is missing from this installation.'));
   return undefined;
 }
 
@@ -200,26 +201,26 @@ async function filter(s: Services, expression?: unknown): Promise<string | undef
   type Pick = vscode.QuickPickItem & { run: () => Promise<void> | void };
   const current = s.tree.getFilter();
   const picks: Pick[] = [
-    { label: `$(filter) ${vscode.l10n.t('By expression…')}`, description: current.expression, detail: vscode.l10n.t('e.g. flags.rst and port == 443, state.server == CLOSE_WAIT, rttMs > 100'), run: async () => {
+    { label: `$(filter) ${t('By expression…')}`, description: current.expression, detail: t('e.g. flags.rst and port == 443, state.server == CLOSE_WAIT, rttMs > 100'), run: async () => {
       const expression = await askExpression(current.expression ?? '');
       if (expression !== undefined) s.tree.setFilter({ ...current, expression: expression || undefined });
     } },
-    { label: `$(search) ${vscode.l10n.t('By text…')}`, description: current.text, run: async () => {
-      const text = await vscode.window.showInputBox({ prompt: vscode.l10n.t('Address, port, conn_state or history'), value: current.text ?? '' });
+    { label: `$(search) ${t('By text…')}`, description: current.text, run: async () => {
+      const text = await vscode.window.showInputBox({ prompt: t('Address, port, conn_state or history'), value: current.text ?? '' });
       if (text !== undefined) s.tree.setFilter({ ...current, text: text || undefined });
     } },
-    { label: `$(symbol-enum) ${vscode.l10n.t('By final state…')}`, description: current.state, run: async () => {
-      const state = await vscode.window.showQuickPick(STATE_NAMES.filter((n) => n !== 'UNKNOWN'), { placeHolder: vscode.l10n.t('Connections where either endpoint ends in this state') });
+    { label: `$(symbol-enum) ${t('By final state…')}`, description: current.state, run: async () => {
+      const state = await vscode.window.showQuickPick(STATE_NAMES.filter((n) => n !== 'UNKNOWN'), { placeHolder: t('Connections where either endpoint ends in this state') });
       if (state) s.tree.setFilter({ ...current, state: state as StateName });
     } },
-    { label: `$(pass) ${vscode.l10n.t('By outcome…')}`, description: current.outcome && outcomeLabel(current.outcome), run: async () => {
-      const o = await vscode.window.showQuickPick(OUTCOMES.map((k) => ({ label: outcomeLabel(k), k })), { placeHolder: vscode.l10n.t('Outcome') });
+    { label: `$(pass) ${t('By outcome…')}`, description: current.outcome && outcomeLabel(current.outcome), run: async () => {
+      const o = await vscode.window.showQuickPick(OUTCOMES.map((k) => ({ label: outcomeLabel(k), k })), { placeHolder: t('Outcome') });
       if (o) s.tree.setFilter({ ...current, outcome: o.k });
     } },
-    { label: `$(warning) ${vscode.l10n.t('Only connections with warnings')}`, picked: current.warningsOnly, run: () => s.tree.setFilter({ ...current, warningsOnly: !current.warningsOnly }) },
-    { label: `$(clear-all) ${vscode.l10n.t('Clear filter')}`, run: () => s.tree.setFilter({}) },
+    { label: `$(warning) ${t('Only connections with warnings')}`, picked: current.warningsOnly, run: () => s.tree.setFilter({ ...current, warningsOnly: !current.warningsOnly }) },
+    { label: `$(clear-all) ${t('Clear filter')}`, run: () => s.tree.setFilter({}) },
   ];
-  const pick = await vscode.window.showQuickPick(picks, { placeHolder: vscode.l10n.t('Filter connections') });
+  const pick = await vscode.window.showQuickPick(picks, { placeHolder: t('Filter connections') });
   await pick?.run();
   return undefined;
 }
@@ -230,8 +231,8 @@ async function filter(s: Services, expression?: unknown): Promise<string | undef
  */
 async function askExpression(value: string): Promise<string | undefined> {
   return vscode.window.showInputBox({
-    title: vscode.l10n.t('Filter connections by expression'),
-    prompt: vscode.l10n.t('Fields: {0}. Combine with and, or, not and parentheses.', FILTER_FIELDS.map((f) => f.name).join(', ')),
+    title: t('Filter connections by expression'),
+    prompt: t('Fields: {0}. Combine with and, or, not and parentheses.', FILTER_FIELDS.map((f) => f.name).join(', ')),
     placeHolder: 'connState == REJ or (port == 443 and rttMs > 100)',
     value,
     validateInput: (text) => {
@@ -244,8 +245,8 @@ async function askExpression(value: string): Promise<string | undefined> {
         const word = /[\w.]+$/.exec(text.slice(0, e.end))?.[0] ?? '';
         const fields = word ? FILTER_FIELDS.filter((f) => f.name.toLowerCase().startsWith(word.toLowerCase()) && f.name !== word) : [];
         const hint = fields.length ? ` · ${fields.slice(0, 6).map((f) => f.name).join(', ')}` : '';
-        const said = explanationLang() === 'zh' ? e.zh : e.message;
-        return { message: vscode.l10n.t('Column {0}: {1}', e.column + 1, said) + hint, severity: vscode.InputBoxValidationSeverity.Error };
+        const said = language() === 'zh' ? e.zh : e.message;
+        return { message: t('Column {0}: {1}', e.column + 1, said) + hint, severity: vscode.InputBoxValidationSeverity.Error };
       }
     },
   });
@@ -253,14 +254,14 @@ async function askExpression(value: string): Promise<string | undefined> {
 
 async function sort(s: Services): Promise<void> {
   const keys: Array<{ label: string; key: SortKey }> = [
-    { label: vscode.l10n.t('First line'), key: 'line' },
-    { label: vscode.l10n.t('Packets'), key: 'packets' },
-    { label: vscode.l10n.t('Bytes'), key: 'bytes' },
-    { label: vscode.l10n.t('Duration'), key: 'duration' },
-    { label: vscode.l10n.t('Handshake RTT'), key: 'rtt' },
-    { label: vscode.l10n.t('Warnings'), key: 'warnings' },
+    { label: t('First line'), key: 'line' },
+    { label: t('Packets'), key: 'packets' },
+    { label: t('Bytes'), key: 'bytes' },
+    { label: t('Duration'), key: 'duration' },
+    { label: t('Handshake RTT'), key: 'rtt' },
+    { label: t('Warnings'), key: 'warnings' },
   ];
-  const pick = await vscode.window.showQuickPick(keys, { placeHolder: vscode.l10n.t('Sort connections by') });
+  const pick = await vscode.window.showQuickPick(keys, { placeHolder: t('Sort connections by') });
   if (pick) s.tree.setSort(pick.key);
 }
 
@@ -271,15 +272,15 @@ async function sort(s: Services): Promise<void> {
 async function openNormalized(arg: unknown): Promise<vscode.TextDocument | undefined> {
   const doc = arg instanceof vscode.Uri ? vscode.workspace.textDocuments.find((d) => d.uri.toString() === arg.toString()) : vscode.window.activeTextEditor?.document;
   if (!doc || !isTraceDocument(doc)) {
-    void vscode.window.showInformationMessage(vscode.l10n.t('Open a tcpdump document first.'));
+    void vscode.window.showInformationMessage(t('Open a tcpdump document first.'));
     return undefined;
   }
   const { text, repairs } = normalizeText(doc.getText(), traceOptions());
   const copy = await vscode.workspace.openTextDocument({ content: text, language: 'tcpdump' });
   await vscode.window.showTextDocument(copy, { preview: false });
-  const lang = explanationLang();
-  const said = repairs.length ? repairs.map((r) => repairText(r, lang)).join(lang === 'zh' ? '；' : '; ') : vscode.l10n.t('nothing needed repair');
-  void vscode.window.setStatusBarMessage(vscode.l10n.t('Normalised copy: {0}', said), 8000);
+  const lang = language();
+  const said = repairs.length ? repairs.map((r) => repairText(r, lang)).join(t('; ')) : t('nothing needed repair');
+  void vscode.window.setStatusBarMessage(t('Normalised copy: {0}', said), 8000);
   return copy;
 }
 
@@ -291,7 +292,7 @@ async function openNormalized(arg: unknown): Promise<vscode.TextDocument | undef
 async function saveAsPcap(arg: unknown, dest: unknown): Promise<RebuildReport | undefined> {
   const doc = arg instanceof vscode.Uri ? vscode.workspace.textDocuments.find((d) => d.uri.toString() === arg.toString()) : vscode.window.activeTextEditor?.document;
   if (!doc || !isTraceDocument(doc)) {
-    void vscode.window.showInformationMessage(vscode.l10n.t('Open a tcpdump document first.'));
+    void vscode.window.showInformationMessage(t('Open a tcpdump document first.'));
     return undefined;
   }
   let target = dest instanceof vscode.Uri ? dest : undefined;
@@ -299,21 +300,21 @@ async function saveAsPcap(arg: unknown, dest: unknown): Promise<RebuildReport | 
     const base = (doc.uri.path.split('/').pop() || 'capture').replace(/(\.pcap)?\.(tcpdump|txt|log)$/i, '');
     const folder = doc.isUntitled ? vscode.workspace.workspaceFolders?.[0]?.uri : vscode.Uri.joinPath(doc.uri, '..');
     target = await vscode.window.showSaveDialog({
-      title: vscode.l10n.t('Save as pcap'),
-      saveLabel: vscode.l10n.t('Save'),
+      title: t('Save as pcap'),
+      saveLabel: t('Save'),
       defaultUri: folder ? vscode.Uri.joinPath(folder, `${base}.pcap`) : undefined,
-      filters: { [vscode.l10n.t('pcap capture')]: ['pcap'] },
+      filters: { [t('pcap capture')]: ['pcap'] },
     });
   }
   if (!target) return undefined;
   const file = target;
   const name = file.path.split('/').pop() ?? file.toString();
   try {
-    const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Saving {0}', name) }, async (progress) => {
-      progress.report({ message: vscode.l10n.t('rebuilding the headers…') });
+    const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: t('Saving {0}', name) }, async (progress) => {
+      progress.report({ message: t('rebuilding the headers…') });
       const parts: Uint8Array[] = [];
       const r = rebuildPcap(doc.getText(), (c) => parts.push(c), traceOptions());
-      progress.report({ message: vscode.l10n.t('writing…') });
+      progress.report({ message: t('writing…') });
       let size = 0;
       for (const p of parts) size += p.length;
       const bytes = new Uint8Array(size);
@@ -325,15 +326,15 @@ async function saveAsPcap(arg: unknown, dest: unknown): Promise<RebuildReport | 
       await vscode.workspace.fs.writeFile(file, bytes);
       return r;
     });
-    const lang = explanationLang();
+    const lang = language();
     const losses = rebuildLosses(report, lang);
-    const said = vscode.l10n.t('Saved {0} to {1}; payload bytes are zeros.', packetsText(report.packets), name);
+    const said = t('Saved {0} to {1}; payload bytes are zeros.', packetsText(report.packets), name);
     const more = losses.length ? ` ${losses.join(lang === 'zh' ? '；' : '; ')}.` : '';
-    if (report.packets === 0) void vscode.window.showWarningMessage(vscode.l10n.t('No TCP packet could be saved to {0}.', name) + more);
+    if (report.packets === 0) void vscode.window.showWarningMessage(t('No TCP packet could be saved to {0}.', name) + more);
     else void vscode.window.showInformationMessage(said + more);
     return report;
   } catch (e) {
-    void vscode.window.showErrorMessage(vscode.l10n.t('Could not save {0}: {1}', name, e instanceof Error ? e.message : String(e)));
+    void vscode.window.showErrorMessage(t('Could not save {0}: {1}', name, e instanceof Error ? e.message : String(e)));
     return undefined;
   }
 }
@@ -370,11 +371,11 @@ export const COMMANDS: Record<string, Run> = {
     // A file analysed from disk has no editor: the focus (the panel, the status bar) moves alone.
   },
   'tcpTrace.copySummary': async (s, ...args) => {
-    const t = needTarget(s, args);
-    if (!t) return undefined;
-    const text = connectionSummaryText(t.trace, t.connection);
+    const found = needTarget(s, args);
+    if (!found) return undefined;
+    const text = connectionSummaryText(found.trace, found.connection);
     await vscode.env.clipboard.writeText(text);
-    void vscode.window.setStatusBarMessage(vscode.l10n.t('Connection summary copied'), 2000);
+    void vscode.window.setStatusBarMessage(t('Connection summary copied'), 2000);
     return text;
   },
   'tcpTrace.exportLadderSvg': async (s, ...args) => {
@@ -406,7 +407,7 @@ export const COMMANDS: Record<string, Run> = {
     // The connections the tree shows: of the document, or of the analysed file.
     const source = s.tree.source;
     if (!source) {
-      void vscode.window.showInformationMessage(vscode.l10n.t('Open a tcpdump document first.'));
+      void vscode.window.showInformationMessage(t('Open a tcpdump document first.'));
       return undefined;
     }
     return deliver([...connectionsCsv(source.trace.connections)].join(''), 'plaintext', args.find((x) => x instanceof vscode.Uri));

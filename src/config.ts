@@ -1,8 +1,7 @@
 // Reads the extension's settings in one place, so features never spell setting names.
 import * as vscode from 'vscode';
 import type { TraceOptions } from './trace/model';
-
-export type Lang = 'en' | 'zh';
+import { langOf, setLanguage, type Lang } from './l10n';
 
 export const DIAGNOSTIC_KINDS = [
   'reset',
@@ -21,16 +20,31 @@ function section(): vscode.WorkspaceConfiguration {
   return vscode.workspace.getConfiguration('tcpTrace');
 }
 
-/** The language for explanations: the setting, or VS Code's display language when 'auto'. */
 /** tcpTrace.diagnostics.filter: a filter expression, or '' for every connection. */
 export function diagnosticsFilter(): string {
   return (section().get<string>('diagnostics.filter', '') ?? '').trim();
 }
 
-export function explanationLang(): Lang {
+/** The language of everything the extension shows: the setting, or VS Code's display language at 'auto'. */
+export function displayLanguage(): Lang {
   const setting = section().get<string>('language', 'auto');
   if (setting === 'en' || setting === 'zh') return setting;
-  return vscode.env.language.toLowerCase().startsWith('zh') ? 'zh' : 'en';
+  return langOf(vscode.env.language);
+}
+
+const languageChanged = new vscode.EventEmitter<void>();
+/** Fires after a change of tcpTrace.language has changed the language t() speaks: views redraw their words. */
+export const onDidChangeLanguage = languageChanged.event;
+
+/** Keeps t()'s language on the setting from activation on. */
+export function followLanguageSetting(): vscode.Disposable {
+  setLanguage(displayLanguage());
+  const sub = vscode.workspace.onDidChangeConfiguration((e) => {
+    if (!e.affectsConfiguration('tcpTrace.language')) return;
+    setLanguage(displayLanguage());
+    languageChanged.fire();
+  });
+  return vscode.Disposable.from(sub, languageChanged);
 }
 
 export function traceOptions(): TraceOptions {

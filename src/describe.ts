@@ -5,7 +5,8 @@ import { FLAG_NAME_OF_LETTER } from './trace/flags';
 import { formatBytes } from './trace/report';
 
 export { formatBytes };
-import type { ConnectionSummary, PacketInfo } from './trace/model';
+import type { ConnectionSummary, PacketInfo, Side } from './trace/model';
+import { t } from './l10n';
 
 export type Outcome = 'normal' | 'reset' | 'refused' | 'halfOpen' | 'open' | 'midStream';
 export const OUTCOMES: readonly Outcome[] = ['normal', 'reset', 'refused', 'halfOpen', 'open', 'midStream'];
@@ -25,12 +26,12 @@ export function outcomeOf(c: ConnectionSummary): Outcome {
 
 export function outcomeLabel(o: Outcome): string {
   switch (o) {
-    case 'normal': return vscode.l10n.t('closed normally');
-    case 'reset': return vscode.l10n.t('reset');
-    case 'refused': return vscode.l10n.t('refused');
-    case 'halfOpen': return vscode.l10n.t('half-open (no answer)');
-    case 'open': return vscode.l10n.t('still open');
-    case 'midStream': return vscode.l10n.t('capture started mid-stream');
+    case 'normal': return t('closed normally');
+    case 'reset': return t('reset');
+    case 'refused': return t('refused');
+    case 'halfOpen': return t('half-open (no answer)');
+    case 'open': return t('still open');
+    case 'midStream': return t('capture started mid-stream');
   }
 }
 
@@ -61,7 +62,7 @@ export function connectionLabel(c: ConnectionSummary): string {
 export function connectionDescription(c: ConnectionSummary): string {
   const parts = [c.connState];
   if (c.clientState || c.serverState) parts.push(`${c.clientState ?? '?'}/${c.serverState ?? '?'}`);
-  parts.push(vscode.l10n.t('{0} pkts', c.packets));
+  parts.push(t('{0} pkts', c.packets));
   parts.push(formatBytes(c.bytes.client + c.bytes.server));
   if (c.handshake.rttMs !== null) parts.push(`RTT ${formatMs(c.handshake.rttMs)}`);
   if (c.events.length) parts.push(`⚠ ${c.events.length}`);
@@ -71,7 +72,7 @@ export function connectionDescription(c: ConnectionSummary): string {
 /** Flags as words: `[S.]` -> `SYN, ACK`. */
 export function flagWords(flags: string): string {
   const words = [...flags.replace(/[[\]]/g, '')].map((ch) => FLAG_NAME_OF_LETTER[ch] ?? ch);
-  return words.length ? words.join(', ') : 'none';
+  return words.length ? words.join(', ') : t('none');
 }
 
 /** One line for a packet: `→ [S.] seq 0 ack 1 win 65535 len 0`. */
@@ -92,6 +93,45 @@ export function stateChange(before: string | null, after: string | null): string
   return `${before ?? '?'} → ${after ?? '?'}`;
 }
 
+/** An expert event's short name (the engine's kinds are tshark's tcp.analysis field names). */
+export function eventName(kind: string): string {
+  switch (kind) {
+    case 'retransmission': return t('retransmission');
+    case 'fast_retransmission': return t('fast retransmission');
+    case 'spurious_retransmission': return t('spurious retransmission');
+    case 'out_of_order': return t('out of order');
+    case 'lost_segment': return t('lost segment');
+    case 'ack_lost_segment': return t('ACK of a lost segment');
+    case 'duplicate_ack': return t('duplicate ACK');
+    case 'zero_window': return t('zero window');
+    case 'zero_window_probe': return t('zero window probe');
+    case 'zero_window_probe_ack': return t('zero window probe ACK');
+    case 'window_update': return t('window update');
+    case 'window_full': return t('window full');
+    case 'keep_alive': return t('keep-alive');
+    case 'keep_alive_ack': return t('keep-alive ACK');
+    case 'reused_ports': return t('reused ports');
+    case 'duplicate_capture': return t('duplicate capture');
+    default: return kind.replace(/_/g, ' ');
+  }
+}
+
+export const eventNames = (kinds: readonly string[]): string => kinds.map(eventName).join(t(', '));
+
+/** How a connection closed. */
+export function closeKindLabel(kind: ConnectionSummary['close']['kind']): string {
+  switch (kind) {
+    case 'four-way': return t('four-way close');
+    case 'combined': return t('three-segment close (FIN+ACK)');
+    case 'simultaneous': return t('simultaneous close');
+    case 'reset': return t('reset');
+    case 'half-closed': return t('half-closed');
+    case 'open': return t('not closed');
+  }
+}
+
+export const sideLabel = (side: Side): string => (side === 'client' ? t('client') : t('server'));
+
 /** The packet that ended a connection by RST, or undefined. */
 export function rstPacket(packets: readonly PacketInfo[]): PacketInfo | undefined {
   return packets.find((p) => p.flags.includes('R'));
@@ -106,9 +146,9 @@ export function escapeMarkdown(text: string): string {
 }
 
 // Counts in words, one or many (the translations say each form whole).
-export const packetsText = (n: number): string => (n === 1 ? vscode.l10n.t('1 packet') : vscode.l10n.t('{0} packets', n));
-export const connectionsText = (n: number): string => (n === 1 ? vscode.l10n.t('1 connection') : vscode.l10n.t('{0} connections', n));
-export const otherLinesText = (n: number): string => (n === 1 ? vscode.l10n.t('1 other line') : vscode.l10n.t('{0} other lines', n));
+export const packetsText = (n: number): string => (n === 1 ? t('1 packet') : t('{0} packets', n));
+export const connectionsText = (n: number): string => (n === 1 ? t('1 connection') : t('{0} connections', n));
+export const otherLinesText = (n: number): string => (n === 1 ? t('1 other line') : t('{0} other lines', n));
 
 /** A document's name as its editor tab shows it: the file's name, or an untitled one's. */
 export function documentName(uri: vscode.Uri): string {

@@ -7,6 +7,7 @@
 import * as vscode from 'vscode';
 import { analyzeText } from './trace';
 import { log } from './log';
+import { t } from './l10n';
 
 /** Languages whose documents are read: VS Code's own for text it does not recognise. */
 const PLAIN_LANGUAGES = new Set(['plaintext', 'log']);
@@ -251,9 +252,9 @@ export class LanguageDetection implements vscode.Disposable {
     this.pending.delete(key);
     if (this.offered.has(key)) return;
     this.offered.add(key);
-    const open = vscode.l10n.t('Open as tcpdump');
-    const never = vscode.l10n.t("Don't ask again for this file");
-    const pick = await vscode.window.showInformationMessage(vscode.l10n.t('This looks like tcpdump output. Open it as TCP trace?'), open, never);
+    const open = t('Open as tcpdump');
+    const never = t("Don't ask again for this file");
+    const pick = await vscode.window.showInformationMessage(t('This looks like tcpdump output. Open it as TCP trace?'), open, never);
     if (pick === never) {
       await this.neverAsk(key);
       return;

@@ -9,6 +9,8 @@ import * as config from './config';
 import { isTraceDocument, type TraceStore } from './documents';
 import { repairText } from './trace/repair';
 import { packetRange } from './pieces';
+import { language, t } from './l10n';
+import { eventName } from './describe';
 
 const SOURCE = 'tcp-trace';
 /** Enough to be useful without flooding the Problems panel on a huge capture. */
@@ -76,28 +78,28 @@ function connectionFindings(trace: Trace, c: ConnectionSummary, on: Enabled, out
   if (state === 'REJ') {
     if (on('refused')) {
       const message = c.notes.includes('refused_probe')
-        ? () => vscode.l10n.t('{0}: probe refused (a segment without SYN or ACK answered by RST; the port is closed).', name())
-        : () => vscode.l10n.t('{0}: connection refused (SYN answered by RST; nothing listens on that port).', name());
+        ? () => t('{0}: probe refused (a segment without SYN or ACK answered by RST; the port is closed).', name())
+        : () => t('{0}: connection refused (SYN answered by RST; nothing listens on that port).', name());
       out.push({ line: rst?.line ?? c.firstLine, packet: rst?.index, severity: E.Error, kind: 'refused', message });
     }
   } else if (rst && on('reset')) {
-    const who = rst.from === 'client' ? vscode.l10n.t('client') : vscode.l10n.t('server');
-    out.push({ line: rst.line, packet: rst.index, severity: E.Warning, kind: 'reset', message: () => vscode.l10n.t('{0}: reset by the {1} (state {2}).', name(), who, `${rst.before.client ?? '?'}/${rst.before.server ?? '?'}`) });
+    const who = rst.from === 'client' ? t('client') : t('server');
+    out.push({ line: rst.line, packet: rst.index, severity: E.Warning, kind: 'reset', message: () => t('{0}: reset by the {1} (state {2}).', name(), who, `${rst.before.client ?? '?'}/${rst.before.server ?? '?'}`) });
   }
   if ((state === 'S0' || (h.synLine !== null && h.synAckLine === null && state !== 'REJ' && !h.simultaneousOpen)) && on('unansweredSyn')) {
     const tries = h.synRetransmissions + 1;
-    out.push({ line: h.synLine ?? c.firstLine, severity: E.Warning, kind: 'unansweredSyn', message: () => (tries === 1 ? vscode.l10n.t('{0}: SYN never answered (1 attempt).', name()) : vscode.l10n.t('{0}: SYN never answered ({1} attempts).', name(), tries)) });
+    out.push({ line: h.synLine ?? c.firstLine, severity: E.Warning, kind: 'unansweredSyn', message: () => (tries === 1 ? t('{0}: SYN never answered (1 attempt).', name()) : t('{0}: SYN never answered ({1} attempts).', name(), tries)) });
   }
   if (on('closeWaitLeak') && (c.clientState === 'CLOSE_WAIT' || c.serverState === 'CLOSE_WAIT')) {
-    const who = c.serverState === 'CLOSE_WAIT' ? vscode.l10n.t('server') : vscode.l10n.t('client');
+    const who = c.serverState === 'CLOSE_WAIT' ? t('server') : t('client');
     const fin = findPacket(trace, c.id, Flag.FIN, true);
-    out.push({ line: fin?.line ?? c.lastLine, packet: fin?.index, severity: E.Warning, kind: 'closeWaitLeak', message: () => vscode.l10n.t('{0}: the {1} stays in CLOSE_WAIT: the peer closed, but the application never closed its socket (a possible leak).', name(), who) });
+    out.push({ line: fin?.line ?? c.lastLine, packet: fin?.index, severity: E.Warning, kind: 'closeWaitLeak', message: () => t('{0}: the {1} stays in CLOSE_WAIT: the peer closed, but the application never closed its socket (a possible leak).', name(), who) });
   }
   for (const e of c.events) {
     if (on('retransmission') && (e.kind === 'retransmission' || e.kind === 'fast_retransmission' || e.kind === 'spurious_retransmission')) {
-      out.push({ line: e.line, event: { connection: c.id, kind: e.kind }, severity: E.Information, kind: 'retransmission', message: () => vscode.l10n.t('{0}: {1}.', name(), e.kind.replace(/_/g, ' ')) });
+      out.push({ line: e.line, event: { connection: c.id, kind: e.kind }, severity: E.Information, kind: 'retransmission', message: () => t('{0}: {1}.', name(), eventName(e.kind)) });
     } else if (on('zeroWindow') && e.kind === 'zero_window') {
-      out.push({ line: e.line, event: { connection: c.id, kind: e.kind }, severity: E.Warning, kind: 'zeroWindow', message: () => vscode.l10n.t('{0}: zero window: the receiver\'s buffer is full, the sender must stop.', name()) });
+      out.push({ line: e.line, event: { connection: c.id, kind: e.kind }, severity: E.Warning, kind: 'zeroWindow', message: () => t('{0}: zero window: the receiver\'s buffer is full, the sender must stop.', name()) });
     }
   }
 }
@@ -107,18 +109,18 @@ function finish(trace: Trace, on: Enabled, out: Pending[]): Finding[] {
   const E = vscode.DiagnosticSeverity;
   if (on('halfOpenFlood')) {
     for (const f of trace.halfOpenFloods) {
-      out.push({ line: f.line, severity: E.Error, kind: 'halfOpenFlood', message: () => vscode.l10n.t('Half-open flood on {0}: {1} connections waiting in SYN_RECEIVED from {2} sources (SYN flood?).', f.listener, f.peak, f.sources) });
+      out.push({ line: f.line, severity: E.Error, kind: 'halfOpenFlood', message: () => t('Half-open flood on {0}: {1} connections waiting in SYN_RECEIVED from {2} sources (SYN flood?).', f.listener, f.peak, f.sources) });
     }
   }
   if (on('repairs')) {
     // Said in the user's words; the quick fix (RepairsQuickFix) opens the normalised copy.
-    const lang = config.explanationLang();
+    const lang = language();
     for (const r of trace.repairs) {
-      out.push({ line: r.lines[0] ?? 1, severity: E.Information, kind: 'repairs', message: () => vscode.l10n.t('Read with a repair: {0}', repairText(r, lang)) });
+      out.push({ line: r.lines[0] ?? 1, severity: E.Information, kind: 'repairs', message: () => t('Read with a repair: {0}', repairText(r, lang)) });
     }
   }
   if (on('parseProblems')) {
-    for (const p of trace.problems) out.push({ line: p.line, severity: E.Information, kind: 'parseProblems', message: () => vscode.l10n.t('Looks like TCP but could not be read: {0}', p.reason) });
+    for (const p of trace.problems) out.push({ line: p.line, severity: E.Information, kind: 'parseProblems', message: () => t('Looks like TCP but could not be read: {0}', p.reason) });
   }
   return out
     .sort((a, b) => a.line - b.line)
@@ -168,7 +170,7 @@ export class RepairsQuickFix implements vscode.CodeActionProvider {
   provideCodeActions(doc: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
     const notice = context.diagnostics.find((d) => d.source === SOURCE && d.code === 'repairs');
     if (!notice) return [];
-    const action = new vscode.CodeAction(vscode.l10n.t('Open a normalised copy (one packet per line, noise left out)'), vscode.CodeActionKind.QuickFix);
+    const action = new vscode.CodeAction(t('Open a normalised copy (one packet per line, noise left out)'), vscode.CodeActionKind.QuickFix);
     action.command = { command: 'tcpTrace.openNormalized', title: action.title, arguments: [doc.uri] };
     action.diagnostics = [notice];
     action.isPreferred = true;
@@ -187,9 +189,14 @@ export class Diagnostics implements vscode.Disposable {
       store.onDidChange((uri) => void this.update(uri)),
       vscode.workspace.onDidCloseTextDocument((d) => this.collection.delete(d.uri)),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('tcpTrace.diagnostics')) for (const d of vscode.workspace.textDocuments) void this.update(d.uri);
+        if (e.affectsConfiguration('tcpTrace.diagnostics')) this.updateAll();
       }),
+      config.onDidChangeLanguage(() => this.updateAll()),
     );
+  }
+
+  private updateAll(): void {
+    for (const d of vscode.workspace.textDocuments) void this.update(d.uri);
   }
 
   /** Works the findings out a few milliseconds at a time, so a big trace never holds the extension host. */

@@ -11,6 +11,7 @@ import type { TextChange } from './trace/edits';
 import type { Analyzer, DocumentSource, ProgressFn } from './analyzer';
 import * as config from './config';
 import { log } from './log';
+import { t } from './l10n';
 
 export const LANGUAGE_ID = 'tcpdump';
 
@@ -36,9 +37,9 @@ export interface Source {
 /** A source's kind in words, as the view and the list of sources say it. */
 export function sourceKindText(kind: SourceKind): string {
   switch (kind) {
-    case 'document': return vscode.l10n.t('open document');
-    case 'large': return vscode.l10n.t('open document over 50 MB, read from its file');
-    case 'file': return vscode.l10n.t('analysed file');
+    case 'document': return t('open document');
+    case 'large': return t('open document over 50 MB, read from its file');
+    case 'file': return t('analysed file');
   }
 }
 
@@ -322,7 +323,7 @@ export class TraceStore implements vscode.Disposable {
     };
     try {
       const result = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Analyzing {0}', name) },
+        { location: vscode.ProgressLocation.Window, title: t('Analyzing {0}', name) },
         (progress) => {
           let last = 0;
           return this.analyzer.analyzeDocument(src, config.traceOptions(), {

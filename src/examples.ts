@@ -4,6 +4,7 @@
 // extension's own folder, so it works in the web build too and never writes into the workspace.
 
 import * as vscode from 'vscode';
+import { t } from './l10n';
 
 export const EXAMPLE_SCHEME = 'tcpdump-example';
 export const WALKTHROUGH_ID = 'tcp-trace-inspector.tcp-trace-inspector#tcpTour';
@@ -16,15 +17,15 @@ export interface Example {
 }
 
 export const EXAMPLES: Example[] = [
-  { id: 'client-close', title: () => vscode.l10n.t('Handshake, data and four-way teardown'), detail: () => vscode.l10n.t('The client closes first and ends in TIME_WAIT') },
-  { id: 'close-wait-leak', title: () => vscode.l10n.t('A CLOSE_WAIT leak'), detail: () => vscode.l10n.t('The server never closes its end after the client\'s FIN') },
-  { id: 'half-close', title: () => vscode.l10n.t('Half-close'), detail: () => vscode.l10n.t('The client shuts down sending; the server goes on sending') },
-  { id: 'rst-client', title: () => vscode.l10n.t('A reset (RST)'), detail: () => vscode.l10n.t('The client aborts an established connection') },
-  { id: 'refused', title: () => vscode.l10n.t('A refused connection'), detail: () => vscode.l10n.t('SYN to a port nobody listens on, answered by RST,ACK') },
-  { id: 'syn-flood', title: () => vscode.l10n.t('A SYN flood and SYN,ACK backoff'), detail: () => vscode.l10n.t('60 half-open connections; SYN,ACK retransmitted 1, 2, 4 and 8 s apart') },
-  { id: 'simultaneous-open', title: () => vscode.l10n.t('Simultaneous open'), detail: () => vscode.l10n.t('Both ends send a SYN at once') },
-  { id: 'simultaneous-close', title: () => vscode.l10n.t('Simultaneous close (CLOSING)'), detail: () => vscode.l10n.t('Both ends send a FIN at once') },
-  { id: 'retransmission', title: () => vscode.l10n.t('Retransmission'), detail: () => vscode.l10n.t('A lost segment, duplicate ACKs and a fast retransmission') },
+  { id: 'client-close', title: () => t('Handshake, data and four-way teardown'), detail: () => t('The client closes first and ends in TIME_WAIT') },
+  { id: 'close-wait-leak', title: () => t('A CLOSE_WAIT leak'), detail: () => t('The server never closes its end after the client\'s FIN') },
+  { id: 'half-close', title: () => t('Half-close'), detail: () => t('The client shuts down sending; the server goes on sending') },
+  { id: 'rst-client', title: () => t('A reset (RST)'), detail: () => t('The client aborts an established connection') },
+  { id: 'refused', title: () => t('A refused connection'), detail: () => t('SYN to a port nobody listens on, answered by RST,ACK') },
+  { id: 'syn-flood', title: () => t('A SYN flood and SYN,ACK backoff'), detail: () => t('60 half-open connections; SYN,ACK retransmitted 1, 2, 4 and 8 s apart') },
+  { id: 'simultaneous-open', title: () => t('Simultaneous open'), detail: () => t('Both ends send a SYN at once') },
+  { id: 'simultaneous-close', title: () => t('Simultaneous close (CLOSING)'), detail: () => t('Both ends send a FIN at once') },
+  { id: 'retransmission', title: () => t('Retransmission'), detail: () => t('A lost segment, duplicate ACKs and a fast retransmission') },
 ];
 
 /** The read-only document of an example: tcpdump-example:/<id>.tcpdump (the extension gives the language). */
@@ -55,13 +56,13 @@ export function registerExamples(extensionUri: vscode.Uri): vscode.Disposable {
 export async function openExample(id?: unknown, line?: unknown): Promise<vscode.TextDocument | undefined> {
   let example = EXAMPLES.find((e) => e.id === id);
   if (id !== undefined && !example) {
-    void vscode.window.showErrorMessage(vscode.l10n.t('There is no example called {0}.', String(id)));
+    void vscode.window.showErrorMessage(t('There is no example called {0}.', String(id)));
     return undefined;
   }
   if (!example) {
     const pick = await vscode.window.showQuickPick(
       EXAMPLES.map((e) => ({ label: e.title(), description: `${e.id}.tcpdump`, detail: e.detail(), example: e })),
-      { placeHolder: vscode.l10n.t('Open an example capture (real loopback traffic, read-only)'), matchOnDescription: true, matchOnDetail: true },
+      { placeHolder: t('Open an example capture (real loopback traffic, read-only)'), matchOnDescription: true, matchOnDetail: true },
     );
     if (!pick) return undefined;
     example = pick.example;
@@ -70,7 +71,7 @@ export async function openExample(id?: unknown, line?: unknown): Promise<vscode.
   try {
     doc = await vscode.workspace.openTextDocument(exampleUri(example.id));
   } catch (e) {
-    void vscode.window.showErrorMessage(vscode.l10n.t('Could not open the example {0}: {1}', example.id, e instanceof Error ? e.message : String(e)));
+    void vscode.window.showErrorMessage(t('Could not open the example {0}: {1}', example.id, e instanceof Error ? e.message : String(e)));
     return undefined;
   }
   if (doc.languageId !== 'tcpdump') doc = await vscode.languages.setTextDocumentLanguage(doc, 'tcpdump');

@@ -17,12 +17,15 @@ import { disposeLog } from './log';
 import { LanguageDetection } from './detect';
 import { LargeDocuments } from './largeDocuments';
 import { sourceList, type SourceInfo } from './sources';
+import { followLanguageSetting } from './config';
 
 /** What activate() returns: used by the end-to-end tests. */
 export interface TestApi {
   traceFor(uri: vscode.Uri): Trace | undefined;
   panelModel(): unknown;
   treeItems(): Promise<Array<{ label: string; description?: string; id?: string }>>;
+  /** Every text of the Connections view, tooltips included. */
+  treeTexts(): string[];
   /** The tree's census item ("States at line N"), when it shows a trace. */
   treeCensus(): string | undefined;
   /** The rows under the tree's "Servers" or "Client hosts". */
@@ -42,6 +45,8 @@ export interface TestApi {
 }
 
 export function activate(context: vscode.ExtensionContext): TestApi {
+  // First, so every view is built in the language of the setting.
+  context.subscriptions.push(followLanguageSetting());
   const analyzer = new Analyzer(context.extensionUri);
   const store = new TraceStore(analyzer);
   const large = new LargeDocuments(store);
@@ -93,6 +98,7 @@ export function activate(context: vscode.ExtensionContext): TestApi {
     },
     panelModel: () => panel.model(),
     treeItems: () => tree.rootItems(),
+    treeTexts: () => tree.allTexts(),
     treeCensus: () => tree.censusLabel(),
     treeAggregates: (by) => tree.aggregateItems(by),
     analysisInfo: (uri) => store.info(uri),

@@ -5,10 +5,11 @@ import { explainPacket, noteText, zeekText } from './trace';
 import type { PacketInfo, Trace } from './trace/model';
 import { STATE_TEXT } from './trace/states';
 import * as config from './config';
-import { escapeMarkdown, flagWords, outcomeLabel, outcomeOf, stateChange } from './describe';
+import { escapeMarkdown, eventNames, flagWords, outcomeLabel, outcomeOf, stateChange } from './describe';
 import { LANGUAGE_ID, type TraceStore } from './documents';
 import { TERM_PATTERN, explainTerm } from './terms';
 import { packetAtPosition, packetRange } from './pieces';
+import { language, t, type Lang } from './l10n';
 
 export function registerHover(store: TraceStore): vscode.Disposable {
   return vscode.languages.registerHoverProvider({ language: LANGUAGE_ID }, { provideHover: (doc, pos) => hoverAt(store, doc, pos) });
@@ -16,10 +17,10 @@ export function registerHover(store: TraceStore): vscode.Disposable {
 
 /** What the hover provider answers for a position (the editor benchmark also times it directly). */
 export function hoverAt(store: TraceStore, doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover | undefined {
-  const lang = config.explanationLang();
+  const lang = language();
   const parts: vscode.MarkdownString[] = [];
   const wordRange = doc.getWordRangeAtPosition(pos, TERM_PATTERN);
-  const term = wordRange && explainTerm(doc.getText(wordRange), lang);
+  const term = wordRange && explainTerm(doc.getText(wordRange));
   if (term) parts.push(new vscode.MarkdownString(term));
   const trace = store.ensure(doc);
   const index = trace ? packetAtPosition(trace, doc, pos) : -1;
@@ -35,25 +36,25 @@ function printedTime(doc: vscode.TextDocument, range: vscode.Range): string | un
   return /^\s*(?:\d+ {2,})?((?:\d{4}-\d\d-\d\d )?\d{1,2}:\d\d:\d\d(?:\.\d+)?|\d+\.\d+)(?= )/.exec(head)?.[1];
 }
 
-function packetHover(uri: vscode.Uri, t: Trace, p: PacketInfo, lang: config.Lang, printed?: string): vscode.MarkdownString {
-  const byId = t.connections[p.connection];
-  const c = byId?.id === p.connection ? byId : t.connections.find((x) => x.id === p.connection);
+function packetHover(uri: vscode.Uri, trace: Trace, p: PacketInfo, lang: Lang, printed?: string): vscode.MarkdownString {
+  const byId = trace.connections[p.connection];
+  const c = byId?.id === p.connection ? byId : trace.connections.find((x) => x.id === p.connection);
   const md = new vscode.MarkdownString(undefined, true);
   md.isTrusted = { enabledCommands: ['tcpTrace.showHandshake', 'tcpTrace.showStateDiagram', 'tcpTrace.revealConnection'] };
-  const total = c?.packets ?? t.packetsOf(p.connection).length;
-  const dir = p.from === 'client' ? vscode.l10n.t('client → server') : vscode.l10n.t('server → client');
-  md.appendMarkdown(`**${vscode.l10n.t('Connection #{0}', p.connection)}** · ${vscode.l10n.t('packet {0} of {1}', p.ordinal + 1, total)} · ${dir}\n\n`);
+  const total = c?.packets ?? trace.packetsOf(p.connection).length;
+  const dir = p.from === 'client' ? t('client → server') : t('server → client');
+  md.appendMarkdown(`**${t('Connection #{0}', p.connection)}** · ${t('packet {0} of {1}', p.ordinal + 1, total)} · ${dir}\n\n`);
   if (c) md.appendMarkdown(`${escapeMarkdown(`${c.client} → ${c.server}`)} (${outcomeLabel(outcomeOf(c))} · ${escapeMarkdown(`${c.connState} ${c.history}`)})\n\n`);
 
   // Both endpoints' states come first: they are what a person hovers for.
-  const client = vscode.l10n.t('client');
-  const server = vscode.l10n.t('server');
+  const client = t('client');
+  const server = t('server');
   md.appendMarkdown(`$(arrow-right) **${client}** \`${stateChange(p.before.client, p.after.client)}\`  \n`);
   md.appendMarkdown(`$(arrow-left) **${server}** \`${stateChange(p.before.server, p.after.server)}\`\n\n`);
 
   let explanation = '';
   try {
-    explanation = explainPacket(t, p.index, lang);
+    explanation = explainPacket(trace, p.index, lang);
   } catch {
     explanation = '';
   }
@@ -61,22 +62,22 @@ function packetHover(uri: vscode.Uri, t: Trace, p: PacketInfo, lang: config.Lang
   // What was inferred about the connection, where the packets leave it open.
   for (const k of c?.notes ?? []) md.appendMarkdown(`$(info) ${escapeMarkdown(noteText(k, lang))}\n\n`);
 
-  md.appendMarkdown(`${vscode.l10n.t('Flags')}: \`${p.flags || '-'}\` (${flagWords(p.flags)})`);
+  md.appendMarkdown(`${t('Flags')}: \`${p.flags || '-'}\` (${flagWords(p.flags)})`);
   md.appendMarkdown(`  \n${seqText('seq', p.seq, p.relSeq, p.len)}`);
   md.appendMarkdown(`  \n${seqText('ack', p.ack, p.relAck, 0)}`);
-  if (p.win !== null) md.appendMarkdown(`  \nwin ${p.win} · ${vscode.l10n.t('length')} ${p.len}`);
+  if (p.win !== null) md.appendMarkdown(`  \nwin ${p.win} · ${t('length')} ${p.len}`);
   // As tcpdump printed it; a -ttt delta, or no timestamp on the line, shows the engine's time.
-  if (printed && !/^0?0:00:00\./.test(printed)) md.appendMarkdown(`  \n${vscode.l10n.t('time')} ${printed}`); // digits, colons, dots, a dash
-  else if (p.time !== null) md.appendMarkdown(`  \n${vscode.l10n.t('time')} ${p.time.toFixed(6)} s`);
+  if (printed && !/^0?0:00:00\./.test(printed)) md.appendMarkdown(`  \n${t('time')} ${printed}`); // digits, colons, dots, a dash
+  else if (p.time !== null) md.appendMarkdown(`  \n${t('time')} ${p.time.toFixed(6)} s`);
   if (c) md.appendMarkdown(`\n\n*${escapeMarkdown(zeekText(c.connState, c.history, lang))}*`);
-  if (p.events.length) md.appendMarkdown(`\n\n$(warning) ${vscode.l10n.t('Expert events')}: ${escapeMarkdown(p.events.map((e) => e.replace(/_/g, ' ')).join(', '))}`);
+  if (p.events.length) md.appendMarkdown(`\n\n$(warning) ${t('Expert events')}: ${escapeMarkdown(eventNames(p.events))}`);
 
   const changed = [p.after.client !== p.before.client ? p.after.client : null, p.after.server !== p.before.server ? p.after.server : null];
   for (const s of new Set(changed)) if (s) md.appendMarkdown(`\n\n**${s}**: ${escapeMarkdown(STATE_TEXT[s][lang])}`);
 
   const args = encodeURIComponent(JSON.stringify([uri.toString(), p.index]));
   md.appendMarkdown(
-    `\n\n[${vscode.l10n.t('State diagram')}](command:tcpTrace.showStateDiagram?${args}) · [${vscode.l10n.t('Handshake')}](command:tcpTrace.showHandshake?${args}) · [${vscode.l10n.t('Show in tree')}](command:tcpTrace.revealConnection?${args})`,
+    `\n\n[${t('State diagram')}](command:tcpTrace.showStateDiagram?${args}) · [${t('Handshake')}](command:tcpTrace.showHandshake?${args}) · [${t('Show in tree')}](command:tcpTrace.revealConnection?${args})`,
   );
   return md;
 }
@@ -85,7 +86,7 @@ function seqText(name: string, abs: number | null, rel: number | null, len: numb
   if (abs === null && rel === null) return `${name}: -`;
   const range = (v: number) => (len ? `${v}:${v + len}` : String(v));
   const parts: string[] = [];
-  if (rel !== null) parts.push(`${vscode.l10n.t('relative')} ${range(rel)}`);
-  if (abs !== null) parts.push(`${vscode.l10n.t('absolute')} ${range(abs)}`);
+  if (rel !== null) parts.push(`${t('relative')} ${range(rel)}`);
+  if (abs !== null) parts.push(`${t('absolute')} ${range(abs)}`);
   return `${name}: ${parts.join(' · ')}`;
 }

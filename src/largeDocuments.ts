@@ -11,6 +11,7 @@ import type { TraceStore } from './documents';
 import { documentName } from './describe';
 import { log } from './log';
 import { PCAP_SCHEME, fileOf } from './pcapDocument';
+import { t } from './l10n';
 
 /** VS Code's own limit (a text model's _MODEL_SYNC_LIMIT): longer models are not shared. */
 export const SHARE_LIMIT = 50 * 1024 * 1024;
@@ -154,7 +155,7 @@ export class LargeDocuments implements vscode.Disposable {
     const name = documentName(uri);
     return vscode.window
       .withProgress({ location: { viewId: 'tcpTrace.connections' } }, () =>
-        vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Analyzing {0}', name) }, (progress) => {
+        vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: t('Analyzing {0}', name) }, (progress) => {
           let last = 0;
           const report = (done: number, total: number) => {
             const pct = Math.floor((done / Math.max(1, total)) * 100);
@@ -168,7 +169,7 @@ export class LargeDocuments implements vscode.Disposable {
       .then(undefined, (e: unknown) => {
         if (e instanceof vscode.CancellationError) return;
         log(`analysis of ${uri.toString(true)} failed: ${e instanceof Error ? e.stack : String(e)}`);
-        void vscode.window.showErrorMessage(vscode.l10n.t('Could not analyze {0}: {1}', name, e instanceof Error ? e.message : String(e)));
+        void vscode.window.showErrorMessage(t('Could not analyze {0}: {1}', name, e instanceof Error ? e.message : String(e)));
       });
   }
 

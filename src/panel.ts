@@ -4,12 +4,12 @@ import * as vscode from 'vscode';
 import { documentName } from './describe';
 import { analyzeText } from './trace';
 import type { Trace } from './trace/model';
-import * as config from './config';
 import type { TraceStore } from './documents';
 import { revealPacketLine, type Focus } from './focus';
 import { buildModel, ladderKey, ladderRows } from './viewModel';
 import { makeNonce, panelHtml } from './webviewHtml';
 import { PANEL_VIEW_TYPE, epochMs, isPanelState, isWebviewMessage, type HandshakeView, type HostMessage, type ModelMessage, type PanelMode, type ViewModel, type WebviewMessage } from './protocol';
+import { language, t } from './l10n';
 
 /** The legs of a trip to the webview and back (ms; the two ends share the system clock). */
 export interface TripTiming {
@@ -152,7 +152,7 @@ export class Panel implements vscode.Disposable {
     }
     if (this.panel) this.panel.reveal(undefined, true);
     else {
-      const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, vscode.l10n.t('TCP Trace'), { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, this.options());
+      const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, t('TCP Trace'), { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, this.options());
       this.attach(panel);
     }
     this.post();
@@ -276,16 +276,16 @@ export class Panel implements vscode.Disposable {
 
   private post(): void {
     this.lastPost = Date.now();
-    const t = this.target;
-    const uri = t?.uri ?? vscode.Uri.parse('untitled:none');
-    const model = t
-      ? buildModel(t.trace, uri, t.connection, t.index, this.mode, config.explanationLang())
-      : buildModel(emptyTrace, uri, -1, -1, this.mode, config.explanationLang());
+    const target = this.target;
+    const uri = target?.uri ?? vscode.Uri.parse('untitled:none');
+    const model = target
+      ? buildModel(target.trace, uri, target.connection, target.index, this.mode, language())
+      : buildModel(emptyTrace, uri, -1, -1, this.mode, language());
     this.lastModel = model;
     if (this.panel) {
       // The document first: with several traces open, the tab says which one it follows.
-      const name = t ? documentName(t.uri) : '';
-      this.panel.title = model.connection ? `${name} · TCP #${model.connection.id}: ${model.connection.client} → ${model.connection.server}` : name ? `${name} · ${vscode.l10n.t('TCP Trace')}` : vscode.l10n.t('TCP Trace');
+      const name = target ? documentName(target.uri) : '';
+      this.panel.title = model.connection ? `${name} · TCP #${model.connection.id}: ${model.connection.client} → ${model.connection.server}` : name ? `${name} · ${t('TCP Trace')}` : t('TCP Trace');
     }
     if (this.ready) {
       const m = this.copy.message(model);
@@ -330,7 +330,7 @@ export class Panel implements vscode.Disposable {
       nonce: makeNonce(),
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(root, 'main.js')).toString(),
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(root, 'style.css')).toString(),
-      lang: config.explanationLang() === 'zh' ? 'zh-CN' : 'en',
+      lang: language() === 'zh' ? 'zh-CN' : 'en',
     });
   }
 

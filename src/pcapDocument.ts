@@ -7,6 +7,7 @@
 
 import * as vscode from 'vscode';
 import { isCapture, PcapPrinter, type PcapSummary } from './pcap';
+import { t } from './l10n';
 
 export const PCAP_SCHEME = 'tcpdump-pcap';
 export const PCAP_VIEW_TYPE = 'tcpTrace.pcap';
@@ -54,8 +55,8 @@ class CaptureTextProvider implements vscode.TextDocumentContentProvider {
       const first = summary.problems[0];
       void vscode.window.showWarningMessage(
         summary.problemCount === 1
-          ? vscode.l10n.t('{0}: a problem reading the capture, at byte {1}: {2}. The rest was read.', baseName(file), first.offset, first.message)
-          : vscode.l10n.t('{0}: {1} problems reading the capture; the first, at byte {2}: {3}. The rest was read.', baseName(file), summary.problemCount, first.offset, first.message),
+          ? t('{0}: a problem reading the capture, at byte {1}: {2}. The rest was read.', baseName(file), first.offset, first.message)
+          : t('{0}: {1} problems reading the capture; the first, at byte {2}: {3}. The rest was read.', baseName(file), summary.problemCount, first.offset, first.message),
       );
     }
     return text;
@@ -70,15 +71,15 @@ class CaptureEditorProvider implements vscode.CustomReadonlyEditorProvider {
   async resolveCustomEditor(document: vscode.CustomDocument, panel: vscode.WebviewPanel): Promise<void> {
     const file = document.uri;
     const name = baseName(file);
-    panel.webview.html = `<!DOCTYPE html><html><body><p>${escapeHtml(vscode.l10n.t('Opening {0} as tcpdump text…', name))}</p></body></html>`;
+    panel.webview.html = `<!DOCTYPE html><html><body><p>${escapeHtml(t('Opening {0} as tcpdump text…', name))}</p></body></html>`;
     const column = panel.viewColumn;
     try {
       const size = (await vscode.workspace.fs.stat(file)).size;
       if (size > LARGE_BYTES) {
-        const asText = vscode.l10n.t('Open as tcpdump Text');
-        const analyze = vscode.l10n.t('Analyze in the Connections View');
+        const asText = t('Open as tcpdump Text');
+        const analyze = t('Analyze in the Connections View');
         const pick = await vscode.window.showInformationMessage(
-          vscode.l10n.t('{0} is {1} MB; as text it would be about twice that. Analyze it in the Connections view instead (it streams), or open it as text?', name, Math.round(size / 1048576)),
+          t('{0} is {1} MB; as text it would be about twice that. Analyze it in the Connections view instead (it streams), or open it as text?', name, Math.round(size / 1048576)),
           analyze,
           asText,
         );
@@ -92,7 +93,7 @@ class CaptureEditorProvider implements vscode.CustomReadonlyEditorProvider {
       const text = doc.languageId === 'tcpdump' ? doc : await vscode.languages.setTextDocumentLanguage(doc, 'tcpdump');
       await vscode.window.showTextDocument(text, { viewColumn: column, preview: false });
     } catch (e) {
-      void vscode.window.showErrorMessage(vscode.l10n.t('Could not open {0}: {1}', name, e instanceof Error ? e.message : String(e)));
+      void vscode.window.showErrorMessage(t('Could not open {0}: {1}', name, e instanceof Error ? e.message : String(e)));
     }
     panel.dispose();
   }

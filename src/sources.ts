@@ -7,6 +7,7 @@ import type { Services } from './commands';
 import { connectionsText, documentName, packetsText } from './describe';
 import { sourceKindText, type Source, type SourceKind } from './documents';
 import { sameSource, type SourceKey } from './tree';
+import { t } from './l10n';
 
 /** A source as the test API reports it. */
 export interface SourceInfo {
@@ -32,8 +33,8 @@ export function sourceList(s: Services): SourceInfo[] {
 }
 
 function summary(src: Source): string {
-  if (src.progress !== undefined) return vscode.l10n.t('analyzing, {0}%', Math.floor(src.progress * 100));
-  if (!src.trace) return vscode.l10n.t('analyzing');
+  if (src.progress !== undefined) return t('analyzing, {0}%', Math.floor(src.progress * 100));
+  if (!src.trace) return t('analyzing');
   return `${packetsText(src.trace.packetCount)} · ${connectionsText(src.trace.connections.length)}`;
 }
 
@@ -72,22 +73,22 @@ export async function chooseSource(s: Services, uri?: unknown, kind?: unknown): 
     return sourceList(s);
   }
   type Item = vscode.QuickPickItem & { source: Source };
-  const close: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('close'), tooltip: vscode.l10n.t('Close this source') };
+  const close: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('close'), tooltip: t('Close this source') };
   const pick = vscode.window.createQuickPick<Item>();
-  pick.title = vscode.l10n.t('Sources of the Connections View');
-  pick.placeholder = vscode.l10n.t('Choose the document or file the Connections view shows');
+  pick.title = t('Sources of the Connections View');
+  pick.placeholder = t('Choose the document or file the Connections view shows');
   const fill = () => {
     const shown = s.tree.shownSource;
     pick.items = s.store.sources().map((src) => ({
       label: `$(${src.kind === 'file' ? 'folder-opened' : 'file'}) ${documentName(src.uri)}`,
-      description: [sameSource(src, shown) ? vscode.l10n.t('shown') : '', sourceKindText(src.kind), summary(src)].filter(Boolean).join(' · '),
+      description: [sameSource(src, shown) ? t('shown') : '', sourceKindText(src.kind), summary(src)].filter(Boolean).join(' · '),
       // Where it is: relative to the workspace when it lies inside.
       detail: vscode.workspace.asRelativePath(src.uri),
       buttons: [close],
       source: src,
     }));
     pick.activeItems = pick.items.filter((i) => sameSource(i.source, shown));
-    if (!pick.items.length) pick.placeholder = vscode.l10n.t('No sources: open a tcpdump document, or analyze a capture file');
+    if (!pick.items.length) pick.placeholder = t('No sources: open a tcpdump document, or analyze a capture file');
   };
   fill();
   const chosen = await new Promise<Source | undefined>((resolve) => {
@@ -114,6 +115,6 @@ export async function closeSource(s: Services, uri?: unknown, kind?: unknown): P
   // From the tree's source row (its inline button), the argument is the row: the source shown.
   const src = named(s, typeof uri === 'string' || uri instanceof vscode.Uri ? uri : undefined, kind);
   if (src) await closeOne(s, src);
-  else void vscode.window.showInformationMessage(vscode.l10n.t('No source to close.'));
+  else void vscode.window.showInformationMessage(t('No source to close.'));
   return sourceList(s);
 }

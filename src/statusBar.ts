@@ -2,16 +2,22 @@
 import * as vscode from 'vscode';
 import { connectionsText } from './describe';
 import type { Focus, FocusState } from './focus';
+import { t } from './l10n';
+import { onDidChangeLanguage } from './config';
 
 export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('tcpTrace.status', vscode.StatusBarAlignment.Right, 100);
   private readonly subscriptions: vscode.Disposable[] = [this.item];
 
   constructor(focus: Focus) {
-    this.item.name = vscode.l10n.t('TCP state at cursor');
+    this.item.name = t('TCP state at cursor');
     this.item.command = 'tcpTrace.showStateDiagram';
     this.subscriptions.push(
       focus.onDidChange((e) => this.update(e.state)),
+      onDidChangeLanguage(() => {
+        this.item.name = t('TCP state at cursor');
+        this.update(focus.current);
+      }),
       vscode.window.onDidChangeActiveTextEditor((ed) => {
         if (ed?.document.languageId !== 'tcpdump') this.item.hide();
         else this.update(focus.current);
@@ -26,14 +32,14 @@ export class StatusBar implements vscode.Disposable {
       this.item.hide();
       return;
     }
-    const t = state.trace;
+    const trace = state.trace;
     if (state.packet < 0) {
-      this.item.text = `$(pulse) ${connectionsText(t.connections.length)}`;
-      this.item.tooltip = vscode.l10n.t('{0} TCP packets; {1} other lines; {2} unparsed', t.packetCount, t.skipped, t.problems.length);
+      this.item.text = `$(pulse) ${connectionsText(trace.connections.length)}`;
+      this.item.tooltip = t('{0} TCP packets; {1} other lines; {2} unparsed', trace.packetCount, trace.skipped, trace.problems.length);
     } else {
-      const p = t.packet(state.packet);
+      const p = trace.packet(state.packet);
       this.item.text = `$(plug) #${p.connection} ${p.after.client ?? '?'} ⇄ ${p.after.server ?? '?'}`;
-      this.item.tooltip = vscode.l10n.t('Connection #{0}, packet {1}: client {2}, server {3}. Click for the state diagram.', p.connection, p.ordinal + 1, p.after.client ?? '?', p.after.server ?? '?');
+      this.item.tooltip = t('Connection #{0}, packet {1}: client {2}, server {3}. Click for the state diagram.', p.connection, p.ordinal + 1, p.after.client ?? '?', p.after.server ?? '?');
     }
     this.item.show();
   }

@@ -5,18 +5,19 @@
 // follows the focus are one view; the domain logic it shows lives in the engine.
 import * as vscode from 'vscode';
 import { filterConnections, parseFilter } from './trace/filter';
-import { Flag, type ConnectionSummary, type PacketInfo, type Trace } from './trace/model';
+import { Flag, type ConnectionSummary, type EventKind, type PacketInfo, type Trace } from './trace/model';
 import { STATE_NAMES, STATE_TEXT, type StateName } from './trace/states';
 import { explainPacket, noteText, zeekText } from './trace';
 import { packetPhases, type PacketPhases, type Phase } from './trace/phases';
 import { aggregate, type Aggregate, type GroupBy } from './trace/report';
 import * as config from './config';
 import {
-  OUTCOMES, connectionDescription, connectionLabel, connectionsText, documentName, escapeMarkdown, otherLinesText, packetsText, flagWords, formatBytes, formatMs, outcomeIcon, outcomeLabel, outcomeOf, packetLine, stateChange, type Outcome,
+  OUTCOMES, closeKindLabel, connectionDescription, eventName, eventNames, sideLabel, connectionLabel, connectionsText, documentName, escapeMarkdown, otherLinesText, packetsText, flagWords, formatBytes, formatMs, outcomeIcon, outcomeLabel, outcomeOf, packetLine, stateChange, type Outcome,
 } from './describe';
 import type { Focus, FocusState } from './focus';
 import { isTraceDocument, sourceKindText, type SourceKind, type TraceStore } from './documents';
 import type { LargeDocuments } from './largeDocuments';
+import { language, t } from './l10n';
 
 /**
  * The most connections listed at once, and packets under one group: VS Code builds and sends
@@ -36,9 +37,9 @@ const MAX_GROUP_PACKETS = 200;
 const FOLLOW_DELAY_MS = 100;
 
 /** A connection's summary by id (ids are positions in trace.connections). */
-function connectionById(t: Trace, id: number): ConnectionSummary | undefined {
-  const c = t.connections[id];
-  return c?.id === id ? c : t.connections.find((x) => x.id === id);
+function connectionById(trace: Trace, id: number): ConnectionSummary | undefined {
+  const c = trace.connections[id];
+  return c?.id === id ? c : trace.connections.find((x) => x.id === id);
 }
 
 /** The states `ss` lists: a CLOSED endpoint has no socket left to show. */
@@ -155,6 +156,10 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
       focus.onDidChange((e) => this.follow(e.state, e.source)),
       this.view.onDidChangeSelection((e) => this.onSelect(e.selection[0])),
       this.view.onDidChangeVisibility((e) => e.visible && this.follow(this.focus.current, 'editor')),
+      config.onDidChangeLanguage(() => {
+        this.updateMessage();
+        this.changed.fire(undefined);
+      }),
     );
     this.pickSource(true);
   }
@@ -361,28 +366,28 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
     // Which document or file the tree describes comes first.
     const name = documentName(key.uri);
     const progress = key.kind === 'document' ? undefined : this.store.source(key.uri, key.kind)?.progress;
-    const reading = progress !== undefined ? vscode.l10n.t('Analyzing {0}… {1}%', name, Math.floor(progress * 100)) : undefined;
-    const t = this.trace;
-    if (!t) {
+    const reading = progress !== undefined ? t('Analyzing {0}… {1}%', name, Math.floor(progress * 100)) : undefined;
+    const trace = this.trace;
+    if (!trace) {
       this.view.description = name;
       this.view.message =
         key.kind === 'large' && this.large.state(key.uri) === 'unsaved'
-          ? vscode.l10n.t('{0} is larger than 50 MB, which VS Code does not share with extensions, and has no file to read it from: save it to a file to analyse it.', name)
-          : reading ?? (key.kind === 'document' ? vscode.l10n.t('Analyzing {0}…', name) : undefined);
+          ? t('{0} is larger than 50 MB, which VS Code does not share with extensions, and has no file to read it from: save it to a file to analyse it.', name)
+          : reading ?? (key.kind === 'document' ? t('Analyzing {0}…', name) : undefined);
       return;
     }
     const shown = this.visibleConnections().length;
-    const parts = [name, packetsText(t.packetCount)];
-    if (t.skipped) parts.push(otherLinesText(t.skipped));
-    if (t.problems.length) parts.push(vscode.l10n.t('{0} unparsed', t.problems.length));
+    const parts = [name, packetsText(trace.packetCount)];
+    if (trace.skipped) parts.push(otherLinesText(trace.skipped));
+    if (trace.problems.length) parts.push(t('{0} unparsed', trace.problems.length));
     this.view.description = parts.join(' · ');
     const message =
       shown > MAX_CONNECTIONS
-        ? vscode.l10n.t('Showing the first {0} of {1} connections: filter or sort to see others.', MAX_CONNECTIONS, shown)
-        : shown !== t.connections.length
-        ? vscode.l10n.t('Showing {0} of {1} connections (filtered).', shown, t.connections.length)
-        : t.connections.length === 0 && !reading
-          ? vscode.l10n.t('No TCP connections in this document.')
+        ? t('Showing the first {0} of {1} connections: filter or sort to see others.', MAX_CONNECTIONS, shown)
+        : shown !== trace.connections.length
+        ? t('Showing {0} of {1} connections (filtered).', shown, trace.connections.length)
+        : trace.connections.length === 0 && !reading
+          ? t('No TCP connections in this document.')
           : undefined;
     this.view.message = [reading, message].filter(Boolean).join(' ') || undefined;
   }
@@ -390,21 +395,21 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
   // --- TreeDataProvider ---
 
   getChildren(node?: Node): Node[] {
-    const t = this.trace;
-    if (!t) return this.shown && !node ? [this.sourceNode] : [];
+    const trace = this.trace;
+    if (!trace) return this.shown && !node ? [this.sourceNode] : [];
     if (!node) {
       const visible = this.visibleConnections();
       const conns = visible.slice(0, MAX_CONNECTIONS).map((c) => this.connectionNode(c.id));
       this.rootConnections = new Set(conns.map((n) => (n.kind === 'connection' ? n.id : -1)));
-      return t.connections.length ? [this.sourceNode, this.censusNode, this.byNodes.server, this.byNodes.client, ...conns] : [this.sourceNode];
+      return trace.connections.length ? [this.sourceNode, this.censusNode, this.byNodes.server, this.byNodes.client, ...conns] : [this.sourceNode];
     }
     switch (node.kind) {
       case 'census': {
-        const census = t.census(this.censusLine);
+        const census = trace.census(this.censusLine);
         return SOCKET_STATES.filter((s) => census.counts[s]).map((s) => ({ kind: 'censusState', state: s, count: census.counts[s] ?? 0 }));
       }
       case 'connection': {
-        const groups = groupPackets(t, node.id);
+        const groups = groupPackets(trace, node.id);
         return (['handshake', 'data', 'teardown', 'warnings'] as Phase[])
           .filter((g) => groups[g].length)
           .map((g) => this.groupNode(node.id, g, groups[g]));
@@ -412,7 +417,7 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
       case 'group':
         return node.packets.slice(0, MAX_GROUP_PACKETS).map((i) => this.packetNode(i, node.group, node));
       case 'by':
-        return aggregate(t.connections, node.by).slice(0, MAX_CONNECTIONS).map((a) => ({ kind: 'byRow', by: node.by, a }));
+        return aggregate(trace.connections, node.by).slice(0, MAX_CONNECTIONS).map((a) => ({ kind: 'byRow', by: node.by, a }));
       default:
         return [];
     }
@@ -437,25 +442,25 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
 
   private itemFor(node: Node): vscode.TreeItem {
     if (node.kind === 'source') return this.sourceItem();
-    const t = this.trace!;
+    const trace = this.trace!;
     switch (node.kind) {
       case 'census': {
-        const census = t.census(this.censusLine);
-        const item = new vscode.TreeItem(vscode.l10n.t('States at line {0}', this.censusLine), vscode.TreeItemCollapsibleState.Collapsed);
+        const census = trace.census(this.censusLine);
+        const item = new vscode.TreeItem(t('States at line {0}', this.censusLine), vscode.TreeItemCollapsibleState.Collapsed);
         item.id = 'census';
         item.iconPath = new vscode.ThemeIcon('graph');
         item.description = SOCKET_STATES.filter((s) => census.counts[s]).map((s) => `${s} ${census.counts[s]}`).join(' · ');
-        item.tooltip = vscode.l10n.t('How many endpoints are in each state just after the cursor line (like `ss -tan` at that moment).');
+        item.tooltip = t('How many endpoints are in each state just after the cursor line (like `ss -tan` at that moment).');
         return item;
       }
       case 'by': {
-        const label = node.by === 'server' ? vscode.l10n.t('Servers') : vscode.l10n.t('Client hosts');
+        const label = node.by === 'server' ? t('Servers') : t('Client hosts');
         const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Collapsed);
         item.id = `by:${node.by}`;
         item.iconPath = new vscode.ThemeIcon(node.by === 'server' ? 'server' : 'device-desktop');
         item.tooltip = node.by === 'server'
-          ? vscode.l10n.t('Connections summed per server endpoint: resets, refusals, unanswered SYNs, handshake RTT p50 and p95.')
-          : vscode.l10n.t('Connections summed per client host: resets, refusals, unanswered SYNs, handshake RTT p50 and p95.');
+          ? t('Connections summed per server endpoint: resets, refusals, unanswered SYNs, handshake RTT p50 and p95.')
+          : t('Connections summed per client host: resets, refusals, unanswered SYNs, handshake RTT p50 and p95.');
         return item;
       }
       case 'byRow': {
@@ -463,10 +468,10 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
         const item = new vscode.TreeItem(a.key, vscode.TreeItemCollapsibleState.None);
         item.id = `by:${node.by}:${a.key}`;
         const parts = [connectionsText(a.connections)];
-        if (a.resets) parts.push(vscode.l10n.t('resets {0}', a.resets));
-        if (a.refused) parts.push(vscode.l10n.t('refused {0}', a.refused));
-        if (a.unanswered) parts.push(vscode.l10n.t('unanswered {0}', a.unanswered));
-        if (a.rttP50Ms !== null && a.rttP95Ms !== null) parts.push(vscode.l10n.t('RTT p50 {0} · p95 {1}', formatMs(a.rttP50Ms), formatMs(a.rttP95Ms)));
+        if (a.resets) parts.push(t('resets {0}', a.resets));
+        if (a.refused) parts.push(t('refused {0}', a.refused));
+        if (a.unanswered) parts.push(t('unanswered {0}', a.unanswered));
+        if (a.rttP50Ms !== null && a.rttP95Ms !== null) parts.push(t('RTT p50 {0} · p95 {1}', formatMs(a.rttP50Ms), formatMs(a.rttP95Ms)));
         item.description = parts.join(' · ');
         item.tooltip = item.description;
         item.contextValue = 'aggregate';
@@ -476,12 +481,12 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
         const item = new vscode.TreeItem(node.state, vscode.TreeItemCollapsibleState.None);
         item.id = `census:${node.state}`;
         item.description = String(node.count);
-        item.tooltip = STATE_TEXT[node.state][config.explanationLang()];
+        item.tooltip = STATE_TEXT[node.state][language()];
         item.contextValue = 'censusState';
         return item;
       }
       case 'connection': {
-        const c = connectionById(t, node.id)!;
+        const c = connectionById(trace, node.id)!;
         const outcome = outcomeOf(c);
         const item = new vscode.TreeItem(connectionLabel(c), vscode.TreeItemCollapsibleState.Collapsed);
         item.id = `c:${c.id}`;
@@ -492,18 +497,18 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
         return item;
       }
       case 'group': {
-        const c = connectionById(t, node.connection)!;
+        const c = connectionById(trace, node.connection)!;
         const names: Record<Phase, string> = {
-          handshake: vscode.l10n.t('Handshake'),
-          data: vscode.l10n.t('Data'),
-          teardown: vscode.l10n.t('Teardown'),
-          warnings: vscode.l10n.t('Warnings'),
+          handshake: t('Handshake'),
+          data: t('Data'),
+          teardown: t('Teardown'),
+          warnings: t('Warnings'),
         };
         const item = new vscode.TreeItem(names[node.group], vscode.TreeItemCollapsibleState.Collapsed);
         item.id = `g:${node.connection}:${node.group}`;
         const extra =
           node.group === 'handshake' && c.handshake.rttMs !== null ? ` · RTT ${formatMs(c.handshake.rttMs)}`
-          : node.group === 'teardown' ? ` · ${c.close.kind}`
+          : node.group === 'teardown' ? ` · ${closeKindLabel(c.close.kind)}`
           : node.group === 'data' ? ` · ${formatBytes(c.bytes.client + c.bytes.server)}`
           : '';
         item.description = `${node.packets.length}${extra}`;
@@ -514,13 +519,13 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
         return item;
       }
       case 'packet': {
-        const p = t.packet(node.index);
+        const p = trace.packet(node.index);
         const item = new vscode.TreeItem(`#${p.ordinal + 1} ${packetLine(p)}`, vscode.TreeItemCollapsibleState.None);
         item.id = `${node.group === 'warnings' ? 'w' : 'p'}:${node.index}`;
-        item.description = `${vscode.l10n.t('client')} ${stateChange(p.before.client, p.after.client)} · ${vscode.l10n.t('server')} ${stateChange(p.before.server, p.after.server)}`;
+        item.description = `${t('client')} ${stateChange(p.before.client, p.after.client)} · ${t('server')} ${stateChange(p.before.server, p.after.server)}`;
         item.iconPath = new vscode.ThemeIcon(p.events.length ? 'warning' : p.from === 'client' ? 'arrow-right' : 'arrow-left');
         item.contextValue = 'packet';
-        item.command = { command: 'tcpTrace.revealPacket', title: vscode.l10n.t('Reveal Packet'), arguments: [this.uri?.toString(), node.index] };
+        item.command = { command: 'tcpTrace.revealPacket', title: t('Reveal Packet'), arguments: [this.uri?.toString(), node.index] };
         return item;
       }
     }
@@ -533,21 +538,21 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
     item.description = sourceKindText(key.kind);
     item.iconPath = new vscode.ThemeIcon(key.kind === 'file' ? 'folder-opened' : 'file');
     const where = key.uri.scheme === 'file' ? key.uri.fsPath : key.uri.toString(true);
-    item.tooltip = `${where}\n${vscode.l10n.t('The document or file this view describes. Choose another one, or close it.')}`;
+    item.tooltip = `${where}\n${t('The document or file this view describes. Choose another one, or close it.')}`;
     item.contextValue = 'source';
-    item.command = { command: 'tcpTrace.chooseSource', title: vscode.l10n.t('Choose Source…') };
-    item.accessibilityInformation = { label: vscode.l10n.t('Source: {0}, {1}', documentName(key.uri), item.description) };
+    item.command = { command: 'tcpTrace.chooseSource', title: t('Choose Source…') };
+    item.accessibilityInformation = { label: t('Source: {0}, {1}', documentName(key.uri), item.description) };
     return item;
   }
 
   /** Tooltips are built when the pointer rests on an item, not for every item listed. */
   resolveTreeItem(item: vscode.TreeItem, node: Node): vscode.TreeItem {
-    const t = this.trace;
-    if (!t) return item;
+    const trace = this.trace;
+    if (!trace) return item;
     if (node.kind === 'connection') {
-      const c = connectionById(t, node.id);
+      const c = connectionById(trace, node.id);
       if (c) item.tooltip = connectionTooltip(c);
-    } else if (node.kind === 'packet' && node.index < t.packetCount) item.tooltip = packetTooltip(t, t.packet(node.index));
+    } else if (node.kind === 'packet' && node.index < trace.packetCount) item.tooltip = packetTooltip(trace, trace.packet(node.index));
     return item;
   }
 
@@ -575,10 +580,10 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
 
   /** The node a packet lives under in its phase group (not the warnings group). */
   private nodeForPacket(index: number): Node | undefined {
-    const t = this.trace;
-    if (!t) return undefined;
-    const p = t.packet(index);
-    const groups = groupPackets(t, p.connection);
+    const trace = this.trace;
+    if (!trace) return undefined;
+    const p = trace.packet(index);
+    const groups = groupPackets(trace, p.connection);
     for (const g of ['handshake', 'data', 'teardown'] as Phase[]) {
       const at = groups[g].indexOf(index);
       if (at < 0) continue;
@@ -656,6 +661,24 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
       });
   }
 
+  /**
+   * For the test API: every text the view shows, its description and message, and each
+   * node's label, description and tooltip, down to the packets.
+   */
+  allTexts(): string[] {
+    const out = [this.view.description ?? '', this.view.message ?? ''];
+    const walk = (nodes: Node[]) => {
+      for (const n of nodes) {
+        const item = this.resolveTreeItem(this.getTreeItem(n), n);
+        const tip = item.tooltip;
+        out.push(labelText(item), typeof item.description === 'string' ? item.description : '', typeof tip === 'string' ? tip : tip?.value ?? '');
+        walk(this.getChildren(n));
+      }
+    };
+    walk(this.getChildren());
+    return out.filter(Boolean);
+  }
+
   /** The census item's label ("States at line N"), when the tree shows a trace. */
   censusLabel(): string | undefined {
     return this.trace ? labelText(this.getTreeItem(this.censusNode)) : undefined;
@@ -700,45 +723,45 @@ function echoKey(node: Node): string {
 
 function connectionTooltip(c: ConnectionSummary): vscode.MarkdownString {
   const md = new vscode.MarkdownString();
-  const lang = config.explanationLang();
+  const lang = language();
   md.appendMarkdown(`**#${c.id}** ${escapeMarkdown(`${c.client} → ${c.server}`)}\n\n`);
   md.appendMarkdown(`| | |\n|---|---|\n`);
   const row = (k: string, v: string) => md.appendMarkdown(`| ${k} | ${escapeMarkdown(v)} |\n`);
-  row(vscode.l10n.t('Outcome'), `${outcomeLabel(outcomeOf(c))} (${c.connState}, history ${c.history})`);
-  row(vscode.l10n.t('Client state'), c.clientState ?? '?');
-  row(vscode.l10n.t('Server state'), c.serverState ?? '?');
-  row(vscode.l10n.t('Packets'), `${c.packets} (${c.packetsBy.client} → / ${c.packetsBy.server} ←)`);
-  row(vscode.l10n.t('Bytes'), `${formatBytes(c.bytes.client)} → / ${formatBytes(c.bytes.server)} ←`);
-  if (c.duration !== null) row(vscode.l10n.t('Duration'), formatMs(c.duration * 1000));
-  if (c.handshake.rttMs !== null) row(vscode.l10n.t('Handshake RTT'), formatMs(c.handshake.rttMs));
+  row(t('Outcome'), `${outcomeLabel(outcomeOf(c))} (${c.connState}, ${t('history')} ${c.history})`);
+  row(t('Client state'), c.clientState ?? '?');
+  row(t('Server state'), c.serverState ?? '?');
+  row(t('Packets'), `${c.packets} (${c.packetsBy.client} → / ${c.packetsBy.server} ←)`);
+  row(t('Bytes'), `${formatBytes(c.bytes.client)} → / ${formatBytes(c.bytes.server)} ←`);
+  if (c.duration !== null) row(t('Duration'), formatMs(c.duration * 1000));
+  if (c.handshake.rttMs !== null) row(t('Handshake RTT'), formatMs(c.handshake.rttMs));
   if (c.handshake.mss !== null) row('MSS', String(c.handshake.mss));
-  row(vscode.l10n.t('Close'), c.close.kind + (c.close.firstFinFrom ? ` (${vscode.l10n.t('first FIN from {0}', c.close.firstFinFrom)})` : ''));
-  row(vscode.l10n.t('Lines'), `${c.firstLine}–${c.lastLine}`);
-  if (c.events.length) row(vscode.l10n.t('Warnings'), summarizeEvents(c.events.map((e) => e.kind)));
-  if (c.roleInferred) md.appendMarkdown(`\n${escapeMarkdown(vscode.l10n.t('No SYN seen: client and server guessed from the port numbers.'))}`);
+  row(t('Close'), closeKindLabel(c.close.kind) + (c.close.firstFinFrom ? ` (${t('first FIN from {0}', sideLabel(c.close.firstFinFrom))})` : ''));
+  row(t('Lines'), `${c.firstLine}–${c.lastLine}`);
+  if (c.events.length) row(t('Warnings'), summarizeEvents(c.events.map((e) => e.kind)));
+  if (c.roleInferred) md.appendMarkdown(`\n${escapeMarkdown(t('No SYN seen: client and server guessed from the port numbers.'))}`);
   // Zeek's conn_state and history letters, spelled out.
   md.appendMarkdown(`\n\n${escapeMarkdown(zeekText(c.connState, c.history, lang))}`);
-  for (const k of c.notes) md.appendMarkdown(`\n\n**${vscode.l10n.t('Note')}**: ${escapeMarkdown(noteText(k, lang))}`);
+  for (const k of c.notes) md.appendMarkdown(`\n\n**${t('Note')}**: ${escapeMarkdown(noteText(k, lang))}`);
   if (c.clientState) md.appendMarkdown(`\n\n**${c.clientState}**: ${escapeMarkdown(STATE_TEXT[c.clientState][lang])}`);
   if (c.serverState && c.serverState !== c.clientState) md.appendMarkdown(`\n\n**${c.serverState}**: ${escapeMarkdown(STATE_TEXT[c.serverState][lang])}`);
   return md;
 }
 
-export function summarizeEvents(kinds: readonly string[]): string {
-  const counts = new Map<string, number>();
+export function summarizeEvents(kinds: readonly EventKind[]): string {
+  const counts = new Map<EventKind, number>();
   for (const k of kinds) counts.set(k, (counts.get(k) ?? 0) + 1);
-  return [...counts].map(([k, n]) => `${k.replace(/_/g, ' ')} ×${n}`).join(', ');
+  return [...counts].map(([k, n]) => `${eventName(k)} ×${n}`).join(t(', '));
 }
 
-function packetTooltip(t: Trace, p: PacketInfo): vscode.MarkdownString {
+function packetTooltip(trace: Trace, p: PacketInfo): vscode.MarkdownString {
   const md = new vscode.MarkdownString();
   md.appendMarkdown(`${escapeMarkdown(`${p.src}.${p.sport} → ${p.dst}.${p.dport}`)} [${flagWords(p.flags)}]\n\n`);
   try {
-    md.appendMarkdown(escapeMarkdown(explainPacket(t, p.index, config.explanationLang())));
+    md.appendMarkdown(escapeMarkdown(explainPacket(trace, p.index, language())));
   } catch {
     /* the explanation is a bonus; the rest of the tooltip still helps */
   }
-  if (p.events.length) md.appendMarkdown(`\n\n⚠ ${escapeMarkdown(p.events.join(', '))}`);
+  if (p.events.length) md.appendMarkdown(`\n\n⚠ ${escapeMarkdown(eventNames(p.events))}`);
   return md;
 }
 

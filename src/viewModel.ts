@@ -3,43 +3,51 @@ import * as vscode from 'vscode';
 import { explainPacket, noteText } from './trace';
 import type { ConnectionSummary, Handshake, PacketInfo, SynOptions, Trace } from './trace/model';
 import { STATE_TEXT, type StateName } from './trace/states';
-import type { Lang } from './config';
-import { connectionDescription, formatMs, outcomeLabel, outcomeOf, packetLine } from './describe';
+import { connectionDescription, eventName, formatMs, outcomeLabel, outcomeOf, packetLine } from './describe';
 import { LADDER_CONTEXT, type ConnectionView, type HandshakeStep, type HandshakeView, type LadderRow, type PanelMode, type ViewModel } from './protocol';
+import { language, t, type Lang } from './l10n';
+import { transitionLabels } from './transitionLabels';
 
-let strings: Record<string, string> | undefined;
+const stringsByLang = new Map<Lang, Record<string, string>>();
 
-/** The panel's words, looked up once: the display language only changes with a reload. */
+/** The panel's words, looked up once per language (the same object while it lasts, so the webview redraws them only on a change). */
 export function panelStrings(): Record<string, string> {
-  return (strings ??= {
-    client: vscode.l10n.t('client'),
-    server: vscode.l10n.t('server'),
-    stateDiagram: vscode.l10n.t('State diagram'),
-    ladder: vscode.l10n.t('Ladder'),
-    handshake: vscode.l10n.t('Handshake'),
-    previous: vscode.l10n.t('Previous packet'),
-    next: vscode.l10n.t('Next packet'),
-    exportSvg: vscode.l10n.t('Export SVG'),
-    exportMermaid: vscode.l10n.t('Export Mermaid'),
-    copySummary: vscode.l10n.t('Copy summary'),
-    packetOf: vscode.l10n.t('Packet {0} of {1}', '{0}', '{1}'),
-    line: vscode.l10n.t('line {0}', '{0}'),
-    option: vscode.l10n.t('Option'),
-    negotiated: vscode.l10n.t('Negotiated'),
-    rtt: vscode.l10n.t('Handshake RTT'),
-    retransmissions: vscode.l10n.t('Retransmissions'),
-    notes: vscode.l10n.t('Notes'),
-    notSeen: vscode.l10n.t('not seen'),
-    currentTransition: vscode.l10n.t('current transition'),
-    ladderHelp: vscode.l10n.t('Arrow keys move between packets; Enter shows the line.'),
-    diagramLabel: vscode.l10n.t('RFC 9293 TCP state diagram with both endpoints\' paths'),
-    ladderLabel: vscode.l10n.t('Ladder diagram: one arrow per packet'),
-    diagramHelp: vscode.l10n.t('Drag or use the arrow keys to move it; the mouse wheel, + and - zoom; 0 fits it to the view.'),
-    zoomIn: vscode.l10n.t('Zoom in (+)'),
-    zoomOut: vscode.l10n.t('Zoom out (-)'),
-    fit: vscode.l10n.t('Fit'),
-    fitHelp: vscode.l10n.t('Show the whole diagram (0)'),
-  });
+  const lang = language();
+  let strings = stringsByLang.get(lang);
+  if (!strings) stringsByLang.set(lang, (strings = {
+    // The page's lang attribute, which picks the CJK glyphs.
+    htmlLang: lang === 'zh' ? 'zh-CN' : 'en',
+    client: t('client'),
+    server: t('server'),
+    stateDiagram: t('State diagram'),
+    ladder: t('Ladder'),
+    handshake: t('Handshake'),
+    previous: t('Previous packet'),
+    next: t('Next packet'),
+    exportSvg: t('Export SVG'),
+    exportMermaid: t('Export Mermaid'),
+    copySummary: t('Copy summary'),
+    packetOf: t('Packet {0} of {1}', '{0}', '{1}'),
+    line: t('line {0}', '{0}'),
+    option: t('Option'),
+    negotiated: t('Negotiated'),
+    rtt: t('Handshake RTT'),
+    retransmissions: t('Retransmissions'),
+    notes: t('Notes'),
+    notSeen: t('not seen'),
+    currentTransition: t('current transition'),
+    ladderHelp: t('Arrow keys move between packets; Enter shows the line.'),
+    diagramLabel: t('RFC 9293 TCP state diagram with both endpoints\' paths'),
+    ladderLabel: t('Ladder diagram: one arrow per packet'),
+    diagramHelp: t('Drag or use the arrow keys to move it; the mouse wheel, + and - zoom; 0 fits it to the view.'),
+    zoomIn: t('Zoom in (+)'),
+    zoomOut: t('Zoom out (-)'),
+    fit: t('Fit'),
+    fitHelp: t('Show the whole diagram (0)'),
+    history: t('history'),
+    ...transitionLabels(),
+  }));
+  return strings;
 }
 
 const traceIds = new WeakMap<Trace, number>();
@@ -94,7 +102,7 @@ export function ladderRow(p: PacketInfo, t0: number | null): LadderRow {
     t: p.time !== null && t0 !== null ? p.time - t0 : null,
     clientState: p.after.client,
     serverState: p.after.server,
-    events: p.events,
+    events: p.events.map(eventName),
   };
 }
 
@@ -140,7 +148,7 @@ export function buildModel(
     handshake: null,
     message: null,
   };
-  if (!c) return { ...base, message: vscode.l10n.t('Put the cursor on a packet line of a tcpdump document, or pick a connection in the TCP Connections view.') };
+  if (!c) return { ...base, message: t('Put the cursor on a packet line of a tcpdump document, or pick a connection in the TCP Connections view.') };
 
   const list = trace.packetIndexes(c.id);
   let ordinal = packetIndex >= 0 && trace.packet(packetIndex).connection === c.id ? trace.packet(packetIndex).ordinal : 0;
@@ -188,7 +196,7 @@ export function buildModel(
 
 const U32 = 0x1_0000_0000;
 const plus1 = (v: number) => (v + 1) % U32;
-const yesNo = (v: boolean) => (v ? vscode.l10n.t('yes') : vscode.l10n.t('no'));
+const yesNo = (v: boolean) => (v ? t('yes') : t('no'));
 
 function packetAt(trace: Trace, line: number | null): PacketInfo | undefined {
   if (line === null) return undefined;
@@ -212,23 +220,23 @@ function thirdSegment(trace: Trace, c: ConnectionSummary): PacketInfo | undefine
 
 function optionRows(h: Handshake): HandshakeView['options'] {
   const show = (o: SynOptions | null, f: (o: SynOptions) => string) => (o ? f(o) : '—');
-  const ws = (o: SynOptions) => (o.wscale === null ? vscode.l10n.t('no') : `${o.wscale} (×${2 ** o.wscale})`);
+  const ws = (o: SynOptions) => (o.wscale === null ? t('no') : `${o.wscale} (×${2 ** o.wscale})`);
   return [
     {
       name: 'MSS',
-      client: show(h.client, (o) => (o.mss === null ? vscode.l10n.t('none') : String(o.mss))),
-      server: show(h.server, (o) => (o.mss === null ? vscode.l10n.t('none') : String(o.mss))),
-      negotiated: h.mss === null ? '—' : vscode.l10n.t('{0} (the smaller one)', h.mss),
+      client: show(h.client, (o) => (o.mss === null ? t('none') : String(o.mss))),
+      server: show(h.server, (o) => (o.mss === null ? t('none') : String(o.mss))),
+      negotiated: h.mss === null ? '—' : t('{0} (the smaller one)', h.mss),
     },
     {
-      name: vscode.l10n.t('Window scale'),
+      name: t('Window scale'),
       client: show(h.client, ws),
       server: show(h.server, ws),
-      negotiated: h.wscale ? vscode.l10n.t('client ×{0}, server ×{1}', 2 ** h.wscale.client, 2 ** h.wscale.server) : vscode.l10n.t('off (both sides must send it)'),
+      negotiated: h.wscale ? t('client ×{0}, server ×{1}', 2 ** h.wscale.client, 2 ** h.wscale.server) : t('off (both sides must send it)'),
     },
     { name: 'SACK', client: show(h.client, (o) => yesNo(o.sackPermitted)), server: show(h.server, (o) => yesNo(o.sackPermitted)), negotiated: yesNo(h.sackPermitted) },
-    { name: vscode.l10n.t('Timestamps'), client: show(h.client, (o) => yesNo(o.timestamps)), server: show(h.server, (o) => yesNo(o.timestamps)), negotiated: yesNo(h.timestamps) },
-    { name: 'TCP Fast Open', client: show(h.client, (o) => yesNo(o.fastOpen)), server: show(h.server, (o) => yesNo(o.fastOpen)), negotiated: yesNo(h.fastOpen) },
+    { name: t('Timestamps'), client: show(h.client, (o) => yesNo(o.timestamps)), server: show(h.server, (o) => yesNo(o.timestamps)), negotiated: yesNo(h.timestamps) },
+    { name: t('TCP Fast Open'), client: show(h.client, (o) => yesNo(o.fastOpen)), server: show(h.server, (o) => yesNo(o.fastOpen)), negotiated: yesNo(h.fastOpen) },
     { name: 'ECN', client: show(h.client, (o) => yesNo(o.ecn)), server: show(h.server, (o) => yesNo(o.ecn)), negotiated: yesNo(h.ecn) },
   ];
 }
@@ -246,7 +254,7 @@ export function handshakeView(trace: Trace, c: ConnectionSummary, lang: Lang = '
     {
       step: 1, name: 'SYN', from: 'client', index: syn?.index ?? null, line: syn?.line ?? null,
       seq: x === null ? '—' : `x = ${x}`, ack: '—',
-      checks: syn ? [{ text: vscode.l10n.t('SYN flag set, no ACK'), ok: syn.flags.includes('S') && !syn.flags.includes('.') }] : [],
+      checks: syn ? [{ text: t('SYN flag set, no ACK'), ok: syn.flags.includes('S') && !syn.flags.includes('.') }] : [],
     },
     {
       step: 2, name: 'SYN,ACK', from: 'server', index: synAck?.index ?? null, line: synAck?.line ?? null,
@@ -271,21 +279,21 @@ export function handshakeView(trace: Trace, c: ConnectionSummary, lang: Lang = '
 
   const retransmissions: string[] = [];
   const intervals = (list: number[]) => list.map((s) => formatMs(s * 1000)).join(', ');
-  if (h.synRetransmissions) retransmissions.push(vscode.l10n.t('SYN sent {0} times; gaps {1} (exponential backoff)', h.synRetransmissions + 1, intervals(h.synIntervals)));
-  if (h.synAckRetransmissions) retransmissions.push(vscode.l10n.t('SYN,ACK sent {0} times; gaps {1} (the server retries while the connection waits in its SYN queue)', h.synAckRetransmissions + 1, intervals(h.synAckIntervals)));
+  if (h.synRetransmissions) retransmissions.push(t('SYN sent {0} times; gaps {1} (exponential backoff)', h.synRetransmissions + 1, intervals(h.synIntervals)));
+  if (h.synAckRetransmissions) retransmissions.push(t('SYN,ACK sent {0} times; gaps {1} (the server retries while the connection waits in its SYN queue)', h.synAckRetransmissions + 1, intervals(h.synAckIntervals)));
 
   const notes: string[] = [];
   const probe = c.notes.includes('probe');
-  if (c.midStream || (!syn && !synAck && !probe)) notes.push(vscode.l10n.t('The capture started after the handshake: the options the SYNs carried (MSS, window scale, SACK) are unknown, so windows cannot be scaled.'));
-  if (c.connState === 'REJ' && !probe) notes.push(vscode.l10n.t('Connection refused: the server answered the SYN with RST, so nothing was listening on that port.'));
-  else if (syn && !synAck && !h.simultaneousOpen) notes.push(vscode.l10n.t('No SYN,ACK: the server never answered (host down, port filtered by a firewall, or its SYN queue full). The client retries with exponential backoff, then gives up.'));
-  if (h.simultaneousOpen) notes.push(vscode.l10n.t('Simultaneous open: both ends sent a SYN. Each goes SYN_SENT → SYN_RECEIVED → ESTABLISHED, and four segments replace the usual three.'));
+  if (c.midStream || (!syn && !synAck && !probe)) notes.push(t('The capture started after the handshake: the options the SYNs carried (MSS, window scale, SACK) are unknown, so windows cannot be scaled.'));
+  if (c.connState === 'REJ' && !probe) notes.push(t('Connection refused: the server answered the SYN with RST, so nothing was listening on that port.'));
+  else if (syn && !synAck && !h.simultaneousOpen) notes.push(t('No SYN,ACK: the server never answered (host down, port filtered by a firewall, or its SYN queue full). The client retries with exponential backoff, then gives up.'));
+  if (h.simultaneousOpen) notes.push(t('Simultaneous open: both ends sent a SYN. Each goes SYN_SENT → SYN_RECEIVED → ESTABLISHED, and four segments replace the usual three.'));
   // What the engine inferred (a refused or wrong third ACK, an end that never answered...).
   for (const k of c.notes) notes.push(noteText(k, lang));
-  if (synAck && !ack && !h.complete) notes.push(vscode.l10n.t('The SYN,ACK was never acknowledged: the server stays in SYN_RECEIVED (a half-open connection) and retransmits the SYN,ACK. Many of these at once look like a SYN flood.'));
-  if (h.dataOnThirdPacket) notes.push(vscode.l10n.t('The third packet already carries data, which is allowed.'));
-  if (h.fastOpen) notes.push(vscode.l10n.t('TCP Fast Open: data can ride on the SYN when the client has a cookie from an earlier connection.'));
-  if (h.complete && !notes.length && !retransmissions.length) notes.push(vscode.l10n.t('A clean three-way handshake.'));
+  if (synAck && !ack && !h.complete) notes.push(t('The SYN,ACK was never acknowledged: the server stays in SYN_RECEIVED (a half-open connection) and retransmits the SYN,ACK. Many of these at once look like a SYN flood.'));
+  if (h.dataOnThirdPacket) notes.push(t('The third packet already carries data, which is allowed.'));
+  if (h.fastOpen) notes.push(t('TCP Fast Open: data can ride on the SYN when the client has a cookie from an earlier connection.'));
+  if (h.complete && !notes.length && !retransmissions.length) notes.push(t('A clean three-way handshake.'));
 
   return {
     complete: h.complete,

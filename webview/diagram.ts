@@ -212,7 +212,8 @@ export function diagramFocus(svg: SVGSVGElement): Box | null {
   return [x, y, w, h].every(Number.isFinite) ? { x, y, w, h } : null;
 }
 
-export function renderDiagram(view: DiagramView | null, labels: { client: string; server: string; title: string }): SVGSVGElement {
+export function renderDiagram(view: DiagramView | null, labels: { client: string; server: string; title: string; edge?: (label: string) => string }): SVGSVGElement {
+  const edge = labels.edge ?? ((label: string) => label);
   // The view's zoom sets the viewBox; the drawing's own size stays in data-width and data-height.
   const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, 'data-width': W, 'data-height': H, class: 'state-diagram', role: 'img', 'aria-label': labels.title });
   svg.append(s('title', {}, labels.title), markers());
@@ -235,7 +236,7 @@ export function renderDiagram(view: DiagramView | null, labels: { client: string
     // edge appears only once an endpoint takes it.
     if (reset && !onClient && !onServer) continue;
     const base = s('path', { d: g.d, class: `edge${reset ? ' reset' : ''}`, 'marker-end': 'url(#arrow-base)' });
-    base.append(s('title', {}, `${p.from} → ${nodeLabel(p.to)}: ${p.transitions.map((i) => TRANSITIONS[i].label).join('; ')}`));
+    base.append(s('title', {}, `${p.from} → ${nodeLabel(p.to)}: ${p.transitions.map((i) => edge(TRANSITIONS[i].label)).join('; ')}`));
     edges.append(base);
     if (onClient || onServer) overlays.append(s('path', { d: g.d, class: 'path-halo' }));
     if (onClient) overlays.append(s('path', { d: g.d, class: `path client${current && view?.current.client.some((i) => p.transitions.includes(i)) ? ' current' : ''}`, 'marker-end': 'url(#arrow-client)' }));
@@ -243,7 +244,7 @@ export function renderDiagram(view: DiagramView | null, labels: { client: string
     const taken = p.transitions.filter((i) => clientSet.has(i) || serverSet.has(i));
     const shown = p.transitions.filter((i) => !isResetLabel(i) || taken.includes(i));
     // Transitions that share a curve get a line each.
-    const lines = [...new Set(shown.map((i) => TRANSITIONS[i].label))];
+    const lines = [...new Set(shown.map((i) => edge(TRANSITIONS[i].label)))];
     const cls = `edge-label${current ? ' current' : ''}${onClient || onServer ? ' taken' : ''}`;
     labelled.push({ g, lines, cls, rank: current ? 0 : onClient || onServer ? 1 : 2 });
   }

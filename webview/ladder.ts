@@ -247,7 +247,7 @@ export class Ladder {
     if (!prev || prev.serverState !== row.serverState) g.append(s('text', { x: right + 6, y: 26, class: 'state server' }, row.serverState ?? ''));
     const [x1, x2] = row.from === 'client' ? [left, right] : [right, left];
     g.append(s('line', { x1, y1: 15, x2, y2: 26, class: `arrow ${row.from}`, 'marker-end': `url(#ladder-arrow)` }));
-    const label = row.label + (row.events.length ? ` ⚠ ${row.events.join(', ').replace(/_/g, ' ')}` : '');
+    const label = row.label + (row.events.length ? ` ⚠ ${row.events.join(', ')}` : '');
     g.append(s('text', { x: (left + right) / 2, y: 12, 'text-anchor': 'middle', class: 'arrow-label' }, fit(label)));
     g.append(s('title', {}, `line ${row.line}: ${label}`));
     g.addEventListener('click', () => this.host.select(row.index));

@@ -86,7 +86,7 @@ function diagram(d: ModelMessage['diagram'], st: Record<string, string>, key: st
   const full = JSON.stringify([key, st.client, st.server, st.diagramLabel, bodyStyle('font-family')]);
   let svg = diagrams.get(full);
   if (!svg) {
-    svg = renderDiagram(d, { client: st.client, server: st.server, title: st.diagramLabel });
+    svg = renderDiagram(d, { client: st.client, server: st.server, title: st.diagramLabel, edge: (label) => st[`edge:${label}`] ?? label });
     if (diagrams.size >= MAX_DIAGRAMS) diagrams.delete(diagrams.keys().next().value!);
     diagrams.set(full, svg);
   }
@@ -99,6 +99,7 @@ function render(m: ModelMessage): void {
   model = { ...m, strings: st, handshake };
 
   if (st !== drawn.strings) {
+    if (st.htmlLang) document.documentElement.lang = st.htmlLang;
     diagramHeader.textContent = `${st.stateDiagram} · ${st.ladder}`;
     handshakeHeader.textContent = st.handshake;
     for (const [k, b] of Object.entries(buttons)) b.textContent = st[k] ?? '';
@@ -116,7 +117,7 @@ function render(m: ModelMessage): void {
   toolbar.hidden = !m.connection;
   const c = m.connection;
   title.textContent = c ? `#${c.id} ${c.client} → ${c.server}` : m.document;
-  summary.textContent = c ? `${c.outcome} · ${c.summary} · history ${c.history}` : '';
+  summary.textContent = c ? `${c.outcome} · ${c.summary} · ${st.history} ${c.history}` : '';
   position.textContent = c && m.current >= 0 ? format(st.packetOf, m.current + 1, c.packets) : '';
   if (m.mode !== drawn.mode) (tabs as unknown as { selectedIndex: number }).selectedIndex = m.mode === 'handshake' ? 1 : 0;
   drawn.mode = m.mode;

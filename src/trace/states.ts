@@ -115,7 +115,7 @@ export const STATE_TEXT: Record<StateName, { en: string; zh: string }> = {
   ESTABLISHED: { en: 'Open: data flows both ways.', zh: '连接已建立，双向传输数据。' },
   FIN_WAIT_1: { en: 'Closed its side and sent a FIN; waiting for the ACK of that FIN.', zh: '主动关闭，已发送 FIN，等待对该 FIN 的 ACK。' },
   FIN_WAIT_2: { en: 'Its FIN is acknowledged; waiting for the peer\'s FIN (half-closed).', zh: '自己的 FIN 已被确认，等待对端的 FIN（半关闭）。' },
-  CLOSE_WAIT: { en: 'The peer closed (FIN received and acknowledged); waiting for the application to close.', zh: '对端已关闭（收到并确认 FIN），等待本端应用调用 close。' },
+  CLOSE_WAIT: { en: 'The peer closed (FIN received and acknowledged); waiting for the application to close.', zh: '对端已关闭（收到并确认 FIN），等待本端应用关闭套接字。' },
   CLOSING: { en: 'Both sides sent a FIN at once; waiting for the ACK of its own FIN.', zh: '双方同时关闭，等待对自己 FIN 的 ACK。' },
   LAST_ACK: { en: 'Closed after the peer; waiting for the ACK of its FIN.', zh: '被动关闭方已发送 FIN，等待最后的 ACK。' },
   TIME_WAIT: { en: 'Closed first; waits 2MSL so late segments die out and the last ACK can be resent.', zh: '主动关闭方等待 2MSL，让迟到的报文消失并能重发最后的 ACK。' },

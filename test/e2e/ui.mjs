@@ -124,10 +124,11 @@ async function frameWith(page, pred, what) {
 }
 
 /**
- * Hovers the mouse over the expected hover packet's flags and waits for the hover to show both
- * endpoints' states; `whileShown` runs before it is dismissed (a screenshot).
+ * Hovers the mouse over the expected hover packet's flags (or, `atStart`, its timestamp, which
+ * a narrow editor still shows) and waits for the hover to show both endpoints' states;
+ * `whileShown` runs before it is dismissed (a screenshot).
  */
-export async function hoverShowsStates(page, expect, lines, whileShown = async () => {}) {
+export async function hoverShowsStates(page, expect, lines, whileShown = async () => {}, atStart = false) {
   const e = expect.hover;
   if (!e) throw new Error('no packet with both states known to hover');
   await gotoLine(page, e.line);
@@ -138,7 +139,7 @@ export async function hoverShowsStates(page, expect, lines, whileShown = async (
     // The line is looked for again each time: a CodeLens row that appears above it once the
     // trace is ready moves it down, and the pointer would then rest on the line before.
     const spans = await lineSpans(page, text);
-    const s = spans && (flagSpan(spans, text) ?? spans[0]);
+    const s = spans && ((!atStart && flagSpan(spans, text)) || spans[0]);
     if (!s) return undefined;
     if (at !== `${s.x},${s.y}`) {
       at = `${s.x},${s.y}`;
@@ -222,7 +223,7 @@ export async function showStateDiagram(page, pkg, expect) {
  * The checks. `expect` comes from the engine run on the same sample (scripts/e2e.mjs).
  * `check(name, fn)` records a pass or failure; `shot(name)` saves a screenshot.
  */
-export async function runUiChecks({ page, expect, lines, pkg, check, shot }) {
+export async function runUiChecks({ page, expect, lines, pkg, check, shot, setSettings }) {
   await check('ui: the workbench opens the sample as tcpdump', async () => {
     await waitForWorkbench(page);
   });
@@ -474,7 +475,48 @@ export async function runUiChecks({ page, expect, lines, pkg, check, shot }) {
       }
     });
   }
+
+  // tcpTrace.language at Chinese: the tree, the hover, the panel and the handshake view speak it,
+  // with the Dark Modern theme the last check left. The extension-host suite checks every text.
+  await check('ui: with tcpTrace.language at Chinese, the tree, hover, panel and handshake view are in Chinese', async () => {
+    setSettings({ 'tcpTrace.language': 'zh' });
+    try {
+      await focusEditor(page);
+      await showTree(page, pkg, expect);
+      await until('the tree in Chinese', async () => {
+        const rows = await treeRows(page);
+        return rows.some((r) => HAN.test(r)) ? rows : undefined;
+      });
+      await hoverShowsStates(page, expect, lines, async () => {
+        const t = await page.locator('.monaco-hover').filter({ visible: true }).first().innerText();
+        if (!HAN.test(t) || /\b(?:client|server|Connection|packet)\b/.test(t)) throw new Error(`hover not in Chinese: ${t}`);
+        await shot('zh-hover');
+      }, true);
+      // The tree has followed the cursor into the hovered packet's connection.
+      await sleep(300);
+      await shot('zh-tree');
+      await showStateDiagram(page, pkg, expect);
+      const english = /\b(?:State diagram|Ladder|Handshake|Previous packet|Next packet|Export SVG|Copy summary|client|server|history|current transition)\b/;
+      await frameWith(page, (t) => t.includes('状态图') && t.includes('上一个报文') && !english.test(t), 'the panel in Chinese');
+      // The picture at the reset, whose path the diagram draws in the current transition's colour.
+      await gotoLine(page, expect.rstLine);
+      await frameWith(page, (t) => t.includes('RST') && t.includes('状态图') && !english.test(t), 'the panel at the reset, in Chinese');
+      await sleep(500);
+      await shot('zh-panel');
+      const h = expect.handshake;
+      await gotoLine(page, h.synLine);
+      const title = pkg.contributes?.commands?.find((c) => c.command === 'tcpTrace.showHandshake');
+      await palette(page, title ? `${title.category ? `${title.category}: ` : ''}${title.title}` : 'TCP: Show Handshake');
+      await frameWith(page, (t) => t.includes(String(h.clientIsn)) && t.includes('协商') && !english.test(t), 'the handshake view in Chinese');
+      await sleep(300);
+      await shot('zh-handshake');
+    } finally {
+      setSettings(null);
+    }
+  });
 }
+
+const HAN = /\p{Script=Han}/u;
 
 /**
  * The TCP tour: the walkthrough opens from its command and shows a lesson's text (a markdown
@@ -616,7 +658,7 @@ function durations(text) {
   return out;
 }
 
-export const screenshotNames = ['editor', 'tree', 'sources', 'hover', 'panel', 'handshake', 'panel-light', 'panel-high-contrast', 'repairs', 'normalised', 'welcome', 'tour', 'tour-light'];
+export const screenshotNames = ['editor', 'tree', 'sources', 'hover', 'panel', 'handshake', 'panel-light', 'panel-high-contrast', 'repairs', 'normalised', 'welcome', 'tour', 'tour-light', 'zh-tree', 'zh-hover', 'zh-panel', 'zh-handshake'];
 
 /** A handshake as a web page shows it once its line breaks are lost: prompt, banner and three packets on one line. */
 const GLUED_PASTE =

@@ -10,6 +10,7 @@ export interface TestApi {
   traceFor(uri: vscode.Uri): Trace | undefined;
   panelModel(): unknown;
   treeItems(): Promise<Array<{ label: string; description?: string }>>;
+  treeTexts(): string[];
   treeAggregates(by: 'server' | 'client'): Array<{ label: string; description?: string }>;
 }
 

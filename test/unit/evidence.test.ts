@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { explainPacket, noteText, NOTE_KINDS, type Trace } from '../../src/trace';
 import { restored } from './traceCompare';
 import { explainTerm, TERM_PATTERN } from '../../src/terms';
+import { language, setLanguage } from '../../src/l10n';
 import { analyzeFile, analyzeLines, fixture } from './helpers';
 
 const DIR = fixture('captures');
@@ -114,8 +115,15 @@ describe('evidence: segments with no flags, and FIN/PSH/URG probes', () => {
     const word = new RegExp(TERM_PATTERN.source, 'g');
     const found = [...line.matchAll(word)].find((m) => m.index! <= at + 2 && at + 2 < m.index! + m[0].length);
     assert.equal(found?.[0], '[none]');
-    assert.match(explainTerm('[none]', 'en')!, /changes no state/);
-    assert.match(explainTerm('[none]', 'zh')!, /不改变任何状态/);
+    const before = language();
+    try {
+      setLanguage('en');
+      assert.match(explainTerm('[none]')!, /changes no state/);
+      setLanguage('zh');
+      assert.match(explainTerm('[none]')!, /不改变任何状态/);
+    } finally {
+      setLanguage(before);
+    }
   });
 
   it('a FIN+PSH+URG or FIN probe to a closed port answered by RST is a refused probe, not a close', () => {

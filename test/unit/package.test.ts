@@ -11,7 +11,6 @@ interface Manifest {
   main: string;
   browser: string;
   icon: string;
-  l10n: string;
   contributes: {
     languages: { configuration: string }[];
     grammars: { path: string }[];
@@ -53,7 +52,6 @@ describe('package: the .vsix contents', function () {
       'samples/sample.tcpdump',
       'package.nls.json',
       'package.nls.zh-cn.json',
-      `${rel(manifest.l10n)}/bundle.l10n.zh-cn.json`,
       ...manifest.contributes.languages.map((l) => rel(l.configuration)),
       ...manifest.contributes.grammars.map((g) => rel(g.path)),
       ...manifest.contributes.viewsContainers.activitybar.map((c) => rel(c.icon)),
