@@ -123,7 +123,7 @@ async function main() {
   }
   const hostEntry = join(repoRoot, 'out', 'test', 'e2e', 'index.js');
   if (!existsSync(join(repoRoot, 'dist', 'extension.js'))) {
-    record('build: dist/extension.js exists', false, 'no extension bundle (src/extension.ts missing or failed to build)');
+    record('build: dist/extension.js exists', false, 'no extension bundle (src/editor/extension.ts missing or failed to build)');
     return;
   }
   if (!existsSync(hostEntry)) {

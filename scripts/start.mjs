@@ -14,7 +14,7 @@ const watch = argv.includes('--watch');
 const build = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: repoRoot, stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);
 if (!existsSync(join(repoRoot, 'dist', 'extension.js'))) {
-  console.error('dist/extension.js was not built (is src/extension.ts there?)');
+  console.error('dist/extension.js was not built (is src/editor/extension.ts there?)');
   process.exit(1);
 }
 

@@ -17,8 +17,8 @@ const testDir = join(repoRoot, 'test', 'webview');
 const NONCE = 'webviewtestnonce';
 
 /**
- * The page the panel runs in: the markup and Content-Security-Policy that src/panel.ts gives the
- * real webview (src/webviewHtml.ts, bundled here), with this server's origin as the resource
+ * The page the panel runs in: the markup and Content-Security-Policy that src/editor/panel.ts gives the
+ * real webview (src/shared/webviewHtml.ts, bundled here), with this server's origin as the resource
  * origin, plus the API stub. `csp` false drops the policy (to show the DOM code alone is safe).
  */
 let webviewHtml;

@@ -2,7 +2,7 @@
 // scripts/bench-editor.mjs as the extensionTestsPath. Everything is timed here, in the same
 // thread as the extension: the event-loop monitor sees exactly what blocks the extension host.
 // Settings come from TCP_TRACE_BENCH (JSON); the figures go to its `results` file.
-import type { RenderTiming } from '../../src/panel';
+import type { RenderTiming } from '../../src/editor/panel';
 import * as fs from 'fs';
 import * as inspector from 'inspector';
 import * as path from 'path';

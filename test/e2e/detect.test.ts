@@ -3,7 +3,7 @@
 // and so does everything once tcpTrace.detectLanguage is off. The text is never touched.
 import * as assert from 'assert';
 import * as vscode from 'vscode';
-import { sniff } from '../../src/detect';
+import { sniff } from '../../src/editor/detect';
 import { EXTENSION_ID, LANGUAGE_ID, sleep, waitFor } from './util';
 
 const root = vscode.Uri.joinPath(vscode.Uri.file(__dirname), '..', '..', '..');

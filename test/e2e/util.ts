@@ -5,7 +5,7 @@ import type { Trace } from '../../src/trace/model';
 export const EXTENSION_ID = 'tcp-trace-inspector.tcp-trace-inspector';
 export const LANGUAGE_ID = 'tcpdump';
 
-/** What activate() returns (the contract with src/extension.ts). */
+/** What activate() returns (the contract with src/editor/extension.ts). */
 export interface TestApi {
   traceFor(uri: vscode.Uri): Trace | undefined;
   panelModel(): unknown;

@@ -11,8 +11,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { explainPacket, noteText, NOTE_KINDS, type Trace } from '../../src/trace';
 import { restored } from './traceCompare';
-import { explainTerm, TERM_PATTERN } from '../../src/terms';
-import { language, setLanguage } from '../../src/l10n';
+import { explainTerm, TERM_PATTERN } from '../../src/editor/terms';
+import { language, setLanguage } from '../../src/editor/l10n';
 import { analyzeFile, analyzeLines, fixture } from './helpers';
 
 const DIR = fixture('captures');

@@ -6,8 +6,8 @@ import * as assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ROOT } from './helpers';
-import { language, langOf, setLanguage, t } from '../../src/l10n';
-import { transitionLabel } from '../../src/transitionLabels';
+import { language, langOf, setLanguage, t } from '../../src/editor/l10n';
+import { transitionLabel } from '../../src/editor/transitionLabels';
 import { TRANSITIONS } from '../../src/trace/states';
 
 const bundle = JSON.parse(readFileSync(join(ROOT, 'l10n/bundle.l10n.zh-cn.json'), 'utf8')) as Record<string, string>;

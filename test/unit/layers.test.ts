@@ -1,6 +1,6 @@
-// The layers, checked: the engine (src/trace) imports only itself, and the capture reader
-// (src/pcap) only itself and the engine's flag table. With src/trace/tsconfig.json, which gives
-// the engine no node or DOM types, nothing editor-, file- or page-bound can creep in.
+// The layers, checked: each folder of src/ (a runtime) imports only the folders below it (see
+// ARCHITECTURE.md). With src/trace/tsconfig.json, which gives the engine no node or DOM types,
+// nothing editor-, file- or page-bound can creep into the engine.
 
 import * as assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -28,6 +28,34 @@ describe('layers', () => {
     const files = tsFiles(join(ROOT, 'src', 'pcap'));
     assert.ok(files.length > 5, 'the reader\'s files');
     for (const f of files) for (const m of imports(f)) assert.ok(/^\.\/[\w.]+$/.test(m) || m === '../trace/flags', `${f} imports ${m}`);
+  });
+
+  // Folder -> the folders its relative imports may reach (its own always).
+  const ALLOWED: Record<string, string[]> = {
+    ingest: ['trace', 'pcap', 'shared'],
+    shared: ['trace'],
+    cli: ['trace', 'pcap', 'ingest'],
+    editor: ['trace', 'pcap', 'ingest', 'shared'],
+  };
+  for (const [folder, allowed] of Object.entries(ALLOWED)) {
+    it(`src/${folder} imports only ${allowed.join(', ')}`, () => {
+      const files = tsFiles(join(ROOT, 'src', folder));
+      assert.ok(files.length > 0, folder);
+      for (const f of files) {
+        for (const m of imports(f)) {
+          if (!m.startsWith('.')) continue;
+          const to = /^\.\.\/(\w+)(\/|$)/.exec(m)?.[1];
+          assert.ok(m.startsWith('./') || (to !== undefined && allowed.includes(to)) || m.startsWith('../../l10n/'), `${f} imports ${m}`);
+        }
+      }
+    });
+  }
+
+  it('the webview imports only shared and the engine\'s tables', () => {
+    const files = tsFiles(join(ROOT, 'webview'));
+    for (const f of files) for (const m of imports(f)) {
+      if (m.startsWith('.')) assert.ok(m.startsWith('./') || /^\.\.\/src\/(shared\/|trace\/(states|flags|model)$)/.test(m), `${f} imports ${m}`);
+    }
   });
 
   it('sees an import where there is one', () => {

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Progress } from '../../src/progress';
+import { Progress } from '../../src/cli/progress';
 import { fixture, hasFile, ROOT } from './helpers';
 
 /** A stand-in for standard error and a clock the test moves. */

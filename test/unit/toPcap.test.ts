@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { rebuildPcap, type RebuildReport } from '../../src/toPcap';
+import { rebuildPcap, type RebuildReport } from '../../src/ingest/toPcap';
 import { captureToText } from '../../src/pcap';
 import { analyzeText } from '../../src/trace';
 import { CORPUS, fixture, hasFile, readIndex } from './helpers';

@@ -89,7 +89,7 @@ describe('tour: the walkthrough and its examples', () => {
   });
 
   it('ships every example the tour and the quick pick name, each a copy of its capture fixture', () => {
-    const source = readFileSync(join(ROOT, 'src/examples.ts'), 'utf8');
+    const source = readFileSync(join(ROOT, 'src/editor/examples.ts'), 'utf8');
     const listed = [...source.matchAll(/\{ id: '([\w-]+)'/g)].map((m) => m[1]);
     assert.deepEqual([...listed].sort(), [...exampleIds].sort());
     // examples/README.md says which scenario each file is; the copy must be that fixture, byte for byte.

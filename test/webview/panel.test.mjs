@@ -1,5 +1,5 @@
 // Panel tests, run by scripts/webview-tests.mjs in Chromium. Each test gets a fresh page.
-// Fixtures are view models recorded from src/viewModel.ts (test/webview/record-fixtures.mjs).
+// Fixtures are view models recorded from src/editor/viewModel.ts (test/webview/record-fixtures.mjs).
 import assert from 'node:assert/strict';
 
 const RFC_STATES = [

@@ -1,5 +1,5 @@
 // Records the view models the webview tests post: the extension's own buildModel()
-// (src/viewModel.ts) run on a fixture capture, with a minimal stand-in for the 'vscode' module
+// (src/editor/viewModel.ts) run on a fixture capture, with a minimal stand-in for the 'vscode' module
 // (only l10n and Uri are used). Run: node test/webview/record-fixtures.mjs
 import * as esbuild from 'esbuild';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

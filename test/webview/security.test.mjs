@@ -1,6 +1,6 @@
 // Webview security, in Chromium (run by scripts/webview-tests.mjs): the page has the panel's own
-// Content-Security-Policy (src/webviewHtml.ts), the policy is strict and enforced, and view
-// models built by the host's code (src/viewModel.ts) from a trace whose host names are attacks
+// Content-Security-Policy (src/shared/webviewHtml.ts), the policy is strict and enforced, and view
+// models built by the host's code (src/editor/viewModel.ts) from a trace whose host names are attacks
 // (test/unit/hostile-trace.ts, recorded into fixtures/hostile.json) render as text: no element,
 // handler, URL or script from the trace ever comes alive.
 import assert from 'node:assert/strict';
@@ -64,7 +64,7 @@ export const tests = [
     async run({ page, open, base, nonce, webviewHtml }) {
       await open();
       const csp = await page.evaluate(() => document.querySelector('meta[http-equiv="Content-Security-Policy"]')?.getAttribute('content'));
-      assert.equal(csp, webviewHtml.panelCsp(base, nonce), 'the same policy src/panel.ts sets');
+      assert.equal(csp, webviewHtml.panelCsp(base, nonce), 'the same policy src/editor/panel.ts sets');
       const d = Object.fromEntries(csp.split(';').map((x) => x.trim().split(/\s+/)).map(([k, ...v]) => [k, v]));
       assert.deepEqual(d['default-src'], ["'none'"]);
       assert.deepEqual(d['script-src'], [`'nonce-${nonce}'`], 'scripts only with the nonce');

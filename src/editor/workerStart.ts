@@ -1,8 +1,8 @@
-// Starts the analysis worker (src/worker.ts): worker_threads in the Node build, a Web Worker in
+// Starts the analysis worker (src/ingest/worker.ts): worker_threads in the Node build, a Web Worker in
 // the browser build. A worker counts as started once it has said it is ready, so a worker that
 // cannot load its script is found out at once and the analyzer falls back to its own thread.
 import * as vscode from 'vscode';
-import type { WorkerRequest } from './workerProtocol';
+import type { WorkerRequest } from '../shared/workerProtocol';
 
 export interface WorkerLike {
   post(m: WorkerRequest, transfer?: ArrayBuffer[]): void;

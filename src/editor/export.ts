@@ -1,7 +1,7 @@
 // Exports a connection's ladder as a standalone SVG or a Mermaid sequence diagram.
-import type { PacketInfo, Trace } from './trace/model';
+import type { PacketInfo, Trace } from '../trace/model';
 import { packetLine } from './describe';
-import { connectionText } from './trace/report';
+import { connectionText } from '../trace/report';
 
 /** Big connections are cut here: the files stay readable and renderable. */
 export const EXPORT_LIMIT = 1000;

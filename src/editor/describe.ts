@@ -1,11 +1,11 @@
 // Short texts about connections and packets that the tree, hovers, status bar, diagnostics
 // and panel share, so a connection reads the same everywhere.
 import * as vscode from 'vscode';
-import { FLAG_NAME_OF_LETTER } from './trace/flags';
-import { formatBytes } from './trace/report';
+import { FLAG_NAME_OF_LETTER } from '../trace/flags';
+import { formatBytes } from '../trace/report';
 
 export { formatBytes };
-import type { ConnectionSummary, PacketInfo, Side } from './trace/model';
+import type { ConnectionSummary, PacketInfo, Side } from '../trace/model';
 import { t } from './l10n';
 
 export type Outcome = 'normal' | 'reset' | 'refused' | 'halfOpen' | 'open' | 'midStream';

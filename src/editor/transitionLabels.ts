@@ -1,6 +1,6 @@
 // The state diagram's edge labels, RFC 9293's "event / action" (states.ts TRANSITIONS), in the
 // display language. The panel gets them from the host with its other words.
-import { TRANSITIONS } from './trace/states';
+import { TRANSITIONS } from '../trace/states';
 import { t } from './l10n';
 
 export function transitionLabel(label: string): string {

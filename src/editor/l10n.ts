@@ -11,7 +11,7 @@
 // { en, zh } records, picked with language().
 //
 // Free of 'vscode' and the DOM, so the worker, the webview and unit tests can load it.
-import zhBundle from '../l10n/bundle.l10n.zh-cn.json';
+import zhBundle from '../../l10n/bundle.l10n.zh-cn.json';
 
 export type Lang = 'en' | 'zh';
 

@@ -1,9 +1,9 @@
-// Messages between the extension host and the analysis worker (src/worker.ts).
+// Messages between the extension host and the analysis worker (src/ingest/worker.ts).
 // Results cross as a TraceSnapshot (src/trace/snapshot.ts): typed arrays whose buffers are
 // transferred, not copied, so the host never deserialises an object per packet.
-import type { TraceOptions } from './trace/model';
-import type { TextChange } from './trace/edits';
-import type { TraceSnapshot } from './trace/snapshot';
+import type { TraceOptions } from '../trace/model';
+import type { TextChange } from '../trace/edits';
+import type { TraceSnapshot } from '../trace/snapshot';
 
 export type WorkerRequest =
   | { type: 'analyzeBytes'; id: number; bytes: Uint8Array; options: TraceOptions; partials: boolean }

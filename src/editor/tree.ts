@@ -4,12 +4,12 @@
 // One module because the tree's nodes, their labels and tooltips, and the provider that
 // follows the focus are one view; the domain logic it shows lives in the engine.
 import * as vscode from 'vscode';
-import { filterConnections, parseFilter } from './trace/filter';
-import { Flag, type ConnectionSummary, type EventKind, type PacketInfo, type Trace } from './trace/model';
-import { STATE_NAMES, STATE_TEXT, type StateName } from './trace/states';
-import { explainPacket, noteText, zeekText } from './trace';
-import { packetPhases, type PacketPhases, type Phase } from './trace/phases';
-import { aggregate, type Aggregate, type GroupBy } from './trace/report';
+import { filterConnections, parseFilter } from '../trace/filter';
+import { Flag, type ConnectionSummary, type EventKind, type PacketInfo, type Trace } from '../trace/model';
+import { STATE_NAMES, STATE_TEXT, type StateName } from '../trace/states';
+import { explainPacket, noteText, zeekText } from '../trace';
+import { packetPhases, type PacketPhases, type Phase } from '../trace/phases';
+import { aggregate, type Aggregate, type GroupBy } from '../trace/report';
 import * as config from './config';
 import {
   OUTCOMES, closeKindLabel, connectionDescription, eventName, eventNames, sideLabel, connectionLabel, connectionsText, documentName, escapeMarkdown, otherLinesText, packetsText, flagWords, formatBytes, formatMs, outcomeIcon, outcomeLabel, outcomeOf, packetLine, stateChange, type Outcome,

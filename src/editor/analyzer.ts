@@ -1,4 +1,4 @@
-// Runs analyses in a worker (src/worker.ts) and restores their results on the host.
+// Runs analyses in a worker (src/ingest/worker.ts) and restores their results on the host.
 // Node build: worker_threads; browser build: a Web Worker. Falls back to the host's own
 // thread when no worker can be started, so the features keep working.
 //
@@ -8,13 +8,13 @@
 // is sent the editor's edits and keeps its copy up to date.
 import * as vscode from 'vscode';
 import { log } from './log';
-import { analyzeInput } from './ingest';
-import { analyzeText } from './trace';
-import type { Trace, TraceOptions } from './trace/model';
-import { restoreSnapshot } from './trace/columnTrace';
-import type { TextChange } from './trace/edits';
-import { isTraceSnapshot } from './trace/snapshot';
-import { TEXT_CHUNK_CHARS, isWorkerReply, type WorkerReply } from './workerProtocol';
+import { analyzeInput } from '../ingest/ingest';
+import { analyzeText } from '../trace';
+import type { Trace, TraceOptions } from '../trace/model';
+import { restoreSnapshot } from '../trace/columnTrace';
+import type { TextChange } from '../trace/edits';
+import { isTraceSnapshot } from '../trace/snapshot';
+import { TEXT_CHUNK_CHARS, isWorkerReply, type WorkerReply } from '../shared/workerProtocol';
 import { startWorker, type WorkerLike } from './workerStart';
 
 /** Lets the host's other work run; restoring and sending text continue after it. */

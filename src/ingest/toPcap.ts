@@ -7,7 +7,7 @@
 // One module because a header is one record: its options, the seq tcpdump left out and its
 // checksum depend on each other and on the relative numbering, written in one pass.
 
-import { normalizeText, TraceBuilder, Flag, type TraceOptions } from './trace';
+import { normalizeText, TraceBuilder, Flag, type TraceOptions } from '../trace';
 
 /** What the text could not give back, by kind, and what was written. */
 export interface RebuildReport {

@@ -7,13 +7,13 @@
 // final amount in all. Editor documents stay here between requests, so an edit arrives as an
 // edit: one that touches no packet line is applied without running the engine again, and one
 // inside packet lines re-analyses only those packets' connections (src/trace/incremental.ts).
-import { TraceBuilder } from './trace';
+import { TraceBuilder } from '../trace';
 import { Ingest } from './ingest';
-import type { TraceOptions } from './trace/model';
-import { applyChange, shiftSnapshot, type LineShift, type TextChange } from './trace/edits';
-import { cloneSnapshot, snapshotTransferList, type TraceSnapshot } from './trace/snapshot';
-import { reanalyseTouched, touchedPacket, type SeqNumbering } from './trace/incremental';
-import { CHUNK_BYTES, FIRST_PARTIAL_MS, FIRST_PIECE_BYTES, WORKER_NICE, type WorkerReply, type WorkerRequest } from './workerProtocol';
+import type { TraceOptions } from '../trace/model';
+import { applyChange, shiftSnapshot, type LineShift, type TextChange } from '../trace/edits';
+import { cloneSnapshot, snapshotTransferList, type TraceSnapshot } from '../trace/snapshot';
+import { reanalyseTouched, touchedPacket, type SeqNumbering } from '../trace/incremental';
+import { CHUNK_BYTES, FIRST_PARTIAL_MS, FIRST_PIECE_BYTES, WORKER_NICE, type WorkerReply, type WorkerRequest } from '../shared/workerProtocol';
 
 interface Port {
   post(m: WorkerReply, transfer?: ArrayBuffer[]): void;

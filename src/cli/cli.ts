@@ -2,15 +2,15 @@
 
 import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { concat, Ingest, isPlainUtf8 } from './ingest';
-import { isCapture, PcapPrinter, type PcapSummary } from './pcap';
+import { concat, Ingest, isPlainUtf8 } from '../ingest/ingest';
+import { isCapture, PcapPrinter, type PcapSummary } from '../pcap';
 import { Progress } from './progress';
 import { isScanWorker, readWithScanThread, runScanWorker, useScanThread } from './scanThread';
-import { keepNormalized, needsRepairs, repairText, TraceBuilder, type Trace, type TraceOptions } from './trace';
-import { aggregateReport, connectionsCsv, connectionText, printable, textReport, type GroupBy } from './trace/report';
-import { rebuildLosses, rebuildPcap } from './toPcap';
-import { filterConnections, FilterError, filterPackets, parseFilter, type Filter } from './trace/filter';
-import { toUtf8 } from './trace';
+import { keepNormalized, needsRepairs, repairText, TraceBuilder, type Trace, type TraceOptions } from '../trace';
+import { aggregateReport, connectionsCsv, connectionText, printable, textReport, type GroupBy } from '../trace/report';
+import { rebuildLosses, rebuildPcap } from '../ingest/toPcap';
+import { filterConnections, FilterError, filterPackets, parseFilter, type Filter } from '../trace/filter';
+import { toUtf8 } from '../trace';
 
 const USAGE = `usage: tcp-trace [options] FILE
        tcp-trace --print capture.pcap

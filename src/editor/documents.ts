@@ -1,13 +1,13 @@
 // The document -> Trace cache. Re-analyses tcpdump documents on edit (debounced): small
-// documents on the host, big ones in the worker (src/analyzer.ts), which is sent the text once
+// documents on the host, big ones in the worker (src/editor/analyzer.ts), which is sent the text once
 // and then only the edits. While a document's first analysis runs, the results so far are
 // shown; later ones keep the previous trace until the new one is ready. Never edits a document.
 // Also keeps traces read from disk: files analysed with "Analyze Capture File…" and documents
-// too large for VS Code to share with extensions (src/largeDocuments.ts).
+// too large for VS Code to share with extensions (src/editor/largeDocuments.ts).
 import * as vscode from 'vscode';
-import { analyzeText } from './trace';
-import type { Trace } from './trace/model';
-import type { TextChange } from './trace/edits';
+import { analyzeText } from '../trace';
+import type { Trace } from '../trace/model';
+import type { TextChange } from '../trace/edits';
 import type { Analyzer, DocumentSource, ProgressFn } from './analyzer';
 import * as config from './config';
 import { log } from './log';

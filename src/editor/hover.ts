@@ -1,9 +1,9 @@
 // Hovers on packet lines: where the packet sits in its connection's life; and on tcpdump's
 // words (flags, options, fields): what they mean.
 import * as vscode from 'vscode';
-import { explainPacket, noteText, zeekText } from './trace';
-import type { PacketInfo, Trace } from './trace/model';
-import { STATE_TEXT } from './trace/states';
+import { explainPacket, noteText, zeekText } from '../trace';
+import type { PacketInfo, Trace } from '../trace/model';
+import { STATE_TEXT } from '../trace/states';
 import * as config from './config';
 import { escapeMarkdown, eventNames, flagWords, outcomeLabel, outcomeOf, stateChange } from './describe';
 import { LANGUAGE_ID, type TraceStore } from './documents';

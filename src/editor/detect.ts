@@ -5,7 +5,7 @@
 // `tcpdump` when they clearly are tcpdump output, or offers to once when they might be.
 // It only ever changes a document's language, never its text.
 import * as vscode from 'vscode';
-import { analyzeText } from './trace';
+import { analyzeText } from '../trace';
 import { log } from './log';
 import { t } from './l10n';
 

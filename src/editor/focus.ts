@@ -1,9 +1,9 @@
 // The packet everyone looks at: set by the editor cursor, the tree, the panel and the
 // next/previous commands; followed by the tree, the panel and the status bar.
 import * as vscode from 'vscode';
-import type { Trace } from './trace/model';
+import type { Trace } from '../trace/model';
 import { isTraceDocument, type TraceStore } from './documents';
-import { epochMs } from './protocol';
+import { epochMs } from '../shared/protocol';
 import { packetAtPosition, packetRange } from './pieces';
 
 export type FocusSource = 'editor' | 'tree' | 'panel' | 'command' | 'analysis';

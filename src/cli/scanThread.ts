@@ -12,10 +12,10 @@
 
 import { closeSync, openSync, readSync } from 'node:fs';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import type { TraceBuilder } from './trace';
-import { PacketKeys } from './trace/keys';
-import { LineRecord } from './trace/scan';
-import { ScannedLines, type NewEndpoints } from './trace/scanned';
+import type { TraceBuilder } from '../trace';
+import { PacketKeys } from '../trace/keys';
+import { LineRecord } from '../trace/scan';
+import { ScannedLines, type NewEndpoints } from '../trace/scanned';
 
 const SLOTS = 4;
 const SLOT_BYTES = 1 << 20;

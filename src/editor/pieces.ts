@@ -1,8 +1,8 @@
 // Where a packet's text is in the document: its lines, or, on a line that holds several
 // packets (text glued when a page lost its line breaks), its own columns of that line.
 import * as vscode from 'vscode';
-import type { Trace } from './trace/model';
-import { pieceRanges } from './trace/repair';
+import type { Trace } from '../trace/model';
+import { pieceRanges } from '../trace/repair';
 
 /** The packets on line `line` (1-based): the first's index and how many; count 0 for none. */
 function onLine(trace: Trace, line: number): { first: number; count: number } {

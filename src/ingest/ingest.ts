@@ -3,9 +3,9 @@
 // as tcpdump text on the way; text goes to the builder as it is (UTF-8, or UTF-16 after a
 // byte-order mark, which the builder decodes as the chunks stream).
 
-import { isCapture, PcapPrinter, type PcapPrinterOptions, type PcapSummary } from './pcap';
-import type { Trace, TraceBuilder, TraceOptions } from './trace';
-import { TraceBuilder as Builder } from './trace';
+import { isCapture, PcapPrinter, type PcapPrinterOptions, type PcapSummary } from '../pcap';
+import type { Trace, TraceBuilder, TraceOptions } from '../trace';
+import { TraceBuilder as Builder } from '../trace';
 
 /** The bytes a capture is told by. */
 const MAGIC_BYTES = 4;

@@ -1,4 +1,4 @@
-// Typed messages between the extension host (src/panel.ts) and the webview (webview/main.ts).
+// Typed messages between the extension host (src/editor/panel.ts) and the webview (webview/main.ts).
 // Imported by both, so it must stay free of 'vscode' and DOM code. Each side validates what
 // it receives: a webview is another process, and a trace's text is untrusted input.
 

@@ -2,12 +2,12 @@
 // connection attempts, half-open floods, CLOSE_WAIT leaks, retransmissions, zero windows.
 // Each kind can be switched off in settings (tcpTrace.diagnostics.*).
 import * as vscode from 'vscode';
-import { filterConnections, parseFilter } from './trace/filter';
-import { EVENT_BIT } from './trace/expert';
-import { Flag, type ConnectionSummary, type EventKind, type PacketInfo, type Trace } from './trace/model';
+import { filterConnections, parseFilter } from '../trace/filter';
+import { EVENT_BIT } from '../trace/expert';
+import { Flag, type ConnectionSummary, type EventKind, type PacketInfo, type Trace } from '../trace/model';
 import * as config from './config';
 import { isTraceDocument, type TraceStore } from './documents';
-import { repairText } from './trace/repair';
+import { repairText } from '../trace/repair';
 import { packetRange } from './pieces';
 import { language, t } from './l10n';
 import { eventName } from './describe';

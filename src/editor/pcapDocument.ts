@@ -6,7 +6,7 @@
 // "TCP: Analyze Capture File…", which streams them into the Connections view instead.
 
 import * as vscode from 'vscode';
-import { isCapture, PcapPrinter, type PcapSummary } from './pcap';
+import { isCapture, PcapPrinter, type PcapSummary } from '../pcap';
 import { t } from './l10n';
 
 export const PCAP_SCHEME = 'tcpdump-pcap';

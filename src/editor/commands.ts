@@ -1,8 +1,8 @@
 // Every command in one table, registered in one place (see package.json for titles).
 import * as vscode from 'vscode';
-import { WARNING_EVENTS } from './trace/expert';
-import { Flag, type Trace } from './trace/model';
-import { STATE_NAMES, type StateName } from './trace/states';
+import { WARNING_EVENTS } from '../trace/expert';
+import { Flag, type Trace } from '../trace/model';
+import { STATE_NAMES, type StateName } from '../trace/states';
 import type { Analyzer } from './analyzer';
 import type { LargeDocuments } from './largeDocuments';
 import { chooseSource, closeSource } from './sources';
@@ -13,11 +13,11 @@ import type { ConnectionsTree, SortKey } from './tree';
 import { OUTCOMES, connectionsText, documentName, otherLinesText, outcomeLabel, packetsText } from './describe';
 import { connectionSummaryText, ladderMermaid, ladderSvg } from './export';
 import { traceOptions } from './config';
-import { normalizeText, repairText } from './trace';
-import { connectionsCsv } from './trace/report';
+import { normalizeText, repairText } from '../trace';
+import { connectionsCsv } from '../trace/report';
 import { openExample, openTour } from './examples';
-import { FILTER_FIELDS, FilterError, parseFilter } from './trace/filter';
-import { rebuildLosses, rebuildPcap, type RebuildReport } from './toPcap';
+import { FILTER_FIELDS, FilterError, parseFilter } from '../trace/filter';
+import { rebuildLosses, rebuildPcap, type RebuildReport } from '../ingest/toPcap';
 import { language, t } from './l10n';
 
 export interface Services {
@@ -286,7 +286,7 @@ async function openNormalized(arg: unknown): Promise<vscode.TextDocument | undef
 
 /**
  * "TCP: Save as pcap…": the document's TCP packets as a pcap, each header rebuilt from its line
- * and the payload zeros (src/toPcap.ts). `dest` skips the save dialog (tests, other
+ * and the payload zeros (src/ingest/toPcap.ts). `dest` skips the save dialog (tests, other
  * extensions). The document is only read.
  */
 async function saveAsPcap(arg: unknown, dest: unknown): Promise<RebuildReport | undefined> {

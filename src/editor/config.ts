@@ -1,6 +1,6 @@
 // Reads the extension's settings in one place, so features never spell setting names.
 import * as vscode from 'vscode';
-import type { TraceOptions } from './trace/model';
+import type { TraceOptions } from '../trace/model';
 import { langOf, setLanguage, type Lang } from './l10n';
 
 export const DIAGNOSTIC_KINDS = [

@@ -1,6 +1,6 @@
 // Activation: wiring only. Each feature lives in its own module.
 import * as vscode from 'vscode';
-import type { Trace } from './trace/model';
+import type { Trace } from '../trace/model';
 import { Analyzer } from './analyzer';
 import { isTraceDocument, TraceStore, type AnalysisInfo } from './documents';
 import { Focus } from './focus';

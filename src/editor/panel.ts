@@ -1,14 +1,14 @@
 // Hosts the webview panel (state diagram, ladder, handshake) and restores it after a reload.
-// The host builds the view model (src/viewModel.ts); the webview only draws and reports clicks.
+// The host builds the view model (src/editor/viewModel.ts); the webview only draws and reports clicks.
 import * as vscode from 'vscode';
 import { documentName } from './describe';
-import { analyzeText } from './trace';
-import type { Trace } from './trace/model';
+import { analyzeText } from '../trace';
+import type { Trace } from '../trace/model';
 import type { TraceStore } from './documents';
 import { revealPacketLine, type Focus } from './focus';
 import { buildModel, ladderKey, ladderRows } from './viewModel';
-import { makeNonce, panelHtml } from './webviewHtml';
-import { PANEL_VIEW_TYPE, epochMs, isPanelState, isWebviewMessage, type HandshakeView, type HostMessage, type ModelMessage, type PanelMode, type ViewModel, type WebviewMessage } from './protocol';
+import { makeNonce, panelHtml } from '../shared/webviewHtml';
+import { PANEL_VIEW_TYPE, epochMs, isPanelState, isWebviewMessage, type HandshakeView, type HostMessage, type ModelMessage, type PanelMode, type ViewModel, type WebviewMessage } from '../shared/protocol';
 import { language, t } from './l10n';
 
 /** The legs of a trip to the webview and back (ms; the two ends share the system clock). */
