@@ -24,7 +24,7 @@ const NONCE = 'webviewtestnonce';
 let webviewHtml;
 async function loadWebviewHtml() {
   const esbuild = await import('esbuild');
-  const r = await esbuild.build({ entryPoints: [join(repoRoot, 'src', 'webviewHtml.ts')], bundle: true, platform: 'node', format: 'cjs', write: false, logLevel: 'error' });
+  const r = await esbuild.build({ entryPoints: [join(repoRoot, 'src', 'shared', 'webviewHtml.ts')], bundle: true, platform: 'node', format: 'cjs', write: false, logLevel: 'error' });
   const mod = { exports: {} };
   new Function('module', 'exports', r.outputFiles[0].text)(mod, mod.exports);
   webviewHtml = mod.exports;
