@@ -25,12 +25,13 @@ export const enum Slot {
   // The expert analysis (expert.ts).
   NEXT_SEQ = 15,
   LAST_ACK = 17,
-  MAX_ACK = 19,
+  /** The highest sequence number the peer can acknowledge without skipping a gap (tshark's maxseqtobeacked). */
+  TO_BE_ACKED = 19,
   LAST_WIN = 21,
   /** Time of the segment that last advanced NEXT_SEQ. */
   ADVANCE_TIME = 23,
   DUP_ACKS = 25,
-  /** Window shift per side once both SYNs carried wscale; 0 otherwise. */
+  /** Window shift per side once both SYNs carried wscale; 0 after a SYN without it; NaN before a SYN. */
   SHIFT = 27,
   LAST_EVENTS = 29,
   /** Time of the connection's previous packet, either way (one slot). */
@@ -53,19 +54,21 @@ export const enum Slot {
   SYN_COUNT = 44,
   SYN_ACK_PACKET = 45,
   SYN_ACK_COUNT = 46,
-  STRIDE = 47,
+  /** Time of each side's last segment (expert.ts: when its ACK was last repeated or moved). */
+  LAST_ACK_TIME = 47,
+  STRIDE = 49,
 }
 
 /** Slots of the state machine's state, from Slot.ST. */
 export const MACHINE_SLOTS = 9;
 
-const DEFAULTS = new Float64Array(Slot.STRIDE);
-DEFAULTS[Slot.FIN_LINE] = DEFAULTS[Slot.FIN_LINE + 1] = -1;
-DEFAULTS[Slot.ACK_PACKET] = -1;
-for (const k of [Slot.NEXT_SEQ, Slot.LAST_ACK, Slot.MAX_ACK, Slot.LAST_WIN, Slot.ADVANCE_TIME]) DEFAULTS[k] = DEFAULTS[k + 1] = NaN;
-DEFAULTS[Slot.PREV_TIME] = NaN;
-for (const k of [Slot.SYN_SEQ, Slot.FIN_SEQ, Slot.TIME_WAIT_SINCE]) DEFAULTS[k] = DEFAULTS[k + 1] = NaN;
-DEFAULTS[Slot.SYN_PACKET] = DEFAULTS[Slot.SYN_ACK_PACKET] = -1;
+const DEFAULTS = new Float64Array(C.STRIDE);
+DEFAULTS[C.FIN_LINE] = DEFAULTS[C.FIN_LINE + 1] = -1;
+DEFAULTS[C.ACK_PACKET] = -1;
+for (const k of [C.NEXT_SEQ, C.LAST_ACK, C.TO_BE_ACKED, C.LAST_WIN, C.ADVANCE_TIME, C.SHIFT, C.LAST_ACK_TIME]) DEFAULTS[k] = DEFAULTS[k + 1] = NaN;
+DEFAULTS[C.PREV_TIME] = NaN;
+for (const k of [C.SYN_SEQ, C.FIN_SEQ, C.TIME_WAIT_SINCE]) DEFAULTS[k] = DEFAULTS[k + 1] = NaN;
+DEFAULTS[C.SYN_PACKET] = DEFAULTS[C.SYN_ACK_PACKET] = -1;
 
 export class ConnStore {
   /** The blocks; replaced when it grows, so always read through the store. */
