@@ -555,10 +555,13 @@ export class TraceBuilder {
       this.repairs.add('relative', this.first);
     } else if ((f & Flag.ACK) && this.seqMode !== SeqMode.Absolute) {
       if (!tuple || !tuple.hasBase || (f & Flag.SYN)) {
-        if (tuple) this.setBase(tuple, p, src, seq, ack);
-      } else if (tuple.conn.lastPacket === tuple.basePacket && src === tuple.baseEp && seq === tuple.base0 && ack === mod32(tuple.base1 + 1)) {
-        // The packet that set the base, printed again (a paste, or a second interface): its
-        // numbers are the absolute ones tcpdump printed the first time.
+        if (tuple) this.setBase(tuple, src, seq, ack);
+        // tcpdump's base is this segment's own seq, printed or not: unprinted, it is 0 relative
+        // to that base, which the expert analysis reads as it reads the later relative numbers.
+        if (seq !== seq && ack === ack && (!tuple || !tuple.hasBase || tuple.baseEp === src)) {
+          seq = 0;
+          f |= Flag.SEQ_RELATIVE;
+        }
       } else {
         if (this.seqMode === SeqMode.Unknown) this.detectSeqMode(tuple, src, ack);
         if ((this.seqMode as SeqMode) !== SeqMode.Absolute) {

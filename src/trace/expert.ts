@@ -91,7 +91,8 @@ export class ExpertState {
     if (f & Flag.SYN && s[C.SHIFT + a] !== s[C.SHIFT + a]) s[C.SHIFT + a] = 0;
     let ev = 0;
 
-    const atNext = seq === seq && next === next && u32(seq) === u32(next);
+    // A bare segment from a side whose seq was never printed repeats that unknown seq.
+    const atNext = seq === seq ? next === next && u32(seq) === u32(next) : !seqKnown;
     const sameAck = hasAck && ack === lastAckA;
     if (len === 1 && atNext && lastWinB === 0) {
       // A zero window probe: nothing else is looked for.
@@ -99,7 +100,7 @@ export class ExpertState {
     } else {
       if (win === 0 && !ctl) ev |= ZERO_WINDOW;
       if (seq === seq && next === next && seqGt(seq, next) && !(f & Flag.RST)) ev |= LOST_SEGMENT;
-      if (len <= 1 && !ctl && next === next) {
+      if (len <= 1 && !ctl && (next === next || !seqKnown)) {
         if (seqKnown ? u32(seq + 1) === u32(next)
           // Without a printed seq: the last ACK repeated after a silence, or towards a zero
           // window (Linux probes one with this same segment, which tshark calls a keep-alive).
@@ -129,7 +130,7 @@ export class ExpertState {
     const toBeAckedB = s[C.TO_BE_ACKED + b];
     if (hasAck && toBeAckedB === toBeAckedB && seqGt(ack, toBeAckedB)) {
       const nextB = s[C.NEXT_SEQ + b];
-      if (u32(toBeAckedB) > u32(nextB)) {
+      if (seqGt(nextB, toBeAckedB)) {
         s[C.TO_BE_ACKED + b] = nextB;
         ev |= ACK_LOST_SEGMENT;
       } else {
