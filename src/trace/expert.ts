@@ -104,7 +104,7 @@ export class ExpertState {
         if (seqKnown ? u32(seq + 1) === u32(next)
           // Without a printed seq: the last ACK repeated after a silence, or towards a zero
           // window (Linux probes one with this same segment, which tshark calls a keep-alive).
-          : len === 0 && sameAck && win === lastWinA && (time - s[o + C.PREV_TIME] >= KEEPALIVE_IDLE_SECONDS || lastWinB === 0)) {
+          : len === 0 && sameAck && (time - s[o + C.PREV_TIME] >= KEEPALIVE_IDLE_SECONDS || lastWinB === 0)) {
           ev |= KEEP_ALIVE;
         }
       }
