@@ -110,7 +110,7 @@ export class Connection {
     this.lastPacket = p;
     if (!(f & Flag.UNKNOWN)) this.observe(t, p, d, f, line);
     this.machine.step(p);
-    const ev = this.expert.step(t, p);
+    const ev = this.expert.step(t, p, this.firstRtt(t));
     t.events[p] |= ev;
     if (t.events[p]) this.eventCount++;
     this.zeek.step(d, f, len, t.events[p]);
@@ -204,6 +204,16 @@ export class Connection {
   ackTime(t: PacketTable): number {
     const p = this.store.slots[this.o + Slot.ACK_PACKET];
     return p >= 0 ? t.time[p] : NaN;
+  }
+
+  /** Seconds from the last SYN before the handshake's ACK to that ACK (tshark's first RTT), or NaN. */
+  private firstRtt(t: PacketTable): number {
+    const n = this.store.f;
+    const ack = n[this.o + C.ACK_PACKET];
+    if (ack < 0 || n[this.o + C.SYN_COUNT] === 0) return NaN;
+    let syn = n[this.o + C.SYN_PACKET];
+    for (const q of this.moreSyns ?? []) if (q < ack) syn = q;
+    return t.time[ack] - t.time[syn];
   }
 
   /** Times of the client's SYNs (without ACK), in order. */

@@ -44,6 +44,8 @@ const WINDOW_FULL = EVENT_BIT.window_full;
 
 const u32 = (x: number) => x >>> 0;
 const seqGt = (a: number, b: number) => ((a - b) | 0) > 0;
+/** A time gap shorter than `limit`; a gap where the clock went back is none (tshark's gaps are unsigned). */
+const within = (gap: number, limit: number) => gap >= 0 && gap < limit;
 
 /**
  * Per-direction bookkeeping for the analysis (index 0: client, 1: server), kept in the
@@ -63,8 +65,11 @@ export class ExpertState {
     this.store.slots[this.o + Slot.SHIFT + 1] = server;
   }
 
-  /** Computes the events of packet p and updates the bookkeeping. */
-  step(t: PacketTable, p: number): number {
+  /**
+   * Computes the events of packet p and updates the bookkeeping. `rtt`: the connection's
+   * first RTT in seconds (tshark's, from the last SYN to the ACK of the SYN,ACK), NaN if unknown.
+   */
+  step(t: PacketTable, p: number, rtt: number): number {
     const f = t.flags[p];
     if (f & Flag.UNKNOWN) return 0;
     const s = this.store.slots;
@@ -146,10 +151,9 @@ export class ExpertState {
       const notAdvanced = next === next && seqGt(next, seq) && !(len > 1 && u32(next - 1) === u32(seq));
       const lastAckB = s[C.LAST_ACK + b];
       const end = seq + len + (synFin ? 1 : 0);
-      const rtt = this.firstRtt(t);
       if (len > 0 && lastAckB === lastAckB && !seqGt(seq + len, lastAckB)) ev |= SPURIOUS;
-      else if (notAdvanced && s[C.DUP_ACKS + b] >= 2 && u32(lastAckB) === u32(seq) && time - s[C.LAST_ACK_TIME + b] < FAST_SECONDS) ev |= FAST;
-      else if (notAdvanced && time - s[C.ADVANCE_TIME + a] < (rtt > 0 ? rtt : OOO_SECONDS) && u32(next) !== u32(end)) ev |= OUT_OF_ORDER;
+      else if (notAdvanced && s[C.DUP_ACKS + b] >= 2 && u32(lastAckB) === u32(seq) && within(time - s[C.LAST_ACK_TIME + b], FAST_SECONDS)) ev |= FAST;
+      else if (notAdvanced && within(time - s[C.ADVANCE_TIME + a], rtt > 0 ? rtt : OOO_SECONDS) && u32(next) !== u32(end)) ev |= OUT_OF_ORDER;
       else if (notAdvanced) ev |= RETRANSMISSION;
     }
 
@@ -169,13 +173,5 @@ export class ExpertState {
     s[o + C.PREV_TIME] = time;
     s[C.LAST_EVENTS + a] = ev;
     return ev;
-  }
-
-  /** The handshake's RTT (first SYN to the ACK of the SYN,ACK), or NaN before it is complete. */
-  private firstRtt(t: PacketTable): number {
-    const s = this.store.f;
-    const syn = s[this.o + C.SYN_PACKET];
-    const ackP = s[this.o + C.ACK_PACKET];
-    return syn >= 0 && ackP >= 0 ? t.time[ackP] - t.time[syn] : NaN;
   }
 }
