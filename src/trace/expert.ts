@@ -81,38 +81,39 @@ export class ExpertState {
     const ctl = (f & (Flag.SYN | Flag.FIN | Flag.RST)) !== 0;
     const synFin = (f & (Flag.SYN | Flag.FIN)) !== 0;
     const next = s[C.NEXT_SEQ + a];
-    // tcpdump prints no seq for a segment without data, SYN, FIN or RST: the sender's next
-    // sequence number stands in, as it is for every such segment but a keep-alive.
     const seqKnown = t.seq[p] === t.seq[p];
-    const seq = seqKnown ? t.seq[p] : next;
     const ack = t.ack[p];
     const hasAck = (f & Flag.ACK) !== 0 && ack === ack;
-    const win = t.win[p];
-    const time = t.time[p];
     const lastAckA = s[C.LAST_ACK + a];
-    const lastWinA = s[C.LAST_WIN + a];
+    const sameAck = hasAck && ack === lastAckA;
+    const time = t.time[p];
     const lastWinB = s[C.LAST_WIN + b];
+    // tcpdump prints no seq for a segment without data, SYN, FIN or RST. Such a segment carries
+    // the sender's next sequence number, which is at least what the peer has acknowledged (the
+    // capture may have missed data); a keep-alive (the last ACK repeated after a silence, or
+    // towards a zero window) carries one less.
+    let seq = t.seq[p];
+    if (!seqKnown) {
+      const acked = s[C.LAST_ACK + b];
+      seq = acked === acked && (next !== next || seqGt(acked, next)) ? acked : next;
+      const idle = time - s[o + C.PREV_TIME] >= KEEPALIVE_IDLE_SECONDS || lastWinB === 0;
+      if (seq === seq && next === next && len === 0 && sameAck && idle) seq = u32(seq - 1);
+    }
+    const win = t.win[p];
+    const lastWinA = s[C.LAST_WIN + a];
     const lastEventsB = s[C.LAST_EVENTS + b];
     if (f & Flag.SYN && s[C.SHIFT + a] !== s[C.SHIFT + a]) s[C.SHIFT + a] = 0;
     let ev = 0;
 
     // A bare segment from a side whose seq was never printed repeats that unknown seq.
     const atNext = seq === seq ? next === next && u32(seq) === u32(next) : !seqKnown;
-    const sameAck = hasAck && ack === lastAckA;
     if (len === 1 && atNext && lastWinB === 0) {
       // A zero window probe: nothing else is looked for.
       ev |= ZERO_WINDOW_PROBE;
     } else {
       if (win === 0 && !ctl) ev |= ZERO_WINDOW;
       if (seq === seq && next === next && seqGt(seq, next) && !(f & Flag.RST)) ev |= LOST_SEGMENT;
-      if (len <= 1 && !ctl && (next === next || !seqKnown)) {
-        if (seqKnown ? u32(seq + 1) === u32(next)
-          // Without a printed seq: the last ACK repeated after a silence, or towards a zero
-          // window (Linux probes one with this same segment, which tshark calls a keep-alive).
-          : len === 0 && sameAck && (time - s[o + C.PREV_TIME] >= KEEPALIVE_IDLE_SECONDS || lastWinB === 0)) {
-          ev |= KEEP_ALIVE;
-        }
-      }
+      if (len <= 1 && !ctl && seq === seq && next === next && u32(seq + 1) === u32(next)) ev |= KEEP_ALIVE;
       const pure = len === 0 && !ctl && atNext && sameAck && !(ev & KEEP_ALIVE);
       if (pure && win !== 0 && win !== lastWinA) ev |= WINDOW_UPDATE;
       const shiftB = s[C.SHIFT + b];
