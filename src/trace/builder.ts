@@ -580,6 +580,7 @@ export class TraceBuilder {
     // Which connection: a new SYN on a finished tuple starts a new incarnation.
     let conn = tuple?.conn;
     let reused = false;
+    let sameIsn = false;
     if (conn && (f & Flag.SYN) && !(f & Flag.UNKNOWN)) {
       const sender = conn.ep[0] === src ? 0 : 1;
       const prevSyn = conn.machine.synSeq(sender);
@@ -587,7 +588,10 @@ export class TraceBuilder {
       if (conn.finished() || newIsn || (conn.midStream && !(f & Flag.ACK))) {
         conn.machine.supersede();
         conn = undefined;
-        reused = true;
+        // A SYN with the previous attempt's ISN (Windows retries a refused connect so) is,
+        // to tshark, that SYN retransmitted rather than the ports reused.
+        sameIsn = prevSyn === prevSyn && prevSyn === seq;
+        reused = !sameIsn;
       }
     }
     if (!conn) {
@@ -598,6 +602,7 @@ export class TraceBuilder {
         if (!cutRelative && (f & Flag.ACK) && this.seqMode !== SeqMode.Absolute) this.setBase(fresh, p, src, seq, ack);
       } else tuple.conn = conn;
       if (reused) t.events[p] |= EVENT_BIT.reused_ports;
+      else if (sameIsn) t.events[p] |= EVENT_BIT.retransmission;
     } else {
       if (r.link !== 0 && conn.lastLink !== 0 && r.link !== conn.lastLink && isCopy(t, conn.lastPacket, p, src === conn.ep[0] ? 0 : 1)) {
         t.events[p] |= EVENT_BIT.duplicate_capture;
