@@ -555,10 +555,13 @@ export class TraceBuilder {
       this.repairs.add('relative', this.first);
     } else if ((f & Flag.ACK) && this.seqMode !== SeqMode.Absolute) {
       if (!tuple || !tuple.hasBase || (f & Flag.SYN)) {
-        if (tuple) this.setBase(tuple, src, seq, ack);
-        // tcpdump's base is this segment's own seq, printed or not: unprinted, it is 0 relative
-        // to that base, which the expert analysis reads as it reads the later relative numbers.
-        if (seq !== seq && ack === ack && (!tuple || !tuple.hasBase || tuple.baseEp === src)) {
+        // tcpdump's base is this segment's own seq, printed or not. Unprinted, it is its
+        // sender's ISN+1 after a SYN of its own (the SYN,ACK not captured), else 0 relative to
+        // that base, which the expert analysis reads as it reads the later relative numbers.
+        const conn = tuple?.conn;
+        const isn = seq !== seq && conn ? conn.machine.synSeq(conn.ep[0] === src ? 0 : 1) : NaN;
+        if (tuple) this.setBase(tuple, src, isn === isn ? mod32(isn + 1) : seq, ack);
+        if (seq !== seq && isn !== isn && ack === ack && (!tuple || !tuple.hasBase || tuple.baseEp === src)) {
           seq = 0;
           f |= Flag.SEQ_RELATIVE;
         }
