@@ -602,7 +602,7 @@ export class TraceBuilder {
       if (!tuple) {
         const fresh: Tuple = { conn, baseEp: src, base0: 0, base1: 0, known0: false, known1: false, hasBase: cutRelative, basePacket: -1 };
         this.tupleList.push(fresh);
-        if (!cutRelative && (f & Flag.ACK) && this.seqMode !== SeqMode.Absolute) this.setBase(fresh, p, src, seq, ack);
+        if (!cutRelative && (f & Flag.ACK) && this.seqMode !== SeqMode.Absolute) this.setBase(fresh, src, r.seq, ack);
       } else tuple.conn = conn;
       if (reused) t.events[p] |= EVENT_BIT.reused_ports;
       else if (sameIsn) t.events[p] |= EVENT_BIT.retransmission;
