@@ -560,7 +560,7 @@ export class TraceBuilder {
         // that base, which the expert analysis reads as it reads the later relative numbers.
         const conn = tuple?.conn;
         const isn = seq !== seq && conn ? conn.machine.synSeq(conn.ep[0] === src ? 0 : 1) : NaN;
-        if (tuple) this.setBase(tuple, src, isn === isn ? mod32(isn + 1) : seq, ack);
+        if (tuple) this.setBase(tuple, p, src, isn === isn ? mod32(isn + 1) : seq, ack);
         if (seq !== seq && isn !== isn && ack === ack && (!tuple || !tuple.hasBase || tuple.baseEp === src)) {
           seq = 0;
           f |= Flag.SEQ_RELATIVE;
@@ -602,7 +602,7 @@ export class TraceBuilder {
       if (!tuple) {
         const fresh: Tuple = { conn, baseEp: src, base0: 0, base1: 0, known0: false, known1: false, hasBase: cutRelative, basePacket: -1 };
         this.tupleList.push(fresh);
-        if (!cutRelative && (f & Flag.ACK) && this.seqMode !== SeqMode.Absolute) this.setBase(fresh, src, r.seq, ack);
+        if (!cutRelative && (f & Flag.ACK) && this.seqMode !== SeqMode.Absolute) this.setBase(fresh, p, src, r.seq, ack);
       } else tuple.conn = conn;
       if (reused) t.events[p] |= EVENT_BIT.reused_ports;
       else if (sameIsn) t.events[p] |= EVENT_BIT.retransmission;

@@ -137,7 +137,7 @@ export class Connection {
           else (this.moreSyns ??= []).push(p);
           if ((f & (Flag.ECE | Flag.CWR)) === (Flag.ECE | Flag.CWR)) this.ecnSyn = true;
         }
-      } else if (d === this.synAckSide || (this.synAckSide < 0 && (d === 1 || n[this.o + C.SYN_FROM + 1] === 1))) {
+      } else if (d === this.synAckSide || (this.synAckSide < 0 && (d === 1 || n[this.o + Slot.SYN_FROM + 1] === 1))) {
         // The handshake's second step: the server's SYN,ACK or, in a simultaneous open, the
         // first SYN,ACK from either end; the other end's ACK of it is the third.
         this.synAckSide = d;
@@ -213,10 +213,10 @@ export class Connection {
 
   /** Seconds from the last SYN before the handshake's ACK to that ACK (tshark's first RTT), or NaN. */
   private firstRtt(t: PacketTable): number {
-    const n = this.store.f;
-    const ack = n[this.o + C.ACK_PACKET];
-    if (ack < 0 || n[this.o + C.SYN_COUNT] === 0) return NaN;
-    let syn = n[this.o + C.SYN_PACKET];
+    const n = this.store.slots;
+    const ack = n[this.o + Slot.ACK_PACKET];
+    if (ack < 0 || n[this.o + Slot.SYN_COUNT] === 0) return NaN;
+    let syn = n[this.o + Slot.SYN_PACKET];
     for (const q of this.moreSyns ?? []) if (q < ack) syn = q;
     return t.time[ack] - t.time[syn];
   }

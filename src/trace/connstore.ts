@@ -62,13 +62,13 @@ export const enum Slot {
 /** Slots of the state machine's state, from Slot.ST. */
 export const MACHINE_SLOTS = 9;
 
-const DEFAULTS = new Float64Array(C.STRIDE);
-DEFAULTS[C.FIN_LINE] = DEFAULTS[C.FIN_LINE + 1] = -1;
-DEFAULTS[C.ACK_PACKET] = -1;
-for (const k of [C.NEXT_SEQ, C.LAST_ACK, C.TO_BE_ACKED, C.LAST_WIN, C.ADVANCE_TIME, C.SHIFT, C.LAST_ACK_TIME]) DEFAULTS[k] = DEFAULTS[k + 1] = NaN;
-DEFAULTS[C.PREV_TIME] = NaN;
-for (const k of [C.SYN_SEQ, C.FIN_SEQ, C.TIME_WAIT_SINCE]) DEFAULTS[k] = DEFAULTS[k + 1] = NaN;
-DEFAULTS[C.SYN_PACKET] = DEFAULTS[C.SYN_ACK_PACKET] = -1;
+const DEFAULTS = new Float64Array(Slot.STRIDE);
+DEFAULTS[Slot.FIN_LINE] = DEFAULTS[Slot.FIN_LINE + 1] = -1;
+DEFAULTS[Slot.ACK_PACKET] = -1;
+for (const k of [Slot.NEXT_SEQ, Slot.LAST_ACK, Slot.TO_BE_ACKED, Slot.LAST_WIN, Slot.ADVANCE_TIME, Slot.SHIFT, Slot.LAST_ACK_TIME]) DEFAULTS[k] = DEFAULTS[k + 1] = NaN;
+DEFAULTS[Slot.PREV_TIME] = NaN;
+for (const k of [Slot.SYN_SEQ, Slot.FIN_SEQ, Slot.TIME_WAIT_SINCE]) DEFAULTS[k] = DEFAULTS[k + 1] = NaN;
+DEFAULTS[Slot.SYN_PACKET] = DEFAULTS[Slot.SYN_ACK_PACKET] = -1;
 
 export class ConnStore {
   /** The blocks; replaced when it grows, so always read through the store. */

@@ -4,7 +4,7 @@
 
 import { EVENT_KINDS, EventKind, Flag } from './model';
 import type { PacketTable } from './packets';
-import { C, type ConnStore } from './connstore';
+import { Slot, type ConnStore } from './connstore';
 
 export const EVENT_BIT = Object.fromEntries(EVENT_KINDS.map((k, i) => [k, 1 << i])) as Record<EventKind, number>;
 
@@ -80,29 +80,29 @@ export class ExpertState {
     const len = t.len[p];
     const ctl = (f & (Flag.SYN | Flag.FIN | Flag.RST)) !== 0;
     const synFin = (f & (Flag.SYN | Flag.FIN)) !== 0;
-    const next = s[C.NEXT_SEQ + a];
+    const next = s[Slot.NEXT_SEQ + a];
     const seqKnown = t.seq[p] === t.seq[p];
     const ack = t.ack[p];
     const hasAck = (f & Flag.ACK) !== 0 && ack === ack;
-    const lastAckA = s[C.LAST_ACK + a];
+    const lastAckA = s[Slot.LAST_ACK + a];
     const sameAck = hasAck && ack === lastAckA;
     const time = t.time[p];
-    const lastWinB = s[C.LAST_WIN + b];
+    const lastWinB = s[Slot.LAST_WIN + b];
     // tcpdump prints no seq for a segment without data, SYN, FIN or RST. Such a segment carries
     // the sender's next sequence number, which is at least what the peer has acknowledged (the
     // capture may have missed data); a keep-alive (the last ACK repeated after a silence, or
     // towards a zero window) carries one less.
     let seq = t.seq[p];
     if (!seqKnown) {
-      const acked = s[C.LAST_ACK + b];
+      const acked = s[Slot.LAST_ACK + b];
       seq = acked === acked && (next !== next || seqGt(acked, next)) ? acked : next;
-      const idle = time - s[o + C.PREV_TIME] >= KEEPALIVE_IDLE_SECONDS || lastWinB === 0;
+      const idle = time - s[o + Slot.PREV_TIME] >= KEEPALIVE_IDLE_SECONDS || lastWinB === 0;
       if (seq === seq && next === next && len === 0 && sameAck && idle) seq = u32(seq - 1);
     }
     const win = t.win[p];
-    const lastWinA = s[C.LAST_WIN + a];
-    const lastEventsB = s[C.LAST_EVENTS + b];
-    if (f & Flag.SYN && s[C.SHIFT + a] !== s[C.SHIFT + a]) s[C.SHIFT + a] = 0;
+    const lastWinA = s[Slot.LAST_WIN + a];
+    const lastEventsB = s[Slot.LAST_EVENTS + b];
+    if (f & Flag.SYN && s[Slot.SHIFT + a] !== s[Slot.SHIFT + a]) s[Slot.SHIFT + a] = 0;
     let ev = 0;
 
     // A bare segment from a side whose seq was never printed repeats that unknown seq.
@@ -116,33 +116,33 @@ export class ExpertState {
       if (len <= 1 && !ctl && seq === seq && next === next && u32(seq + 1) === u32(next)) ev |= KEEP_ALIVE;
       const pure = len === 0 && !ctl && atNext && sameAck && !(ev & KEEP_ALIVE);
       if (pure && win !== 0 && win !== lastWinA) ev |= WINDOW_UPDATE;
-      const shiftB = s[C.SHIFT + b];
-      if (len > 0 && !ctl && seq === seq && shiftB === shiftB && lastWinB === lastWinB && s[C.LAST_ACK + b] === s[C.LAST_ACK + b] &&
-        u32(seq + len) === u32(s[C.LAST_ACK + b] + lastWinB * 2 ** shiftB)) {
+      const shiftB = s[Slot.SHIFT + b];
+      if (len > 0 && !ctl && seq === seq && shiftB === shiftB && lastWinB === lastWinB && s[Slot.LAST_ACK + b] === s[Slot.LAST_ACK + b] &&
+        u32(seq + len) === u32(s[Slot.LAST_ACK + b] + lastWinB * 2 ** shiftB)) {
         ev |= WINDOW_FULL;
       }
       if (pure && win === lastWinA) {
         if (win !== 0 && lastEventsB & KEEP_ALIVE) ev |= KEEP_ALIVE_ACK;
         else if (win === 0 && lastEventsB & ZERO_WINDOW_PROBE) ev |= ZERO_WINDOW_PROBE_ACK;
         else if (win !== 0) {
-          s[C.DUP_ACKS + a] = s[C.DUP_ACKS + a] < 0 ? 1 : s[C.DUP_ACKS + a] + 1;
+          s[Slot.DUP_ACKS + a] = s[Slot.DUP_ACKS + a] < 0 ? 1 : s[Slot.DUP_ACKS + a] + 1;
           ev |= DUPLICATE_ACK;
         }
       }
     }
-    if (!sameAck) s[C.DUP_ACKS + a] = 0;
+    if (!sameAck) s[Slot.DUP_ACKS + a] = 0;
 
     // An ACK beyond what the peer was seen to send: a segment the capture missed.
-    const toBeAckedB = s[C.TO_BE_ACKED + b];
+    const toBeAckedB = s[Slot.TO_BE_ACKED + b];
     if (hasAck && toBeAckedB === toBeAckedB && seqGt(ack, toBeAckedB)) {
-      const nextB = s[C.NEXT_SEQ + b];
+      const nextB = s[Slot.NEXT_SEQ + b];
       if (seqGt(nextB, toBeAckedB)) {
-        s[C.TO_BE_ACKED + b] = nextB;
+        s[Slot.TO_BE_ACKED + b] = nextB;
         ev |= ACK_LOST_SEGMENT;
       } else {
         // Once per missed segment, however many ACKs of it follow.
-        if (s[C.DUP_ACKS + b] === 0) ev |= ACK_LOST_SEGMENT;
-        s[C.DUP_ACKS + b] = -1;
+        if (s[Slot.DUP_ACKS + b] === 0) ev |= ACK_LOST_SEGMENT;
+        s[Slot.DUP_ACKS + b] = -1;
       }
     }
 
@@ -150,11 +150,11 @@ export class ExpertState {
     if ((len > 0 || synFin) && !(ev & KEEP_ALIVE) && seq === seq) {
       // A segment of more than one byte starting one before the next seq follows a zero window probe: new data.
       const notAdvanced = next === next && seqGt(next, seq) && !(len > 1 && u32(next - 1) === u32(seq));
-      const lastAckB = s[C.LAST_ACK + b];
+      const lastAckB = s[Slot.LAST_ACK + b];
       const end = seq + len + (synFin ? 1 : 0);
       if (len > 0 && lastAckB === lastAckB && !seqGt(seq + len, lastAckB)) ev |= SPURIOUS;
-      else if (notAdvanced && s[C.DUP_ACKS + b] >= 2 && u32(lastAckB) === u32(seq) && within(time - s[C.LAST_ACK_TIME + b], FAST_SECONDS)) ev |= FAST;
-      else if (notAdvanced && within(time - s[C.ADVANCE_TIME + a], rtt > 0 ? rtt : OOO_SECONDS) && u32(next) !== u32(end)) ev |= OUT_OF_ORDER;
+      else if (notAdvanced && s[Slot.DUP_ACKS + b] >= 2 && u32(lastAckB) === u32(seq) && within(time - s[Slot.LAST_ACK_TIME + b], FAST_SECONDS)) ev |= FAST;
+      else if (notAdvanced && within(time - s[Slot.ADVANCE_TIME + a], rtt > 0 ? rtt : OOO_SECONDS) && u32(next) !== u32(end)) ev |= OUT_OF_ORDER;
       else if (notAdvanced) ev |= RETRANSMISSION;
     }
 
@@ -162,17 +162,17 @@ export class ExpertState {
     if (seq === seq && !(ev & ZERO_WINDOW_PROBE)) {
       const end = seq + len + (synFin ? 1 : 0);
       if (next !== next || seqGt(end, next)) {
-        s[C.NEXT_SEQ + a] = u32(end);
-        s[C.ADVANCE_TIME + a] = time;
+        s[Slot.NEXT_SEQ + a] = u32(end);
+        s[Slot.ADVANCE_TIME + a] = time;
       }
-      const toBeAcked = s[C.TO_BE_ACKED + a];
-      if (toBeAcked !== toBeAcked || u32(seq) === u32(toBeAcked)) s[C.TO_BE_ACKED + a] = s[C.NEXT_SEQ + a];
+      const toBeAcked = s[Slot.TO_BE_ACKED + a];
+      if (toBeAcked !== toBeAcked || u32(seq) === u32(toBeAcked)) s[Slot.TO_BE_ACKED + a] = s[Slot.NEXT_SEQ + a];
     }
-    s[C.LAST_ACK + a] = hasAck ? ack : NaN;
-    s[C.LAST_ACK_TIME + a] = time;
-    if (win === win) s[C.LAST_WIN + a] = win;
-    s[o + C.PREV_TIME] = time;
-    s[C.LAST_EVENTS + a] = ev;
+    s[Slot.LAST_ACK + a] = hasAck ? ack : NaN;
+    s[Slot.LAST_ACK_TIME + a] = time;
+    if (win === win) s[Slot.LAST_WIN + a] = win;
+    s[o + Slot.PREV_TIME] = time;
+    s[Slot.LAST_EVENTS + a] = ev;
     return ev;
   }
 }
