@@ -565,6 +565,14 @@ export class TraceBuilder {
           seq = 0;
           f |= Flag.SEQ_RELATIVE;
         }
+      } else if (tuple.conn.lastPacket === tuple.basePacket && src === tuple.baseEp && (seq === tuple.base0 || seq !== seq) && ack === mod32(tuple.base1 + 1)) {
+        // The packet that set the base, printed again (a paste, or a second interface): its
+        // numbers are the absolute ones tcpdump printed the first time, its unprinted seq read
+        // as the first time.
+        if (seq !== seq && !tuple.known0) {
+          seq = 0;
+          f |= Flag.SEQ_RELATIVE;
+        }
       } else {
         if (this.seqMode === SeqMode.Unknown) this.detectSeqMode(tuple, src, ack);
         if ((this.seqMode as SeqMode) !== SeqMode.Absolute) {
