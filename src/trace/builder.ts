@@ -555,10 +555,24 @@ export class TraceBuilder {
       this.repairs.add('relative', this.first);
     } else if ((f & Flag.ACK) && this.seqMode !== SeqMode.Absolute) {
       if (!tuple || !tuple.hasBase || (f & Flag.SYN)) {
-        if (tuple) this.setBase(tuple, p, src, seq, ack);
-      } else if (tuple.conn.lastPacket === tuple.basePacket && src === tuple.baseEp && seq === tuple.base0 && ack === mod32(tuple.base1 + 1)) {
+        // tcpdump's base is this segment's own seq, printed or not. Unprinted, it is its
+        // sender's ISN+1 after a SYN of its own (the SYN,ACK not captured), else 0 relative to
+        // that base, which the expert analysis reads as it reads the later relative numbers.
+        const conn = tuple?.conn;
+        const isn = seq !== seq && conn ? conn.machine.synSeq(conn.ep[0] === src ? 0 : 1) : NaN;
+        if (tuple) this.setBase(tuple, p, src, isn === isn ? mod32(isn + 1) : seq, ack);
+        if (seq !== seq && isn !== isn && ack === ack && (!tuple || !tuple.hasBase || tuple.baseEp === src)) {
+          seq = 0;
+          f |= Flag.SEQ_RELATIVE;
+        }
+      } else if (tuple.conn.lastPacket === tuple.basePacket && src === tuple.baseEp && (seq === tuple.base0 || seq !== seq) && ack === mod32(tuple.base1 + 1)) {
         // The packet that set the base, printed again (a paste, or a second interface): its
-        // numbers are the absolute ones tcpdump printed the first time.
+        // numbers are the absolute ones tcpdump printed the first time, its unprinted seq read
+        // as the first time.
+        if (seq !== seq && !tuple.known0) {
+          seq = 0;
+          f |= Flag.SEQ_RELATIVE;
+        }
       } else {
         if (this.seqMode === SeqMode.Unknown) this.detectSeqMode(tuple, src, ack);
         if ((this.seqMode as SeqMode) !== SeqMode.Absolute) {
@@ -577,6 +591,7 @@ export class TraceBuilder {
     // Which connection: a new SYN on a finished tuple starts a new incarnation.
     let conn = tuple?.conn;
     let reused = false;
+    let sameIsn = false;
     if (conn && (f & Flag.SYN) && !(f & Flag.UNKNOWN)) {
       const sender = conn.ep[0] === src ? 0 : 1;
       const prevSyn = conn.machine.synSeq(sender);
@@ -584,7 +599,10 @@ export class TraceBuilder {
       if (conn.finished() || newIsn || (conn.midStream && !(f & Flag.ACK))) {
         conn.machine.supersede();
         conn = undefined;
-        reused = true;
+        // A SYN with the previous attempt's ISN (Windows retries a refused connect so) is,
+        // to tshark, that SYN retransmitted rather than the ports reused.
+        sameIsn = prevSyn === prevSyn && prevSyn === seq;
+        reused = !sameIsn;
       }
     }
     if (!conn) {
@@ -592,9 +610,10 @@ export class TraceBuilder {
       if (!tuple) {
         const fresh: Tuple = { conn, baseEp: src, base0: 0, base1: 0, known0: false, known1: false, hasBase: cutRelative, basePacket: -1 };
         this.tupleList.push(fresh);
-        if (!cutRelative && (f & Flag.ACK) && this.seqMode !== SeqMode.Absolute) this.setBase(fresh, p, src, seq, ack);
+        if (!cutRelative && (f & Flag.ACK) && this.seqMode !== SeqMode.Absolute) this.setBase(fresh, p, src, r.seq, ack);
       } else tuple.conn = conn;
       if (reused) t.events[p] |= EVENT_BIT.reused_ports;
+      else if (sameIsn) t.events[p] |= EVENT_BIT.retransmission;
     } else {
       if (r.link !== 0 && conn.lastLink !== 0 && r.link !== conn.lastLink && isCopy(t, conn.lastPacket, p, src === conn.ep[0] ? 0 : 1)) {
         t.events[p] |= EVENT_BIT.duplicate_capture;

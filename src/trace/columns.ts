@@ -131,13 +131,14 @@ export interface CensusSource {
 }
 
 /**
- * O(connections): each started connection's states just after `line`. After its last packet a
- * connection is in its final states at the time of the last packet read by then (or at the
- * trace's end time when that packet has none).
+ * O(connections): each started connection's states after the packets that begin at or before
+ * `line` (a packet printed on two lines, as -v does, counts from its first, as packetAtLine
+ * finds it). After its last packet a connection is in its final states at the time of the last
+ * packet read by then (or at the trace's end time when that packet has none).
  */
 export function census(t: PacketColumns, n: number, src: CensusSource, line: number, endTime: number): Census {
   const counts: Census['counts'] = {};
-  const last = firstAtLeast(t.line, n, line + 1) - 1;
+  const last = firstAtLeast(t.headLine, n, line + 1) - 1;
   const now = last >= 0 ? t.time[last] : NaN;
   const at = now === now ? now : endTime;
   let connections = 0;

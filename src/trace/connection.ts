@@ -30,6 +30,8 @@ export class Connection {
   private moreSynAcks: number[] | null = null;
   synLine = -1;
   synAckLine = -1;
+  /** The side whose SYN,ACK is the handshake's second step: the server, or either end in a simultaneous open; -1 until seen. */
+  synAckSide = -1;
   ackLine = -1;
   ackHasData = false;
   clientOpts: SynOptions | null = null;
@@ -110,7 +112,7 @@ export class Connection {
     this.lastPacket = p;
     if (!(f & Flag.UNKNOWN)) this.observe(t, p, d, f, line);
     this.machine.step(p);
-    const ev = this.expert.step(t, p);
+    const ev = this.expert.step(t, p, this.firstRtt(t));
     t.events[p] |= ev;
     if (t.events[p]) this.eventCount++;
     this.zeek.step(d, f, len, t.events[p]);
@@ -135,21 +137,24 @@ export class Connection {
           else (this.moreSyns ??= []).push(p);
           if ((f & (Flag.ECE | Flag.CWR)) === (Flag.ECE | Flag.CWR)) this.ecnSyn = true;
         }
-      } else if (d === 1) {
+      } else if (d === this.synAckSide || (this.synAckSide < 0 && (d === 1 || n[this.o + Slot.SYN_FROM + 1] === 1))) {
+        // The handshake's second step: the server's SYN,ACK or, in a simultaneous open, the
+        // first SYN,ACK from either end; the other end's ACK of it is the third.
+        this.synAckSide = d;
         if (this.synAckLine < 0) this.synAckLine = line;
         if (n[this.o + Slot.SYN_ACK_COUNT]++ === 0) n[this.o + Slot.SYN_ACK_PACKET] = p;
         else (this.moreSynAcks ??= []).push(p);
         if (f & Flag.ECE) this.ecnSynAck = true;
       }
-    } else if (d === 0 && this.ackLine < 0 && this.synAckLine >= 0 && (f & Flag.ACK) && !(f & Flag.RST)) {
-      // The third segment completes the handshake only if it acknowledges the server's ISN+1.
-      const serverSyn = m.synSeq(1);
-      if (serverSyn !== serverSyn || m.acksSyn(1, t.ack[p])) {
+    } else if (d !== this.synAckSide && this.ackLine < 0 && this.synAckLine >= 0 && (f & Flag.ACK) && !(f & Flag.RST)) {
+      // The third segment completes the handshake only if it acknowledges the SYN,ACK's ISN+1.
+      const synAckIsn = m.synSeq(this.synAckSide);
+      if (synAckIsn !== synAckIsn || m.acksSyn(this.synAckSide, t.ack[p])) {
         this.ackLine = line;
         n[this.o + Slot.ACK_PACKET] = p;
         this.ackHasData = t.len[p] > 0;
-      } else if (this.unacceptableAckLine < 0 && m.state(1) === State.SYN_RECEIVED) this.unacceptableAckLine = line;
-    } else if (d === 1 && this.ackLine >= 0 && (f & (Flag.RST | Flag.ACK)) === Flag.RST && this.answersAck(t, p)) {
+      } else if (this.unacceptableAckLine < 0 && m.state(this.synAckSide) === State.SYN_RECEIVED) this.unacceptableAckLine = line;
+    } else if (d === this.synAckSide && this.ackLine >= 0 && (f & (Flag.RST | Flag.ACK)) === Flag.RST && this.answersAck(t, p)) {
       // The server refused the handshake's ACK (<SEQ=SEG.ACK><CTL=RST>): not complete after all.
       this.refusedAckLine = this.ackLine;
       this.ackLine = -1;
@@ -176,7 +181,7 @@ export class Connection {
   private answersAck(t: PacketTable, p: number): boolean {
     const ackPacket = this.store.slots[this.o + Slot.ACK_PACKET];
     if (t.seq[p] !== t.ack[ackPacket]) return false;
-    for (let q = t.prev[p]; q > ackPacket; q = t.prev[q]) if (t.dir[q] === 1) return false;
+    for (let q = t.prev[p]; q > ackPacket; q = t.prev[q]) if (t.dir[q] === this.synAckSide) return false;
     return true;
   }
 
@@ -204,6 +209,16 @@ export class Connection {
   ackTime(t: PacketTable): number {
     const p = this.store.slots[this.o + Slot.ACK_PACKET];
     return p >= 0 ? t.time[p] : NaN;
+  }
+
+  /** Seconds from the last SYN before the handshake's ACK to that ACK (tshark's first RTT), or NaN. */
+  private firstRtt(t: PacketTable): number {
+    const n = this.store.slots;
+    const ack = n[this.o + Slot.ACK_PACKET];
+    if (ack < 0 || n[this.o + Slot.SYN_COUNT] === 0) return NaN;
+    let syn = n[this.o + Slot.SYN_PACKET];
+    for (const q of this.moreSyns ?? []) if (q < ack) syn = q;
+    return t.time[ack] - t.time[syn];
   }
 
   /** Times of the client's SYNs (without ACK), in order. */

@@ -25,12 +25,13 @@ export const enum Slot {
   // The expert analysis (expert.ts).
   NEXT_SEQ = 15,
   LAST_ACK = 17,
-  MAX_ACK = 19,
+  /** The highest sequence number the peer can acknowledge without skipping a gap (tshark's maxseqtobeacked). */
+  TO_BE_ACKED = 19,
   LAST_WIN = 21,
   /** Time of the segment that last advanced NEXT_SEQ. */
   ADVANCE_TIME = 23,
   DUP_ACKS = 25,
-  /** Window shift per side once both SYNs carried wscale; 0 otherwise. */
+  /** Window shift per side once both SYNs carried wscale; 0 after a SYN without it; NaN before a SYN. */
   SHIFT = 27,
   LAST_EVENTS = 29,
   /** Time of the connection's previous packet, either way (one slot). */
@@ -53,7 +54,9 @@ export const enum Slot {
   SYN_COUNT = 44,
   SYN_ACK_PACKET = 45,
   SYN_ACK_COUNT = 46,
-  STRIDE = 47,
+  /** Time of each side's last segment (expert.ts: when its ACK was last repeated or moved). */
+  LAST_ACK_TIME = 47,
+  STRIDE = 49,
 }
 
 /** Slots of the state machine's state, from Slot.ST. */
@@ -62,7 +65,7 @@ export const MACHINE_SLOTS = 9;
 const DEFAULTS = new Float64Array(Slot.STRIDE);
 DEFAULTS[Slot.FIN_LINE] = DEFAULTS[Slot.FIN_LINE + 1] = -1;
 DEFAULTS[Slot.ACK_PACKET] = -1;
-for (const k of [Slot.NEXT_SEQ, Slot.LAST_ACK, Slot.MAX_ACK, Slot.LAST_WIN, Slot.ADVANCE_TIME]) DEFAULTS[k] = DEFAULTS[k + 1] = NaN;
+for (const k of [Slot.NEXT_SEQ, Slot.LAST_ACK, Slot.TO_BE_ACKED, Slot.LAST_WIN, Slot.ADVANCE_TIME, Slot.SHIFT, Slot.LAST_ACK_TIME]) DEFAULTS[k] = DEFAULTS[k + 1] = NaN;
 DEFAULTS[Slot.PREV_TIME] = NaN;
 for (const k of [Slot.SYN_SEQ, Slot.FIN_SEQ, Slot.TIME_WAIT_SINCE]) DEFAULTS[k] = DEFAULTS[k + 1] = NaN;
 DEFAULTS[Slot.SYN_PACKET] = DEFAULTS[Slot.SYN_ACK_PACKET] = -1;

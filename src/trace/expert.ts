@@ -5,7 +5,6 @@
 import { EVENT_KINDS, EventKind, Flag } from './model';
 import type { PacketTable } from './packets';
 import { Slot, type ConnStore } from './connstore';
-import { seqGe } from './machine';
 
 export const EVENT_BIT = Object.fromEntries(EVENT_KINDS.map((k, i) => [k, 1 << i])) as Record<EventKind, number>;
 
@@ -21,8 +20,10 @@ export function eventNames(bits: number): EventKind[] {
   return out;
 }
 
-/** tshark's default out-of-order threshold when no RTT is known: 3 ms. */
+/** tshark's out-of-order threshold when the connection's first RTT is not known: 3 ms. */
 const OOO_SECONDS = 0.003;
+/** A retransmission this soon after the receiver's duplicate ACKs is a fast retransmission. */
+const FAST_SECONDS = 0.02;
 /** A pure ACK after this much silence, repeating the last ACK, is taken as a keep-alive. */
 const KEEPALIVE_IDLE_SECONDS = 0.9;
 
@@ -41,9 +42,16 @@ const DUPLICATE_ACK = EVENT_BIT.duplicate_ack;
 const WINDOW_UPDATE = EVENT_BIT.window_update;
 const WINDOW_FULL = EVENT_BIT.window_full;
 
+const u32 = (x: number) => x >>> 0;
+const seqGt = (a: number, b: number) => ((a - b) | 0) > 0;
+/** A time gap shorter than `limit`; a gap where the clock went back is none (tshark's gaps are unsigned). */
+const within = (gap: number, limit: number) => gap >= 0 && gap < limit;
+
 /**
  * Per-direction bookkeeping for the analysis (index 0: client, 1: server), kept in the
- * connection's block of the ConnStore.
+ * connection's block of the ConnStore. The tests are tshark's, in tshark's order (Wireshark's
+ * packet-tcp.c, tcp_analyze_sequence_number): which one a segment meets first decides
+ * between retransmission kinds, and some end the analysis of the segment.
  */
 export class ExpertState {
   constructor(
@@ -57,8 +65,11 @@ export class ExpertState {
     this.store.slots[this.o + Slot.SHIFT + 1] = server;
   }
 
-  /** Computes the events of packet p and updates the bookkeeping. */
-  step(t: PacketTable, p: number): number {
+  /**
+   * Computes the events of packet p and updates the bookkeeping. `rtt`: the connection's
+   * first RTT in seconds (tshark's, from the last SYN to the ACK of the SYN,ACK), NaN if unknown.
+   */
+  step(t: PacketTable, p: number, rtt: number): number {
     const f = t.flags[p];
     if (f & Flag.UNKNOWN) return 0;
     const s = this.store.slots;
@@ -68,78 +79,97 @@ export class ExpertState {
     const b = o + 1 - t.dir[p];
     const len = t.len[p];
     const ctl = (f & (Flag.SYN | Flag.FIN | Flag.RST)) !== 0;
-    const segLen = len + (f & Flag.SYN ? 1 : 0) + (f & Flag.FIN ? 1 : 0);
+    const synFin = (f & (Flag.SYN | Flag.FIN)) !== 0;
     const next = s[Slot.NEXT_SEQ + a];
     const seqKnown = t.seq[p] === t.seq[p];
-    const seq = seqKnown ? t.seq[p] : next;
     const ack = t.ack[p];
     const hasAck = (f & Flag.ACK) !== 0 && ack === ack;
-    const win = t.win[p];
-    const time = t.time[p];
     const lastAckA = s[Slot.LAST_ACK + a];
-    const lastWinA = s[Slot.LAST_WIN + a];
+    const sameAck = hasAck && ack === lastAckA;
+    const time = t.time[p];
     const lastWinB = s[Slot.LAST_WIN + b];
+    // tcpdump prints no seq for a segment without data, SYN, FIN or RST. Such a segment carries
+    // the sender's next sequence number, which is at least what the peer has acknowledged (the
+    // capture may have missed data); a keep-alive (the last ACK repeated after a silence, or
+    // towards a zero window) carries one less.
+    let seq = t.seq[p];
+    if (!seqKnown) {
+      const acked = s[Slot.LAST_ACK + b];
+      seq = acked === acked && (next !== next || seqGt(acked, next)) ? acked : next;
+      const idle = time - s[o + Slot.PREV_TIME] >= KEEPALIVE_IDLE_SECONDS || lastWinB === 0;
+      if (seq === seq && next === next && len === 0 && sameAck && idle) seq = u32(seq - 1);
+    }
+    const win = t.win[p];
+    const lastWinA = s[Slot.LAST_WIN + a];
+    const lastEventsB = s[Slot.LAST_EVENTS + b];
+    if (f & Flag.SYN && s[Slot.SHIFT + a] !== s[Slot.SHIFT + a]) s[Slot.SHIFT + a] = 0;
     let ev = 0;
 
-    if (win === 0 && !ctl) ev |= ZERO_WINDOW;
-
-    if (!ctl && next === next && seq === seq) {
-      if (seqKnown && len <= 1 && ((seq + 1) | 0) === (next | 0)) ev |= KEEP_ALIVE;
-      else if (!seqKnown && len === 0 && hasAck && ack === lastAckA && win === lastWinA &&
-        (time - s[o + Slot.PREV_TIME] >= KEEPALIVE_IDLE_SECONDS || lastWinB === 0)) {
-        // Linux probes a zero window with this same segment, which tshark also calls a keep-alive.
-        ev |= KEEP_ALIVE;
+    // A bare segment from a side whose seq was never printed repeats that unknown seq.
+    const atNext = seq === seq ? next === next && u32(seq) === u32(next) : !seqKnown;
+    if (len === 1 && atNext && lastWinB === 0) {
+      // A zero window probe: nothing else is looked for.
+      ev |= ZERO_WINDOW_PROBE;
+    } else {
+      if (win === 0 && !ctl) ev |= ZERO_WINDOW;
+      if (seq === seq && next === next && seqGt(seq, next) && !(f & Flag.RST)) ev |= LOST_SEGMENT;
+      if (len <= 1 && !ctl && seq === seq && next === next && u32(seq + 1) === u32(next)) ev |= KEEP_ALIVE;
+      const pure = len === 0 && !ctl && atNext && sameAck && !(ev & KEEP_ALIVE);
+      if (pure && win !== 0 && win !== lastWinA) ev |= WINDOW_UPDATE;
+      const shiftB = s[Slot.SHIFT + b];
+      if (len > 0 && !ctl && seq === seq && shiftB === shiftB && lastWinB === lastWinB && s[Slot.LAST_ACK + b] === s[Slot.LAST_ACK + b] &&
+        u32(seq + len) === u32(s[Slot.LAST_ACK + b] + lastWinB * 2 ** shiftB)) {
+        ev |= WINDOW_FULL;
       }
-      if (len === 1 && (seq | 0) === (next | 0) && lastWinB === 0) ev |= ZERO_WINDOW_PROBE;
-    }
-
-    const isNew = next !== next || seq !== seq || seqGe(seq, next);
-    if (segLen > 0 && !isNew && !(ev & (KEEP_ALIVE | ZERO_WINDOW_PROBE))) {
-      const end = seq + segLen;
-      const maxAckB = s[Slot.MAX_ACK + b];
-      // tshark flags spurious and fast retransmissions as retransmissions too.
-      if (f & Flag.SYN) ev |= RETRANSMISSION;
-      else if (maxAckB === maxAckB && seqGe(maxAckB, end)) ev |= SPURIOUS;
-      else if (s[Slot.DUP_ACKS + b] >= 2 && s[Slot.LAST_ACK + b] === seq) ev |= FAST;
-      else if (time - s[Slot.ADVANCE_TIME + a] < OOO_SECONDS) ev |= OUT_OF_ORDER;
-      else ev |= RETRANSMISSION;
-    }
-    if (seqKnown && next === next && !(f & (Flag.SYN | Flag.RST)) && !seqGe(next, seq)) ev |= LOST_SEGMENT;
-    const nextB = s[Slot.NEXT_SEQ + b];
-    if (hasAck && nextB === nextB && !seqGe(nextB, ack) && !(f & Flag.RST)) ev |= ACK_LOST_SEGMENT;
-
-    if (hasAck && len === 0 && !ctl && !(ev & KEEP_ALIVE)) {
-      if (ack === lastAckA && win === lastWinA) {
-        const lastEventsB = s[Slot.LAST_EVENTS + b];
-        if (lastEventsB & KEEP_ALIVE && win !== 0) ev |= KEEP_ALIVE_ACK;
-        else if (lastEventsB & ZERO_WINDOW_PROBE && win === 0) ev |= ZERO_WINDOW_PROBE_ACK;
-        else if (win !== 0 && nextB === nextB && ((ack | 0) !== (nextB | 0) || s[Slot.DUP_ACKS + a] > 0 || lastEventsB & LOST_SEGMENT)) {
+      if (pure && win === lastWinA) {
+        if (win !== 0 && lastEventsB & KEEP_ALIVE) ev |= KEEP_ALIVE_ACK;
+        else if (win === 0 && lastEventsB & ZERO_WINDOW_PROBE) ev |= ZERO_WINDOW_PROBE_ACK;
+        else if (win !== 0) {
+          s[Slot.DUP_ACKS + a] = s[Slot.DUP_ACKS + a] < 0 ? 1 : s[Slot.DUP_ACKS + a] + 1;
           ev |= DUPLICATE_ACK;
         }
-      } else if (ack === lastAckA && win !== lastWinA && lastWinA === lastWinA) {
-        ev |= WINDOW_UPDATE;
       }
     }
-    if (len > 0 && seqKnown) {
-      const lastAckB = s[Slot.LAST_ACK + b];
-      if (lastAckB === lastAckB && lastWinB === lastWinB) {
-        const edge = lastAckB + lastWinB * (1 << s[Slot.SHIFT + b]);
-        if (((seq + len) | 0) === (edge | 0) && lastWinB > 0) ev |= WINDOW_FULL;
+    if (!sameAck) s[Slot.DUP_ACKS + a] = 0;
+
+    // An ACK beyond what the peer was seen to send: a segment the capture missed.
+    const toBeAckedB = s[Slot.TO_BE_ACKED + b];
+    if (hasAck && toBeAckedB === toBeAckedB && seqGt(ack, toBeAckedB)) {
+      const nextB = s[Slot.NEXT_SEQ + b];
+      if (seqGt(nextB, toBeAckedB)) {
+        s[Slot.TO_BE_ACKED + b] = nextB;
+        ev |= ACK_LOST_SEGMENT;
+      } else {
+        // Once per missed segment, however many ACKs of it follow.
+        if (s[Slot.DUP_ACKS + b] === 0) ev |= ACK_LOST_SEGMENT;
+        s[Slot.DUP_ACKS + b] = -1;
       }
+    }
+
+    // A segment that occupies sequence space but does not advance it: which kind of repeat.
+    if ((len > 0 || synFin) && !(ev & KEEP_ALIVE) && seq === seq) {
+      // A segment of more than one byte starting one before the next seq follows a zero window probe: new data.
+      const notAdvanced = next === next && seqGt(next, seq) && !(len > 1 && u32(next - 1) === u32(seq));
+      const lastAckB = s[Slot.LAST_ACK + b];
+      const end = seq + len + (synFin ? 1 : 0);
+      if (len > 0 && lastAckB === lastAckB && !seqGt(seq + len, lastAckB)) ev |= SPURIOUS;
+      else if (notAdvanced && s[Slot.DUP_ACKS + b] >= 2 && u32(lastAckB) === u32(seq) && within(time - s[Slot.LAST_ACK_TIME + b], FAST_SECONDS)) ev |= FAST;
+      else if (notAdvanced && within(time - s[Slot.ADVANCE_TIME + a], rtt > 0 ? rtt : OOO_SECONDS) && u32(next) !== u32(end)) ev |= OUT_OF_ORDER;
+      else if (notAdvanced) ev |= RETRANSMISSION;
     }
 
     // Bookkeeping.
-    if (ev & DUPLICATE_ACK) s[Slot.DUP_ACKS + a]++;
-    else if (hasAck && ack !== lastAckA) s[Slot.DUP_ACKS + a] = 0;
-    if (seq === seq && segLen > 0 && (next !== next || seqGe(seq + segLen, next) && ((seq + segLen) | 0) !== (next | 0))) {
-      s[Slot.NEXT_SEQ + a] = seq + segLen;
-      s[Slot.ADVANCE_TIME + a] = time;
-    } else if (next !== next && seq === seq) s[Slot.NEXT_SEQ + a] = seq;
-    if (hasAck) {
-      s[Slot.LAST_ACK + a] = ack;
-      const maxAck = s[Slot.MAX_ACK + a];
-      if (maxAck !== maxAck || seqGe(ack, maxAck)) s[Slot.MAX_ACK + a] = ack;
+    if (seq === seq && !(ev & ZERO_WINDOW_PROBE)) {
+      const end = seq + len + (synFin ? 1 : 0);
+      if (next !== next || seqGt(end, next)) {
+        s[Slot.NEXT_SEQ + a] = u32(end);
+        s[Slot.ADVANCE_TIME + a] = time;
+      }
+      const toBeAcked = s[Slot.TO_BE_ACKED + a];
+      if (toBeAcked !== toBeAcked || u32(seq) === u32(toBeAcked)) s[Slot.TO_BE_ACKED + a] = s[Slot.NEXT_SEQ + a];
     }
+    s[Slot.LAST_ACK + a] = hasAck ? ack : NaN;
+    s[Slot.LAST_ACK_TIME + a] = time;
     if (win === win) s[Slot.LAST_WIN + a] = win;
     s[o + Slot.PREV_TIME] = time;
     s[Slot.LAST_EVENTS + a] = ev;

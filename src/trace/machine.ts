@@ -321,8 +321,13 @@ export class Machine {
       } else {
         if (f & Flag.SYN) {
           if ((f & Flag.ACK) === 0) {
+            if (m[ST + a] === State.LISTEN) {
+              // A SYN of its own: this end opened actively (a simultaneous open), it never
+              // listened. Until its SYN it is shown CLOSED.
+              this.restart(a, State.CLOSED, t.prev[p]);
+              m[ST + a] = State.CLOSED;
+            }
             if (m[ST + a] === State.CLOSED) this.fire(a, TcpEvent.ACTIVE_OPEN);
-            else if (m[ST + a] === State.LISTEN) this.fire(a, TcpEvent.SEND);
           } else if (m[ST + a] === State.LISTEN || (m[ST + a] === State.SYN_SENT && !(m[DELIVERED] & (SYN_DELIVERED << b)))) {
             // A SYN,ACK shows the peer's SYN arrived, even if we never saw it.
             this.receiveSyn(a, false);

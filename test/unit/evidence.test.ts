@@ -73,6 +73,36 @@ describe('evidence: the third segment of a handshake', () => {
   });
 });
 
+describe('evidence: simultaneous open', () => {
+  // The capture: both SYNs cross (lines 1, 2), both ends answer SYN,ACK (3 from the end whose
+  // SYN came second, 4 from the first), then each ACKs (5, 6). Without line 4 or line 3, one
+  // SYN,ACK and the other end's ACK make the handshake.
+  const all = lines('simultaneous-open');
+  const variants: Array<[string, string[], number]> = [
+    ['as captured', all, 5],
+    ['only the second end answers SYN,ACK', all.filter((_, i) => i !== 3), 4],
+    ['only the first end answers SYN,ACK', all.filter((_, i) => i !== 2), 5],
+  ];
+  for (const [what, text, ackLine] of variants) {
+    it(`${what}: the handshake completes with its RTT, and neither end is ever shown LISTEN`, () => {
+      const t = analyzeLines(text);
+      assert.equal(t.connections.length, 1);
+      const h = t.connections[0].handshake;
+      assert.equal(h.simultaneousOpen, true);
+      assert.equal(h.complete, true);
+      assert.equal(h.synAckLine, 3);
+      assert.equal(h.ackLine, ackLine);
+      assert.ok(h.rttMs !== null && h.rttMs > 0, `rtt ${h.rttMs}`);
+      const s = states(t);
+      assert.equal(s[0], 'SYN_SENT/CLOSED');
+      assert.ok(!s.some((x) => x.includes('LISTEN')), s.join(' '));
+      assert.equal(s[ackLine - 1], 'ESTABLISHED/ESTABLISHED');
+      const census = t.census(1).counts;
+      assert.deepEqual(census, { CLOSED: 1, SYN_SENT: 1 });
+    });
+  }
+});
+
 describe('evidence: segments with no flags, and FIN/PSH/URG probes', () => {
   it('a Flags [none] segment changes no state: not as a first packet, not in a handshake', () => {
     const t = analyzeFile(join(DIR, 'probe-null', 'nn.tcpdump'));

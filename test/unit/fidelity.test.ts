@@ -1,0 +1,160 @@
+// Expert events on captures of real networks (test/fixtures/realworld, see its SOURCES.md):
+// the engine reads the `tcpdump -nn` text of each capture, tshark dissected the capture
+// itself, and every tcp.analysis flag is scored frame by frame (precision, recall, F1).
+//
+// tcpdump's -nn text prints no seq for a segment without data, SYN, FIN or RST: for those the
+// engine infers the seq (the sender's next sequence number). Such packets are scored on their
+// own ("seq inferred"), beside the packets whose seq was printed.
+
+import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EVENT_KINDS, type EventKind } from '../../src/trace';
+import { readTshark } from './corpus.test';
+import { analyzeFile, fixture, hasFile } from './helpers';
+
+/** REALWORLD_DIR may name another folder of the same layout, e.g. a larger corpus kept outside the repository. */
+const DIR = process.env.REALWORLD_DIR ?? fixture('realworld');
+
+/**
+ * The F1 each flag must reach, where tshark reports it at least MIN_SUPPORT times: on packets
+ * whose seq tcpdump printed, and (a floor, since the text lacks what tshark reads) on packets
+ * whose seq the engine inferred.
+ */
+const TARGET_F1 = 0.95;
+const INFERRED_FLOOR_F1 = 0.8;
+const MIN_SUPPORT = 10;
+
+export interface CorpusEntry {
+  name: string;
+  linktype: string;
+  tcpFrames: number;
+}
+
+export function realworldIndex(): CorpusEntry[] {
+  if (!hasFile(join(DIR, 'INDEX.tsv'))) return [];
+  const rows = readFileSync(join(DIR, 'INDEX.tsv'), 'utf8').trim().split('\n').slice(1);
+  return rows.map((r) => r.split('\t')).map((c) => ({ name: c[0], linktype: c[6], tcpFrames: Number(c[8]) }));
+}
+
+/** Frame number per line of tcpdump text: a packet starts a line; a continuation line is indented. */
+export function frameOfLines(text: string): number[] {
+  const out = [0];
+  let frame = 0;
+  for (const line of text.split('\n')) {
+    if (line.length > 0 && line[0] !== ' ' && line[0] !== '\t') frame++;
+    out.push(frame);
+  }
+  return out;
+}
+
+type Kind = 'printed' | 'inferred';
+
+class Score {
+  tp = 0;
+  fp = 0;
+  fn = 0;
+  get support() { return this.tp + this.fn; }
+  get found() { return this.tp + this.fp; }
+  get precision() { return this.found ? this.tp / this.found : 1; }
+  get recall() { return this.support ? this.tp / this.support : 1; }
+  get f1() { return this.tp + this.fp + this.fn ? (2 * this.tp) / (2 * this.tp + this.fp + this.fn) : 1; }
+}
+
+interface Result {
+  scores: Record<Kind | 'all', Map<EventKind, Score>>;
+  /** Frames tshark dissected as TCP that the engine read no packet for. */
+  unread: number;
+  packets: Record<Kind, number>;
+  /** Per flag, a few frames where the engine and tshark differ (to start a diagnosis from). */
+  examples: Map<EventKind, string[]>;
+}
+
+function score(entries: CorpusEntry[]): Result {
+  const mk = () => new Map(EVENT_KINDS.map((k) => [k, new Score()]));
+  const res: Result = { scores: { printed: mk(), inferred: mk(), all: mk() }, unread: 0, packets: { printed: 0, inferred: 0 }, examples: new Map() };
+  for (const e of entries) {
+    const path = join(DIR, `${e.name}.tcpdump`);
+    const frameOf = frameOfLines(readFileSync(path, 'utf8'));
+    const truth = new Map(readTshark(join(DIR, `${e.name}.tsv`)).map((f) => [f.frame, new Set(f.analysis)]));
+    const t = analyzeFile(path);
+    const seen = new Set<number>();
+    for (const p of t.toJSON(true).packetRecords!) {
+      const frame = frameOf[p.line];
+      const want = truth.get(frame);
+      if (!want) continue; // not TCP to tshark (e.g. a tunnel it does not open)
+      seen.add(frame);
+      const kind: Kind = p.seq === null ? 'inferred' : 'printed';
+      res.packets[kind]++;
+      const got = new Set<string>(p.events);
+      for (const k of EVENT_KINDS) {
+        const g = got.has(k);
+        const w = want.has(k);
+        if (!g && !w) continue;
+        for (const s of [res.scores[kind].get(k)!, res.scores.all.get(k)!]) {
+          if (g && w) s.tp++;
+          else if (g) s.fp++;
+          else s.fn++;
+        }
+        if (g !== w) {
+          const ex = res.examples.get(k) ?? [];
+          if (ex.length < 6) ex.push(`${e.name} frame ${frame} (${g ? 'engine only' : 'tshark only'}, ${kind})`);
+          res.examples.set(k, ex);
+        }
+      }
+    }
+    for (const [frame, want] of truth) {
+      if (seen.has(frame)) continue;
+      res.unread++;
+      for (const k of want) {
+        const s = res.scores.all.get(k as EventKind);
+        if (s) s.fn++;
+      }
+    }
+  }
+  return res;
+}
+
+function table(res: Result): string {
+  const pct = (x: number) => x.toFixed(3);
+  const rows = [`flag                      | tshark | engine |  P     R     F1   | seq printed: n  F1  | seq inferred: n  F1`];
+  for (const k of EVENT_KINDS) {
+    const a = res.scores.all.get(k)!;
+    const p = res.scores.printed.get(k)!;
+    const i = res.scores.inferred.get(k)!;
+    if (a.support === 0 && a.found === 0) continue;
+    rows.push(
+      `${k.padEnd(25)} | ${String(a.support).padStart(6)} | ${String(a.found).padStart(6)} | ${pct(a.precision)} ${pct(a.recall)} ${pct(a.f1)} | ` +
+      `${String(p.support).padStart(14)} ${pct(p.f1)} | ${String(i.support).padStart(15)} ${pct(i.f1)}`,
+    );
+  }
+  rows.push(`packets: ${res.packets.printed} with their seq printed, ${res.packets.inferred} with it inferred; ${res.unread} TCP frames tshark has and the text does not`);
+  return rows.join('\n');
+}
+
+describe('fidelity: expert events against tshark on captures of real networks', function () {
+  this.timeout(120_000);
+  const entries = realworldIndex();
+
+  it('the corpus is large and varied enough', () => {
+    assert.ok(entries.length >= 30, `${entries.length} captures`);
+    const frames = entries.reduce((n, e) => n + e.tcpFrames, 0);
+    assert.ok(frames >= 20_000, `${frames} TCP frames`);
+    assert.ok(new Set(entries.map((e) => e.linktype)).size >= 3, 'at least three link types');
+    for (const e of entries) assert.ok(hasFile(join(DIR, `${e.name}.tcpdump`)) && hasFile(join(DIR, `${e.name}.tsv`)), e.name);
+  });
+
+  it(`every tcp.analysis flag reaches F1 >= ${TARGET_F1} where the seq was printed, ${INFERRED_FLOOR_F1} where it was inferred`, () => {
+    const res = score(entries);
+    console.log(table(res));
+    const low: string[] = [];
+    for (const k of EVENT_KINDS) {
+      for (const [kind, target] of [['printed', TARGET_F1], ['inferred', INFERRED_FLOOR_F1]] as const) {
+        const s = res.scores[kind].get(k)!;
+        if (s.support >= MIN_SUPPORT && s.f1 < target) low.push(`${k} (seq ${kind}): F1 ${s.f1.toFixed(3)}; ${(res.examples.get(k) ?? []).join('; ')}`);
+      }
+    }
+    assert.ok(res.packets.printed + res.packets.inferred >= 20_000, 'packets scored');
+    assert.deepEqual(low, []);
+  });
+});
