@@ -271,6 +271,38 @@ def raw_syn(sock, src, sport, dst, dport, isn, ip_id=0):
     raw_tcp(sock, src, sport, dst, dport, isn, 0, 0x02, SYN_OPTS, ip_id=ip_id)
 
 
+FLOOD_SOURCES = ["127.0.0.%d" % i for i in range(2, 8)]
+FLOOD_PORTS = range(50000, 50010)
+
+
+def syn_flood(srv, seed):
+    """Starts the capture and sends 60 raw-socket SYNs, FLOOD_SOURCES x FLOOD_PORTS, to a
+    listener at srv. Its SYN+ACKs to the spoofed sources are dropped on input (after tcpdump
+    saw them), so no RST or ACK answers them. Returns the listener, to keep it open."""
+    import random
+    nft_table({"input": ["ip daddr != 127.0.0.1 tcp sport %d drop" % srv[1]]})
+    lst = listener(*srv, backlog=256)
+    raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    rnd = random.Random(seed)
+    begin_capture()
+    for port in FLOOD_PORTS:
+        for src in FLOOD_SOURCES:
+            raw_syn(raw, src, port, srv[0], srv[1], rnd.getrandbits(32), rnd.getrandbits(16))
+            time.sleep(0.004)
+    return lst
+
+
+def flood_truth(t, rows, srv, retransmissions):
+    """What the kernel and the scenario say of syn_flood's 60 half-open connections."""
+    for port in FLOOD_PORTS:
+        for src in FLOOD_SOURCES:
+            t.conn(rows, ep(src, port), ep(*srv))["clientState"] = None
+    t.expect(synAckRetransmissionsPerConnection=retransmissions, handshakeSeen=False, rstFrom=None,
+             halfOpenConnections=len(FLOOD_SOURCES) * len(FLOOD_PORTS))
+    t.note("clientState is null: the SYNs come from a raw socket, so there is no "
+           "kernel socket on the client side (a real client would be SYN_SENT).")
+
+
 def raw_sockets():
     """(sender, receiver): IPPROTO_RAW to send, IPPROTO_TCP to read every TCP segment."""
     send = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)

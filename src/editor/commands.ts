@@ -14,6 +14,7 @@ import { OUTCOMES, connectionsText, documentName, otherLinesText, outcomeLabel, 
 import { connectionSummaryText, ladderMermaid, ladderSvg } from './export';
 import { traceOptions } from './config';
 import { normalizeText, repairText } from '../trace';
+import { joinBytes } from '../trace/bytes';
 import { connectionsCsv } from '../trace/report';
 import { openExample, openTour } from './examples';
 import { FILTER_FIELDS, FilterError, parseFilter } from '../trace/filter';
@@ -315,15 +316,7 @@ async function saveAsPcap(arg: unknown, dest: unknown): Promise<RebuildReport | 
       const parts: Uint8Array[] = [];
       const r = rebuildPcap(doc.getText(), (c) => parts.push(c), traceOptions());
       progress.report({ message: t('writing…') });
-      let size = 0;
-      for (const p of parts) size += p.length;
-      const bytes = new Uint8Array(size);
-      let at = 0;
-      for (const p of parts) {
-        bytes.set(p, at);
-        at += p.length;
-      }
-      await vscode.workspace.fs.writeFile(file, bytes);
+      await vscode.workspace.fs.writeFile(file, joinBytes(parts));
       return r;
     });
     const lang = language();

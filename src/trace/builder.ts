@@ -6,6 +6,7 @@
 
 import { Connection } from './connection';
 import { ConnStore } from './connstore';
+import { joinBytes } from './bytes';
 import { Utf8Input } from './decode';
 import { EVENT_BIT } from './expert';
 import { PacketKeys } from './keys';
@@ -187,7 +188,7 @@ export class TraceBuilder {
         return;
       }
       this.carry.push(chunk.subarray(0, nl));
-      const joined = join(this.carry);
+      const joined = joinBytes(this.carry);
       this.carry = [];
       this.readLine(joined, 0, joined.length);
       start = nl + 1;
@@ -267,7 +268,7 @@ export class TraceBuilder {
     this.feed(rest, rest);
     if (this.carry.length) {
       // The last line has no newline (a truncated file): read what there is.
-      const last = join(this.carry);
+      const last = joinBytes(this.carry);
       this.carry = [];
       this.readLine(last, 0, last.length);
     }
@@ -754,15 +755,3 @@ function isServerPort(a: number, b: number): boolean {
   return a < b;
 }
 
-function join(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}

@@ -63,3 +63,17 @@ export function readFraction(b: Uint8Array, i: number, end: number): number {
   numEnd = i;
   return v / scale;
 }
+
+/** The chunks one after another in one array (the chunk itself when there is one). */
+export function joinBytes(parts: readonly Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
