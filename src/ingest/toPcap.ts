@@ -153,12 +153,15 @@ export function rebuildPcap(text: string, emit: (chunk: Uint8Array) => void, opt
     const tcpText = flagsAt >= 0 ? line.slice(flagsAt) : line;
     // The IP header's -v fields: on the line above (IPv4), or before the addresses (IPv6).
     const ipText = head || (flagsAt >= 0 ? line.slice(0, flagsAt) : '');
-    if (f & (Flag.SEQ_RELATIVE | Flag.ACK_RELATIVE)) report.relative++;
+    // The engine reads a flow's first bare ACK, its seq not printed, as 0 relative to its
+    // sender's base: that is no number the text showed, so it is found as any unprinted seq.
+    let seq = t.seq[p];
+    const seqPrinted = seq === seq && !(f & Flag.SEQ_RELATIVE && seq === 0 && !/\bseq \d/.test(tcpText));
+    if (!seqPrinted) seq = NaN;
+    if ((seqPrinted && f & Flag.SEQ_RELATIVE) || f & Flag.ACK_RELATIVE) report.relative++;
 
     const len = t.len[p];
     const ack = f & Flag.ACK ? t.ack[p] >>> 0 : 0;
-    let seq = t.seq[p];
-    const seqPrinted = seq === seq;
     const next = nextSeq.get(conn) ?? [NaN, NaN, NaN, NaN];
     // tcpdump printed none: the sender's next number, or what its peer last acknowledged.
     if (seq !== seq) seq = next[d] === next[d] ? next[d] : next[2 + d] === next[2 + d] ? next[2 + d] : 0;

@@ -79,7 +79,6 @@ const CANNOT: Record<string, string> = {
   scps_invalid: 'a malformed option ([bad opt])',
   'accecn_handshake': 'an experimental option longer than what tcpdump printed of it',
   'lspping-fec-ldp': 'the MPLS label stack is not printed as an address',
-  ipoib: 'IP over InfiniBand: an earlier packet of the flow is not TCP text, so the numbers stay relative',
   'ipoib-e': 'IP over InfiniBand link headers',
   'arcnet-rfc1051-arp-icmp-http-e': 'ARCnet link headers',
   'arcnet-rfc1201-arp-icmp-http-e': 'ARCnet link headers',
