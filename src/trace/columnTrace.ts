@@ -201,13 +201,21 @@ export class ColumnTrace implements Trace {
    */
   *jsonParts(withPackets = false, size = 1 << 16): Generator<string, void, undefined> {
     let out = JSON.stringify(this.head()).slice(0, -1) + ',"connections":[';
+    // Pieces joined once per part: one flat string instead of many small ones glued.
+    const pieces: string[] = [out];
+    let length = out.length;
     for (let c = 0; c < this.snapshot.connectionCount; c++) {
-      out += (c > 0 ? ',' : '') + summaryJson(this.snapshot, c);
-      if (out.length >= size) {
-        yield out;
-        out = '';
+      if (c > 0) pieces.push(',');
+      const from = pieces.length;
+      summaryJson(this.snapshot, c, pieces);
+      for (let k = from; k < pieces.length; k++) length += pieces[k].length;
+      if (length >= size) {
+        yield pieces.join('');
+        pieces.length = 0;
+        length = 0;
       }
     }
+    out = pieces.join('');
     out += '],"halfOpenFloods":' + JSON.stringify(this.halfOpenFloods);
     if (withPackets) {
       out += ',"packetRecords":[';

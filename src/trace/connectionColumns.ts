@@ -352,42 +352,122 @@ const JSON_PROGRAM: readonly JsonOp[] = (() => {
   return ops;
 })();
 
-function jsonValue(v: unknown): string {
-  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : 'null';
-  if (typeof v === 'boolean') return v ? 'true' : 'false';
-  if (v === null) return 'null';
-  return JSON.stringify(v);
+/** A field's JSON text for connection c, read from the columns: one function per field, made once. */
+type JsonText = (s: ConnectionColumns, c: number) => string;
+
+const quoted = (names: readonly string[]) => names.map((n) => JSON.stringify(n));
+const STATE_JSON = quoted(STATE_NAMES);
+const SIDE_JSON = quoted(SIDES);
+const CLOSE_JSON = quoted(CLOSE_KINDS);
+const EVENT_JSON = quoted(EVENT_KINDS);
+const NOTE_JSON = quoted(NOTE_KINDS);
+
+function jsonText(spec: FieldSpec, col: number): JsonText {
+  const int = (s: ConnectionColumns, c: number) => s.connInt[c * INT_STRIDE + col];
+  switch (spec.kind) {
+    case 'id':
+      return (_s, c) => String(c);
+    case 'int':
+    case 'packet':
+    case 'internal':
+      return (s, c) => String(int(s, c));
+    case 'intOrNull':
+    case 'line':
+      return (s, c) => (int(s, c) < 0 ? 'null' : String(int(s, c)));
+    case 'float':
+    case 'internalFloat':
+      return (s, c) => {
+        const v = s.connFloat[c * FLOAT_STRIDE + col];
+        return Number.isFinite(v) ? String(v) : 'null';
+      };
+    case 'bool':
+    case 'present':
+      return (s, c) => (int(s, c) !== 0 ? 'true' : 'false');
+    case 'state':
+      return (s, c) => (int(s, c) === NO_STATE ? 'null' : STATE_JSON[int(s, c)]);
+    case 'side':
+      return (s, c) => (int(s, c) < 0 ? 'null' : SIDE_JSON[int(s, c)]);
+    case 'closeKind':
+      return (s, c) => CLOSE_JSON[int(s, c)];
+    case 'endpoint':
+      return (s, c) => JSON.stringify(endpointName(s, int(s, c)));
+    case 'string':
+      return (s, c) => JSON.stringify(s.strings[int(s, c)]);
+    case 'list':
+      return (s, c) => {
+        const r = c * LIST_STRIDE + col;
+        return '[' + s.listValues.subarray(s.listStart[r], s.listStart[r + 1]).join(',') + ']';
+      };
+    case 'events':
+      return (s, c) => {
+        let out = '[';
+        for (let e = s.eventStart[c]; e < s.eventStart[c + 1]; e++) out += (e > s.eventStart[c] ? ',' : '') + '{"line":' + s.eventLine[e] + ',"kind":' + EVENT_JSON[s.eventKind[e]] + '}';
+        return out + ']';
+      };
+    case 'notes':
+      return (s, c) => {
+        const bits = int(s, c);
+        return '[' + NOTE_JSON.filter((_, k) => bits & (1 << k)).join(',') + ']';
+      };
+  }
 }
 
-/**
- * Connection c's summary as JSON text, the same as JSON.stringify(readSummary(s, c)) but with
- * no object made: the CLI writes millions of connections this way.
- */
-export function summaryJson(s: ConnectionColumns, c: number): string {
-  let out = '{';
+/** The summary's JSON as pieces: constant text, a field's value, or a present field that may be null. */
+type JsonPiece =
+  | { text: string }
+  | { value: JsonText }
+  /** `{` when the object exists; else `null` and a jump to `end` (past its `}`). */
+  | { present: JsonText; end: number };
+
+const JSON_PIECES: readonly JsonPiece[] = (() => {
+  const pieces: JsonPiece[] = [{ text: '{' }];
   let first = true;
   for (let i = 0; i < JSON_PROGRAM.length; i++) {
     const op = JSON_PROGRAM[i];
     if (op.op === 'close') {
-      out += '}';
+      pieces.push({ text: '}' });
       first = false;
       continue;
     }
     const key = op.op === 'open' ? op.key : op.step.key;
-    out += (first ? '"' : ',"') + key + '":';
+    pieces.push({ text: (first ? '"' : ',"') + key + '":' });
     if (op.op === 'value') {
-      out += jsonValue(readField(s, c, op.step.spec, op.step.col));
+      pieces.push({ value: jsonText(op.step.spec, op.step.col) });
       first = false;
-    } else if (op.present && !readField(s, c, op.present.spec, op.present.col)) {
-      out += 'null';
-      first = false;
-      i = op.end - 1;
     } else {
-      out += '{';
+      pieces.push(op.present ? { present: jsonText(op.present.spec, op.present.col), end: -1 - op.end } : { text: '{' });
       first = true;
     }
   }
-  return out + '}';
+  pieces.push({ text: '}' });
+  // Jumps by piece: a null object continues after the piece of its closing brace.
+  const pieceOfOp: number[] = [];
+  let at = 1;
+  for (const op of JSON_PROGRAM) {
+    pieceOfOp.push(at);
+    at += op.op === 'close' ? 1 : 2;
+  }
+  pieceOfOp.push(at);
+  for (const p of pieces) if ('present' in p) p.end = pieceOfOp[-1 - p.end];
+  return pieces;
+})();
+
+/**
+ * Connection c's summary as JSON text, the same as JSON.stringify(readSummary(s, c)) but with
+ * no object made: the CLI writes millions of connections this way. Pieces go into `out`.
+ */
+export function summaryJson(s: ConnectionColumns, c: number, out: string[] = []): string[] {
+  for (let i = 0; i < JSON_PIECES.length; i++) {
+    const p = JSON_PIECES[i];
+    if ('text' in p) out.push(p.text);
+    else if ('value' in p) out.push(p.value(s, c));
+    else if (p.present(s, c) === 'true') out.push('{');
+    else {
+      out.push('null');
+      i = p.end - 1;
+    }
+  }
+  return out;
 }
 
 /**

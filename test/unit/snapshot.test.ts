@@ -30,7 +30,7 @@ describe('snapshot: the host-side Trace over typed arrays', () => {
       const s = trace.snapshot;
       for (let c = 0; c < s.connectionCount; c++) {
         const whole = readSummary(s, c);
-        assert.equal(summaryJson(s, c), JSON.stringify(whole), `${name}: connection ${c} as JSON text`);
+        assert.equal(summaryJson(s, c).join(''), JSON.stringify(whole), `${name}: connection ${c} as JSON text`);
         const record = trace.connections[c] as unknown as Record<string, unknown>;
         for (const [k, v] of Object.entries(whole)) assert.deepStrictEqual(record[k], v, `${name}: connection ${c} ${k}`);
       }
