@@ -5,7 +5,7 @@
 
 import { absAck, absSeq, census, firstAtLeast, flagString, packetAtLine, packetInfo, stateName, type CensusSource, type PacketColumns } from './columns';
 import {
-  COLUMN, endpointAddr, endpointPort, floatField, INT_STRIDE, intField, readGroup, readSummary, SUMMARY_GROUPS, summaryJson, type ConnectionColumns, type SummaryGroup,
+  COLUMN, endpointAddr, endpointPort, floatField, INT_STRIDE, intField, readGroup, readSummary, SUMMARY_GROUPS, type ConnectionColumns, type SummaryGroup,
 } from './connectionColumns';
 import { eventNames } from './expert';
 import type { Census, ConnectionSummary, HalfOpenFlood, PacketInfo, PacketRecordJson, Problem, Repair, Trace, TraceJson } from './model';
@@ -201,21 +201,13 @@ export class ColumnTrace implements Trace {
    */
   *jsonParts(withPackets = false, size = 1 << 16): Generator<string, void, undefined> {
     let out = JSON.stringify(this.head()).slice(0, -1) + ',"connections":[';
-    // Pieces joined once per part: one flat string instead of many small ones glued.
-    const pieces: string[] = [out];
-    let length = out.length;
-    for (let c = 0; c < this.snapshot.connectionCount; c++) {
-      if (c > 0) pieces.push(',');
-      const from = pieces.length;
-      summaryJson(this.snapshot, c, pieces);
-      for (let k = from; k < pieces.length; k++) length += pieces[k].length;
-      if (length >= size) {
-        yield pieces.join('');
-        pieces.length = 0;
-        length = 0;
+    for (const part of batches(this.snapshot.connectionCount, (c) => readSummary(this.snapshot, c))) {
+      out += part;
+      if (out.length >= size) {
+        yield out;
+        out = '';
       }
     }
-    out = pieces.join('');
     out += '],"halfOpenFloods":' + JSON.stringify(this.halfOpenFloods);
     if (withPackets) {
       out += ',"packetRecords":[';
