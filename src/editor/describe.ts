@@ -1,5 +1,7 @@
 // Short texts about connections and packets that the tree, hovers, status bar, diagnostics
-// and panel share, so a connection reads the same everywhere.
+// and panel share, so a connection reads the same everywhere: labels, counts, icons. The
+// sentences that explain a packet come from the engine (src/trace/explain.ts); the words
+// tcpdump prints are explained in terms.ts.
 import * as vscode from 'vscode';
 import { FLAG_NAME_OF_LETTER } from '../trace/flags';
 import { formatBytes } from '../trace/report';
@@ -58,11 +60,11 @@ export function connectionLabel(c: ConnectionSummary): string {
   return `${c.client} → ${c.server}`;
 }
 
-/** `SF · TIME_WAIT/CLOSED · 12 pkts · 2.1 kB · RTT 0.16 ms` */
+/** `SF · TIME_WAIT/CLOSED · 12 pkts · 2.1 kB · RTT 0.16 ms` (`1 pkt` for one) */
 export function connectionDescription(c: ConnectionSummary): string {
   const parts = [c.connState];
   if (c.clientState || c.serverState) parts.push(`${c.clientState ?? '?'}/${c.serverState ?? '?'}`);
-  parts.push(t('{0} pkts', c.packets));
+  parts.push(c.packets === 1 ? t('1 pkt') : t('{0} pkts', c.packets));
   parts.push(formatBytes(c.bytes.client + c.bytes.server));
   if (c.handshake.rttMs !== null) parts.push(`RTT ${formatMs(c.handshake.rttMs)}`);
   if (c.events.length) parts.push(`⚠ ${c.events.length}`);

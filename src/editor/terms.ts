@@ -1,4 +1,5 @@
-// Short explanations of the words tcpdump prints on a TCP line (flags, options, fields). Used by hovers.
+// Short explanations of the words tcpdump prints on a TCP line (flags, options, fields), for the
+// hover over a word. What a packet means is explain.ts's; labels and counts are describe.ts's.
 import { t } from './l10n';
 
 /** A flag letter of tcpdump's, explained. */

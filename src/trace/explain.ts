@@ -1,4 +1,6 @@
-// What a packet means in its connection's life, in a sentence a person can read at a glance.
+// What a packet means in its connection's life, in a sentence a person can read at a glance,
+// in English and Chinese (the engine's own wording: the views' labels are in
+// src/editor/describe.ts, the glossary of tcpdump's words in src/editor/terms.ts).
 
 import { Flag, type NoteKind, type PacketInfo, type Trace } from './model';
 
