@@ -18,13 +18,13 @@ const NONCE = 'webviewtestnonce';
 
 /**
  * The page the panel runs in: the markup and Content-Security-Policy that src/editor/panel.ts gives the
- * real webview (src/shared/webviewHtml.ts, bundled here), with this server's origin as the resource
+ * real webview (src/protocol/webviewHtml.ts, bundled here), with this server's origin as the resource
  * origin, plus the API stub. `csp` false drops the policy (to show the DOM code alone is safe).
  */
 let webviewHtml;
 async function loadWebviewHtml() {
   const esbuild = await import('esbuild');
-  const r = await esbuild.build({ entryPoints: [join(repoRoot, 'src', 'shared', 'webviewHtml.ts')], bundle: true, platform: 'node', format: 'cjs', write: false, logLevel: 'error' });
+  const r = await esbuild.build({ entryPoints: [join(repoRoot, 'src', 'protocol', 'webviewHtml.ts')], bundle: true, platform: 'node', format: 'cjs', write: false, logLevel: 'error' });
   const mod = { exports: {} };
   new Function('module', 'exports', r.outputFiles[0].text)(mod, mod.exports);
   webviewHtml = mod.exports;

@@ -1,7 +1,7 @@
 // The RFC 9293 state diagram as SVG. Edges come from the engine's TRANSITIONS table (the one
 // source of truth); both endpoints' paths are drawn over it in two colours.
 import { STATE_NAMES, TRANSITIONS } from '../src/trace/states';
-import type { DiagramView } from '../src/shared/protocol';
+import type { DiagramView } from '../src/protocol/protocol';
 import { bodyStyle, s, textWidth } from './dom';
 import type { Box } from './zoom';
 

@@ -1,6 +1,6 @@
 // Handshake mode: the three packets with x, x+1, y, y+1 checked, each side's options and what
 // was negotiated, RTT, SYN/SYN,ACK retransmissions, and notes for the unusual cases.
-import type { HandshakeView } from '../src/shared/protocol';
+import type { HandshakeView } from '../src/protocol/protocol';
 import { format, h } from './dom';
 
 export function renderHandshake(view: HandshakeView, strings: Record<string, string>, select: (index: number) => void): HTMLElement {

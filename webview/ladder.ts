@@ -1,6 +1,6 @@
 // The ladder (sequence) diagram: two lifelines, one arrow per packet. Virtualised: only the
 // rows in view are drawn, and rows not yet sent by the host are requested in windows.
-import type { LadderRow } from '../src/shared/protocol';
+import type { LadderRow } from '../src/protocol/protocol';
 import { bodyStyle, h, onThemeChange, s, textWidth } from './dom';
 
 const ROW = 30;

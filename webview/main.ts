@@ -4,7 +4,7 @@ import '@vscode-elements/elements/dist/vscode-tabs/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
-import { LADDER_WINDOW, epochMs, isHostMessage, type ModelMessage, type PanelState, type ViewModel, type WebviewMessage } from '../src/shared/protocol';
+import { LADDER_WINDOW, epochMs, isHostMessage, type ModelMessage, type PanelState, type ViewModel, type WebviewMessage } from '../src/protocol/protocol';
 import { bodyStyle, custom, format, h } from './dom';
 import { H, W, diagramFocus, renderDiagram } from './diagram';
 import { renderHandshake } from './handshake';

@@ -14,7 +14,7 @@ import type { Trace, TraceOptions } from '../trace/model';
 import { restoreSnapshot } from '../trace/columnTrace';
 import type { TextChange } from '../trace/edits';
 import { isTraceSnapshot } from '../trace/snapshot';
-import { TEXT_CHUNK_CHARS, isWorkerReply, type WorkerReply } from '../shared/workerProtocol';
+import { TEXT_CHUNK_CHARS, isWorkerReply, type WorkerReply } from '../protocol/workerProtocol';
 import { startWorker, type WorkerLike } from './workerStart';
 
 /** Lets the host's other work run; restoring and sending text continue after it. */

@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import type { Trace } from '../trace/model';
 import { isTraceDocument, type TraceStore } from './documents';
-import { epochMs } from '../shared/protocol';
+import { epochMs } from '../protocol/protocol';
 import { packetAtPosition, packetRange } from './pieces';
 
 export type FocusSource = 'editor' | 'tree' | 'panel' | 'command' | 'analysis';

@@ -7,8 +7,8 @@ import type { Trace } from '../trace/model';
 import type { TraceStore } from './documents';
 import { revealPacketLine, type Focus } from './focus';
 import { buildModel, ladderKey, ladderRows } from './viewModel';
-import { makeNonce, panelHtml } from '../shared/webviewHtml';
-import { PANEL_VIEW_TYPE, epochMs, isPanelState, isWebviewMessage, type HandshakeView, type HostMessage, type ModelMessage, type PanelMode, type ViewModel, type WebviewMessage } from '../shared/protocol';
+import { makeNonce, panelHtml } from '../protocol/webviewHtml';
+import { PANEL_VIEW_TYPE, epochMs, isPanelState, isWebviewMessage, type HandshakeView, type HostMessage, type ModelMessage, type PanelMode, type ViewModel, type WebviewMessage } from '../protocol/protocol';
 import { language, t } from './l10n';
 
 /** The legs of a trip to the webview and back (ms; the two ends share the system clock). */

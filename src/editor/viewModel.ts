@@ -4,7 +4,7 @@ import { explainPacket, noteText } from '../trace';
 import type { ConnectionSummary, Handshake, PacketInfo, SynOptions, Trace } from '../trace/model';
 import { STATE_TEXT, type StateName } from '../trace/states';
 import { connectionDescription, eventName, formatMs, outcomeLabel, outcomeOf, packetLine } from './describe';
-import { LADDER_CONTEXT, type ConnectionView, type HandshakeStep, type HandshakeView, type LadderRow, type PanelMode, type ViewModel } from '../shared/protocol';
+import { LADDER_CONTEXT, type ConnectionView, type HandshakeStep, type HandshakeView, type LadderRow, type PanelMode, type ViewModel } from '../protocol/protocol';
 import { language, t, type Lang } from './l10n';
 import { transitionLabels } from './transitionLabels';
 

@@ -2,7 +2,7 @@
 // the browser build. A worker counts as started once it has said it is ready, so a worker that
 // cannot load its script is found out at once and the analyzer falls back to its own thread.
 import * as vscode from 'vscode';
-import type { WorkerRequest } from '../shared/workerProtocol';
+import type { WorkerRequest } from '../protocol/workerProtocol';
 
 export interface WorkerLike {
   post(m: WorkerRequest, transfer?: ArrayBuffer[]): void;

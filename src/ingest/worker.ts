@@ -13,7 +13,7 @@ import type { TraceOptions } from '../trace/model';
 import { applyChange, shiftSnapshot, type LineShift, type TextChange } from '../trace/edits';
 import { cloneSnapshot, snapshotTransferList, type TraceSnapshot } from '../trace/snapshot';
 import { reanalyseTouched, touchedPacket, type SeqNumbering } from '../trace/incremental';
-import { CHUNK_BYTES, FIRST_PARTIAL_MS, FIRST_PIECE_BYTES, WORKER_NICE, type WorkerReply, type WorkerRequest } from '../shared/workerProtocol';
+import { CHUNK_BYTES, FIRST_PARTIAL_MS, FIRST_PIECE_BYTES, WORKER_NICE, type WorkerReply, type WorkerRequest } from '../protocol/workerProtocol';
 
 interface Port {
   post(m: WorkerReply, transfer?: ArrayBuffer[]): void;

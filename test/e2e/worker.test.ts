@@ -5,7 +5,7 @@ import * as assert from 'assert';
 import { readdirSync, readFileSync } from 'fs';
 import * as vscode from 'vscode';
 import { analyzeText } from '../../src/trace';
-import { WORKER_NICE } from '../../src/shared/workerProtocol';
+import { WORKER_NICE } from '../../src/protocol/workerProtocol';
 import { EXTENSION_ID, TestApi, runCommand, sleep, waitFor } from './util';
 
 interface WorkerApi extends TestApi {

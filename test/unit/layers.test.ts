@@ -32,10 +32,10 @@ describe('layers', () => {
 
   // Folder -> the folders its relative imports may reach (its own always).
   const ALLOWED: Record<string, string[]> = {
-    ingest: ['trace', 'pcap', 'shared'],
-    shared: ['trace'],
+    ingest: ['trace', 'pcap', 'protocol'],
+    protocol: ['trace'],
     cli: ['trace', 'pcap', 'ingest'],
-    editor: ['trace', 'pcap', 'ingest', 'shared'],
+    editor: ['trace', 'pcap', 'ingest', 'protocol'],
   };
   for (const [folder, allowed] of Object.entries(ALLOWED)) {
     it(`src/${folder} imports only ${allowed.join(', ')}`, () => {
@@ -51,10 +51,10 @@ describe('layers', () => {
     });
   }
 
-  it('the webview imports only shared and the engine\'s tables', () => {
+  it('the webview imports only protocol and the engine\'s tables', () => {
     const files = tsFiles(join(ROOT, 'webview'));
     for (const f of files) for (const m of imports(f)) {
-      if (m.startsWith('.')) assert.ok(m.startsWith('./') || /^\.\.\/src\/(shared\/|trace\/(states|flags|model)$)/.test(m), `${f} imports ${m}`);
+      if (m.startsWith('.')) assert.ok(m.startsWith('./') || /^\.\.\/src\/(protocol\/|trace\/(states|flags|model)$)/.test(m), `${f} imports ${m}`);
     }
   });
 

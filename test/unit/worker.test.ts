@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { TraceSnapshot } from '../../src/trace/snapshot';
-import { FIRST_PIECE_BYTES } from '../../src/shared/workerProtocol';
+import { FIRST_PIECE_BYTES } from '../../src/protocol/workerProtocol';
 import { hasFile, ROOT } from './helpers';
 
 const WORKER = join(ROOT, 'dist/worker.js');

@@ -1,5 +1,5 @@
 // Webview security, in Chromium (run by scripts/webview-tests.mjs): the page has the panel's own
-// Content-Security-Policy (src/shared/webviewHtml.ts), the policy is strict and enforced, and view
+// Content-Security-Policy (src/protocol/webviewHtml.ts), the policy is strict and enforced, and view
 // models built by the host's code (src/editor/viewModel.ts) from a trace whose host names are attacks
 // (test/unit/hostile-trace.ts, recorded into fixtures/hostile.json) render as text: no element,
 // handler, URL or script from the trace ever comes alive.
