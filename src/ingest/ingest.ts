@@ -32,11 +32,6 @@ export class Ingest {
     } else this.send(chunk);
   }
 
-  /** True once the input is known to be a capture. */
-  get capture(): boolean {
-    return this.printer !== null;
-  }
-
   /** Ends the input: what the capture reader found, for a capture, or null for text. */
   end(): PcapSummary | null {
     if (this.head?.length) this.builder.push(this.head);

@@ -115,7 +115,7 @@ export type FieldPath = (typeof CONNECTION_FIELDS)[number]['path'];
 
 const FLOAT_KINDS: ReadonlySet<FieldKind> = new Set(['float', 'internalFloat']);
 const UNSTORED: ReadonlySet<FieldKind> = new Set(['id', 'list', 'events']);
-export const LIST_PATHS = CONNECTION_FIELDS.filter((f) => f.kind === 'list').map((f) => f.path);
+const LIST_PATHS = CONNECTION_FIELDS.filter((f) => f.kind === 'list').map((f) => f.path);
 
 /** Where each field is stored: its index in the row of the Int32 or the Float64 columns, or its list number. */
 export const COLUMN = {} as Record<FieldPath, number>;
@@ -174,7 +174,7 @@ export function endpointPort(s: ConnectionColumns, ep: number): string {
   return s.names.slice(s.nameStart[ep] + s.nameDot[ep] + 1, s.nameStart[ep + 1]);
 }
 
-/** Each distinct string once, with its id. */
+/** Each distinct string once, with its id; a given list is extended in place. */
 export class StringTable {
   readonly list: string[];
   private readonly index = new Map<string, number>();
@@ -193,7 +193,7 @@ export class StringTable {
 }
 
 /** The value of one field of connection c, as the summary has it. */
-export function readField(s: ConnectionColumns, c: number, spec: FieldSpec, col = COLUMN[spec.path as FieldPath]): unknown {
+export function readField(s: ConnectionColumns, c: number, spec: FieldSpec, col: number): unknown {
   const i = c * INT_STRIDE + col;
   switch (spec.kind) {
     case 'id':

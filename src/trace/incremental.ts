@@ -16,7 +16,7 @@ import type { TraceOptions } from './model';
 import { State } from './states';
 import { LineKind } from './scan';
 import { packetAtLine, type PacketColumns } from './columns';
-import { COLUMN, endpointName, FLOAT_STRIDE, intColumnsOf, INT_STRIDE, LIST_STRIDE } from './connectionColumns';
+import { COLUMN, endpointName, FLOAT_STRIDE, intColumnsOf, INT_STRIDE, LIST_STRIDE, StringTable } from './connectionColumns';
 import { kindOfLineBefore, type TextChange } from './edits';
 import type { TraceSnapshot } from './snapshot';
 
@@ -248,15 +248,8 @@ function splice(out: TraceSnapshot, { snapshot: part, realLine }: Part, packets:
     for (const col of RECOMPUTED) out[col][p] = part[col][k];
   }
 
-  const stringIds = new Map(out.strings.map((x, i) => [x, i]));
-  const stringId = (x: string) => {
-    let i = stringIds.get(x);
-    if (i === undefined) {
-      i = out.strings.push(x) - 1;
-      stringIds.set(x, i);
-    }
-    return i;
-  };
+  // The snapshot's own table, with the part's strings added where new.
+  const strings = new StringTable(out.strings);
   const fromPart = new Int32Array(out.connectionCount).fill(-1);
   for (let j = 0; j < part.connectionCount; j++) {
     const c = toFull[j];
@@ -269,7 +262,7 @@ function splice(out: TraceSnapshot, { snapshot: part, realLine }: Part, packets:
     out.connInt.set(part.connInt.subarray(pj, pj + INT_STRIDE), ci);
     ENDPOINT_FIELDS.forEach((f, k) => (out.connInt[ci + f] = endpoints[k]));
     for (const f of PACKET_FIELDS) out.connInt[ci + f] = packets[part.connInt[pj + f]];
-    for (const f of STRING_FIELDS) out.connInt[ci + f] = stringId(part.strings[part.connInt[pj + f]]);
+    for (const f of STRING_FIELDS) out.connInt[ci + f] = strings.id(part.strings[part.connInt[pj + f]]);
     for (const f of LINE_FIELDS) if (out.connInt[ci + f] > 0) out.connInt[ci + f] = realLine[out.connInt[ci + f]];
     out.connFloat.set(part.connFloat.subarray(j * FLOAT_STRIDE, (j + 1) * FLOAT_STRIDE), c * FLOAT_STRIDE);
   }
