@@ -3,8 +3,7 @@
 // Each kind can be switched off in settings (tcpTrace.diagnostics.*).
 import * as vscode from 'vscode';
 import { filterConnections, parseFilter } from '../trace/filter';
-import { EVENT_BIT } from '../trace/expert';
-import { Flag, type ConnectionSummary, type EventKind, type PacketInfo, type Trace } from '../trace/model';
+import { Flag, type ConnectionSummary, type PacketInfo, type Trace } from '../trace/model';
 import * as config from './config';
 import { isTraceDocument, type TraceStore } from './documents';
 import { repairText } from '../trace/repair';
@@ -20,8 +19,6 @@ interface Finding {
   line: number;
   /** The packet it is about, where known: on a glued line the notice covers that packet's text. */
   packet?: number;
-  /** An expert event's connection and kind: its packet is looked up for the findings kept. */
-  event?: { connection: number; kind: EventKind };
   severity: vscode.DiagnosticSeverity;
   kind: config.DiagnosticKind;
   message: string;
@@ -41,24 +38,6 @@ function findPacket(trace: Trace, connection: number, flag: Flag, last: boolean)
 
 type Pending = Omit<Finding, 'message'> & { message: () => string };
 
-/** The packet of a connection on `line` that carries event `kind` (a glued line holds several): O(log n). */
-function eventPacket(trace: Trace, connection: number, line: number, kind: EventKind): number | undefined {
-  const list = trace.packetIndexes(connection);
-  const cols = trace.columns;
-  const lineOf = (i: number) => cols.line[i];
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (lineOf(list[mid]) < line) lo = mid + 1;
-    else hi = mid;
-  }
-  for (let k = lo; k < list.length && lineOf(list[k]) === line; k++) {
-    const i = list[k];
-    if (cols.events[i] & EVENT_BIT[kind]) return i;
-  }
-  return undefined;
-}
 type Enabled = (k: config.DiagnosticKind) => boolean;
 
 /** Settings are read once per run: reading them per connection costs more than the rest together. */
@@ -97,9 +76,9 @@ function connectionFindings(trace: Trace, c: ConnectionSummary, on: Enabled, out
   }
   for (const e of c.events) {
     if (on('retransmission') && (e.kind === 'retransmission' || e.kind === 'fast_retransmission' || e.kind === 'spurious_retransmission')) {
-      out.push({ line: e.line, event: { connection: c.id, kind: e.kind }, severity: E.Information, kind: 'retransmission', message: () => t('{0}: {1}.', name(), eventName(e.kind)) });
+      out.push({ line: e.line, packet: e.packet, severity: E.Information, kind: 'retransmission', message: () => t('{0}: {1}.', name(), eventName(e.kind)) });
     } else if (on('zeroWindow') && e.kind === 'zero_window') {
-      out.push({ line: e.line, event: { connection: c.id, kind: e.kind }, severity: E.Warning, kind: 'zeroWindow', message: () => t('{0}: zero window: the receiver\'s buffer is full, the sender must stop.', name()) });
+      out.push({ line: e.line, packet: e.packet, severity: E.Warning, kind: 'zeroWindow', message: () => t('{0}: zero window: the receiver\'s buffer is full, the sender must stop.', name()) });
     }
   }
 }
@@ -221,8 +200,7 @@ export class Diagnostics implements vscode.Disposable {
       list.map((f) => {
         const line = Math.min(Math.max(0, f.line - 1), doc.lineCount - 1);
         // A packet's piece of a glued line; otherwise its (TCP) line.
-        const packet = f.packet ?? (f.event ? eventPacket(trace, f.event.connection, f.line, f.event.kind) : undefined);
-        const piece = packet !== undefined && packet < trace.packetCount ? packetRange(trace, doc, packet) : undefined;
+        const piece = f.packet !== undefined && f.packet < trace.packetCount ? packetRange(trace, doc, f.packet) : undefined;
         const range = piece?.isSingleLine ? piece : doc.lineAt(line).range;
         const d = new vscode.Diagnostic(range.isEmpty ? new vscode.Range(line, 0, line, 1) : range, f.message, f.severity);
         d.source = SOURCE;

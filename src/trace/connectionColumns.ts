@@ -151,9 +151,11 @@ export interface ConnectionColumns {
   nameDot: Int32Array;
   connInt: Int32Array;
   connFloat: Float64Array;
-  /** Expert events of connection c: eventLine/eventKind[eventStart[c] .. eventStart[c + 1]). */
+  /** Expert events of connection c: eventLine/eventPacket/eventKind[eventStart[c] .. eventStart[c + 1]). */
   eventStart: Int32Array;
   eventLine: Int32Array;
+  /** The packet (index in the trace) that carries the event: a glued line holds several. */
+  eventPacket: Int32Array;
   eventKind: Uint8Array;
   /** List k of connection c: listValues[listStart[c * LIST_STRIDE + k] .. the next start). */
   listStart: Int32Array;
@@ -229,7 +231,7 @@ export function readField(s: ConnectionColumns, c: number, spec: FieldSpec, col:
     }
     case 'events': {
       const events: ExpertEvent[] = [];
-      for (let e = s.eventStart[c]; e < s.eventStart[c + 1]; e++) events.push({ line: s.eventLine[e], kind: EVENT_KINDS[s.eventKind[e]] as EventKind });
+      for (let e = s.eventStart[c]; e < s.eventStart[c + 1]; e++) events.push({ line: s.eventLine[e], packet: s.eventPacket[e], kind: EVENT_KINDS[s.eventKind[e]] as EventKind });
       return events;
     }
     case 'notes': {
@@ -327,6 +329,7 @@ export class RowWriter {
   private readonly eventStart: Int32Array;
   private readonly listStart: Int32Array;
   private readonly eventLines: number[] = [];
+  private readonly eventPackets: number[] = [];
   private readonly eventKinds: number[] = [];
   private readonly listValues: number[] = [];
   private c = -1;
@@ -393,9 +396,10 @@ export class RowWriter {
     this.nextList = r + 1;
   }
 
-  /** One expert event of this connection: its line and its EVENT_KINDS index. */
-  event(line: number, kind: number): void {
+  /** One expert event of this connection: its line, its packet and its EVENT_KINDS index. */
+  event(line: number, packet: number, kind: number): void {
     this.eventLines.push(line);
+    this.eventPackets.push(packet);
     this.eventKinds.push(kind);
   }
 
@@ -413,6 +417,7 @@ export class RowWriter {
       connFloat: this.connFloat,
       eventStart: this.eventStart,
       eventLine: Int32Array.from(this.eventLines),
+      eventPacket: Int32Array.from(this.eventPackets),
       eventKind: Uint8Array.from(this.eventKinds),
       listStart: this.listStart,
       listValues: Float64Array.from(this.listValues),

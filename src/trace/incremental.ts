@@ -270,13 +270,18 @@ function splice(out: TraceSnapshot, { snapshot: part, realLine }: Part, packets:
   // Events (one range per connection) and lists (LIST_STRIDE ranges per connection).
   const ev = regroup(out.eventStart, part.eventStart, fromPart, 1, [
     [out.eventLine, part.eventLine],
+    [out.eventPacket, part.eventPacket],
     [out.eventKind, part.eventKind],
   ]);
   out.eventStart = ev.start;
-  [out.eventLine, out.eventKind] = ev.values as [Int32Array, Uint8Array];
+  [out.eventLine, out.eventPacket, out.eventKind] = ev.values as [Int32Array, Int32Array, Uint8Array];
   for (let j = 0; j < part.connectionCount; j++) {
     const c = toFull[j];
-    if (c >= 0) for (let e = out.eventStart[c]; e < out.eventStart[c + 1]; e++) out.eventLine[e] = realLine[out.eventLine[e]];
+    if (c < 0) continue;
+    for (let e = out.eventStart[c]; e < out.eventStart[c + 1]; e++) {
+      out.eventLine[e] = realLine[out.eventLine[e]];
+      out.eventPacket[e] = packets[out.eventPacket[e]];
+    }
   }
   const lists = regroup(out.listStart, part.listStart, fromPart, LIST_STRIDE, [[out.listValues, part.listValues]]);
   out.listStart = lists.start;

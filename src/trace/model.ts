@@ -74,6 +74,8 @@ export type NoteKind = (typeof NOTE_KINDS)[number];
 
 export interface ExpertEvent {
   line: number;
+  /** The packet that carries it: its index in the trace (the `packets` array of --json --packets). */
+  packet: number;
   kind: EventKind;
 }
 

@@ -114,7 +114,7 @@ export class BuiltTrace {
     if (conn.eventCount > 0) {
       for (let p = conn.firstPacket; p >= 0; p = t.next[p]) {
         const bits = t.events[p];
-        if (bits !== 0) for (let k = 0; k < EVENT_KINDS.length; k++) if (bits & (1 << k)) w.event(t.line[p], k);
+        if (bits !== 0) for (let k = 0; k < EVENT_KINDS.length; k++) if (bits & (1 << k)) w.event(t.line[p], p, k);
       }
     }
     w.notes(COLUMN.notes, this.notes(conn, cs));

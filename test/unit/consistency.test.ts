@@ -2,7 +2,7 @@
 // (census), the status bar and the hover (the packet at the cursor's line, its states before
 // and after), and the JSON (toJSON with its packets). Over every fixture they must never
 // disagree, and the census must equal one counted from the JSON alone; in the engine's trace
-// and in the snapshot of it that the extension host reads.
+// and in the snapshot of it that the extension host reads. Each expert event's packet carries it.
 
 import * as assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
@@ -106,6 +106,13 @@ function disagreements(t: Trace): string[] {
     const same = (end: string | null, last: string | null) => end === last || (last === 'TIME_WAIT' && end === 'CLOSED');
     if (!same(c.clientState, r.clientState) || !same(c.serverState, r.serverState)) {
       say(`connection ${c.id}: final ${c.clientState}/${c.serverState}, its last packet's ${r.clientState}/${r.serverState}`);
+    }
+    // Each expert event names the packet that carries it: on its line, of its connection, with its kind.
+    for (const e of c.events) {
+      const q = records[e.packet];
+      if (!q || q.line !== e.line || q.connection !== c.id || !q.events.includes(e.kind)) {
+        say(`connection ${c.id}: event ${e.kind} at line ${e.line} names packet ${e.packet} (${q ? `line ${q.line}, ${q.events}` : 'none'})`);
+      }
     }
   }
   return out;
