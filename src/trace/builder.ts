@@ -9,6 +9,7 @@ import { ConnStore } from './connstore';
 import { joinBytes } from './bytes';
 import { Utf8Input } from './decode';
 import { EVENT_BIT } from './expert';
+import { Flight, windowShift } from './flight';
 import { PacketKeys } from './keys';
 import { Flag, type Problem, type Repair, type TraceOptions } from './model';
 import { PacketTable } from './packets';
@@ -641,6 +642,7 @@ export class TraceBuilder {
       if (c && s && c.wscale !== null && s.wscale !== null) conn.expert.setShift(c.wscale, s.wscale);
     }
     conn.add(t, p, this.at);
+    (conn.flight ??= new Flight()).step(t, p, windowShift(conn.clientOpts, conn.serverOpts, d), r.sackBytes);
   }
 
   private setBase(tuple: Tuple, p: number, src: number, seq: number, ack: number): void {

@@ -241,12 +241,18 @@ export class ColumnTrace implements Trace {
       ack: absAck(s, p),
       win: orNull(s.win[p]),
       len: s.len[p],
+      windowBytes: orNull(s.winBytes[p]),
+      ackRttMs: orNull(roundMs(s.ackRtt[p])),
+      bytesInFlight: orNull(s.inFlight[p]),
       clientState: stateName(s.cState[p]),
       serverState: stateName(s.sState[p]),
       events: eventNames(s.events[p]),
     };
   }
 }
+
+/** Milliseconds to the nanosecond: a difference of two times carries floating-point noise below it. */
+export const roundMs = (ms: number): number => Math.round(ms * 1e6) / 1e6;
 
 /**
  * Restores a snapshot, building the connection summaries `batch` at a time and calling `pause`

@@ -33,6 +33,12 @@ export interface PacketColumns {
   sT2: Int8Array;
   /** Expert events, one bit per EVENT_KINDS entry. */
   events: Uint32Array;
+  /** Milliseconds from the segment this packet acknowledges to it (flight.ts); NaN where none. */
+  ackRtt: Float64Array;
+  /** Bytes in flight after this segment with data (flight.ts); NaN where none. */
+  inFlight: Float64Array;
+  /** The advertised window in bytes, scaled; NaN where the window scale is unknown. */
+  winBytes: Float64Array;
 }
 
 export { flagString } from './flags';

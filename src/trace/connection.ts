@@ -3,6 +3,7 @@
 
 import { Slot, type ConnStore } from './connstore';
 import { ExpertState, EVENT_BIT } from './expert';
+import { Flight } from './flight';
 import { Machine, seqGe } from './machine';
 import { Flag, type SynOptions } from './model';
 import type { PacketTable } from './packets';
@@ -20,6 +21,8 @@ export class Connection {
   readonly machine: Machine;
   readonly expert: ExpertState;
   readonly zeek: ZeekState;
+  /** Unacknowledged segments for the per-packet figures (flight.ts), made on the first packet. */
+  flight: Flight | null = null;
   /** Where this connection's numbers start in the store (see ConnStore). */
   private readonly o: number;
   eventCount = 0;

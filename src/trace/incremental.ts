@@ -37,6 +37,7 @@ export interface Reanalysis {
 /** Columns the engine computes per packet; line, headLine and conn stay as they were. */
 const RECOMPUTED: ReadonlyArray<keyof PacketColumns> = [
   'dir', 'flags', 'seq', 'ack', 'win', 'len', 'time', 'cState', 'sState', 'cT1', 'cT2', 'sT1', 'sT2', 'events',
+  'ackRtt', 'inFlight', 'winBytes',
 ];
 
 /** Columns read from the text: unchanged on every line the edit did not touch. */

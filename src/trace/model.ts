@@ -245,6 +245,12 @@ export interface PacketRecordJson {
   ack: number | null;
   win: number | null;
   len: number;
+  /** The advertised window in bytes, scaled by the sender's window scale; null where that is unknown. */
+  windowBytes: number | null;
+  /** tshark's tcp.analysis.ack_rtt in ms, on an ACK of data, SYN or FIN (never of a retransmitted segment). */
+  ackRttMs: number | null;
+  /** tshark's tcp.analysis.bytes_in_flight, on a segment with data. */
+  bytesInFlight: number | null;
   clientState: StateName | null;
   serverState: StateName | null;
   events: string[];

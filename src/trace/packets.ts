@@ -39,6 +39,9 @@ export class PacketTable {
     this.sT1 = new Int8Array(capacity);
     this.sT2 = new Int8Array(capacity);
     this.events = new Uint32Array(capacity);
+    this.ackRtt = new Float64Array(capacity);
+    this.inFlight = new Float64Array(capacity);
+    this.winBytes = new Float64Array(capacity);
     this.next = new Int32Array(capacity);
     this.prev = new Int32Array(capacity);
   }
@@ -58,6 +61,7 @@ export class PacketTable {
     const p = this.length++;
     this.cT1[p] = this.cT2[p] = this.sT1[p] = this.sT2[p] = -1;
     this.next[p] = this.prev[p] = -1;
+    this.ackRtt[p] = this.inFlight[p] = this.winBytes[p] = NaN;
     return p;
   }
 
@@ -79,6 +83,9 @@ export class PacketTable {
     this.sT1 = grow(this.sT1, n);
     this.sT2 = grow(this.sT2, n);
     this.events = grow(this.events, n);
+    this.ackRtt = grow(this.ackRtt, n);
+    this.inFlight = grow(this.inFlight, n);
+    this.winBytes = grow(this.winBytes, n);
     this.next = grow(this.next, n);
     this.prev = grow(this.prev, n);
     this.capacity = n;

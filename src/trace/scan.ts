@@ -70,6 +70,8 @@ export class LineRecord {
   sackOK = false;
   timestamps = false;
   fastOpen = false;
+  /** The bytes the first three SACK blocks cover (tshark keeps three), -1 without a SACK option. */
+  sackBytes = -1;
   /** A Flags-form packet line that ended before its `length` (wrapped, perhaps). */
   open = false;
   /** Bytes tcpdump never prints were skipped among the fields (one may hide a field). */
@@ -100,6 +102,7 @@ export class LineRecord {
     this.sackOK = false;
     this.timestamps = false;
     this.fastOpen = false;
+    this.sackBytes = -1;
     this.open = false;
     this.odd = false;
     this.tail = -1;
@@ -573,23 +576,41 @@ function skipBracket(b: Uint8Array, i: number, end: number): number {
   return end;
 }
 
-/** Reads the options list up to its closing bracket. Only SYN segments need the values. */
+/**
+ * Reads the options list up to its closing bracket. Only SYN segments need the values; other
+ * segments only their SACK blocks (bytes in flight leave out what the receiver holds).
+ */
 function readOptions(b: Uint8Array, i: number, end: number, r: LineRecord): number {
-  if ((r.flags & Flag.SYN) === 0) return skipBracket(b, i - 1, end);
+  const syn = (r.flags & Flag.SYN) !== 0;
   let depth = 1;
   let tokenStart = i;
   for (; i < end && depth > 0; i++) {
     const c = b[i];
     if (c === LBRACK) depth++;
     else if (c === RBRACK) depth--;
-    if (depth === 1 && c === COMMA) {
-      readOption(b, tokenStart, i, r);
+    if ((depth === 1 && c === COMMA) || depth === 0) {
+      if (syn) readOption(b, tokenStart, i, r);
+      else if (b[tokenStart] === 115 /* s */ && at(b, tokenStart, i, 'sack ')) r.sackBytes = sackBytes(b, tokenStart + 5, i);
       tokenStart = i + 1;
-    } else if (depth === 0) {
-      readOption(b, tokenStart, i, r);
     }
   }
   return i;
+}
+
+/** The bytes covered by the first three blocks of "N {l:r}{l:r}..." at b[i..e). */
+function sackBytes(b: Uint8Array, i: number, e: number): number {
+  let sum = 0;
+  for (let n = 0; n < 3; n++) {
+    while (i < e && b[i] !== 123 /* { */) i++;
+    if (i >= e) break;
+    const left = readUint(b, i + 1, e);
+    i = numEnd;
+    if (b[i] !== COLON) break;
+    const right = readUint(b, i + 1, e);
+    i = numEnd;
+    if (left === left && right === right) sum += (right - left + 4294967296) % 4294967296;
+  }
+  return sum;
 }
 
 function readOption(b: Uint8Array, s: number, e: number, r: LineRecord): void {

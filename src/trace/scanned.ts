@@ -20,6 +20,7 @@ const enum Num {
   LEN,
   MSS,
   WSCALE,
+  SACK,
   STRIDE,
 }
 
@@ -114,6 +115,7 @@ export class ScannedLines {
     f[q + Num.LEN] = r.len;
     f[q + Num.MSS] = r.mss;
     f[q + Num.WSCALE] = r.wscale;
+    f[q + Num.SACK] = r.sackBytes;
     i[o + Field.FLAGS] = r.flags;
     i[o + Field.SRC] = keys.src;
     i[o + Field.DST] = keys.dst;
@@ -156,6 +158,7 @@ export class ScannedLines {
     r.len = f[q + Num.LEN];
     r.mss = f[q + Num.MSS];
     r.wscale = f[q + Num.WSCALE];
+    r.sackBytes = f[q + Num.SACK];
     r.flags = i[o + Field.FLAGS];
   }
 

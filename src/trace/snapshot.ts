@@ -10,7 +10,7 @@ import type { BuiltTrace } from './trace';
 
 const PACKET_COLUMNS: ReadonlyArray<keyof PacketColumns> = [
   'line', 'headLine', 'conn', 'dir', 'flags', 'seq', 'ack', 'win', 'len', 'time',
-  'cState', 'sState', 'cT1', 'cT2', 'sT1', 'sT2', 'events',
+  'cState', 'sState', 'cT1', 'cT2', 'sT1', 'sT2', 'events', 'ackRtt', 'inFlight', 'winBytes',
 ];
 
 /** An analysed trace as plain data; every array buffer can go in a postMessage transfer list. */

@@ -88,8 +88,14 @@ describe('cli: tcp-trace', () => {
     const doc = JSON.parse(r.out) as TraceJson;
     assert.equal(doc.packetRecords!.length, doc.packets);
     const first = doc.packetRecords![0];
-    assert.deepEqual(Object.keys(first).sort(), ['ack', 'clientState', 'connection', 'dport', 'dst', 'events', 'flags', 'len', 'line', 'seq', 'serverState', 'sport', 'src', 'win'].sort());
+    assert.deepEqual(Object.keys(first).sort(), ['ack', 'ackRttMs', 'bytesInFlight', 'clientState', 'connection', 'dport', 'dst', 'events', 'flags', 'len', 'line', 'seq', 'serverState', 'sport', 'src', 'win', 'windowBytes'].sort());
     assert.equal(first.flags, 'S');
+    // A SYN's window is never scaled; the SYN,ACK answers it, and data follows.
+    assert.equal(first.windowBytes, first.win);
+    assert.equal(first.ackRttMs, null);
+    const synAck = doc.packetRecords!.find((p) => p.flags === 'S.')!;
+    assert.ok(synAck.ackRttMs! > 0, 'the SYN,ACK measures the RTT from the SYN');
+    assert.ok(doc.packetRecords!.some((p) => p.len > 0 && p.bytesInFlight! >= p.len), 'a segment with data has bytes in flight');
     assert.equal(first.clientState, 'SYN_SENT');
     const syn = Number(/seq (\d+)/.exec(readFileSync(sample, 'utf8'))![1]);
     assert.equal(first.seq, syn);
