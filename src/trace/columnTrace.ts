@@ -8,6 +8,7 @@ import {
   COLUMN, endpointAddr, endpointPort, floatField, INT_STRIDE, intField, readGroup, readSummary, SUMMARY_GROUPS, type ConnectionColumns, type SummaryGroup,
 } from './connectionColumns';
 import { eventNames } from './expert';
+import { throughputSeries } from './performance';
 import type { Census, ConnectionSummary, HalfOpenFlood, PacketInfo, PacketRecordJson, Problem, Repair, Trace, TraceJson } from './model';
 import type { TraceSnapshot } from './snapshot';
 import { afterTimeWait } from './states';
@@ -187,7 +188,7 @@ export class ColumnTrace implements Trace {
   toJSON(withPackets = false): TraceJson {
     const doc: TraceJson = {
       ...this.head(),
-      connections: Array.from({ length: this.snapshot.connectionCount }, (_, c) => readSummary(this.snapshot, c)),
+      connections: Array.from({ length: this.snapshot.connectionCount }, (_, c) => this.summaryJson(c)),
       halfOpenFloods: this.halfOpenFloods,
     };
     if (withPackets) doc.packetRecords = Array.from({ length: this.packetCount }, (_, p) => this.packetRecord(p));
@@ -201,7 +202,7 @@ export class ColumnTrace implements Trace {
    */
   *jsonParts(withPackets = false, size = 1 << 16): Generator<string, void, undefined> {
     let out = JSON.stringify(this.head()).slice(0, -1) + ',"connections":[';
-    for (const part of batches(this.snapshot.connectionCount, (c) => readSummary(this.snapshot, c))) {
+    for (const part of batches(this.snapshot.connectionCount, (c) => this.summaryJson(c))) {
       out += part;
       if (out.length >= size) {
         yield out;
@@ -221,6 +222,16 @@ export class ColumnTrace implements Trace {
       out += ']';
     }
     yield out + '}';
+  }
+
+  /** Connection c's summary as the JSON has it: with its throughput series, computed from its packets here. */
+  private summaryJson(c: number): ConnectionSummary {
+    const s = this.snapshot;
+    const sum = readSummary(s, c);
+    const packets = s.connPackets.subarray(s.connStart[c], s.connStart[c + 1]);
+    sum.performance.throughput.client.series = throughputSeries(s, packets, 0);
+    sum.performance.throughput.server.series = throughputSeries(s, packets, 1);
+    return sum;
   }
 
   private packetRecord(p: number): PacketRecordJson {

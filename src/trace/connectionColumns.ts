@@ -9,7 +9,7 @@
 // One module because the table, its storage, the row writer and the readers must agree on
 // every column: keeping them together is what makes a figure a one-place change.
 
-import { EVENT_KINDS, NOTE_KINDS, type ConnectionSummary, type EventKind, type ExpertEvent, type NoteKind, type Side } from './model';
+import { EVENT_KINDS, NOTE_KINDS, UNKNOWN_KINDS, type ConnectionSummary, type EventKind, type ExpertEvent, type NoteKind, type Side } from './model';
 import { STATE_NAMES, type StateName } from './states';
 
 /**
@@ -20,14 +20,14 @@ import { STATE_NAMES, type StateName } from './states';
  * - endpoint: an endpoint id, read as its name; string: an id in the trace's string table.
  * - present: the object at this path exists (1) or is null (0); its fields follow it.
  * - list: number[], in the ragged list arrays; events: the summary's events (in arrays of
- *   their own); notes: a bit per NOTE_KINDS entry.
+ *   their own); notes: a bit per NOTE_KINDS entry; unknowns: a bit per UNKNOWN_KINDS entry.
  * - id: the connection's index, not stored.
  * - packet, packetFloat: not in the JSON: what the views need beyond it (a packet index, a
  *   state code, a time).
  */
 export type FieldKind =
   | 'id' | 'int' | 'intOrNull' | 'line' | 'float' | 'bool' | 'state' | 'side' | 'closeKind'
-  | 'endpoint' | 'string' | 'present' | 'list' | 'events' | 'notes' | 'packet' | 'internal' | 'internalFloat';
+  | 'endpoint' | 'string' | 'present' | 'list' | 'events' | 'notes' | 'unknowns' | 'packet' | 'internal' | 'internalFloat';
 
 export interface FieldSpec {
   /** Where the field sits in the summary, dot-separated. */
@@ -95,6 +95,35 @@ export const CONNECTION_FIELDS = [
   { path: 'history', kind: 'string' },
   { path: 'events', kind: 'events' },
   { path: 'notes', kind: 'notes' },
+  { path: 'performance.windowScaleKnown', kind: 'bool' },
+  { path: 'performance.rtt', kind: 'present' },
+  { path: 'performance.rtt.client', kind: 'present' },
+  { path: 'performance.rtt.client.samples', kind: 'int' },
+  { path: 'performance.rtt.client.minMs', kind: 'float' },
+  { path: 'performance.rtt.client.p50Ms', kind: 'float' },
+  { path: 'performance.rtt.client.p95Ms', kind: 'float' },
+  { path: 'performance.rtt.client.maxMs', kind: 'float' },
+  { path: 'performance.rtt.server', kind: 'present' },
+  { path: 'performance.rtt.server.samples', kind: 'int' },
+  { path: 'performance.rtt.server.minMs', kind: 'float' },
+  { path: 'performance.rtt.server.p50Ms', kind: 'float' },
+  { path: 'performance.rtt.server.p95Ms', kind: 'float' },
+  { path: 'performance.rtt.server.maxMs', kind: 'float' },
+  { path: 'performance.handshakeSplit', kind: 'present' },
+  { path: 'performance.handshakeSplit.synToSynAckMs', kind: 'float' },
+  { path: 'performance.handshakeSplit.synAckToAckMs', kind: 'float' },
+  { path: 'performance.timeToFirstByteMs', kind: 'float' },
+  { path: 'performance.serverResponseMs', kind: 'float' },
+  { path: 'performance.throughput', kind: 'present' },
+  { path: 'performance.throughput.client', kind: 'present' },
+  { path: 'performance.throughput.client.bytes', kind: 'float' },
+  { path: 'performance.throughput.client.seconds', kind: 'float' },
+  { path: 'performance.throughput.client.bitsPerSecond', kind: 'float' },
+  { path: 'performance.throughput.server', kind: 'present' },
+  { path: 'performance.throughput.server.bytes', kind: 'float' },
+  { path: 'performance.throughput.server.seconds', kind: 'float' },
+  { path: 'performance.throughput.server.bitsPerSecond', kind: 'float' },
+  { path: 'performance.unknown', kind: 'unknowns' },
   // Not in the JSON: what packet(), census() and the views need beyond the summary.
   { path: 'firstPacket', kind: 'packet' },
   { path: 'lastPacket', kind: 'packet' },
@@ -237,6 +266,10 @@ export function readField(s: ConnectionColumns, c: number, spec: FieldSpec, col:
     case 'notes': {
       const bits = s.connInt[i];
       return bits === 0 ? [] : NOTE_KINDS.filter((_, k) => bits & (1 << k));
+    }
+    case 'unknowns': {
+      const bits = s.connInt[i];
+      return bits === 0 ? [] : UNKNOWN_KINDS.filter((_, k) => bits & (1 << k));
     }
   }
 }

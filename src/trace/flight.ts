@@ -75,6 +75,8 @@ export class Flight {
   /** Per direction: the highest seq + len sent (NaN before any), and the first seq seen. */
   private readonly next = [NaN, NaN];
   private readonly base = [NaN, NaN];
+  /** True once a direction's list was full (bytes in flight were then left out for a while). */
+  overflowed = false;
   /** Per direction: 1 while segments were left off its full list, until the list empties. */
   private readonly overflow = [0, 0];
   /** Per direction: 0 after a gap in its numbers, until the other side ACKs. */
@@ -119,7 +121,7 @@ export class Flight {
       end = (seq + len + virtual) % U32;
       if (this.base[d] !== this.base[d]) this.base[d] = seq;
       const u = this.unacked[d];
-      if ((len > 0 || virtual) && u.n >= MAX_UNACKED) this.overflow[d] = 1;
+      if ((len > 0 || virtual) && u.n >= MAX_UNACKED) this.overflow[d] = 1, (this.overflowed = true);
       else if (len > 0 || virtual) {
         // Data sent before: a retransmission; the segments it repeats are ambiguous too.
         const again = next === next && diff(seq, next) < 0 ? 1 : 0;

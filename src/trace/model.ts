@@ -72,6 +72,19 @@ export const NOTE_KINDS = [
 ] as const;
 export type NoteKind = (typeof NOTE_KINDS)[number];
 
+/**
+ * What a connection's performance figures lack because the text does not carry it:
+ * - flags: `tcpdump -q` lines (no flags, numbers or window): no RTT, bytes in flight or handshake;
+ * - time: lines without a time stamp (`-t`): no RTT, durations or throughput from them;
+ * - window_scale: no SYN seen, so the window scale is unknown: windowBytes are null;
+ * - handshake: no SYN seen (a capture begun mid-stream): no handshake split;
+ * - unacknowledged: more segments went unacknowledged than are followed (flight.ts), so bytes
+ *   in flight are missing for a while.
+ */
+export const UNKNOWN_KINDS = ['flags', 'time', 'window_scale', 'handshake', 'unacknowledged'] as const;
+
+export type UnknownKind = (typeof UNKNOWN_KINDS)[number];
+
 export interface ExpertEvent {
   line: number;
   /** The packet that carries it: its index in the trace (the `packets` array of --json --packets). */
@@ -151,6 +164,42 @@ export interface ConnectionSummary {
   events: ExpertEvent[];
   /** What was inferred where the packets leave it open, in NOTE_KINDS order. */
   notes: NoteKind[];
+  performance: Performance;
+}
+
+/** RTT samples (packets' ackRttMs) of the data one side sent, acknowledged by the other. */
+export interface RttStats {
+  samples: number;
+  minMs: number | null;
+  p50Ms: number | null;
+  p95Ms: number | null;
+  maxMs: number | null;
+}
+
+/** One side's payload: bytes, seconds from its first to its last segment with data, and their rate. */
+export interface Throughput {
+  bytes: number;
+  seconds: number | null;
+  bitsPerSecond: number | null;
+  /** [time, bits per second] over the same span (performance.ts throughputSeries); in the JSON only. */
+  series?: Array<[number, number]>;
+}
+
+/** A connection's performance figures (performance.ts). */
+export interface Performance {
+  /** Whether both SYNs were seen, so the packets' windowBytes are known. */
+  windowScaleKnown: boolean;
+  /** By the side whose data was acknowledged. */
+  rtt: { client: RttStats; server: RttStats };
+  /** Where the handshake's time went: before the capture point's SYN,ACK, and after it. */
+  handshakeSplit: { synToSynAckMs: number | null; synAckToAckMs: number | null };
+  /** From the client's first data segment to the server's first (null when the server spoke first). */
+  timeToFirstByteMs: number | null;
+  /** From the server's ACK of the whole request to its first response byte. */
+  serverResponseMs: number | null;
+  throughput: { client: Throughput; server: Throughput };
+  /** What the text does not carry, so the figures above lack it (UNKNOWN_KINDS). */
+  unknown: UnknownKind[];
 }
 
 /** One packet, materialised for a view (hover, tree, panel). */

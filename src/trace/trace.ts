@@ -9,6 +9,7 @@ import {
   EVENT_KINDS, Flag, NOTE_KINDS, type NoteKind, type Close, type HalfOpenFlood, type Problem, type Repair, type SynOptions, type TraceOptions,
 } from './model';
 import type { PacketTable } from './packets';
+import { writePerformance } from './performance';
 import { DEFAULT_TIME_WAIT_SECONDS, State } from './states';
 
 function num(x: number): number | null {
@@ -118,6 +119,7 @@ export class BuiltTrace {
       }
     }
     w.notes(COLUMN.notes, this.notes(conn, cs));
+    writePerformance(w, t, conn);
     // Beyond the summary: what packet(), census() and the views need.
     w.int(COLUMN.firstPacket, conn.firstPacket);
     w.int(COLUMN.lastPacket, conn.lastPacket);
