@@ -12,7 +12,7 @@
 // - winBytes: the advertised window shifted by the sender's window scale; a SYN's is never
 //   scaled. NaN where the scale is unknown (no SYN seen).
 //
-// Each connection keeps, per direction, its unacknowledged segments as a stack in typed arrays.
+// Each connection keeps, per direction, its unacknowledged segments in a typed array.
 
 import type { PacketColumns } from './columns';
 import { EVENT_BIT } from './expert';
@@ -29,60 +29,51 @@ const MAX_UNACKED = 1024;
 const MAX_IN_FLIGHT = 2000000000;
 const U32 = 4294967296;
 
-const NONE = new Float64Array(0);
-
 /** a - b as a signed 32-bit difference: > 0 when a is after b in sequence space. */
 const diff = (a: number, b: number): number => (a - b) | 0;
 
-/** One direction's unacknowledged segments, oldest first. */
-class Unacked {
-  n = 0;
-  // Made on the first segment: most connections of a SYN flood or a scan never send one.
-  seq = NONE;
-  end = NONE;
-  time = NONE;
-  /** 1 where the segment was sent again or is itself a retransmission (Karn). */
-  ambiguous = new Uint8Array(0);
+/** A list entry's fields, at k * STRIDE: seq, seq + len (+1 for SYN or FIN), time, and 1 where ambiguous. */
+const SEQ = 0;
+const END = 1;
+const TIME = 2;
+/** The segment was sent again, or is itself a retransmission (Karn). */
+const AMBIGUOUS = 3;
+const STRIDE = 4;
+/** Per-direction scalars, at d * SCALARS: */
+/** the highest seq + len sent (NaN before any), */
+const NEXT = 0;
+/** the first seq seen (the base of in-flight arithmetic), */
+const BASE = 1;
+/** 0 after a gap in its numbers, until the other side ACKs, */
+const VALID_BIF = 2;
+/** the bytes the SACK option of its last packet covered (-1: none), */
+const SACKED = 3;
+/** 1 while segments were left off its full list, until the list empties. */
+const OVERFLOW = 4;
+const SCALARS = 5;
 
-  push(seq: number, end: number, time: number, ambiguous: number): void {
-    if (this.n === this.seq.length) this.grow();
-    const k = this.n++;
-    this.seq[k] = seq;
-    this.end[k] = end;
-    this.time[k] = time;
-    this.ambiguous[k] = ambiguous;
-  }
-
-  private grow(): void {
-    const m = Math.max(4, this.seq.length * 2);
-    const f = (a: Float64Array) => {
-      const b = new Float64Array(m);
-      b.set(a);
-      return b;
-    };
-    this.seq = f(this.seq);
-    this.end = f(this.end);
-    this.time = f(this.time);
-    const a = new Uint8Array(m);
-    a.set(this.ambiguous);
-    this.ambiguous = a;
-  }
-}
-
-/** What one connection keeps to compute its packets' figures. */
+/**
+ * What one connection keeps to compute its packets' figures: per direction, its
+ * unacknowledged segments (oldest first) and a few scalars. Arrays of numbers rather than
+ * typed arrays: a small typed array costs several times its contents, and a SYN flood makes
+ * a Flight per SYN.
+ */
 export class Flight {
-  private readonly unacked = [new Unacked(), new Unacked()];
-  /** Per direction: the highest seq + len sent (NaN before any), and the first seq seen. */
-  private readonly next = [NaN, NaN];
-  private readonly base = [NaN, NaN];
+  private readonly v: number[] = [NaN, NaN, 1, -1, 0, NaN, NaN, 1, -1, 0];
+  /** Each direction's list; its length may exceed n * STRIDE (entries taken off stay behind). */
+  private readonly list: [number[], number[]] = [[], []];
+  private readonly n = [0, 0];
   /** True once a direction's list was full (bytes in flight were then left out for a while). */
   overflowed = false;
-  /** Per direction: 1 while segments were left off its full list, until the list empties. */
-  private readonly overflow = [0, 0];
-  /** Per direction: 0 after a gap in its numbers, until the other side ACKs. */
-  private readonly validBif = [1, 1];
-  /** Per direction: the bytes the SACK option of its last packet covered (-1: none). */
-  private readonly sacked = [-1, -1];
+
+  private push(d: number, seq: number, end: number, time: number, ambiguous: number): void {
+    const a = this.list[d];
+    const k = this.n[d]++ * STRIDE;
+    a[k + SEQ] = seq;
+    a[k + END] = end;
+    a[k + TIME] = time;
+    a[k + AMBIGUOUS] = ambiguous;
+  }
 
   /**
    * Fills ackRtt, inFlight and winBytes of packet p (whose flags, seq, ack, win, len, time,
@@ -108,70 +99,74 @@ export class Flight {
     const len = t.len[p];
     const time = t.time[p];
     const hasAck = (f & Flag.ACK) !== 0 && ack === ack;
-    if (f & Flag.ACK) this.validBif[o] = 1;
+    const v = this.v;
+    const dv = d * SCALARS;
+    const ov = o * SCALARS;
+    if (f & Flag.ACK) v[ov + VALID_BIF] = 1;
 
     const probe = (t.events[p] & EVENT_BIT.zero_window_probe) !== 0;
-    const next = this.next[d];
-    if (!probe && next === next && seq === seq && diff(seq, next) > 0 && !(f & Flag.RST)) this.validBif[d] = 0;
+    const next = v[dv + NEXT];
+    if (!probe && next === next && seq === seq && diff(seq, next) > 0 && !(f & Flag.RST)) v[dv + VALID_BIF] = 0;
 
     // The segment joins its direction's unacknowledged list.
     const virtual = f & (Flag.SYN | Flag.FIN) ? 1 : 0;
-    let end = NaN;
     if (seq === seq) {
-      end = (seq + len + virtual) % U32;
-      if (this.base[d] !== this.base[d]) this.base[d] = seq;
-      const u = this.unacked[d];
-      if ((len > 0 || virtual) && u.n >= MAX_UNACKED) this.overflow[d] = 1, (this.overflowed = true);
-      else if (len > 0 || virtual) {
+      const end = (seq + len + virtual) % U32;
+      if (v[dv + BASE] !== v[dv + BASE]) v[dv + BASE] = seq;
+      if ((len > 0 || virtual) && this.n[d] >= MAX_UNACKED) {
+        v[dv + OVERFLOW] = 1;
+        this.overflowed = true;
+      } else if (len > 0 || virtual) {
         // Data sent before: a retransmission; the segments it repeats are ambiguous too.
         const again = next === next && diff(seq, next) < 0 ? 1 : 0;
-        if (again) for (let k = 0; k < u.n; k++) if (diff(u.seq[k], end) < 0 && diff(u.end[k], seq) > 0) u.ambiguous[k] = 1;
-        u.push(seq, end, time, again);
+        if (again) {
+          const a = this.list[d];
+          for (let k = 0; k < this.n[d] * STRIDE; k += STRIDE) if (diff(a[k + SEQ], end) < 0 && diff(a[k + END], seq) > 0) a[k + AMBIGUOUS] = 1;
+        }
+        this.push(d, seq, end, time, again);
       }
-      if (!probe && (next !== next || diff(end, next) > 0)) this.next[d] = end;
+      if (!probe && (next !== next || diff(end, next) > 0)) v[dv + NEXT] = end;
     }
 
     // The ACK takes the other direction's segments it covers off their list.
-    if (hasAck) {
-      const u = this.unacked[o];
+    if (hasAck && this.n[o] > 0) {
+      const a = this.list[o];
       let rtt = NaN;
       let w = 0;
-      for (let k = 0; k < u.n; k++) {
-        const e = u.end[k];
+      for (let k = 0; k < this.n[o] * STRIDE; k += STRIDE) {
+        const e = a[k + END];
         if (ack === e) {
           // The oldest segment ending here gives tshark's figure.
-          if (rtt !== rtt) rtt = u.ambiguous[k] ? -1 : time - u.time[k];
+          if (rtt !== rtt) rtt = a[k + AMBIGUOUS] ? -1 : time - a[k + TIME];
           continue;
         }
-        if (diff(ack, u.seq[k]) > 0 && diff(ack, e) <= 0) u.seq[k] = ack;
+        if (diff(ack, a[k + SEQ]) > 0 && diff(ack, e) <= 0) a[k + SEQ] = ack;
         if (diff(e, ack) > 0) {
-          u.seq[w] = u.seq[k];
-          u.end[w] = e;
-          u.time[w] = u.time[k];
-          u.ambiguous[w] = u.ambiguous[k];
-          w++;
+          if (w !== k) for (let j = 0; j < STRIDE; j++) a[w + j] = a[k + j];
+          w += STRIDE;
         }
       }
-      u.n = w;
-      if (w === 0) this.overflow[o] = 0;
+      this.n[o] = w / STRIDE;
+      if (w === 0) v[ov + OVERFLOW] = 0;
       if (rtt >= 0) t.ackRtt[p] = rtt * 1000;
     }
-    this.sacked[d] = sack;
+    v[dv + SACKED] = sack;
 
     // Bytes in flight after a segment with data.
-    const u = this.unacked[d];
-    if (len > 0 && u.n > 0 && this.validBif[d] && !this.overflow[d]) {
-      const b = this.base[d];
+    if (len > 0 && this.n[d] > 0 && v[dv + VALID_BIF] && !v[dv + OVERFLOW]) {
+      const a = this.list[d];
+      const b = v[dv + BASE];
       let lo = Infinity;
       let hi = -Infinity;
-      for (let k = 0; k < u.n; k++) {
-        const s = (u.seq[k] - b + U32) % U32;
-        const e = (u.end[k] - b + U32) % U32;
+      for (let k = 0; k < this.n[d] * STRIDE; k += STRIDE) {
+        const s = (a[k + SEQ] - b + U32) % U32;
+        const e = (a[k + END] - b + U32) % U32;
         if (s < lo) lo = s;
         if (e > hi) hi = e;
       }
       let inFlight = hi - lo;
-      if (this.sacked[o] > 0) inFlight = (inFlight - this.sacked[o] + U32) % U32;
+      const sacked = v[ov + SACKED];
+      if (sacked > 0) inFlight = (inFlight - sacked + U32) % U32;
       if (inFlight > 0 && inFlight < MAX_IN_FLIGHT) t.inFlight[p] = inFlight - virtual;
     }
   }
