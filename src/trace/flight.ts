@@ -12,7 +12,8 @@
 // - winBytes: the advertised window shifted by the sender's window scale; a SYN's is never
 //   scaled. NaN where the scale is unknown (no SYN seen).
 //
-// Each connection keeps, per direction, its unacknowledged segments in a typed array.
+// Each connection keeps, per direction, its unacknowledged segments in one array of numbers;
+// the results go straight into the packet columns.
 
 import type { PacketColumns } from './columns';
 import { EVENT_BIT } from './expert';
