@@ -11,6 +11,7 @@ import { Diagnostics, RepairsQuickFix } from './diagnostics';
 import { StatusBar } from './statusBar';
 import { registerCodeLens } from './codeLens';
 import { registerCommands } from './commands';
+import { registerLanguageModelTools } from './lmTools';
 import { registerCaptureDocuments } from './pcapDocument';
 import { registerExamples } from './examples';
 import { disposeLog } from './log';
@@ -72,6 +73,7 @@ export function activate(context: vscode.ExtensionContext): TestApi {
     registerHover(store),
     registerCodeLens(store),
     ...registerCommands(services),
+    ...registerLanguageModelTools(services),
     ...registerCaptureDocuments(),
     registerExamples(context.extensionUri),
     new LanguageDetection(context.globalState),

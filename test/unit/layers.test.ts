@@ -30,12 +30,20 @@ describe('layers', () => {
     for (const f of files) for (const m of imports(f)) assert.ok(/^\.\/[\w.]+$/.test(m) || m === '../trace/flags', `${f} imports ${m}`);
   });
 
+  it('the assistants\' tools import nothing but the engine', () => {
+    // The same tools run in the editor and in `tcp-trace mcp`: no vscode, no fs, no SDK.
+    const files = tsFiles(join(ROOT, 'src', 'tools'));
+    assert.ok(files.length > 0, 'the tools\' files');
+    for (const f of files) for (const m of imports(f)) assert.match(m, /^\.\.?\/(trace\/)?[\w.]+$/, `${f} imports ${m}`);
+  });
+
   // Folder -> the folders its relative imports may reach (its own always).
   const ALLOWED: Record<string, string[]> = {
     ingest: ['trace', 'pcap', 'protocol'],
     protocol: ['trace'],
-    cli: ['trace', 'pcap', 'ingest'],
-    editor: ['trace', 'pcap', 'ingest', 'protocol'],
+    tools: ['trace'],
+    cli: ['trace', 'pcap', 'ingest', 'tools'],
+    editor: ['trace', 'pcap', 'ingest', 'protocol', 'tools'],
   };
   for (const [folder, allowed] of Object.entries(ALLOWED)) {
     it(`src/${folder} imports only ${allowed.join(', ')}`, () => {
@@ -45,7 +53,7 @@ describe('layers', () => {
         for (const m of imports(f)) {
           if (!m.startsWith('.')) continue;
           const to = /^\.\.\/(\w+)(\/|$)/.exec(m)?.[1];
-          assert.ok(m.startsWith('./') || (to !== undefined && allowed.includes(to)) || m.startsWith('../../l10n/'), `${f} imports ${m}`);
+          assert.ok(m.startsWith('./') || (to !== undefined && allowed.includes(to)) || m.startsWith('../../l10n/') || m === '../../package.json', `${f} imports ${m}`);
         }
       }
     });
