@@ -20,6 +20,7 @@ const USAGE = `usage: tcp-trace [options] FILE
        tcp-trace --to-pcap out.pcap capture.tcpdump
        tcp-trace --filter 'connState == REJ or rttMs > 100' capture.pcap
        tcpdump -nn -r capture.pcap | tcp-trace -
+       tcp-trace mcp
 
 Reads tcpdump text output or a pcap/pcapng capture (FILE, or - for standard input; told
 apart by the file's first bytes) and prints each TCP connection: its endpoints, both ends'
@@ -44,6 +45,11 @@ options:
                      rebuilt from its line (payload zeros; see the README for what cannot
                      come back), and stop
   -h, --help         show this help
+
+\`tcp-trace mcp\` serves the trace as tools for AI assistants (Model Context Protocol, on
+standard input and output): a summary, connections matching a filter, the explanation of a
+connection or a packet line, and why a connection is slow. Each call names a trace file; the
+server only reads it.
 
 A large file is read and scanned by a second thread while the analysis runs;
 TCP_TRACE_THREADS=1 in the environment keeps to one thread (the output is the same).
@@ -297,6 +303,13 @@ function noPackets(file: string, trace: Trace): string {
 }
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'mcp' && argv.length === 1) {
+    // Standard output is the protocol's: nothing else may be written there. Loaded only
+    // here, so the SDK costs a report nothing.
+    const { serveMcp } = await import('./mcp');
+    await serveMcp((file) => read(file, new Progress({ write: () => true }, file)));
+    return 0;
+  }
   let args: Args | null;
   try {
     args = parseArgs(argv);
