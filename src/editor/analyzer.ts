@@ -14,7 +14,9 @@ import type { Trace, TraceOptions } from '../trace/model';
 import { restoreSnapshot } from '../trace/columnTrace';
 import type { TextChange } from '../trace/edits';
 import { isTraceSnapshot } from '../trace/snapshot';
-import { TEXT_CHUNK_CHARS, isWorkerReply, type WorkerReply } from '../protocol/workerProtocol';
+import { TEXT_CHUNK_CHARS, isWorkerReply, type WorkerReply, type WorkerRequest } from '../protocol/workerProtocol';
+import { rebuildPcap, type RebuildReport } from '../ingest/toPcap';
+import { joinBytes } from '../trace/bytes';
 import { startWorker, type WorkerLike } from './workerStart';
 
 /** Lets the host's other work run; restoring and sending text continue after it. */
@@ -36,6 +38,12 @@ export interface Analysis {
   reanalysed: boolean;
   /** Set when the engine ran only on the connections an edit touched. */
   touched?: { connections: number; packets: number };
+}
+
+/** A pcap rebuilt from tcpdump text, and what could not come back. */
+export interface RebuiltPcap {
+  bytes: Uint8Array;
+  report: RebuildReport;
 }
 
 /** The worker no longer holds the document version asked about: send the text again. */
@@ -73,6 +81,8 @@ export class Analyzer implements vscode.Disposable {
   private disposed = false;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
+  /** "Save as pcap" requests waiting for their bytes. */
+  private readonly pcaps = new Map<number, { resolve(r: RebuiltPcap): void; reject(e: Error): void }>();
   /** The document versions the worker holds the text of, as far as the host knows. */
   private readonly held = new Map<string, number>();
 
@@ -145,6 +155,35 @@ export class Analyzer implements vscode.Disposable {
     }
   }
 
+  /**
+   * "Save as pcap" in the worker: the document's text is not sent again when the worker holds
+   * this version of it. On the host when no worker can run.
+   */
+  async rebuildPcap(src: Pick<DocumentSource, 'key' | 'version' | 'text'>, options: TraceOptions): Promise<RebuiltPcap> {
+    const worker = await this.ensureWorker();
+    if (!worker) {
+      const parts: Uint8Array[] = [];
+      const report = rebuildPcap(src.text(), (c) => parts.push(c), options);
+      return { bytes: joinBytes(parts), report };
+    }
+    const ask = (text?: string) =>
+      new Promise<RebuiltPcap>((resolve, reject) => {
+        const id = this.nextId++;
+        this.pcaps.set(id, { resolve, reject });
+        const m: WorkerRequest = { type: 'rebuildPcap', id, key: src.key, version: src.version, text, options };
+        worker.post(m);
+      });
+    if (this.held.get(src.key) === src.version) {
+      try {
+        return await ask();
+      } catch (e) {
+        if (!(e instanceof StaleDocumentError)) throw e;
+        this.held.delete(src.key);
+      }
+    }
+    return ask(src.text());
+  }
+
   /** Forwards an edit to the worker's copy of the document, if it holds the version it starts from. */
   documentChanged(key: string, fromVersion: number, version: number, changes: TextChange[]): void {
     const worker = this.worker;
@@ -202,6 +241,13 @@ export class Analyzer implements vscode.Disposable {
   }
 
   private onReply(m: WorkerReply): void {
+    const q = this.pcaps.get(m.id);
+    if (q) {
+      this.pcaps.delete(m.id);
+      if (m.type === 'pcap') q.resolve({ bytes: m.bytes, report: m.report as unknown as RebuildReport });
+      else if (m.type === 'error') q.reject(m.stale ? new StaleDocumentError(m.message) : new Error(m.message));
+      return;
+    }
     const p = this.pending.get(m.id);
     if (!p || p.settled) return;
     switch (m.type) {
@@ -253,6 +299,8 @@ export class Analyzer implements vscode.Disposable {
     this.worker = undefined;
     this.held.clear();
     for (const [id, p] of [...this.pending]) this.settle(id, p, reason);
+    for (const q of this.pcaps.values()) q.reject(reason);
+    this.pcaps.clear();
   }
 
   dispose(): void {

@@ -14,11 +14,10 @@ import { OUTCOMES, connectionsText, documentName, otherLinesText, outcomeLabel, 
 import { connectionSummaryText, ladderMermaid, ladderSvg } from './export';
 import { traceOptions } from './config';
 import { normalizeText, repairText } from '../trace';
-import { joinBytes } from '../trace/bytes';
 import { connectionsCsv } from '../trace/report';
 import { openExample, openTour } from './examples';
 import { FILTER_FIELDS, FilterError, parseFilter } from '../trace/filter';
-import { rebuildLosses, rebuildPcap, type RebuildReport } from '../ingest/toPcap';
+import { rebuildLosses, type RebuildReport } from '../ingest/toPcap';
 import { language, t } from './l10n';
 
 export interface Services {
@@ -290,7 +289,7 @@ async function openNormalized(arg: unknown): Promise<vscode.TextDocument | undef
  * and the payload zeros (src/ingest/toPcap.ts). `dest` skips the save dialog (tests, other
  * extensions). The document is only read.
  */
-async function saveAsPcap(arg: unknown, dest: unknown): Promise<RebuildReport | undefined> {
+async function saveAsPcap(s: Services, arg: unknown, dest: unknown): Promise<RebuildReport | undefined> {
   const doc = arg instanceof vscode.Uri ? vscode.workspace.textDocuments.find((d) => d.uri.toString() === arg.toString()) : vscode.window.activeTextEditor?.document;
   if (!doc || !isTraceDocument(doc)) {
     void vscode.window.showInformationMessage(t('Open a tcpdump document first.'));
@@ -313,11 +312,11 @@ async function saveAsPcap(arg: unknown, dest: unknown): Promise<RebuildReport | 
   try {
     const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: t('Saving {0}', name) }, async (progress) => {
       progress.report({ message: t('rebuilding the headers…') });
-      const parts: Uint8Array[] = [];
-      const r = rebuildPcap(doc.getText(), (c) => parts.push(c), traceOptions());
+      // In the analysis worker, which holds a large document's text already.
+      const { bytes, report } = await s.analyzer.rebuildPcap({ key: doc.uri.toString(), version: doc.version, text: () => doc.getText() }, traceOptions());
       progress.report({ message: t('writing…') });
-      await vscode.workspace.fs.writeFile(file, joinBytes(parts));
-      return r;
+      await vscode.workspace.fs.writeFile(file, bytes);
+      return report;
     });
     const lang = language();
     const losses = rebuildLosses(report, lang);
@@ -395,7 +394,7 @@ export const COMMANDS: Record<string, Run> = {
   'tcpTrace.clearFilter': (s) => s.tree.setFilter({}),
   'tcpTrace.sort': (s) => sort(s),
   'tcpTrace.openNormalized': (_s, uri) => openNormalized(uri),
-  'tcpTrace.saveAsPcap': (_s, uri, dest) => saveAsPcap(uri, dest),
+  'tcpTrace.saveAsPcap': (s, uri, dest) => saveAsPcap(s, uri, dest),
   'tcpTrace.exportCsv': async (s, ...args) => {
     // The connections the tree shows: of the document, or of the analysed file.
     const source = s.tree.source;

@@ -13,6 +13,8 @@ import type { TraceOptions } from '../trace/model';
 import { applyChange, shiftSnapshot, type LineShift, type TextChange } from '../trace/edits';
 import { cloneSnapshot, snapshotTransferList, type TraceSnapshot } from '../trace/snapshot';
 import { reanalyseTouched, touchedPacket, type SeqNumbering } from '../trace/incremental';
+import { rebuildPcap } from './toPcap';
+import { joinBytes } from '../trace/bytes';
 import { CHUNK_BYTES, FIRST_PARTIAL_MS, FIRST_PIECE_BYTES, WORKER_NICE, type WorkerReply, type WorkerRequest } from '../protocol/workerProtocol';
 
 interface Port {
@@ -332,6 +334,22 @@ async function analyzeDocument(m: Extract<WorkerRequest, { type: 'analyzeDocumen
   post(m.id, cloneSnapshot(snapshot), true);
 }
 
+/** "Save as pcap": the text sent, or the document held at the version asked for. */
+function rebuild(m: Extract<WorkerRequest, { type: 'rebuildPcap' }>): void {
+  const doc = docs.get(m.key);
+  const text = m.text ?? (doc?.version === m.version ? doc.text : undefined);
+  if (text === undefined) {
+    out.post({ type: 'error', id: m.id, message: `the worker has version ${doc?.version ?? 'none'}, not ${m.version}`, stale: true });
+    return;
+  }
+  const parts: Uint8Array[] = [];
+  const report = rebuildPcap(text, (chunk) => parts.push(chunk), m.options);
+  // Its own buffer, to transfer (a single chunk may be a view of a larger one).
+  const joined = joinBytes(parts);
+  const bytes = joined.byteOffset === 0 && joined.byteLength === joined.buffer.byteLength ? joined : joined.slice();
+  out.post({ type: 'pcap', id: m.id, bytes, report: { ...report } }, [bytes.buffer as ArrayBuffer]);
+}
+
 async function handle(m: WorkerRequest): Promise<void> {
   try {
     if (cancelled.has(m.id)) throw new Cancelled();
@@ -340,6 +358,7 @@ async function handle(m: WorkerRequest): Promise<void> {
       case 'analyzePath': return await analyzePath(m.id, m.path, m.options, m.partials);
       case 'openDocument': return await openDocument(m);
       case 'analyzeDocument': return await analyzeDocument(m);
+      case 'rebuildPcap': return rebuild(m);
     }
   } catch (e) {
     const message = e instanceof Cancelled ? 'cancelled' : e instanceof Error ? e.message : String(e);

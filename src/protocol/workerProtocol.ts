@@ -20,6 +20,11 @@ export type WorkerRequest =
   /** Analyses the text the worker holds, if it is `version`; else replies stale. */
   | { type: 'analyzeDocument'; id: number; key: string; version: number; options: TraceOptions }
   | { type: 'forgetDocument'; id: number; key: string }
+  /**
+   * "Save as pcap": tcpdump text back to a pcap (src/ingest/toPcap.ts), off the host. The text
+   * comes with the request, or is the document the worker holds under `key` at `version`.
+   */
+  | { type: 'rebuildPcap'; id: number; key: string; version: number; text?: string; options: TraceOptions }
   /** Stops the request `id` at its next step; the worker stays up. */
   | { type: 'cancel'; id: number };
 
@@ -32,6 +37,8 @@ export type WorkerReply =
    * `reanalysed`: the engine ran; `touched`: only on these connections, the rest kept.
    */
   | { type: 'snapshot'; id: number; snapshot: TraceSnapshot; reanalysed: boolean; touched?: { connections: number; packets: number } }
+  /** The pcap's bytes (their buffer transferred) and what could not come back, by kind (RebuildReport). */
+  | { type: 'pcap'; id: number; bytes: Uint8Array; report: Record<string, number> }
   /** `stale`: the worker does not hold the document version an edit starts from. */
   | { type: 'error'; id: number; message: string; stale?: boolean };
 
@@ -69,5 +76,5 @@ export const WORKER_NICE = 19;
 export function isWorkerReply(m: unknown): m is WorkerReply {
   if (typeof m !== 'object' || m === null) return false;
   const r = m as { type?: unknown; id?: unknown };
-  return typeof r.id === 'number' && ['ready', 'progress', 'snapshot', 'error'].includes(r.type as string);
+  return typeof r.id === 'number' && ['ready', 'progress', 'snapshot', 'pcap', 'error'].includes(r.type as string);
 }

@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { TraceSnapshot } from '../../src/trace/snapshot';
 import { FIRST_PIECE_BYTES } from '../../src/protocol/workerProtocol';
-import { hasFile, ROOT } from './helpers';
+import { readFileSync } from 'node:fs';
+import { rebuildPcap } from '../../src/ingest/toPcap';
+import { fixture, hasFile, ROOT } from './helpers';
 
 const WORKER = join(ROOT, 'dist/worker.js');
 /** Connections in the test's input: about 2.5 MB of text. */
@@ -64,6 +66,49 @@ describe('analysis worker', () => {
       assert.equal(last.lines, totalLines);
       assert.equal(last.connectionCount, N);
       assert.equal(last.packetCount, totalLines);
+    } finally {
+      await worker.terminate();
+    }
+  });
+
+  it('rebuilds a pcap off the host: from the text sent, or from the document it holds', async function () {
+    if (!hasFile(WORKER)) this.skip();
+    this.timeout(60_000);
+    // A loopback capture printed with -tttt -v: the IP headers' fields come back too.
+    const text = readFileSync(fixture('captures', 'retransmission', 'tttt_v.tcpdump'), 'utf8');
+    const parts: Uint8Array[] = [];
+    const report = rebuildPcap(text, (c) => parts.push(c));
+    const want = Buffer.concat(parts);
+    assert.ok(report.packets > 20, `${report.packets} packets`);
+
+    const worker = new Worker(WORKER);
+    type Reply = { type: string; id: number; bytes?: Uint8Array; report?: object; message?: string; stale?: boolean };
+    const replies = new Map<number, (m: Reply) => void>();
+    const ready = new Promise<void>((resolve, reject) => {
+      worker.on('error', reject);
+      worker.on('message', (m: Reply) => (m.type === 'ready' ? resolve() : replies.get(m.id)?.(m)));
+    });
+    const reply = (id: number, type: string) => new Promise<Reply>((resolve) => replies.set(id, (r) => r.type === type && resolve(r)));
+    const ask = (m: Record<string, unknown> & { id: number }, type = 'pcap') => {
+      const r = reply(m.id, type);
+      worker.postMessage(m);
+      return r;
+    };
+    try {
+      await ready;
+      const sent = await ask({ type: 'rebuildPcap', id: 1, key: 'a', version: 1, text, options: {} });
+      assert.ok(Buffer.from(sent.bytes!).equals(want), 'the same bytes as on the host');
+      assert.deepEqual(sent.report, report);
+
+      // The document the worker holds, as the editor sends it, then asked for by key alone.
+      const analysed = reply(2, 'snapshot');
+      worker.postMessage({ type: 'openDocument', id: 2, key: 'doc', version: 7, total: text.length, options: {}, partials: false });
+      worker.postMessage({ type: 'documentText', id: 2, key: 'doc', version: 7, text, last: true });
+      await analysed;
+      const held = await ask({ type: 'rebuildPcap', id: 3, key: 'doc', version: 7, options: {} });
+      assert.ok(Buffer.from(held.bytes!).equals(want), 'the held document gives the same bytes');
+      const stale = await ask({ type: 'rebuildPcap', id: 4, key: 'doc', version: 8, options: {} }, 'error');
+      assert.equal(stale.stale, true);
     } finally {
       await worker.terminate();
     }
