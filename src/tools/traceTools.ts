@@ -373,7 +373,7 @@ function slowSigns(trace: Trace, c: ConnectionSummary, medianRtt: number | null,
   let fast = 0;
   for (const e of c.events) {
     if (e.kind !== 'retransmission' && e.kind !== 'fast_retransmission') continue;
-    if (trace.columns.flags[trace.packetAtLine(e.line)] & Flag.SYN) continue;
+    if (trace.columns.flags[e.packet] & Flag.SYN) continue;
     retx.add(e.line);
     if (e.kind === 'fast_retransmission') fast++;
   }

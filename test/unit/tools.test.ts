@@ -104,6 +104,13 @@ describe('assistant tools', () => {
     });
   });
 
+  it('unanswered-syn: the SYN\'s backoff is why, as the kernel retried it (1 s, then 2 s), not data retransmissions', () => {
+    const trace = analyzeText(readFileSync(fixture('captures', 'unanswered-syn', 'nn.tcpdump'), 'utf8'));
+    const answer = run('tcp_trace_slow', trace, { connection: 0 });
+    assert.match(answer, /^- The SYN was sent 3 times \(backoff 1\.0 s, 2\.0 s\): no SYN,ACK came in 3\.0 s \(SYN first at line 1\)\.$/m);
+    assert.doesNotMatch(answer, /data retransmission/);
+  });
+
   describe('answers stay small', () => {
     // 2,000 copies of a real capture's connection, each on its own client port: 54,000 packets.
     const lines = readFileSync(fixture('captures', 'retransmission', 'nn.tcpdump'), 'utf8').trimEnd().split('\n');
