@@ -16,7 +16,7 @@ import { traceOptions } from './config';
 import { normalizeText, repairText } from '../trace';
 import { connectionsCsv } from '../trace/report';
 import { openExample, openTour } from './examples';
-import { FILTER_FIELDS, FilterError, parseFilter } from '../trace/filter';
+import { completeFilter, FilterError, parseFilter } from '../trace/filter';
 import { rebuildLosses, type RebuildReport } from '../ingest/toPcap';
 import { language, t } from './l10n';
 
@@ -226,29 +226,53 @@ async function filter(s: Services, expression?: unknown): Promise<string | undef
 }
 
 /**
- * An input box for a filter expression. It checks the expression as it is typed and says at
- * which column a mistake is; while a field name is being typed it lists the fields it could be.
+ * A filter expression, typed with suggestions: the first row applies the expression (or says
+ * at which column its mistake is), the rows below complete it (field names, a field's operators
+ * and values, and / or). ↓ and Enter take a suggestion; Enter on the first row applies.
  */
-async function askExpression(value: string): Promise<string | undefined> {
-  return vscode.window.showInputBox({
-    title: t('Filter connections by expression'),
-    prompt: t('Fields: {0}. Combine with and, or, not and parentheses.', FILTER_FIELDS.map((f) => f.name).join(', ')),
-    placeHolder: 'connState == REJ or (port == 443 and rttMs > 100)',
-    value,
-    validateInput: (text) => {
-      if (!text.trim()) return undefined;
+function askExpression(value: string): Promise<string | undefined> {
+  type Item = vscode.QuickPickItem & { apply?: boolean; insert?: string };
+  const qp = vscode.window.createQuickPick<Item>();
+  qp.title = t('Filter connections by expression');
+  qp.placeholder = 'connState == REJ or (port == 443 and rttMs > 100)';
+  qp.value = value;
+  const update = () => {
+    const text = qp.value;
+    let head: Item;
+    if (!text.trim()) head = { label: `$(clear-all) ${t('No expression: show every connection')}`, apply: true, alwaysShow: true };
+    else {
       try {
         parseFilter(text);
-        return undefined;
+        // The expression itself as the label: it matches what is typed, so it stays first.
+        head = { label: text, description: t('Enter to apply'), apply: true, alwaysShow: true };
       } catch (e) {
-        if (!(e instanceof FilterError)) return String(e);
-        const word = /[\w.]+$/.exec(text.slice(0, e.end))?.[0] ?? '';
-        const fields = word ? FILTER_FIELDS.filter((f) => f.name.toLowerCase().startsWith(word.toLowerCase()) && f.name !== word) : [];
-        const hint = fields.length ? ` · ${fields.slice(0, 6).map((f) => f.name).join(', ')}` : '';
-        const said = language() === 'zh' ? e.zh : e.message;
-        return { message: t('Column {0}: {1}', e.column + 1, said) + hint, severity: vscode.InputBoxValidationSeverity.Error };
+        if (!(e instanceof FilterError)) throw e;
+        head = { label: `$(error) ${t('Column {0}: {1}', e.column + 1, language() === 'zh' ? e.zh : e.message)}`, alwaysShow: true };
       }
-    },
+    }
+    const c = completeFilter(text);
+    const typed = text.slice(0, c.from);
+    const items: Item[] = c.items.slice(0, 60).map((i) => ({ label: i.text, description: i.hint, insert: `${typed}${i.text} `, alwaysShow: true }));
+    qp.items = items.length ? [head, { label: t('Suggestions'), kind: vscode.QuickPickItemKind.Separator }, ...items] : [head];
+  };
+  update();
+  return new Promise((resolve) => {
+    let result: string | undefined;
+    qp.onDidChangeValue(update);
+    qp.onDidAccept(() => {
+      const item = qp.activeItems[0];
+      if (item?.insert !== undefined) qp.value = item.insert;
+      else if (item?.apply) {
+        result = qp.value.trim();
+        qp.hide();
+      }
+      update();
+    });
+    qp.onDidHide(() => {
+      qp.dispose();
+      resolve(result);
+    });
+    qp.show();
   });
 }
 

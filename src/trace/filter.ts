@@ -218,6 +218,49 @@ export function parseFilter(source: string): Filter {
   return { source, root, usesPackets };
 }
 
+/** What may follow where an expression ends: `from` is where the word being typed starts. */
+export interface FilterCompletion {
+  from: number;
+  /** `hint`: for a field, an example of its use (no words, so no language). */
+  items: Array<{ text: string; hint?: string }>;
+}
+
+const OPS_OF: Record<Kind, string[]> = { number: ['==', '!=', '<', '<=', '>', '>='], string: ['==', '!='], bool: ['and', 'or', '=='] };
+const WORD_CHAR = /[\w.-]/;
+
+/**
+ * Completion at the end of `text`: field names where a test starts, a field's operators after
+ * it, a field's values after its operator (named states, conn_state, events, true/false), and
+ * `and` / `or` after a value. Case is ignored; what is typed already is not offered again.
+ */
+export function completeFilter(text: string): FilterCompletion {
+  let from = text.length;
+  while (from > 0 && WORD_CHAR.test(text[from - 1])) from--;
+  const word = text.slice(from).toLowerCase();
+  const before = text.slice(0, from).trimEnd();
+  const fits = (s: string) => s.toLowerCase().startsWith(word) && s.toLowerCase() !== word;
+  const fieldNamed = (name: string | undefined) => (name ? FIELDS[name] ?? FIELDS[caseless(name)] : undefined);
+  const op = /(==|!=|<=|>=|=|<|>)$/.exec(before);
+  if (op) {
+    const name = /([\w.]+)\s*$/.exec(before.slice(0, -op[1].length))?.[1];
+    const f = fieldNamed(name);
+    const values = f?.values ?? (f?.kind === 'bool' ? ['true', 'false'] : []);
+    return { from, items: values.filter(fits).map((v) => ({ text: v })) };
+  }
+  const joiners = ['and', 'or'].filter(fits).map((k) => ({ text: k }));
+  // After a value, or a closing parenthesis: and, or.
+  if (/(?:==|!=|<=|>=|=|<|>)\s*(?:"[^"]*"|[\w.:-]+)$/.test(before) || before.endsWith(')')) return { from, items: joiners };
+  // After a field: its operators (a flag may stand alone).
+  const prev = /(?:^|[\s(!])([\w.]+)$/.exec(before)?.[1];
+  const f = prev && !KEYWORDS.has(prev.toLowerCase()) ? fieldNamed(prev) : undefined;
+  if (f && from === text.length && text.length > before.length) return { from, items: OPS_OF[f.kind].map((o) => ({ text: o })) };
+  if (f) return { from, items: f.kind === 'bool' ? joiners : [] };
+  // Where a test starts: every field, and not.
+  const items: FilterCompletion['items'] = Object.entries(FIELDS).filter(([name]) => fits(name)).map(([name, fd]) => ({ text: name, hint: fd.kind === 'bool' ? name : example(name, fd) }));
+  if (fits('not')) items.push({ text: 'not' });
+  return { from, items };
+}
+
 function caseless(name: string): string {
   const lower = name.toLowerCase();
   return Object.keys(FIELDS).find((f) => f.toLowerCase() === lower) ?? name;

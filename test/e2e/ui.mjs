@@ -254,6 +254,31 @@ export async function runUiChecks({ page, expect, lines, pkg, check, shot, setSe
     await shot('tree');
   });
 
+  await check('ui: the filter expression is typed with suggestions, and applied with Enter', async () => {
+    await palette(page, 'TCP: Filter Connections…');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'By expression…' }).first().click();
+    const input = page.locator('.quick-input-widget input').first();
+    await input.waitFor({ state: 'visible', timeout: 5000 });
+    const rows = () => page.locator('.quick-input-list .monaco-list-row').allInnerTexts().catch(() => []);
+    await input.fill('connState == R');
+    // A value to complete: the mistake's column first, then conn_state's values that fit.
+    const offered = await until('conn_state values offered', async () => {
+      const r = await rows();
+      return r.some((t) => /^REJ/.test(t.trim())) && r.some((t) => /Column 14/.test(t)) ? r : undefined;
+    }, 5000);
+    if (offered.some((t) => /^SF/.test(t.trim()))) throw new Error(`SF offered after R: ${JSON.stringify(offered)}`);
+    await shot('filter-completion');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: /^REJ/ }).first().click();
+    await until('the suggestion inserted', async () => (await input.inputValue()) === 'connState == REJ ', 5000);
+    await until('the expression offered for Enter', async () => (await rows())[0]?.includes('connState == REJ'), 5000);
+    await page.keyboard.press('Enter');
+    await until('the filter applied', async () => !(await input.isVisible().catch(() => false)), 5000);
+    await palette(page, 'TCP: Filter Connections…');
+    await until('the expression kept', async () => (await rows()).some((t) => t.includes('By expression') && t.includes('connState == REJ')), 5000);
+    await page.keyboard.press('Escape');
+    await palette(page, 'TCP: Clear Connection Filter');
+  });
+
   await check('ui: an analysed file stays among the sources, is chosen again and closed', async () => {
     // "Analyze Capture File…" through VS Code's own file dialog, with a real loopback capture
     // copied into the workspace folder (where the dialog opens) and removed afterwards.

@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { filterConnections, FilterError, filterPackets, FILTER_FIELDS, parseFilter } from '../../src/trace/filter';
+import { completeFilter, filterConnections, FilterError, filterPackets, FILTER_FIELDS, parseFilter } from '../../src/trace/filter';
 import { analyzeFile, fixture, ROOT } from './helpers';
 
 const capture = (name: string) => analyzeFile(fixture('captures', name, 'nn.tcpdump'));
@@ -171,3 +171,46 @@ describe('filter: fuzzing the parser', function () {
     assert.doesNotThrow(() => parseFilter(Array(5000).fill('flags.rst').join(' or ')));
   });
 });
+
+describe('filter completion', () => {
+  const said = (text: string) => completeFilter(text).items.map((i) => i.text);
+  it('offers what may come next where the expression ends', () => {
+    const table: Array<[string, number, string[]]> = [
+      ['conn', 0, ['connection', 'connState']],
+      ['not st', 4, ['state.client', 'state.server']],
+      ['connState ', 10, ['==', '!=']],
+      ['rttMs ', 6, ['==', '!=', '<', '<=', '>', '>=']],
+      ['connState == R', 13, ['REJ', 'RSTO', 'RSTR', 'RSTOS0', 'RSTRH']],
+      ['state.server == close', 16, ['CLOSED', 'CLOSE_WAIT']],
+      ['event == zero', 9, ['zero_window', 'zero_window_probe', 'zero_window_probe_ack']],
+      ['midStream == ', 13, ['true', 'false']],
+      ['connState == REJ ', 17, ['and', 'or']],
+      ['(port == 443) o', 14, ['or']],
+      ['flags.rst ', 10, ['and', 'or', '==']],
+      ['rttMs > ', 8, []],
+      ['connState', 0, []],
+    ];
+    for (const [text, from, items] of table) {
+      const c = completeFilter(text);
+      assert.deepEqual([c.from, c.items.map((i) => i.text)], [from, items], JSON.stringify(text));
+    }
+    assert.ok(said('').includes('host') && said('').includes('not'), 'every field where a test starts');
+  });
+
+  it('completes every field into an expression that parses', () => {
+    let checked = 0;
+    for (const f of FILTER_FIELDS) {
+      assert.ok(said(f.name.slice(0, -1)).includes(f.name), `${f.name} offered for its prefix`);
+      for (const op of said(`${f.name} `).filter((o) => o !== 'and' && o !== 'or')) {
+        const values = said(`${f.name} ${op} `);
+        // A field without named values takes any word or number: 1 is both.
+        for (const v of values.length ? values : ['1']) {
+          assert.doesNotThrow(() => parseFilter(`${f.name} ${op} ${v}`), `${f.name} ${op} ${v}`);
+          checked++;
+        }
+      }
+    }
+    assert.ok(checked > 100, `${checked} expressions`);
+  });
+});
+
