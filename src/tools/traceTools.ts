@@ -80,7 +80,8 @@ export const TRACE_TOOLS: readonly TraceTool[] = [
     name: 'tcp_trace_slow',
     description:
       'Say why a connection is slow, from the packets: handshake RTT against the trace\'s median, SYN and SYN,ACK retransmissions with their backoff, ' +
-      'data retransmissions and lost segments, duplicate ACKs, zero windows (the receiver could not keep up), resets. ' +
+      'data retransmissions and lost segments, duplicate ACKs, zero windows (the receiver could not keep up), a slow server response, resets; ' +
+      'with the handshake split at the capture point, ACK RTT per direction, throughput and time to first byte. ' +
       'Give a connection id, or none to rank the connections with the most signs of slowness.',
     properties: { connection: CONNECTION, limit: { ...LIMIT, description: 'Without a connection: how many connections to rank (default 5).' } },
     run: slow,
@@ -358,12 +359,19 @@ function slowSigns(trace: Trace, c: ConnectionSummary, medianRtt: number | null,
     out.push({ score: 100 + waited, text: `The SYN was sent ${plural(h.synRetransmissions + 1, 'time')} (backoff ${h.synIntervals.map((s) => `${s.toFixed(1)} s`).join(', ')}): ` +
       `${h.synAckLine === null ? `no SYN,ACK came in ${waited.toFixed(1)} s` : `the connection waited ${waited.toFixed(1)} s for the server to answer`} (SYN first at ${ctx.cite(h.synLine ?? c.firstLine)}).` });
   }
-  if (h.synAckRetransmissions) {
-    const waited = h.synAckIntervals.reduce((a, b) => a + b, 0);
-    out.push({ score: 90 + waited, text: `The server sent its SYN,ACK ${plural(h.synAckRetransmissions + 1, 'time')}: the client's ACK did not arrive for ${waited.toFixed(1)} s (${ctx.cite(h.synAckLine ?? c.firstLine)}).` });
+  const synAckWait = h.synAckIntervals.reduce((a, b) => a + b, 0);
+  // A SYN,ACK sent again at once answers a SYN sent again: the SYN's backoff says it.
+  if (h.synAckRetransmissions && synAckWait >= 0.2) {
+    out.push({ score: 90 + synAckWait, text: `The server sent its SYN,ACK ${plural(h.synAckRetransmissions + 1, 'time')}: the client's ACK did not arrive for ${synAckWait.toFixed(1)} s (${ctx.cite(h.synAckLine ?? c.firstLine)}).` });
   }
-  if (h.complete && h.rttMs !== null && medianRtt !== null && h.rttMs > 3 * medianRtt && h.rttMs - medianRtt > 1) {
-    out.push({ score: 50 + Math.min(40, h.rttMs / medianRtt), text: `Handshake RTT ${ms(h.rttMs)}, ${(h.rttMs / medianRtt).toFixed(1)}× the trace's median ${ms(medianRtt)}: a slow path or a busy server (${ctx.cite(h.synLine ?? c.firstLine)}).` });
+  // The handshake's own time: its two halves when both are known, without a SYN's backoff.
+  const split = c.performance.handshakeSplit;
+  const rtt = split.synToSynAckMs !== null && split.synAckToAckMs !== null ? split.synToSynAckMs + split.synAckToAckMs : h.rttMs;
+  if (h.complete && rtt !== null && medianRtt !== null && rtt > 3 * medianRtt && rtt - medianRtt > 1) {
+    const where = split.synToSynAckMs !== null && split.synAckToAckMs !== null
+      ? split.synToSynAckMs > 2 * split.synAckToAckMs ? ': most of it between the capture point and the server' : split.synAckToAckMs > 2 * split.synToSynAckMs ? ': most of it between the capture point and the client' : ''
+      : '';
+    out.push({ score: 50 + Math.min(40, rtt / medianRtt), text: `Handshake RTT ${ms(rtt)}, ${(rtt / medianRtt).toFixed(1)}× the trace's median ${ms(medianRtt)}${where}: a slow path or a busy server (${ctx.cite(h.synLine ?? c.firstLine)}).` });
   }
   const ev = eventsByKind(c.events);
   const count = (k: string) => ev.get(k)?.n ?? 0;
@@ -389,8 +397,47 @@ function slowSigns(trace: Trace, c: ConnectionSummary, medianRtt: number | null,
       `(first ${ctx.cite(ev.get('zero_window')!.first)}${count('zero_window_probe') ? `, ${plural(count('zero_window_probe'), 'zero-window probe')}` : ''}).` });
   }
   if (count('window_full')) out.push({ score: 25, text: `The sender filled the receiver's window ${plural(count('window_full'), 'time')}: the window, not the network, limited the rate (first ${ctx.cite(ev.get('window_full')!.first)}).` });
+  const perf = c.performance;
+  const serverRtt = perf.rtt.client.p50Ms ?? perf.rtt.server.p50Ms ?? h.rttMs;
+  if (perf.serverResponseMs !== null && perf.serverResponseMs > 50 && (serverRtt === null || perf.serverResponseMs > 5 * serverRtt)) {
+    out.push({ score: 45 + Math.min(40, perf.serverResponseMs / 100), text: `The server took ${ms(perf.serverResponseMs)} from acknowledging the whole request to its first response byte` +
+      `${serverRtt !== null ? `, against an RTT of ${ms(serverRtt)}` : ''}: the time went in the server's application, not the network.` });
+  }
   if (c.close.rstFrom && c.connState !== 'REJ') out.push({ score: 10, text: `The connection was reset by the ${c.close.rstFrom}.` });
   return out.sort((a, b) => b.score - a.score);
+}
+
+/** A connection's figures from performance.ts, a line each: what the signs are weighed against. */
+function performanceFacts(c: ConnectionSummary): string[] {
+  const p = c.performance;
+  const out = [`${c.duration !== null ? `${c.duration.toFixed(3)} s, ` : ''}${formatBytes(c.bytes.client)} up, ${formatBytes(c.bytes.server)} down`];
+  const split = p.handshakeSplit;
+  if (c.handshake.complete) {
+    out.push(`Handshake RTT ${ms(c.handshake.rttMs)}` + (split.synToSynAckMs !== null && split.synAckToAckMs !== null
+      ? `: ${ms(split.synToSynAckMs)} from SYN to SYN,ACK (the server's side of the capture point), ${ms(split.synAckToAckMs)} from SYN,ACK to ACK (the client's side)`
+      : ''));
+  }
+  const rtt = (side: 'client' | 'server') => {
+    const r = p.rtt[side];
+    return r.samples ? `the ${side}'s data ${ms(r.p50Ms)} median, ${ms(r.p95Ms)} p95 (${plural(r.samples, 'sample')})` : '';
+  };
+  const rtts = [rtt('client'), rtt('server')].filter(Boolean);
+  if (rtts.length) out.push(`ACK RTT of ${rtts.join('; of ')}`);
+  const rate = (side: 'client' | 'server') => {
+    const t = p.throughput[side];
+    return t.bytes && t.bitsPerSecond !== null ? `the ${side} sent ${formatBytes(t.bytes)} at ${formatRate(t.bitsPerSecond)}` : '';
+  };
+  const rates = [rate('client'), rate('server')].filter(Boolean);
+  if (rates.length) out.push(`Throughput: ${rates.join(', ')}`);
+  if (p.timeToFirstByteMs !== null || p.serverResponseMs !== null) {
+    out.push([p.timeToFirstByteMs !== null ? `time to first byte ${ms(p.timeToFirstByteMs)}` : '', p.serverResponseMs !== null ? `server response ${ms(p.serverResponseMs)}` : ''].filter(Boolean).join(', '));
+  }
+  if (p.unknown.length) out.push(`Not in the text, so not measured: ${p.unknown.join(', ')}`);
+  return out;
+}
+
+function formatRate(bps: number): string {
+  return bps >= 1e6 ? `${(bps / 1e6).toFixed(1)} Mbit/s` : bps >= 1e3 ? `${(bps / 1e3).toFixed(1)} kbit/s` : `${bps.toFixed(0)} bit/s`;
 }
 
 function slow(trace: Trace, input: ToolInput, ctx: ToolContext): string {
@@ -399,9 +446,7 @@ function slow(trace: Trace, input: ToolInput, ctx: ToolContext): string {
   if (input.connection !== undefined) {
     const c = connectionById(trace, input.connection);
     const signs = slowSigns(trace, c, median, ctx);
-    const facts = `${c.duration !== null ? `${c.duration.toFixed(3)} s, ` : ''}${formatBytes(c.bytes.client)} up, ${formatBytes(c.bytes.server)} down` +
-      `${c.handshake.complete ? `, handshake RTT ${ms(c.handshake.rttMs)}` : ''}`;
-    const out = [connectionLine(c, ctx), facts];
+    const out = [connectionLine(c, ctx), ...performanceFacts(c)];
     if (signs.length) out.push(...signs.map((s) => `- ${s.text}`));
     else out.push('No sign of slowness in the packets: no retransmission, no zero window, no slow handshake. Time spent is then the application\'s (look at the gaps between a request and its answer).');
     return out.join('\n');

@@ -111,6 +111,16 @@ describe('assistant tools', () => {
     assert.doesNotMatch(answer, /data retransmission/);
   });
 
+  it('retransmission: the server\'s pause before answering (the capture script sleeps 0.1 s) is named as the application\'s time', () => {
+    const trace = analyzeText(readFileSync(fixture('captures', 'retransmission', 'nn.tcpdump'), 'utf8'));
+    const answer = run('tcp_trace_slow', trace, { connection: 0 });
+    const took = /^- The server took ([\d.]+) ms from acknowledging the whole request to its first response byte.*not the network\.$/m.exec(answer);
+    assert.ok(took && Number(took[1]) >= 100 && Number(took[1]) < 200, answer);
+    // The handshake's two halves add up to its RTT (no SYN was sent twice).
+    const [, rtt, a, b] = /^Handshake RTT ([\d.]+) ms: ([\d.]+) ms from SYN to SYN,ACK .*, ([\d.]+) ms from SYN,ACK to ACK/m.exec(answer)!;
+    assert.ok(Math.abs(Number(a) + Number(b) - Number(rtt)) < 0.002, answer);
+  });
+
   describe('answers stay small', () => {
     // 2,000 copies of a real capture's connection, each on its own client port: 54,000 packets.
     const lines = readFileSync(fixture('captures', 'retransmission', 'nn.tcpdump'), 'utf8').trimEnd().split('\n');
