@@ -58,7 +58,8 @@ describe('report: connections per server and per client', () => {
     assert.deepEqual(clients.map((a) => [a.key, a.connections]), [['127.0.0.1', 4]]);
   });
 
-  it('tcp-trace --csv and --by print them, and refuses to mix output modes', () => {
+  it('tcp-trace --csv and --by print them, and refuses to mix output modes', function () {
+    this.timeout(30_000); // four runs of the CLI
     const cli = join(ROOT, 'dist/cli.js');
     const run = (args: string[]) => spawnSync(process.execPath, [cli, ...args, fixture('sample.tcpdump')], { encoding: 'utf8' });
     const csv = run(['--csv']);
