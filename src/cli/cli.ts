@@ -2,6 +2,7 @@
 
 import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { join } from 'node:path';
 import { concat, Ingest, isPlainUtf8 } from '../ingest/ingest';
 import { isCapture, PcapPrinter, type PcapSummary } from '../pcap';
 import { Progress } from './progress';
@@ -304,9 +305,9 @@ function noPackets(file: string, trace: Trace): string {
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'mcp' && argv.length === 1) {
-    // Standard output is the protocol's: nothing else may be written there. Loaded only
-    // here, so the SDK costs a report nothing.
-    const { serveMcp } = await import('./mcp');
+    // Standard output is the protocol's: nothing else may be written there. The server is a
+    // bundle of its own (dist/mcp.js), loaded only here, so the SDK costs other commands nothing.
+    const { serveMcp } = require(join(__dirname, 'mcp.js')) as typeof import('./mcp');
     await serveMcp((file) => read(file, new Progress({ write: () => true }, file)));
     return 0;
   }
