@@ -8,6 +8,7 @@ import { LADDER_WINDOW, epochMs, isHostMessage, type ModelMessage, type PanelSta
 import { bodyStyle, custom, format, h } from './dom';
 import { H, W, diagramFocus, renderDiagram } from './diagram';
 import { renderHandshake } from './handshake';
+import { Graphs } from './graphs';
 import { Ladder } from './ladder';
 import { PanZoom } from './zoom';
 
@@ -48,13 +49,22 @@ const toolbar = h('div', { class: 'toolbar' }, ...Object.values(buttons));
 const tabs = custom('vscode-tabs', { 'selected-index': '0' });
 const diagramHeader = custom('vscode-tab-header', { slot: 'header' });
 const handshakeHeader = custom('vscode-tab-header', { slot: 'header' });
+const graphsHeader = custom('vscode-tab-header', { slot: 'header' });
 const diagramPanel = custom('vscode-tab-panel');
 const handshakePanel = custom('vscode-tab-panel');
-tabs.append(diagramHeader, diagramPanel, handshakeHeader, handshakePanel);
+const graphsPanel = custom('vscode-tab-panel');
+tabs.append(diagramHeader, diagramPanel, handshakeHeader, handshakePanel, graphsHeader, graphsPanel);
+/** The tabs in order: a tab's index is its mode's place here. */
+const MODES = ['diagram', 'handshake', 'graphs'] as const;
 tabs.addEventListener('vsc-tabs-select', (e) => {
-  const mode = (e as CustomEvent<{ selectedIndex: number }>).detail.selectedIndex === 1 ? 'handshake' : 'diagram';
+  const mode = MODES[(e as CustomEvent<{ selectedIndex: number }>).detail.selectedIndex] ?? 'diagram';
   if (model && model.mode !== mode) post({ type: 'mode', mode });
 });
+const graphs = new Graphs({
+  select: (index) => post({ type: 'select', index }),
+  save: (svg, name) => post({ type: 'saveSvg', svg, name }),
+});
+graphsPanel.append(graphs.element);
 
 const diagramBox = h('div', { class: 'diagram' });
 const zoom = new PanZoom();
@@ -72,7 +82,7 @@ app.append(h('header', {}, title, summary, h('div', { class: 'bar' }, position, 
 
 
 /** What the drawn parts were drawn from: a part is drawn again only when its input changed. */
-const drawn = { strings: undefined as unknown, diagram: '', handshake: undefined as unknown, mode: '' };
+const drawn = { strings: undefined as unknown, diagram: '', handshake: undefined as unknown, mode: '', connection: -1 };
 
 /**
  * Diagrams drawn, by what they were drawn from: connections of the same kind at the same step
@@ -102,6 +112,7 @@ function render(m: ModelMessage): void {
     if (st.htmlLang) document.documentElement.lang = st.htmlLang;
     diagramHeader.textContent = `${st.stateDiagram} · ${st.ladder}`;
     handshakeHeader.textContent = st.handshake;
+    graphsHeader.textContent = st.graphs;
     for (const [k, b] of Object.entries(buttons)) b.textContent = st[k] ?? '';
     diagramLegend.replaceChildren(
       h('span', { class: 'key client' }, st.client),
@@ -119,7 +130,7 @@ function render(m: ModelMessage): void {
   title.textContent = c ? `#${c.id} ${c.client} → ${c.server}` : m.document;
   summary.textContent = c ? `${c.outcome} · ${c.summary} · ${st.history} ${c.history}` : '';
   position.textContent = c && m.current >= 0 ? format(st.packetOf, m.current + 1, c.packets) : '';
-  if (m.mode !== drawn.mode) (tabs as unknown as { selectedIndex: number }).selectedIndex = m.mode === 'handshake' ? 1 : 0;
+  if (m.mode !== drawn.mode) (tabs as unknown as { selectedIndex: number }).selectedIndex = MODES.indexOf(m.mode);
   drawn.mode = m.mode;
   if (!c) {
     drawn.strings = st;
@@ -148,6 +159,9 @@ function render(m: ModelMessage): void {
     server: `${st.server} ${c.server}`,
     aria: `${st.ladderLabel}. ${st.ladderHelp}`,
   });
+  if (st !== drawn.strings || c.id !== drawn.connection) graphs.setWords(st, { client: `${st.client} ${c.client}`, server: `${st.server} ${c.server}`, title: `#${c.id} ${c.client} → ${c.server}` });
+  drawn.connection = c.id;
+  graphs.setCurrent(m.currentIndex);
   if (handshake && (handshake !== drawn.handshake || st !== drawn.strings)) handshakePanel.replaceChildren(renderHandshake(handshake, st, (index) => post({ type: 'select', index })));
   drawn.handshake = handshake;
   drawn.strings = st;
@@ -158,6 +172,7 @@ window.addEventListener('message', (e: MessageEvent) => {
   const m: unknown = e.data;
   if (!isHostMessage(m)) return;
   if (m.type === 'ping') post({ type: 'pong', sentAt: m.sentAt, receivedAt });
+  else if (m.type === 'graphs') graphs.setData(m);
   else if (m.type === 'model') {
     render(m);
     post({ type: 'rendered', index: m.currentIndex, ms: Math.round((epochMs() - receivedAt) * 100) / 100, sentAt: m.sentAt, receivedAt });

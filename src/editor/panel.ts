@@ -7,6 +7,8 @@ import type { Trace } from '../trace/model';
 import type { TraceStore } from './documents';
 import { revealPacketLine, type Focus } from './focus';
 import { buildModel, ladderKey, ladderRows } from './viewModel';
+import { graphData } from './graphData';
+import { saveGraphsSvg } from './saveSvg';
 import { makeNonce, panelHtml } from '../protocol/webviewHtml';
 import { PANEL_VIEW_TYPE, epochMs, isPanelState, isWebviewMessage, type HandshakeView, type HostMessage, type ModelMessage, type PanelMode, type ViewModel, type WebviewMessage } from '../protocol/protocol';
 import { language, t } from './l10n';
@@ -42,6 +44,8 @@ class WebviewCopy {
   private strings: Record<string, string> | undefined;
   private handshake: HandshakeView | null | undefined;
   private key: string | undefined;
+  /** The connection (a ladder key) whose graph data the webview has. */
+  graphsKey: string | undefined;
   /** Ladder rows (ordinals) the webview has for `key`. */
   private readonly rows = new Set<number>();
 
@@ -49,6 +53,7 @@ class WebviewCopy {
     this.strings = undefined;
     this.handshake = undefined;
     this.key = undefined;
+    this.graphsKey = undefined;
     this.rows.clear();
   }
 
@@ -254,6 +259,11 @@ export class Panel implements vscode.Disposable {
       case 'command':
         this.onCommand(m.command);
         break;
+      case 'saveSvg': {
+        const t = this.target;
+        await saveGraphsSvg(m.svg, m.name, t?.uri);
+        break;
+      }
     }
   }
 
@@ -288,6 +298,13 @@ export class Panel implements vscode.Disposable {
       this.panel.title = model.connection ? `${name} · TCP #${model.connection.id}: ${model.connection.client} → ${model.connection.server}` : name ? `${name} · ${t('TCP Trace')}` : t('TCP Trace');
     }
     if (this.ready) {
+      // The Graphs tab's data, once per connection and only while the tab shows: before the
+      // view model, so the graphs can mark its packet as they are first drawn.
+      const key = model.ladder.key;
+      if (target && model.mode === 'graphs' && model.connection && key && key !== this.copy.graphsKey) {
+        this.copy.graphsKey = key;
+        this.send(graphData(target.trace, model.connection.id, key));
+      }
       const m = this.copy.message(model);
       this.send(m);
       if (this.since !== undefined && m.sentAt !== undefined) {

@@ -4,7 +4,7 @@
 
 export const PANEL_VIEW_TYPE = 'tcpTrace.panel';
 
-export type PanelMode = 'diagram' | 'handshake';
+export type PanelMode = 'diagram' | 'handshake' | 'graphs';
 export type SideName = 'client' | 'server';
 
 export interface LadderRow {
@@ -125,7 +125,50 @@ export interface PingMessage {
   sentAt: number;
 }
 
-export type HostMessage = ModelMessage | RowsMessage | PingMessage;
+/** Bits of GraphsMessage.marks. */
+export const GraphMark = {
+  /** A retransmission (tshark's retransmission, fast or spurious). */
+  RETRANSMISSION: 1,
+  SYN: 2,
+  FIN: 4,
+  RST: 8,
+  /** The sender advertised a zero window. */
+  ZERO_WINDOW: 16,
+} as const;
+
+/**
+ * The connection's packets as columns, for the Graphs tab: typed arrays, which VS Code passes to
+ * the webview as binary, not JSON. Sent once per connection (by `key`, as the ladder's); the
+ * webview decimates them to the pixels it draws.
+ */
+export interface GraphsMessage {
+  type: 'graphs';
+  key: string;
+  connection: number;
+  /** Packet index in the trace, per point. */
+  index: Int32Array;
+  /** 0: client to server, 1: server to client. */
+  dir: Uint8Array;
+  /** Seconds since the connection's first packet with a time; NaN without. */
+  time: Float64Array;
+  /** Sequence number relative to the sender's ISN, where the segment starts; NaN where not printed. */
+  seq: Float64Array;
+  len: Int32Array;
+  /** Ack number relative to the peer's ISN; NaN on a packet without ACK. */
+  ack: Float64Array;
+  /** The advertised window in bytes, scaled (NaN where the scale is unknown). */
+  win: Float32Array;
+  /** The ACK's RTT in ms (tshark's ack_rtt); NaN where none. */
+  rtt: Float32Array;
+  /** Bytes in flight after a data segment (tshark's bytes_in_flight); NaN where none. */
+  inFlight: Float32Array;
+  /** GraphMark bits. */
+  marks: Uint8Array;
+  /** Series the engine gave none of for this trace ('rtt', 'inFlight', 'win'), so the tab can say so. */
+  missing: string[];
+}
+
+export type HostMessage = ModelMessage | RowsMessage | PingMessage | GraphsMessage;
 
 export type WebviewMessage =
   | { type: 'ready' }
@@ -140,7 +183,12 @@ export type WebviewMessage =
    * updates. `sentAt` is the model's, `receivedAt` when the webview got it (epochMs()).
    */
   | { type: 'rendered'; index: number; ms: number; sentAt?: number; receivedAt?: number }
-  | { type: 'pong'; sentAt: number; receivedAt: number };
+  | { type: 'pong'; sentAt: number; receivedAt: number }
+  /** The Graphs tab's drawing as a standalone SVG, to save where the user chooses. */
+  | { type: 'saveSvg'; svg: string; name: string };
+
+/** The largest SVG the host saves for the webview (characters). */
+export const MAX_SVG_CHARS = 32_000_000;
 
 /** What the webview keeps with vscode.setState, and the serializer gets back. */
 export interface PanelState {
@@ -151,7 +199,7 @@ export interface PanelState {
 
 const isObj = (m: unknown): m is Record<string, unknown> => typeof m === 'object' && m !== null;
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
-const isMode = (v: unknown): v is PanelMode => v === 'diagram' || v === 'handshake';
+const isMode = (v: unknown): v is PanelMode => v === 'diagram' || v === 'handshake' || v === 'graphs';
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isOptNum = (v: unknown): v is number | undefined => v === undefined || isNum(v);
 
@@ -170,6 +218,7 @@ export function isWebviewMessage(m: unknown): m is WebviewMessage {
     case 'command': return m.command === 'exportSvg' || m.command === 'exportMermaid' || m.command === 'copySummary';
     case 'rendered': return isInt(m.index) && typeof m.ms === 'number' && m.ms >= 0 && isOptNum(m.sentAt) && isOptNum(m.receivedAt);
     case 'pong': return isNum(m.sentAt) && isNum(m.receivedAt);
+    case 'saveSvg': return typeof m.svg === 'string' && m.svg.length <= MAX_SVG_CHARS && m.svg.startsWith('<svg') && typeof m.name === 'string' && m.name.length <= 200;
     default: return false;
   }
 }
@@ -219,6 +268,16 @@ function isHandshakeView(h: unknown): h is HandshakeView {
   );
 }
 
+function isGraphs(m: Record<string, unknown>): boolean {
+  if (!isStr(m.key) || !isInt(m.connection) || !(m.index instanceof Int32Array) || !isArrayOf(m.missing, isStr)) return false;
+  const n = m.index.length;
+  const same = (v: unknown, type: Function) => v instanceof type && (v as ArrayLike<number>).length === n;
+  return (
+    same(m.dir, Uint8Array) && same(m.time, Float64Array) && same(m.seq, Float64Array) && same(m.len, Int32Array) && same(m.ack, Float64Array) &&
+    same(m.win, Float32Array) && same(m.rtt, Float32Array) && same(m.inFlight, Float32Array) && same(m.marks, Uint8Array)
+  );
+}
+
 /**
  * What the webview accepts from the host. Checked field by field: the view model carries text
  * from an untrusted trace, and a malformed message must be dropped, not half drawn.
@@ -227,6 +286,7 @@ export function isHostMessage(m: unknown): m is HostMessage {
   if (!isObj(m)) return false;
   if (m.type === 'rows') return isInt(m.connection) && isOptStr(m.key) && isInt(m.start) && m.start >= 0 && isArrayOf(m.rows, isRow);
   if (m.type === 'ping') return isNum(m.sentAt);
+  if (m.type === 'graphs') return isGraphs(m);
   if (m.type !== 'model') return false;
   const ladder = m.ladder;
   return (

@@ -1,0 +1,123 @@
+// The Graphs tab's data: one connection's packets as typed arrays (GraphsMessage), read from the
+// trace's columns without a PacketInfo per packet. Numbers are made relative here, as tshark
+// makes them (seq and ack to each side's first seq, time to the connection's start), so the
+// webview only scales and draws.
+import { EVENT_KINDS, type Trace } from '../trace/model';
+import type { PacketColumns } from '../trace/columns';
+import { Flag } from '../trace/flags';
+import { GraphMark, type GraphsMessage } from '../protocol/protocol';
+
+/**
+ * The engine's per-packet figures the graphs draw (RTT, bytes in flight, scaled window): read
+ * where the trace has them, and named in `missing` where it has not.
+ */
+interface FigureColumns {
+  ackRtt?: Float64Array;
+  inFlight?: Float64Array;
+  winBytes?: Float64Array;
+}
+
+const U32 = 4294967296;
+const bit = (kind: (typeof EVENT_KINDS)[number]) => 1 << EVENT_KINDS.indexOf(kind);
+const RETRANSMITTED = bit('retransmission') | bit('fast_retransmission') | bit('spurious_retransmission');
+const ZERO_WINDOW = bit('zero_window');
+
+/**
+ * Each side's base, as tshark takes it: the seq of the first packet it sent (its ISN when the
+ * SYN is there). tcpdump prints no seq on a bare ACK; where a side's first packet is one, the
+ * first number that tells its seq stands in: a seq it printed later, or an ack of the peer's,
+ * whichever comes first. NaN where neither is in the trace.
+ */
+function bases(cols: Readonly<PacketColumns>, list: Int32Array): [number, number] {
+  const out: [number, number] = [NaN, NaN];
+  const printed = (q: number) => !(cols.flags[q] & Flag.SEQ_RELATIVE) && cols.seq[q] === cols.seq[q];
+  const started = [false, false];
+  for (let i = 0; i < list.length && (out[0] !== out[0] || out[1] !== out[1]); i++) {
+    const q = list[i];
+    const d = cols.dir[q];
+    const f = cols.flags[q];
+    if (out[d] !== out[d] && printed(q)) out[d] = cols.seq[q];
+    started[d] = true;
+    // The peer's ack stands in only once the peer's first packet turned out to be a bare ACK.
+    if (started[1 - d] && out[1 - d] !== out[1 - d] && f & Flag.ACK && !(f & Flag.ACK_RELATIVE) && cols.ack[q] === cols.ack[q]) out[1 - d] = cols.ack[q];
+  }
+  // A side that only sent bare ACKs after the peer's acks told nothing: its first ack seen stands in.
+  for (let i = 0; i < list.length && (out[0] !== out[0] || out[1] !== out[1]); i++) {
+    const q = list[i];
+    const d = cols.dir[q];
+    const f = cols.flags[q];
+    if (out[1 - d] !== out[1 - d] && f & Flag.ACK && !(f & Flag.ACK_RELATIVE) && cols.ack[q] === cols.ack[q]) out[1 - d] = cols.ack[q];
+  }
+  return out;
+}
+
+/**
+ * Relative numbers that go past 2^32 on a long transfer keep counting up: a step back of more
+ * than 2^31 is a wrap, not a retransmission.
+ */
+class Unwrap {
+  private last = NaN;
+  private add = 0;
+
+  next(v: number): number {
+    if (v !== v) return v;
+    if (this.last === this.last) {
+      if (v - this.last < -U32 / 2) this.add += U32;
+      else if (v - this.last > U32 / 2 && this.add > 0) this.add -= U32;
+    }
+    this.last = v;
+    return v + this.add;
+  }
+}
+
+export function graphData(trace: Trace, connection: number, key: string): GraphsMessage {
+  const list = trace.packetIndexes(connection);
+  const n = list.length;
+  const cols = trace.columns;
+  const figures = cols as Readonly<PacketColumns> & FigureColumns;
+  const base = bases(cols, list);
+  const out: GraphsMessage = {
+    type: 'graphs',
+    key,
+    connection,
+    index: Int32Array.from(list),
+    dir: new Uint8Array(n),
+    time: new Float64Array(n),
+    seq: new Float64Array(n),
+    len: new Int32Array(n),
+    ack: new Float64Array(n),
+    win: new Float32Array(n),
+    rtt: new Float32Array(n),
+    inFlight: new Float32Array(n),
+    marks: new Uint8Array(n),
+    missing: (['ackRtt', 'inFlight', 'winBytes'] as const).filter((k) => !figures[k]).map((k) => ({ ackRtt: 'rtt', inFlight: 'inFlight', winBytes: 'win' })[k]),
+  };
+  let t0 = NaN;
+  for (let i = 0; i < n && t0 !== t0; i++) t0 = cols.time[list[i]];
+  const seqs = [new Unwrap(), new Unwrap()];
+  const acks = [new Unwrap(), new Unwrap()];
+  for (let i = 0; i < n; i++) {
+    const q = list[i];
+    const d = cols.dir[q];
+    const f = cols.flags[q];
+    out.dir[i] = d;
+    out.time[i] = cols.time[q] - t0;
+    out.len[i] = cols.len[q];
+    // A relative number tcpdump printed is kept; an absolute one is taken from the side's ISN.
+    const seq = cols.seq[q];
+    out.seq[i] = seqs[d].next(f & Flag.SEQ_RELATIVE ? seq : (seq - base[d] + U32) % U32);
+    const ack = cols.ack[q];
+    out.ack[i] = f & Flag.ACK ? acks[d].next(f & Flag.ACK_RELATIVE ? ack : (ack - base[1 - d] + U32) % U32) : NaN;
+    out.win[i] = figures.winBytes ? figures.winBytes[q] : NaN;
+    out.rtt[i] = figures.ackRtt ? figures.ackRtt[q] : NaN;
+    out.inFlight[i] = figures.inFlight ? figures.inFlight[q] : NaN;
+    const e = cols.events[q];
+    out.marks[i] =
+      (e & RETRANSMITTED ? GraphMark.RETRANSMISSION : 0) |
+      (f & Flag.SYN ? GraphMark.SYN : 0) |
+      (f & Flag.FIN ? GraphMark.FIN : 0) |
+      (f & Flag.RST ? GraphMark.RST : 0) |
+      (e & ZERO_WINDOW ? GraphMark.ZERO_WINDOW : 0);
+  }
+  return out;
+}

@@ -1,0 +1,99 @@
+// The Graphs tab's data (src/editor/graphData.ts) on captures of real networks
+// (test/fixtures/realworld, see its SOURCES.md), read from their tcpdump -nn text and checked
+// against tshark's dissection of the capture itself: relative seq and ack per packet, and the
+// retransmissions the time-sequence graph marks.
+import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { analyzeText } from '../../src/trace';
+import { graphData } from '../../src/editor/graphData';
+import { GraphMark } from '../../src/protocol/protocol';
+import { readTshark } from './corpus.test';
+import { frameOfLines, realworldIndex } from './fidelity.test';
+import { fixture } from './helpers';
+
+const DIR = process.env.REALWORLD_DIR ?? fixture('realworld');
+const U32 = 4294967296;
+
+describe('graph data against tshark on real captures', function () {
+  this.timeout(120_000);
+  const entries = realworldIndex();
+
+  it('has captures to check', () => assert.ok(entries.length >= 10, `${entries.length} captures`));
+
+  it('relative seq and ack equal tshark\'s where tcpdump printed them, and retransmissions are marked as tshark marks them', () => {
+    let checkedSeq = 0;
+    let checkedAck = 0;
+    let unsupported = 0;
+    const wrong: string[] = [];
+    const score = { tp: 0, fp: 0, fn: 0 };
+    for (const e of entries) {
+      const text = readFileSync(join(DIR, `${e.name}.tcpdump`), 'utf8');
+      const lines = text.split('\n');
+      const frameOf = frameOfLines(text);
+      const frames = new Map(readTshark(join(DIR, `${e.name}.tsv`)).map((f) => [f.frame, f]));
+      const trace = analyzeText(text);
+      for (const c of trace.connections) {
+        const g = graphData(trace, c.id, 'k');
+        assert.equal(g.index.length, c.packets);
+        // tshark's relative numbers count from each side's first seq in the capture (its ISN
+        // when the SYN is there). Where tcpdump printed no seq on that first packet (a bare ACK),
+        // the text does not hold tshark's base: that side is not checked, only counted.
+        const first: [number | null, number | null] = [null, null];
+        const seen = [false, false];
+        for (let i = 0; i < g.index.length; i++) {
+          const p = trace.packet(g.index[i]);
+          const f = frames.get(frameOf[p.line]);
+          if (!f || seen[g.dir[i]]) continue;
+          seen[g.dir[i]] = true;
+          if (/ seq \d/.test(lines[p.line - 1])) first[g.dir[i]] = f.seq;
+          else unsupported++;
+        }
+        for (let i = 0; i < g.index.length; i++) {
+          const p = trace.packet(g.index[i]);
+          const f = frames.get(frameOf[p.line]);
+          if (!f) continue;
+          const d = g.dir[i];
+          const text = lines[p.line - 1];
+          const where = `${e.name} line ${p.line}`;
+          if (/ seq \d/.test(text) && first[d] !== null) {
+            checkedSeq++;
+            const want = (f.seq - first[d]! + U32) % U32;
+            if (g.seq[i] % U32 !== want) wrong.push(`${where}: seq ${g.seq[i]}, tshark ${want}`);
+          }
+          if (/ ack \d/.test(text) && f.ack !== null && first[1 - d] !== null) {
+            checkedAck++;
+            const want = (f.ack - first[1 - d]! + U32) % U32;
+            if (g.ack[i] % U32 !== want) wrong.push(`${where}: ack ${g.ack[i]}, tshark ${want}`);
+          }
+          const marked = (g.marks[i] & GraphMark.RETRANSMISSION) !== 0;
+          const truth = f.analysis.some((a) => a.endsWith('retransmission'));
+          if (marked && truth) score.tp++;
+          else if (marked) score.fp++;
+          else if (truth) score.fn++;
+        }
+      }
+    }
+    assert.ok(checkedSeq > 5000 && checkedAck > 5000, `${checkedSeq} seqs, ${checkedAck} acks checked`);
+    // Mid-stream captures whose first packet of a side is a bare ACK: a few, not most.
+    assert.ok(unsupported < 200, `${unsupported} sides start with a bare ACK`);
+    assert.deepEqual(wrong.slice(0, 10), [], `${wrong.length} of ${checkedSeq + checkedAck} differ`);
+    assert.ok(score.tp >= 20, `only ${score.tp} retransmissions in the corpus`);
+    const precision = score.tp / (score.tp + score.fp);
+    const recall = score.tp / (score.tp + score.fn);
+    assert.ok(precision >= 0.95 && recall >= 0.95, `retransmissions: precision ${precision.toFixed(3)}, recall ${recall.toFixed(3)} (${JSON.stringify(score)})`);
+  });
+
+  it('times count from the connection\'s first packet, in order, and the figures the engine lacks are named', () => {
+    const text = readFileSync(join(DIR, 'ndpi-netflix.tcpdump'), 'utf8');
+    const trace = analyzeText(text);
+    const c = trace.connections.reduce((a, b) => (b.packets > a.packets ? b : a));
+    const g = graphData(trace, c.id, 'k');
+    assert.equal(g.time[0], 0);
+    for (let i = 1; i < g.time.length; i++) assert.ok(g.time[i] >= g.time[i - 1] - 1e-9, `time goes back at ${i}`);
+    const last = trace.packet(g.index[g.index.length - 1]).time! - trace.packet(g.index[0]).time!;
+    assert.ok(Math.abs(g.time[g.time.length - 1] - last) < 1e-9);
+    const cols = trace.columns as unknown as Record<string, unknown>;
+    for (const [col, name] of [['ackRtt', 'rtt'], ['inFlight', 'inFlight'], ['winBytes', 'win']]) assert.equal(g.missing.includes(name), !cols[col], name);
+  });
+});
