@@ -454,6 +454,8 @@ export class Graphs {
 
     /** Y in pixels of a value in a band. */
     const yOf = (b: Band, v: number) => b.top + b.height - ((v - b.y0) / (b.y1 - b.y0 || 1)) * b.height;
+    /** Bands with nothing in view: their frame only, no made-up scale. */
+    const empty = new Set<Band>();
     const range = (b: Band, sets: Columns[], floor0: boolean) => {
       let lo = Infinity;
       let hi = -Infinity;
@@ -461,7 +463,10 @@ export class Graphs {
         if (c.min[j] < lo) lo = c.min[j];
         if (c.max[j] > hi) hi = c.max[j];
       }
-      if (!(lo <= hi)) [lo, hi] = [0, 1];
+      if (!(lo <= hi)) {
+        [lo, hi] = [0, 1];
+        empty.add(b);
+      }
       if (floor0) lo = Math.min(0, lo);
       if (hi === lo) hi = lo + 1;
       const pad = (hi - lo) * 0.05;
@@ -534,6 +539,7 @@ export class Graphs {
     };
     const yAxis = (b: Band, fmt: (v: number) => string) => {
       grid.append(s('rect', { class: 'g-frame', x: LEFT, y: b.top, width: plotW, height: b.height }));
+      if (empty.has(b)) return;
       for (const v of ticks(b.y0, b.y1, Math.max(2, Math.floor(b.height / 40)))) {
         const y = yOf(b, v);
         if (y < b.top - 0.5 || y > b.top + b.height + 0.5) continue;
@@ -576,6 +582,7 @@ export class Graphs {
     for (const a of thr) for (const v of a) thrMax = Math.max(thrMax, (v * 8) / (bucketSec || 1));
     thrB.y0 = 0;
     thrB.y1 = thrMax * 1.05 || 1;
+    if (!thrMax) empty.add(thrB);
     yAxis(thrB, (v) => si(v, 'bit/s'));
     for (const k of [0, 1] as const) {
       const a = thr[k];

@@ -54,7 +54,6 @@ export function panelStrings(): Record<string, string> {
     rttOverTime: t("Round-trip time (ACK RTT)"),
     windowInFlight: t("Window and bytes in flight"),
     timeAxis: t("time since the first packet"),
-    seqAxis: t("sequence number, relative"),
     segments: t("segments"),
     ackLine: t("ACK"),
     windowEdge: t("receive window edge"),
@@ -70,7 +69,6 @@ export function panelStrings(): Record<string, string> {
     noSamples: t("No samples in this direction."),
     notComputed: t("Not computed for this trace yet: {0}."),
     cursorPacket: t("packet at the cursor"),
-    graphPoint: t("{0} at {1}: line {2}"),
     resetZoom: t("Show all (Home)"),
     ...transitionLabels(),
   }));

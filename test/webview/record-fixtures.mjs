@@ -24,13 +24,26 @@ module.exports = {
 
 const entry = `
 const { analyzeText } = require('./src/trace');
-const { buildModel } = require('./src/viewModel');
+const { buildModel, ladderKey } = require('./src/editor/viewModel');
+const { graphData } = require('./src/editor/graphData');
 module.exports = (text, file, packetLine, mode) => {
   const trace = analyzeText(text);
   const index = trace.packetAtLine(packetLine);
   const p = trace.packet(index);
   const uri = { path: '/fixtures/' + file, toString: () => 'file:///fixtures/' + file };
   return buildModel(trace, uri, p.connection, index, mode, 'en');
+};
+// The Graphs tab: the view model and the connection's series, the typed arrays written as
+// { array: 'Float64Array', values } (NaN as null), which the tests make typed again.
+module.exports.graphs = (text, file, connection, ordinal) => {
+  const trace = analyzeText(text);
+  const index = trace.packetsOf(connection)[ordinal];
+  const uri = { path: '/fixtures/' + file, toString: () => 'file:///fixtures/' + file };
+  const model = buildModel(trace, uri, connection, index, 'graphs', 'en');
+  const data = graphData(trace, connection, ladderKey(trace, connection));
+  const plain = {};
+  for (const [k, v] of Object.entries(data)) plain[k] = ArrayBuffer.isView(v) ? { array: v.constructor.name, values: Array.from(v, (x) => (x === x ? x : null)) } : v;
+  return { model, graphs: plain };
 };
 // The trace whose host names are attacks (test/unit/hostile-trace.ts): one model per
 // connection, at its first data segment, in both modes.
@@ -77,9 +90,12 @@ const fixtures = {
   'handshake.json': build(text, `${capture}.tcpdump`, lineOf(/Flags \[S\]/), 'handshake'),
   // Hostile host names through the host's own code (test/webview/security.test.mjs).
   'hostile.json': build.hostile(),
+  // A real capture's connection with 31 retransmissions (test/fixtures/realworld, nDPI's
+  // whatsappfiles.pcap), at its 100th packet.
+  'graphs.json': build.graphs(readFileSync(join(root, 'test', 'fixtures', 'realworld', 'ndpi-whatsappfiles.tcpdump'), 'utf8'), 'ndpi-whatsappfiles.tcpdump', 0, 99),
 };
 mkdirSync(out, { recursive: true });
 for (const [name, model] of Object.entries(fixtures)) {
-  writeFileSync(join(out, name), `${JSON.stringify(model, null, 2)}\n`);
+  writeFileSync(join(out, name), name === 'graphs.json' ? `${JSON.stringify(model)}\n` : `${JSON.stringify(model, null, 2)}\n`);
   console.log(`wrote test/webview/fixtures/${name}`);
 }
