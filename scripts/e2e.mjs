@@ -101,6 +101,19 @@ async function expectations(sample) {
     const p = trace.packet(i);
     if (p.flagBits & 4) { expect.rstLine = p.line; break; }
   }
+  // The Graphs tab on a real capture with retransmissions (nDPI's whatsappfiles.pcap, see
+  // test/fixtures/realworld/SOURCES.md): its first connection, the lines of its retransmissions.
+  const graphsFile = join(repoRoot, 'test', 'fixtures', 'realworld', 'ndpi-whatsappfiles.tcpdump');
+  if (existsSync(graphsFile)) {
+    const g = engine.analyzeText(readFileSync(graphsFile, 'utf8'));
+    const packets = g.packetsOf(0).map((i) => g.packet(i));
+    expect.graphs = {
+      source: graphsFile,
+      name: 'whatsappfiles.tcpdump',
+      line: packets[99].line,
+      retransmissionLines: packets.filter((p) => p.events.includes('retransmission')).map((p) => p.line),
+    };
+  }
   return { expect, lines };
 }
 
@@ -190,7 +203,12 @@ async function main() {
       page.on('requestfailed', (r) => consoleLog.push(`[ui request failed] ${r.url()} ${r.failure()?.errorText ?? ''}`));
       const { runTourChecks, runUiChecks } = await import(pathToFileURL(join(repoRoot, 'test', 'e2e', 'ui.mjs')).href);
       await page.goto(server.open(ws, [dev, ['openFile', server.remote(wsSample)]]));
-      const shot = async (name) => {
+      /** A picture of the window, or of one element (`of`, a locator) when given. */
+      const shot = async (name, of) => {
+        if (of) {
+          await of.screenshot({ path: join(shotsDir, `${name}.png`) }).catch((e) => console.log(`screenshot ${name}: ${e.message}`));
+          return;
+        }
         // Park the mouse on the status bar's empty middle so no stray tooltip (such as the
         // tab's file path) shows; the hover shot keeps its hover.
         if (!name.endsWith('hover')) {
@@ -208,7 +226,7 @@ async function main() {
         writeFileSync(settingsFile, JSON.stringify(values, null, 2));
       };
       try {
-        await runUiChecks({ page, expect, lines, pkg, check: pageCheck(page, ''), shot, setSettings });
+        await runUiChecks({ page, expect, lines, pkg, check: pageCheck(page, ''), shot, setSettings, ws });
       } finally {
         setSettings(null);
       }

@@ -20,6 +20,8 @@ const LEFT = 70;
 const RIGHT = 16;
 /** Each band: its title line, then the plot. */
 const TITLE = 20;
+/** A legend key's line and the space around it. */
+const LEGEND_KEY = 30;
 const GAP = 16;
 const AXIS = 34;
 const HEIGHTS = { seq: 250, throughput: 110, rtt: 110, window: 120 };
@@ -37,6 +39,14 @@ interface Band {
   /** The value range shown, after the data in view is known. */
   y0: number;
   y1: number;
+  /** Lines its heading takes: 2 where the legend goes under the title. */
+  rows: number;
+}
+
+/** A band's title, and its legend: a key's class and its label. */
+interface Heading {
+  text: string;
+  legend: Array<[string, string]>;
 }
 
 /** Precomputed per connection: which points each series uses. */
@@ -433,11 +443,31 @@ export class Graphs {
     const colX = (c: number) => LEFT + c + 0.5;
     this.hits = { x: [], y: [], i: [] };
 
+    // Each band's heading: its title, and a legend after it, or under it where both do not fit.
+    const side = (k: 0 | 1) => (k === 0 ? 'client' : 'server');
+    const headings: Record<Band['key'], Heading> = {
+      seq: {
+        text: `${w.timeSequence} (${this.mode === 'tcptrace' ? w.tcptraceView : w.stevensView}) · ${format(w.dataFrom ?? '{0}', sideName)}`,
+        legend: [
+          [`g-seg ${side(d)}`, w.segments ?? ''],
+          ...(this.mode === 'tcptrace' ? ([['g-ack', w.ackLine ?? ''], ['g-window', w.windowEdge ?? '']] as Array<[string, string]>) : []),
+          ['g-retrans', w.retransmissionMark ?? ''],
+        ],
+      },
+      throughput: { text: w.throughput ?? '', legend: [['g-throughput client', client], ['g-throughput server', server]] },
+      rtt: { text: w.rttOverTime ?? '', legend: [['g-rtt client', client], ['g-rtt server', server]] },
+      window: { text: `${w.windowInFlight} · ${format(w.dataFrom ?? '{0}', sideName)}`, legend: [['g-window', w.advertisedWindow ?? ''], [`g-flight ${side(d)}`, w.bytesInFlight ?? '']] },
+    };
+    const font = bodyStyle('font-family');
+    const measure = (text: string, px: number) => textWidth(text, `${px}px ${font}`) ?? text.length * px * 0.6;
     let top = 0;
     const bands: Band[] = [];
     for (const key of ['seq', 'throughput', 'rtt', 'window'] as const) {
-      bands.push({ key, top: top + TITLE, height: HEIGHTS[key], y0: 0, y1: 1 });
-      top += TITLE + HEIGHTS[key] + GAP;
+      const hd = headings[key];
+      const legendW = hd.legend.reduce((a, [, label]) => a + measure(label, 11) + LEGEND_KEY, 0);
+      const rows = measure(hd.text, 12) + 24 + legendW > plotW ? 2 : 1;
+      bands.push({ key, top: top + TITLE * rows, height: HEIGHTS[key], y0: 0, y1: 1, rows });
+      top += TITLE * rows + HEIGHTS[key] + GAP;
     }
     const H = top - GAP + AXIS;
     const svg = s('svg', { class: 'graphs-svg', width: W, height: H, viewBox: `0 0 ${W} ${H}`, role: 'img', 'data-width': W, 'data-height': H });
@@ -524,17 +554,18 @@ export class Graphs {
       drawnPoints += 2 * c.count;
       return out;
     };
-    const title = (b: Band, text: string, legend: Array<[string, string]>) => {
-      const t = s('text', { class: 'g-title', x: LEFT, y: b.top - 6 }, text);
-      labels.append(t);
-      // The legend after the title, right-aligned at the plot's end.
+    const title = (b: Band) => {
+      const hd = headings[b.key];
+      const first = b.top - TITLE * b.rows;
+      labels.append(s('text', { class: 'g-title', x: LEFT, y: first + 14 }, hd.text));
+      // The legend right-aligned at the plot's end, on the title's line or the next.
+      const y = first + TITLE * (b.rows - 1) + 14;
       let x = W - RIGHT;
-      for (const [cls, label] of [...legend].reverse()) {
-        const lt = s('text', { class: 'g-legend', x, y: b.top - 6, 'text-anchor': 'end' }, label);
-        labels.append(lt);
-        const width = (textWidth(label, `11px ${bodyStyle('font-family')}`) ?? label.length * 7) + 8;
-        labels.append(s('path', { class: `g-key ${cls}`, d: `M${(x - width - 14).toFixed(1)} ${b.top - 10}h12` }));
-        x -= width + 24;
+      for (const [cls, label] of [...hd.legend].reverse()) {
+        labels.append(s('text', { class: 'g-legend', x, y, 'text-anchor': 'end' }, label));
+        x -= measure(label, 11) + 4;
+        labels.append(s('path', { class: `g-key ${cls}`, d: `M${(x - 14).toFixed(1)} ${y - 4}h12` }));
+        x -= LEGEND_KEY - 4;
       }
     };
     const yAxis = (b: Band, fmt: (v: number) => string) => {
@@ -549,7 +580,6 @@ export class Graphs {
     };
     const note = (b: Band, text: string) => labels.append(s('text', { class: 'g-note', x: LEFT + plotW / 2, y: b.top + b.height / 2, 'text-anchor': 'middle' }, text));
     const [seqB, thrB, rttB, winB] = bands;
-    const side = (k: 0 | 1) => (k === 0 ? 'client' : 'server');
     const missing = (name: string) => data.missing.includes(name);
     const notComputed = (name: string) => format(w.notComputed ?? '{0}', name);
 
@@ -568,11 +598,7 @@ export class Graphs {
     } else path(`g-dot ${side(d)}`, dots(seqB, segs));
     path('g-retrans', this.mode === 'tcptrace' ? bars(seqB, retr) : dots(seqB, retr));
     if (!segs.count) note(seqB, w.noData ?? '');
-    title(seqB, `${w.timeSequence} (${this.mode === 'tcptrace' ? w.tcptraceView : w.stevensView}) · ${format(w.dataFrom ?? '{0}', sideName)}`, [
-      [`g-seg ${side(d)}`, w.segments ?? ''],
-      ...(this.mode === 'tcptrace' ? ([['g-ack', w.ackLine ?? ''], ['g-window', w.windowEdge ?? '']] as Array<[string, string]>) : []),
-      ['g-retrans', w.retransmissionMark ?? ''],
-    ]);
+    title(seqB);
 
     // Throughput: both directions' bytes per bucket, as bits per second.
     const buckets = Math.max(1, Math.floor(plotW / BUCKET_PX));
@@ -596,7 +622,7 @@ export class Graphs {
       drawnPoints += a.length;
       path(`g-throughput ${side(k)}`, dd);
     }
-    title(thrB, w.throughput ?? '', [['g-throughput client', client], ['g-throughput server', server]]);
+    title(thrB);
 
     // RTT: each ACK's sample, coloured by whose data it timed (the ACK's peer).
     const rtts = ([0, 1] as const).map((k) => decimate(p.rtts[k], data.time, data.rtt, null, x0, x1, cols));
@@ -605,7 +631,7 @@ export class Graphs {
     rtts.forEach((c, k) => path(`g-rtt ${side((1 - k) as 0 | 1)}`, dots(rttB, c)));
     if (missing('rtt')) note(rttB, notComputed('RTT'));
     else if (!rtts[0].count && !rtts[1].count) note(rttB, w.noSamples ?? '');
-    title(rttB, w.rttOverTime ?? '', [['g-rtt client', client], ['g-rtt server', server]]);
+    title(rttB);
 
     // Window and bytes in flight for the direction drawn: the receiver's window, the sender's flight.
     const flight = decimate(p.flights[d], data.time, data.inFlight, null, x0, x1, cols);
@@ -617,7 +643,7 @@ export class Graphs {
     const gone = [missing('win') ? w.advertisedWindow : '', missing('inFlight') ? w.bytesInFlight : ''].filter(Boolean);
     if (gone.length) note(winB, notComputed(gone.join(', ')));
     else if (!flight.count && !wins.count) note(winB, w.noSamples ?? '');
-    title(winB, `${w.windowInFlight} · ${format(w.dataFrom ?? '{0}', sideName)}`, [['g-window', w.advertisedWindow ?? ''], [`g-flight ${side(d)}`, w.bytesInFlight ?? '']]);
+    title(winB);
 
     // The shared time axis: grid lines through every band, labels under the last.
     const bottom = winB.top + winB.height;

@@ -223,7 +223,7 @@ export async function showStateDiagram(page, pkg, expect) {
  * The checks. `expect` comes from the engine run on the same sample (scripts/e2e.mjs).
  * `check(name, fn)` records a pass or failure; `shot(name)` saves a screenshot.
  */
-export async function runUiChecks({ page, expect, lines, pkg, check, shot, setSettings }) {
+export async function runUiChecks({ page, expect, lines, pkg, check, shot, setSettings, ws }) {
   await check('ui: the workbench opens the sample as tcpdump', async () => {
     await waitForWorkbench(page);
   });
@@ -539,6 +539,10 @@ export async function runUiChecks({ page, expect, lines, pkg, check, shot, setSe
       setSettings(null);
     }
   });
+
+  await check("ui: the Graphs tab draws a real capture's connection, and a click on a retransmission moves the cursor to its line", async () => {
+    await graphsChecks(page, expect, pkg, shot, ws);
+  });
 }
 
 const HAN = /\p{Script=Han}/u;
@@ -622,6 +626,96 @@ export async function runTourChecks({ page, pkg, check, shot }) {
   });
 }
 
+/**
+ * The Graphs tab on a real capture (copied into the workspace, removed after): it opens beside
+ * the editor, a click on a retransmission's mark moves the editor's cursor to that packet's line,
+ * and the pictures in the dark and light themes.
+ */
+async function graphsChecks(page, expect, pkg, shot, ws) {
+  const g = expect.graphs;
+  if (!g || !ws) throw new Error('no capture for the graphs');
+  const file = `${ws}/${g.name}`;
+  copyFileSync(g.source, file);
+  try {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Control+P');
+    const input = page.locator('.quick-input-widget input').first();
+    await input.waitFor({ state: 'visible', timeout: 5000 });
+    await input.fill(g.name);
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: g.name }).first().click();
+    await editorOpen(page, g.name);
+    await sleep(500);
+    await page.keyboard.press('Control+G');
+    await page.locator('.quick-input-widget input').first().fill(`:${g.line}`);
+    await page.keyboard.press('Enter');
+    await sleep(300);
+    const title = pkg.contributes?.commands?.find((c) => c.command === 'tcpTrace.showStateDiagram');
+    await palette(page, title ? `${title.category ? `${title.category}: ` : ''}${title.title}` : 'TCP: Show State Diagram');
+    const { frame } = await frameWith(page, (t) => t.includes('Graphs'), 'the panel with a Graphs tab');
+    await frame.locator('vscode-tab-header', { hasText: 'Graphs' }).first().click();
+    const svg = frame.locator('.graphs-view svg.graphs-svg');
+    await until('the graphs drawn', async () => (await svg.count()) > 0 && (await frame.locator('.graphs-svg path.g-retrans').count()) > 0, 20_000);
+    await sleep(300);
+    const cursorLine = async () => Number(/(\d+)/.exec(await page.locator('[id="status.editor.selection"]').first().innerText().catch(() => ''))?.[1]);
+    const before = await cursorLine();
+    // The first retransmission's mark: its bar's top, in the SVG's own pixels.
+    const at = await frame.evaluate(() => {
+      const d = document.querySelector('.graphs-svg path.g-retrans').getAttribute('d');
+      const m = /^M([\d.]+) ([\d.]+)V([\d.]+)/.exec(d);
+      return { x: Number(m[1]), y: Number(m[3]) };
+    });
+    await svg.click({ position: at });
+    // The status bar shows the cursor of the editor in front: bring the capture's editor forward.
+    const tab = page.locator('.editor-group-container .tabs-container .tab', { hasText: g.name }).first();
+    const after = await until('the cursor to move to a retransmission', async () => {
+      await tab.click();
+      const line = await cursorLine();
+      return line !== before && g.retransmissionLines.includes(line) ? line : undefined;
+    }, 10_000).catch(async (e) => {
+      throw new Error(`${e.message}; cursor at line ${await cursorLine()}, retransmissions at ${g.retransmissionLines.slice(0, 8).join(', ')}…`);
+    });
+    // The graphs mark the packet now at the cursor.
+    await until(`the graphs to mark line ${after}`, () => frame.evaluate((x) => {
+      const d = document.querySelector('.graphs-svg .g-cursor path')?.getAttribute('d') ?? '';
+      return Math.abs(Number(/^M([\d.]+)/.exec(d)?.[1]) - x) < 2;
+    }, at.x), 10_000);
+    // The pictures zoomed in on the transfer around that packet: the wheel over it.
+    const box = await svg.boundingBox();
+    await page.mouse.move(box.x + at.x, box.y + at.y);
+    for (let i = 0; i < 4; i++) {
+      await page.mouse.wheel(0, -300);
+      await sleep(150);
+    }
+    await page.mouse.move(2, 2);
+    await sleep(300);
+    await shot('graphs');
+    const view = frame.locator('.graphs-view');
+    await shot('graphs-dark', view);
+    await frame.locator('.graph-mode').click();
+    await sleep(300);
+    await shot('graphs-stevens-dark', view);
+    await frame.locator('.graph-mode').click();
+    await pickTheme(page, 'Light Modern');
+    await until('the graphs in a light theme', () => frame.evaluate(() => document.body.classList.contains('vscode-light')), 10_000);
+    await sleep(500);
+    await shot('graphs-light', view);
+    await frame.locator('.graph-mode').click();
+    await sleep(300);
+    await shot('graphs-stevens-light', view);
+    await frame.locator('.graph-mode').click();
+    await pickTheme(page, 'Dark Modern');
+    await until('the graphs in a dark theme', () => frame.evaluate(() => document.body.classList.contains('vscode-dark')), 10_000);
+    // The panel back at the diagram for the checks after this one.
+    await frame.locator('vscode-tab-header').first().click();
+  } finally {
+    // Its tab's own close button: the command would close whichever editor has the focus.
+    const tab = page.locator('.editor-group-container .tabs-container .tab', { hasText: g.name }).first();
+    await tab.hover().catch(() => {});
+    await tab.locator('.tab-actions .action-label').first().click().catch(() => {});
+    rmSync(file, { force: true });
+  }
+}
+
 /** Waits for an editor tab named `name` (its label, or the window's title once it is active). */
 async function editorOpen(page, name) {
   let seen = '';
@@ -683,7 +777,7 @@ function durations(text) {
   return out;
 }
 
-export const screenshotNames = ['editor', 'tree', 'sources', 'hover', 'panel', 'handshake', 'panel-light', 'panel-high-contrast', 'repairs', 'normalised', 'welcome', 'tour', 'tour-light', 'zh-tree', 'zh-hover', 'zh-panel', 'zh-handshake'];
+export const screenshotNames = ['editor', 'tree', 'sources', 'hover', 'panel', 'handshake', 'panel-light', 'panel-high-contrast', 'graphs', 'graphs-dark', 'graphs-light', 'graphs-stevens-dark', 'graphs-stevens-light', 'repairs', 'normalised', 'welcome', 'tour', 'tour-light', 'zh-tree', 'zh-hover', 'zh-panel', 'zh-handshake'];
 
 /** A handshake as a web page shows it once its line breaks are lost: prompt, banner and three packets on one line. */
 const GLUED_PASTE =
