@@ -3,14 +3,15 @@
 //  1. Inside the extension host (test/bench/index.ts as extensionTestsPath): "TCP: Analyze
 //     Capture File…" on the big trace (time to the first connections, longest event-loop block),
 //     line-to-packet lookups, then a document VS Code hands to extensions (at most 50 MB, a
-//     slice of the same trace): hovers, cursor-to-panel updates, edits.
+//     slice of the same trace): hovers, cursor-to-panel updates, edits; then "TCP: Show Graphs" on
+//     a generated bulk transfer of 500,000 packets in one connection (the Graphs tab's worst case).
 //  2. Through the workbench in Chromium: the same command typed into the command palette and
 //     the file dialog, until the first connection row is painted in the tree; real mouse hovers.
 // Appends the figures to bench/RESULTS.md under "## Editor" (replacing an earlier Editor section).
 //
 // Usage: node scripts/bench-editor.mjs [--no-build] [--trace FILE] [--doc-mb N] [--hovers N]
 //        [--moves N] [--runs N] [--host-only | --ui-only] [--no-write] [--profiles DIR]
-//        [--phases analyzeFile,document,hover,panel,edits]
+//        [--phases analyzeFile,document,hover,panel,edits,graphs]
 // --runs repeats the extension-host part (default 3) and reports each figure's median, with
 // the lowest and highest in brackets where it matters.
 // --profiles writes a CPU profile of the extension host for each phase (DIR/<phase>.cpuprofile).
@@ -315,6 +316,11 @@ function markdown(r, meta) {
   if (p.fullLoop) row('… from setting the selection in the host (one more trip through the workbench)', '–', `p50 ${p.fullLoop.p50} ms, p99 ${p.fullLoop.p99} ms`);
   if (p.hostBlock) row('… longest block while moving', '≤ 50 ms', `${fmtBlock(p.hostBlock)}${spread(r, (x) => x.panel.hostBlock.maxMs)}`, p.hostBlock.maxMs <= 50);
   cpuRow(p.hostBlock, (x) => x.panel.hostBlock);
+  const g = r.host.graphs;
+  if (g) {
+    row(`"TCP: Show Graphs" on one connection of ${g.packets} packets → graphs drawn (host builds the series, posts them as typed arrays, the webview decimates and draws)`, '< 1000 ms', `${g.openMs} ms${spread(r, (x) => x.graphs?.openMs)} (build ${g.buildMs} ms, to the webview ${g.toWebviewMs} ms, draw ${g.drawMs} ms, ${g.points} points)`, g.openMs < 1000);
+    row('… cursor move within it → graphs drawn again', '< 100 ms', `p50 ${g.moves.p50} ms, p90 ${g.moves.p90} ms (draw p50 ${g.moveDrawMs.p50} ms)`, g.moves.p90 < 100);
+  }
   row(`Line → packet lookup (${l.packets} packets)`, 'O(1) or O(log n)', `${l.packetAtLineNs} ns (binary search, O(log n))`, true);
   (e.cases ?? []).forEach((c, i) => row(`Edit: ${c.edit}`, 're-analyse only what it touched', `${c.ms} ms${spread(r, (x) => x.edits.cases[i].ms)}, ${c.touched ? `re-analysed ${c.touched.connections} connection (${c.touched.packets} of ${d.packets} packets) in the worker` : c.reanalysed ? 'whole document re-analysed in the worker' : 'no re-analysis (lines moved)'}`, c.touched ? true : c.reanalysed ? false : true));
   if (e.hostBlock) row('… longest block during the edits', '≤ 50 ms', `${fmtBlock(e.hostBlock)}${spread(r, (x) => x.edits.hostBlock.maxMs)}`, e.hostBlock.maxMs <= 50);
@@ -410,6 +416,56 @@ after "Analyze Capture File…" on this capture and took 0.4 s (median) per curs
 `;
 }
 
+/**
+ * A bulk transfer of `packets` packets in one connection, as `tcpdump -nn` prints it: the
+ * handshake, then 1448-byte segments from the client, each acknowledged by the server, 10 µs apart,
+ * and every 2000th segment sent again 1 ms later (a retransmission to mark).
+ */
+function makeBulkDocument(out, packets) {
+  const fd = openSync(out, 'w');
+  let t = 0;
+  const time = () => {
+    const us = Math.round(t * 1e6);
+    const s = Math.floor(us / 1e6);
+    return `00:${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}.${String(us % 1e6).padStart(6, '0')}`;
+  };
+  const C = '10.0.0.1.1000 > 10.0.0.2.80';
+  const S = '10.0.0.2.80 > 10.0.0.1.1000';
+  const lines = [
+    `${time()} IP ${C}: Flags [S], seq 1000000, win 64240, options [mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 7], length 0`,
+    `${(t += 5e-5, time())} IP ${S}: Flags [S.], seq 2000000, ack 1000001, win 65160, options [mss 1460,sackOK,TS val 2 ecr 1,nop,wscale 7], length 0`,
+    `${(t += 5e-5, time())} IP ${C}: Flags [.], ack 1, win 502, length 0`,
+  ];
+  let n = 3;
+  let seq = 1;
+  let sent = 0;
+  let chunk = [];
+  const flush = () => {
+    writeSync(fd, chunk.join('\n') + '\n');
+    chunk = [];
+  };
+  chunk.push(...lines);
+  while (n < packets) {
+    t += 1e-5;
+    chunk.push(`${time()} IP ${C}: Flags [.], seq ${seq}:${seq + 1448}, ack 1, win 502, length 1448`);
+    seq += 1448;
+    n++;
+    if (++sent % 2000 === 0 && n < packets) {
+      t += 1e-5;
+      chunk.push(`${time()} IP ${C}: Flags [.], seq ${seq - 1448}:${seq}, ack 1, win 502, length 1448`);
+      n++;
+    }
+    if (n < packets) {
+      t += 1e-5;
+      chunk.push(`${time()} IP ${S}: Flags [.], ack ${seq}, win 24576, length 0`);
+      n++;
+    }
+    if (chunk.length >= 10000) flush();
+  }
+  flush();
+  closeSync(fd);
+}
+
 /** Puts `section` in bench/RESULTS.md, replacing an earlier "## Editor" section; other sections stay. */
 function writeResults(section) {
   const file = join(repoRoot, 'bench', 'RESULTS.md');
@@ -439,7 +495,9 @@ async function main() {
   const doc = join(ws, `editor-${DOC_MB}mb.tcpdump`);
   sliceDocument(trace, doc, DOC_MB);
   const results = join(cacheDir, `${basename(ws)}-results.json`);
-  const settings = { big: trace, doc, results, hovers: Number(opt('--hovers', '500')), moves: Number(opt('--moves', '100')), profiles: opt('--profiles') && resolve(opt('--profiles')), phases: opt('--phases')?.split(',') };
+  const graphsDoc = join(ws, 'graphs-500k.tcpdump');
+  makeBulkDocument(graphsDoc, 500_000);
+  const settings = { graphsDoc, big: trace, doc, results, hovers: Number(opt('--hovers', '500')), moves: Number(opt('--moves', '100')), profiles: opt('--profiles') && resolve(opt('--profiles')), phases: opt('--phases')?.split(',') };
   const meta = {
     trace: standin ? basename(trace) : `the benchmark capture (${basename(trace)})`,
     standin,

@@ -5,7 +5,7 @@
 // one. Colours are CSS classes over the theme's variables (style.css); nothing sets a style
 // attribute, so the CSP stays strict. The wheel, + and - zoom the time axis, a drag or the arrow
 // keys pan, Home shows it all; a click on a point selects its packet.
-import { GraphMark, type GraphsMessage } from '../src/protocol/protocol';
+import { GraphMark, type GraphsDrawn, type GraphsMessage } from '../src/protocol/protocol';
 import { bodyStyle, custom, format, h, s, textWidth } from './dom';
 import { bucketSums, decimate, ticks, where, type Columns } from './decimate';
 
@@ -148,6 +148,8 @@ export class Graphs {
   private hits = { x: [] as number[], y: [] as number[], i: [] as number[] };
   private drag: { id: number; x: number; startX: number; moved: boolean } | null = null;
   private frame = 0;
+  /** The last drawing, for the host's timing. */
+  drawn: GraphsDrawn | undefined;
 
   constructor(private readonly host: GraphsHost) {
     const button = (cls: string, run: () => void) => {
@@ -677,6 +679,7 @@ export class Graphs {
     this.svg = svg;
     const took = performance.now() - t0;
     svg.dataset.ms = took.toFixed(1);
+    this.drawn = { packets: data.index.length, points: drawnPoints, ms: Math.round(took * 100) / 100 };
     this.status.textContent = `${secs(x0, (x1 - x0) / 10)} – ${secs(x1, (x1 - x0) / 10)}`;
   }
 }

@@ -130,6 +130,7 @@ function render(m: ModelMessage): void {
   title.textContent = c ? `#${c.id} ${c.client} → ${c.server}` : m.document;
   summary.textContent = c ? `${c.outcome} · ${c.summary} · ${st.history} ${c.history}` : '';
   position.textContent = c && m.current >= 0 ? format(st.packetOf, m.current + 1, c.packets) : '';
+  const modeBefore = drawn.mode;
   if (m.mode !== drawn.mode) (tabs as unknown as { selectedIndex: number }).selectedIndex = MODES.indexOf(m.mode);
   drawn.mode = m.mode;
   if (!c) {
@@ -162,6 +163,8 @@ function render(m: ModelMessage): void {
   if (st !== drawn.strings || c.id !== drawn.connection) graphs.setWords(st, { client: `${st.client} ${c.client}`, server: `${st.server} ${c.server}`, title: `#${c.id} ${c.client} → ${c.server}` });
   drawn.connection = c.id;
   graphs.setCurrent(m.currentIndex);
+  // Opening the tab draws at once (not at the next resize), so the drawing is timed with the model.
+  if (m.mode === 'graphs' && modeBefore !== 'graphs') graphs.draw();
   if (handshake && (handshake !== drawn.handshake || st !== drawn.strings)) handshakePanel.replaceChildren(renderHandshake(handshake, st, (index) => post({ type: 'select', index })));
   drawn.handshake = handshake;
   drawn.strings = st;
@@ -175,7 +178,7 @@ window.addEventListener('message', (e: MessageEvent) => {
   else if (m.type === 'graphs') graphs.setData(m);
   else if (m.type === 'model') {
     render(m);
-    post({ type: 'rendered', index: m.currentIndex, ms: Math.round((epochMs() - receivedAt) * 100) / 100, sentAt: m.sentAt, receivedAt });
+    post({ type: 'rendered', index: m.currentIndex, ms: Math.round((epochMs() - receivedAt) * 100) / 100, sentAt: m.sentAt, receivedAt, ...(m.mode === 'graphs' && graphs.drawn ? { graphs: graphs.drawn } : {}) });
     // After the answer: saving the state is one more message through the workbench.
     const state: PanelState = { uri: m.uri, index: m.currentIndex, mode: m.mode };
     vscode.setState(state);

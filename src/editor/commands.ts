@@ -364,6 +364,9 @@ export const COMMANDS: Record<string, Run> = {
   'tcpTrace.showHandshake': (s, ...args) => {
     s.panel.show('handshake', target(s, args));
   },
+  'tcpTrace.showGraphs': (s, ...args) => {
+    s.panel.show('graphs', target(s, args));
+  },
   'tcpTrace.nextPacket': (s) => step(s, 1),
   'tcpTrace.previousPacket': (s) => step(s, -1),
   'tcpTrace.nextProblem': (s) => stepProblem(s, 1),

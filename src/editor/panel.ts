@@ -10,7 +10,7 @@ import { buildModel, ladderKey, ladderRows } from './viewModel';
 import { graphData } from './graphData';
 import { saveGraphsSvg } from './saveSvg';
 import { makeNonce, panelHtml } from '../protocol/webviewHtml';
-import { PANEL_VIEW_TYPE, epochMs, isPanelState, isWebviewMessage, type HandshakeView, type HostMessage, type ModelMessage, type PanelMode, type ViewModel, type WebviewMessage } from '../protocol/protocol';
+import { PANEL_VIEW_TYPE, epochMs, isPanelState, isWebviewMessage, type GraphsDrawn, type HandshakeView, type HostMessage, type ModelMessage, type PanelMode, type ViewModel, type WebviewMessage } from '../protocol/protocol';
 import { language, t } from './l10n';
 
 /** The legs of a trip to the webview and back (ms; the two ends share the system clock). */
@@ -32,6 +32,8 @@ export interface RenderTiming {
   backMs?: number;
   /** When the webview had drawn it (epochMs() in the webview: received + ms). */
   drawnAt?: number;
+  /** With the Graphs tab shown: its last drawing, and the host's time to build the series it was sent last (ms). */
+  graphs?: GraphsDrawn & { buildMs?: number };
 }
 
 /**
@@ -112,6 +114,7 @@ export class Panel implements vscode.Disposable {
   /** When the focus change the next post shows was heard of; by post time, for RenderTiming. */
   private since: number | undefined;
   private readonly sinceByPost = new Map<number, number>();
+  private graphsBuildMs: number | undefined;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -247,7 +250,8 @@ export class Panel implements vscode.Disposable {
         const legs = m.sentAt !== undefined && m.receivedAt !== undefined ? { toWebviewMs: m.receivedAt - m.sentAt, backMs: now - m.receivedAt - m.ms, drawnAt: m.receivedAt + m.ms } : {};
         const since = m.sentAt !== undefined ? this.sinceByPost.get(m.sentAt) : undefined;
         if (m.sentAt !== undefined) this.sinceByPost.delete(m.sentAt);
-        this.rendered.fire({ index: m.index, ms: m.ms, postedAt: m.sentAt, since, ...legs });
+        const graphs = m.graphs && { ...m.graphs, buildMs: this.graphsBuildMs };
+        this.rendered.fire({ index: m.index, ms: m.ms, postedAt: m.sentAt, since, ...legs, ...(graphs ? { graphs } : {}) });
         break;
       }
       case 'pong': {
@@ -303,7 +307,10 @@ export class Panel implements vscode.Disposable {
       const key = model.ladder.key;
       if (target && model.mode === 'graphs' && model.connection && key && key !== this.copy.graphsKey) {
         this.copy.graphsKey = key;
-        this.send(graphData(target.trace, model.connection.id, key));
+        const t0 = performance.now();
+        const data = graphData(target.trace, model.connection.id, key);
+        this.graphsBuildMs = performance.now() - t0;
+        this.send(data);
       }
       const m = this.copy.message(model);
       this.send(m);

@@ -170,6 +170,13 @@ export interface GraphsMessage {
 
 export type HostMessage = ModelMessage | RowsMessage | PingMessage | GraphsMessage;
 
+/** The Graphs tab's last drawing: the connection's packets, the points drawn, and how long it took (ms). */
+export interface GraphsDrawn {
+  packets: number;
+  points: number;
+  ms: number;
+}
+
 export type WebviewMessage =
   | { type: 'ready' }
   /** The user picked a packet (arrow click, keyboard). */
@@ -182,7 +189,7 @@ export type WebviewMessage =
    * A view model was drawn (its currentIndex, in `ms`): lets the host time cursor-to-panel
    * updates. `sentAt` is the model's, `receivedAt` when the webview got it (epochMs()).
    */
-  | { type: 'rendered'; index: number; ms: number; sentAt?: number; receivedAt?: number }
+  | { type: 'rendered'; index: number; ms: number; sentAt?: number; receivedAt?: number; graphs?: GraphsDrawn }
   | { type: 'pong'; sentAt: number; receivedAt: number }
   /** The Graphs tab's drawing as a standalone SVG, to save where the user chooses. */
   | { type: 'saveSvg'; svg: string; name: string };
@@ -216,7 +223,11 @@ export function isWebviewMessage(m: unknown): m is WebviewMessage {
     case 'needRows': return isInt(m.connection) && isInt(m.start) && isInt(m.count) && m.start >= 0 && m.count > 0 && m.count <= 5000;
     case 'mode': return isMode(m.mode);
     case 'command': return m.command === 'exportSvg' || m.command === 'exportMermaid' || m.command === 'copySummary';
-    case 'rendered': return isInt(m.index) && typeof m.ms === 'number' && m.ms >= 0 && isOptNum(m.sentAt) && isOptNum(m.receivedAt);
+    case 'rendered':
+      return (
+        isInt(m.index) && typeof m.ms === 'number' && m.ms >= 0 && isOptNum(m.sentAt) && isOptNum(m.receivedAt) &&
+        (m.graphs === undefined || (isObj(m.graphs) && isInt(m.graphs.packets) && isInt(m.graphs.points) && isNum(m.graphs.ms)))
+      );
     case 'pong': return isNum(m.sentAt) && isNum(m.receivedAt);
     case 'saveSvg': return typeof m.svg === 'string' && m.svg.length <= MAX_SVG_CHARS && m.svg.startsWith('<svg') && typeof m.name === 'string' && m.name.length <= 200;
     default: return false;

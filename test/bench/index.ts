@@ -22,6 +22,8 @@ interface Settings {
   profiles?: string;
   /** Only these phases (the document is opened whenever a later phase needs it). */
   phases?: string[];
+  /** A document whose one connection has 500,000 packets, for the Graphs tab. */
+  graphsDoc?: string;
 }
 
 /** since: when the extension heard of the selection change, before the listeners here. */
@@ -401,6 +403,67 @@ async function panelMoves(api: Api, s: Settings, doc: vscode.TextDocument, edito
   say(`panel: p50 ${quantiles(times).p50} ms, p99 ${quantiles(times).p99} ms over ${times.length} (${missed} missed); legs p50: host ${quantiles(hostMs).p50}, to webview ${quantiles(toWebview).p50}, draw ${quantiles(draw).p50}, back ${quantiles(back).p50}; ping p50 ${pings.length ? quantiles(pings.map((x) => x.totalMs)).p50 : 'n/a'} ms`);
 }
 
+/**
+ * "TCP: Show Graphs" on a connection of 500,000 packets: from the command until the webview has
+ * drawn the graphs (the host builds the series, posts them as typed arrays, the webview decimates
+ * and draws), then cursor moves within the connection, each drawing the graphs again.
+ */
+async function graphsTab(api: Api, s: Settings, out: Record<string, unknown>): Promise<void> {
+  if (!s.graphsDoc) throw new Error('no graphs document');
+  const uri = vscode.Uri.file(s.graphsDoc);
+  const doc = await vscode.workspace.openTextDocument(uri);
+  let editor = await vscode.window.showTextDocument(doc, { preview: false });
+  await waitFor('the analysis of the graphs document', () => api.traceFor(uri) && api.analysisInfo(uri)?.version === doc.version, 300_000, 20);
+  const trace = api.traceFor(uri)!;
+  const c = trace.connections.reduce((a, b) => (b.packets > a.packets ? b : a));
+  const list = trace.packetIndexes(c.id);
+  const at = (k: number) => {
+    const p = trace.packet(list[k]);
+    return new vscode.Position(p.line - 1, 0);
+  };
+  editor.selection = new vscode.Selection(at(list.length >> 1), at(list.length >> 1));
+  await sleep(1000);
+  const rendered: Array<Timing & { at: number }> = [];
+  const sub = api.onPanelRendered((r) => rendered.push({ ...r, at: performance.now() }));
+  const mon = new BlockMonitor().start();
+  const t0 = performance.now();
+  await vscode.commands.executeCommand('tcpTrace.showGraphs');
+  const first = await waitFor('the graphs drawn', () => rendered.find((r) => r.graphs?.packets === c.packets), 120_000, 1);
+  const openBlock = mon.stop();
+  await sleep(1000);
+  editor = await vscode.window.showTextDocument(doc, { viewColumn: editor.viewColumn, preserveFocus: false });
+  const rnd = random(31);
+  const moves: number[] = [];
+  const draws: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const k = Math.floor(rnd() * list.length);
+    rendered.length = 0;
+    const t1 = performance.now();
+    editor.selection = new vscode.Selection(at(k), at(k));
+    const r = await waitFor('the graphs to mark the packet', () => rendered.find((x) => x.index === list[k] && x.graphs), 10_000, 1).catch(() => undefined);
+    if (r) {
+      moves.push(r.at - t1);
+      draws.push(r.graphs!.ms);
+    }
+    await sleep(MOVE_GAP_MS);
+  }
+  sub.dispose();
+  out.graphs = {
+    packets: c.packets,
+    openMs: round(first.at - t0, 0),
+    buildMs: round(first.graphs!.buildMs ?? NaN, 1),
+    toWebviewMs: first.toWebviewMs !== undefined ? round(first.toWebviewMs, 1) : null,
+    drawMs: first.graphs!.ms,
+    points: first.graphs!.points,
+    openBlock,
+    moves: quantiles(moves),
+    moveDrawMs: quantiles(draws),
+    via: '"TCP: Show Graphs" until the webview reports the graphs drawn; moves: editor selection to the webview acknowledging the redrawn graphs',
+  };
+  say(`graphs: ${c.packets} packets, open ${round(first.at - t0, 0)} ms (host build ${round(first.graphs!.buildMs ?? NaN, 1)} ms, to webview ${first.toWebviewMs?.toFixed(1)} ms, draw ${first.graphs!.ms} ms, ${first.graphs!.points} points); moves p50 ${quantiles(moves).p50} ms, draw p50 ${quantiles(draws).p50} ms`);
+  await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+}
+
 async function edits(api: Api, doc: vscode.TextDocument, editor: vscode.TextEditor, out: Record<string, unknown>): Promise<void> {
   const trace = () => api.traceFor(doc.uri)!;
   const cases: Array<{ name: string; edit: (b: vscode.TextEditorEdit) => void }> = [
@@ -496,6 +559,8 @@ export async function run(): Promise<void> {
       write();
       if (want('edits')) await profiled(s, 'edits', () => edits(api, doc, vscode.window.activeTextEditor ?? editor, out));
     }
+    write();
+    if (want('graphs') && s.graphsDoc) await profiled(s, 'graphs', () => graphsTab(api, s, out));
   } catch (e) {
     out.error = e instanceof Error ? e.stack : String(e);
     say(`error: ${String(out.error)}`);
