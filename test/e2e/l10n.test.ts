@@ -17,6 +17,8 @@ const KEEP = new Set([
   'seq', 'ack', 'win', 'len', 'length', 'options', 'mss', 'wscale', 'sackOK', 'sack', 'val', 'ecr', 'nop', 'eol', 'tfo',
   'Flags', 'none', 'cksum', 'urg', 'md5', 'mptcp', 'incorrect', 'In', 'Out', 'snip', 'ms', 'kB', 'MB', 'GB',
   'tcpdump', 'Zeek', 'Mermaid', 'AccECN', 'Xmas', 'cookie', 'shell', 'ss', 'tan', 'conn_state', 'history',
+  // The graphs' two views are named after a tool and an author (tcptrace, W. Richard Stevens); Home is a key.
+  'tcptrace', 'Stevens', 'Home',
 ]);
 const HAN = /\p{Script=Han}/u;
 
