@@ -582,8 +582,7 @@ export class Graphs {
     };
     const note = (b: Band, text: string) => labels.append(s('text', { class: 'g-note', x: LEFT + plotW / 2, y: b.top + b.height / 2, 'text-anchor': 'middle' }, text));
     const [seqB, thrB, rttB, winB] = bands;
-    const missing = (name: string) => data.missing.includes(name);
-    const notComputed = (name: string) => format(w.notComputed ?? '{0}', name);
+    const unknown = (kind: string) => data.unknown.includes(kind);
 
     // Time-sequence: the direction's segments, the other side's ACKs and window edge.
     const segs = decimate(p.segs[d], data.time, data.seq, p.seqEnd, x0, x1, cols);
@@ -631,7 +630,7 @@ export class Graphs {
     range(rttB, rtts, true);
     yAxis(rttB, ms);
     rtts.forEach((c, k) => path(`g-rtt ${side((1 - k) as 0 | 1)}`, dots(rttB, c)));
-    if (missing('rtt')) note(rttB, notComputed('RTT'));
+    if (unknown('flags')) note(rttB, w.unknownFlags ?? '');
     else if (!rtts[0].count && !rtts[1].count) note(rttB, w.noSamples ?? '');
     title(rttB);
 
@@ -642,9 +641,9 @@ export class Graphs {
     yAxis(winB, (v) => si(v, 'B'));
     path('g-window', line(winB, wins));
     path(`g-flight ${side(d)}`, line(winB, flight));
-    const gone = [missing('win') ? w.advertisedWindow : '', missing('inFlight') ? w.bytesInFlight : ''].filter(Boolean);
-    if (gone.length) note(winB, notComputed(gone.join(', ')));
-    else if (!flight.count && !wins.count) note(winB, w.noSamples ?? '');
+    // What the text cannot give is said; a window scale unknown leaves the flight drawn.
+    const said = unknown('flags') ? w.unknownFlags : !wins.count && unknown('window_scale') ? w.unknownWindowScale : !flight.count && unknown('unacknowledged') ? w.unknownUnacknowledged : !flight.count && !wins.count ? w.noSamples : '';
+    if (said) note(winB, said);
     title(winB);
 
     // The shared time axis: grid lines through every band, labels under the last.

@@ -7,16 +7,6 @@ import type { PacketColumns } from '../trace/columns';
 import { Flag } from '../trace/flags';
 import { GraphMark, type GraphsMessage } from '../protocol/protocol';
 
-/**
- * The engine's per-packet figures the graphs draw (RTT, bytes in flight, scaled window): read
- * where the trace has them, and named in `missing` where it has not.
- */
-interface FigureColumns {
-  ackRtt?: Float64Array;
-  inFlight?: Float64Array;
-  winBytes?: Float64Array;
-}
-
 const U32 = 4294967296;
 const bit = (kind: (typeof EVENT_KINDS)[number]) => 1 << EVENT_KINDS.indexOf(kind);
 const RETRANSMITTED = bit('retransmission') | bit('fast_retransmission') | bit('spurious_retransmission');
@@ -70,11 +60,12 @@ class Unwrap {
   }
 }
 
+const summary = (trace: Trace, id: number) => (trace.connections[id]?.id === id ? trace.connections[id] : trace.connections.find((c) => c.id === id));
+
 export function graphData(trace: Trace, connection: number, key: string): GraphsMessage {
   const list = trace.packetIndexes(connection);
   const n = list.length;
   const cols = trace.columns;
-  const figures = cols as Readonly<PacketColumns> & FigureColumns;
   const base = bases(cols, list);
   const out: GraphsMessage = {
     type: 'graphs',
@@ -90,7 +81,7 @@ export function graphData(trace: Trace, connection: number, key: string): Graphs
     rtt: new Float32Array(n),
     inFlight: new Float32Array(n),
     marks: new Uint8Array(n),
-    missing: (['ackRtt', 'inFlight', 'winBytes'] as const).filter((k) => !figures[k]).map((k) => ({ ackRtt: 'rtt', inFlight: 'inFlight', winBytes: 'win' })[k]),
+    unknown: [...(summary(trace, connection)?.performance.unknown ?? [])],
   };
   let t0 = NaN;
   for (let i = 0; i < n && t0 !== t0; i++) t0 = cols.time[list[i]];
@@ -108,9 +99,9 @@ export function graphData(trace: Trace, connection: number, key: string): Graphs
     out.seq[i] = seqs[d].next(f & Flag.SEQ_RELATIVE ? seq : (seq - base[d] + U32) % U32);
     const ack = cols.ack[q];
     out.ack[i] = f & Flag.ACK ? acks[d].next(f & Flag.ACK_RELATIVE ? ack : (ack - base[1 - d] + U32) % U32) : NaN;
-    out.win[i] = figures.winBytes ? figures.winBytes[q] : NaN;
-    out.rtt[i] = figures.ackRtt ? figures.ackRtt[q] : NaN;
-    out.inFlight[i] = figures.inFlight ? figures.inFlight[q] : NaN;
+    out.win[i] = cols.winBytes[q];
+    out.rtt[i] = cols.ackRtt[q];
+    out.inFlight[i] = cols.inFlight[q];
     const e = cols.events[q];
     out.marks[i] =
       (e & RETRANSMITTED ? GraphMark.RETRANSMISSION : 0) |

@@ -164,8 +164,8 @@ export interface GraphsMessage {
   inFlight: Float32Array;
   /** GraphMark bits. */
   marks: Uint8Array;
-  /** Series the engine gave none of for this trace ('rtt', 'inFlight', 'win'), so the tab can say so. */
-  missing: string[];
+  /** What the text does not carry for this connection (its performance.unknown), so the tab can say so. */
+  unknown: string[];
 }
 
 export type HostMessage = ModelMessage | RowsMessage | PingMessage | GraphsMessage;
@@ -280,7 +280,7 @@ function isHandshakeView(h: unknown): h is HandshakeView {
 }
 
 function isGraphs(m: Record<string, unknown>): boolean {
-  if (!isStr(m.key) || !isInt(m.connection) || !(m.index instanceof Int32Array) || !isArrayOf(m.missing, isStr)) return false;
+  if (!isStr(m.key) || !isInt(m.connection) || !(m.index instanceof Int32Array) || !isArrayOf(m.unknown, isStr)) return false;
   const n = m.index.length;
   const same = (v: unknown, type: Function) => v instanceof type && (v as ArrayLike<number>).length === n;
   return (

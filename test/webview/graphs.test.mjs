@@ -39,7 +39,7 @@ const svgData = (page) => page.evaluate(() => ({ ...document.querySelector('.gra
 function bigConnection(page, n) {
   return page.evaluate((n) => {
     const m = {
-      type: 'graphs', key: 'big', connection: 7, missing: [],
+      type: 'graphs', key: 'big', connection: 7, unknown: [],
       index: new Int32Array(n), dir: new Uint8Array(n), time: new Float64Array(n), seq: new Float64Array(n), len: new Int32Array(n),
       ack: new Float64Array(n), win: new Float32Array(n), rtt: new Float32Array(n), inFlight: new Float32Array(n), marks: new Uint8Array(n),
     };
@@ -115,7 +115,7 @@ export const tests = [
       const retrans = g.marks.values.filter((m) => m & 1).length;
       const found = await page.evaluate(() => {
         const svg = document.querySelector('.graphs-svg');
-        const segs = (cls) => [...svg.querySelectorAll(`path.${cls}`)].map((p) => (p.getAttribute('d').match(/M/g) ?? []).length).reduce((a, b) => a + b, 0);
+        const segs = (cls) => [...svg.querySelectorAll(`path.${cls}:not(.g-key)`)].map((p) => (p.getAttribute('d').match(/M/g) ?? []).length).reduce((a, b) => a + b, 0);
         return {
           titles: [...svg.querySelectorAll('.g-title')].map((t) => t.textContent),
           retrans: segs('g-retrans'),
@@ -123,6 +123,9 @@ export const tests = [
           cursor: svg.querySelectorAll('.g-cursor path').length,
           cursorX: svg.querySelector('.g-cursor path')?.getAttribute('d'),
           notes: [...svg.querySelectorAll('.g-note')].map((t) => t.textContent),
+          rtt: segs('g-rtt'),
+          flight: segs('g-flight'),
+          window: segs('g-window'),
           tab: document.querySelector('vscode-tabs').selectedIndex,
         };
       });
@@ -140,9 +143,27 @@ export const tests = [
       const plot = await page.evaluate(() => { const b = document.querySelector('.graphs-svg .g-frame').getBBox(); return { x: b.x, width: b.width }; });
       const x = Number(/^M([\d.]+)/.exec(found.cursorX)[1]);
       assert.ok(Math.abs(x - (plot.x + ((t - view[0]) / (view[1] - view[0])) * plot.width)) < 1.5, `cursor at ${x}`);
-      for (const k of ['rtt', 'inFlight', 'win']) {
-        if (g.missing.includes(k)) assert.ok(found.notes.some((s) => s.startsWith('Not computed')), `${k} missing is said: ${found.notes}`);
-      }
+      // This capture's connection has its SYNs, so the RTT and window bands have samples and no note.
+      assert.deepEqual(found.notes, []);
+      assert.ok(found.rtt > 0 && found.flight > 0 && found.window > 0, JSON.stringify(found));
+    },
+  },
+  {
+    name: 'graphs: where the window scale is unknown the window band says so, and bytes in flight are still drawn',
+    async run(api) {
+      await showGraphs(api, (f) => {
+        f.graphs.unknown = ['window_scale', 'handshake'];
+        f.graphs.win.values = f.graphs.win.values.map(() => null);
+        return f;
+      });
+      const found = await api.page.evaluate(() => ({
+        notes: [...document.querySelectorAll('.graphs-svg .g-note')].map((t) => t.textContent),
+        flight: document.querySelectorAll('.graphs-svg path.g-flight:not(.g-key)').length,
+        window: document.querySelectorAll('.graphs-svg path.g-window:not(.g-key)').length,
+      }));
+      assert.deepEqual(found.notes, ['The window scale is unknown (no SYN seen), so the advertised window cannot be drawn.']);
+      assert.equal(found.flight, 1);
+      assert.equal(found.window, 0, 'no window line or edge drawn from unknown windows');
     },
   },
   {
