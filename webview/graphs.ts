@@ -505,7 +505,20 @@ export class Graphs {
       b.y0 = floor0 ? lo : lo - pad;
       b.y1 = hi + pad;
     };
-    const path = (cls: string, dpath: string) => dpath && plots.append(s('path', { class: cls, d: dpath }));
+    // Each band's lines are clipped to its plot: an ACK line or window edge may run past the segments' range.
+    const defs = s('defs');
+    svg.insertBefore(defs, grid);
+    const clips = new Map<Band, SVGGElement>();
+    for (const b of bands) {
+      const id = `graphs-clip-${b.key}`;
+      const clip = s('clipPath', { id });
+      clip.append(s('rect', { x: LEFT, y: b.top - 3, width: plotW, height: b.height + 6 }));
+      defs.append(clip);
+      const g = s('g', { 'clip-path': `url(#${id})` });
+      plots.append(g);
+      clips.set(b, g);
+    }
+    const path = (b: Band, cls: string, dpath: string) => dpath && clips.get(b)!.append(s('path', { class: cls, d: dpath }));
     const hit = (x: number, y: number, i: number) => {
       this.hits.x.push(x);
       this.hits.y.push(y);
@@ -593,11 +606,11 @@ export class Graphs {
     range(seqB, segs.count ? [segs] : [acks], false);
     yAxis(seqB, (v) => si(v, 'B'));
     if (this.mode === 'tcptrace') {
-      path('g-ack', line(seqB, acks));
-      if (edges) path('g-window', line(seqB, edges));
-      path(`g-seg ${side(d)}`, bars(seqB, segs));
-    } else path(`g-dot ${side(d)}`, dots(seqB, segs));
-    path('g-retrans', this.mode === 'tcptrace' ? bars(seqB, retr) : dots(seqB, retr));
+      path(seqB, 'g-ack', line(seqB, acks));
+      if (edges) path(seqB, 'g-window', line(seqB, edges));
+      path(seqB, `g-seg ${side(d)}`, bars(seqB, segs));
+    } else path(seqB, `g-dot ${side(d)}`, dots(seqB, segs));
+    path(seqB, 'g-retrans', this.mode === 'tcptrace' ? bars(seqB, retr) : dots(seqB, retr));
     if (!segs.count) note(seqB, w.noData ?? '');
     title(seqB);
 
@@ -621,7 +634,7 @@ export class Graphs {
         dd += `${j ? 'L' : 'M'}${xa} ${y}H${xa + BUCKET_PX}`;
       }
       drawnPoints += a.length;
-      path(`g-throughput ${side(k)}`, dd);
+      path(thrB, `g-throughput ${side(k)}`, dd);
     }
     title(thrB);
 
@@ -629,7 +642,7 @@ export class Graphs {
     const rtts = ([0, 1] as const).map((k) => decimate(p.rtts[k], data.time, data.rtt, null, x0, x1, cols));
     range(rttB, rtts, true);
     yAxis(rttB, ms);
-    rtts.forEach((c, k) => path(`g-rtt ${side((1 - k) as 0 | 1)}`, dots(rttB, c)));
+    rtts.forEach((c, k) => path(rttB, `g-rtt ${side((1 - k) as 0 | 1)}`, dots(rttB, c)));
     if (unknown('flags')) note(rttB, w.unknownFlags ?? '');
     else if (!rtts[0].count && !rtts[1].count) note(rttB, w.noSamples ?? '');
     title(rttB);
@@ -639,8 +652,8 @@ export class Graphs {
     const wins = decimate(p.wins[o], data.time, data.win, null, x0, x1, cols);
     range(winB, [flight, wins], true);
     yAxis(winB, (v) => si(v, 'B'));
-    path('g-window', line(winB, wins));
-    path(`g-flight ${side(d)}`, line(winB, flight));
+    path(winB, 'g-window', line(winB, wins));
+    path(winB, `g-flight ${side(d)}`, line(winB, flight));
     // What the text cannot give is said; a window scale unknown leaves the flight drawn.
     const said = unknown('flags') ? w.unknownFlags : !wins.count && unknown('window_scale') ? w.unknownWindowScale : !flight.count && unknown('unacknowledged') ? w.unknownUnacknowledged : !flight.count && !wins.count ? w.noSamples : '';
     if (said) note(winB, said);
