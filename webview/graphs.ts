@@ -103,6 +103,9 @@ function prepare(data: GraphsMessage): Prepared {
   };
 }
 
+/** The per-packet arrays of a GraphsMessage. */
+const SERIES = ['index', 'dir', 'time', 'seq', 'len', 'ack', 'win', 'rtt', 'inFlight', 'marks'] as const;
+
 const SI = ['', 'k', 'M', 'G', 'T'];
 
 /** 1234567 as "1.23 M" (SI prefixes), for bytes and bits per second. */
@@ -148,6 +151,8 @@ export class Graphs {
   private hits = { x: [] as number[], y: [] as number[], i: [] as number[] };
   private drag: { id: number; x: number; startX: number; moved: boolean } | null = null;
   private frame = 0;
+  /** Slices of a connection's series come so far. */
+  private incoming: (GraphsMessage & { received: number }) | undefined;
   /** The last drawing, for the host's timing. */
   drawn: GraphsDrawn | undefined;
 
@@ -197,6 +202,39 @@ export class Graphs {
     this.buttons.fit.textContent = words.fit ?? '';
     this.buttons.export.textContent = words.exportSvg ?? '';
     this.draw();
+  }
+
+  /**
+   * A slice of a connection's series: the slices are put together, and the graphs drawn when the
+   * last has come (until then the status line counts them in).
+   */
+  add(m: GraphsMessage): void {
+    if (m.start === 0 || !this.incoming || this.incoming.key !== m.key || this.incoming.total !== m.total) {
+      const n = m.total;
+      this.incoming = {
+        ...m,
+        index: new Int32Array(n),
+        dir: new Uint8Array(n),
+        time: new Float64Array(n).fill(NaN),
+        seq: new Float64Array(n),
+        len: new Int32Array(n),
+        ack: new Float64Array(n),
+        win: new Float32Array(n),
+        rtt: new Float32Array(n),
+        inFlight: new Float32Array(n),
+        marks: new Uint8Array(n),
+        received: 0,
+      };
+    }
+    const full = this.incoming;
+    for (const k of SERIES) full[k].set(m[k] as never, m.start);
+    full.received += m.index.length;
+    if (full.received < full.total) {
+      this.status.textContent = format(this.words.loadingGraphs ?? '{0}%', Math.floor((full.received / full.total) * 100));
+      return;
+    }
+    this.incoming = undefined;
+    this.setData(full);
   }
 
   /** The connection's series: a new connection starts with all of it in view. */

@@ -175,7 +175,12 @@ window.addEventListener('message', (e: MessageEvent) => {
   const m: unknown = e.data;
   if (!isHostMessage(m)) return;
   if (m.type === 'ping') post({ type: 'pong', sentAt: m.sentAt, receivedAt });
-  else if (m.type === 'graphs') graphs.setData(m);
+  else if (m.type === 'graphs') {
+    const before = graphs.drawn;
+    graphs.add(m);
+    // The last slice drawn: said to the host with the packet in view, as a model's drawing is.
+    if (graphs.drawn !== before && model) post({ type: 'rendered', index: model.currentIndex, ms: graphs.drawn!.ms, graphs: graphs.drawn });
+  }
   else if (m.type === 'model') {
     render(m);
     post({ type: 'rendered', index: m.currentIndex, ms: Math.round((epochMs() - receivedAt) * 100) / 100, sentAt: m.sentAt, receivedAt, ...(m.mode === 'graphs' && graphs.drawn ? { graphs: graphs.drawn } : {}) });

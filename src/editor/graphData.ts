@@ -5,7 +5,7 @@
 import { EVENT_KINDS, type Trace } from '../trace/model';
 import type { PacketColumns } from '../trace/columns';
 import { Flag } from '../trace/flags';
-import { GraphMark, type GraphsMessage } from '../protocol/protocol';
+import { GRAPH_SLICE, GraphMark, type GraphsMessage } from '../protocol/protocol';
 
 const U32 = 4294967296;
 const bit = (kind: (typeof EVENT_KINDS)[number]) => 1 << EVENT_KINDS.indexOf(kind);
@@ -71,6 +71,8 @@ export function graphData(trace: Trace, connection: number, key: string): Graphs
     type: 'graphs',
     key,
     connection,
+    start: 0,
+    total: n,
     index: Int32Array.from(list),
     dir: new Uint8Array(n),
     time: new Float64Array(n),
@@ -111,4 +113,15 @@ export function graphData(trace: Trace, connection: number, key: string): Graphs
       (e & ZERO_WINDOW ? GraphMark.ZERO_WINDOW : 0);
   }
   return out;
+}
+
+const FIELDS = ['index', 'dir', 'time', 'seq', 'len', 'ack', 'win', 'rtt', 'inFlight', 'marks'] as const;
+
+/** The series in slices of GRAPH_SLICE packets, each with arrays of its own (copies, so only its bytes are sent). */
+export function* graphSlices(m: GraphsMessage): Generator<GraphsMessage> {
+  for (let start = 0; start === 0 || start < m.total; start += GRAPH_SLICE) {
+    const slice = { ...m, start };
+    for (const k of FIELDS) (slice as unknown as Record<string, unknown>)[k] = m[k].slice(start, start + GRAPH_SLICE);
+    yield slice;
+  }
 }

@@ -7,7 +7,7 @@ import type { Trace } from '../trace/model';
 import type { TraceStore } from './documents';
 import { revealPacketLine, type Focus } from './focus';
 import { buildModel, ladderKey, ladderRows } from './viewModel';
-import { graphData } from './graphData';
+import { graphData, graphSlices } from './graphData';
 import { saveGraphsSvg } from './saveSvg';
 import { makeNonce, panelHtml } from '../protocol/webviewHtml';
 import { PANEL_VIEW_TYPE, epochMs, isPanelState, isWebviewMessage, type GraphsDrawn, type HandshakeView, type HostMessage, type ModelMessage, type PanelMode, type ViewModel, type WebviewMessage } from '../protocol/protocol';
@@ -307,10 +307,7 @@ export class Panel implements vscode.Disposable {
       const key = model.ladder.key;
       if (target && model.mode === 'graphs' && model.connection && key && key !== this.copy.graphsKey) {
         this.copy.graphsKey = key;
-        const t0 = performance.now();
-        const data = graphData(target.trace, model.connection.id, key);
-        this.graphsBuildMs = performance.now() - t0;
-        this.send(data);
+        void this.sendGraphs(target.trace, model.connection.id, key);
       }
       const m = this.copy.message(model);
       this.send(m);
@@ -320,6 +317,22 @@ export class Panel implements vscode.Disposable {
       }
     }
     this.since = undefined;
+  }
+
+  /**
+   * The Graphs tab's series, slice by slice, a turn of the event loop apart: posting 500,000
+   * packets' arrays at once would hold the extension host for the whole copy. Stops when the
+   * webview is to get another connection's (or reloads).
+   */
+  private async sendGraphs(trace: Trace, connection: number, key: string): Promise<void> {
+    const t0 = performance.now();
+    const data = graphData(trace, connection, key);
+    this.graphsBuildMs = performance.now() - t0;
+    for (const slice of graphSlices(data)) {
+      if (this.copy.graphsKey !== key || !this.ready) return;
+      this.send(slice);
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
   }
 
   private send(m: HostMessage): void {

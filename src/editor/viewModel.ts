@@ -72,6 +72,7 @@ export function panelStrings(): Record<string, string> {
     unknownUnacknowledged: t("More segments went unacknowledged than are followed: bytes in flight are missing for a while."),
     cursorPacket: t("packet at the cursor"),
     resetZoom: t("Show all (Home)"),
+    loadingGraphs: t("Loading the packets… {0}%"),
     ...transitionLabels(),
   }));
   return strings;

@@ -125,6 +125,9 @@ export interface PingMessage {
   sentAt: number;
 }
 
+/** Packets per GraphsMessage. */
+export const GRAPH_SLICE = 65536;
+
 /** Bits of GraphsMessage.marks. */
 export const GraphMark = {
   /** A retransmission (tshark's retransmission, fast or spurious). */
@@ -138,13 +141,17 @@ export const GraphMark = {
 
 /**
  * The connection's packets as columns, for the Graphs tab: typed arrays, which VS Code passes to
- * the webview as binary, not JSON. Sent once per connection (by `key`, as the ladder's); the
- * webview decimates them to the pixels it draws.
+ * the webview as binary, not JSON. Sent once per connection (by `key`, as the ladder's), in
+ * slices of GRAPH_SLICE packets so the extension host is never held long; the webview puts the
+ * slices together and decimates them to the pixels it draws.
  */
 export interface GraphsMessage {
   type: 'graphs';
   key: string;
   connection: number;
+  /** Where this slice's packets start among the connection's, and how many it has in all. */
+  start: number;
+  total: number;
   /** Packet index in the trace, per point. */
   index: Int32Array;
   /** 0: client to server, 1: server to client. */
@@ -282,6 +289,7 @@ function isHandshakeView(h: unknown): h is HandshakeView {
 function isGraphs(m: Record<string, unknown>): boolean {
   if (!isStr(m.key) || !isInt(m.connection) || !(m.index instanceof Int32Array) || !isArrayOf(m.unknown, isStr)) return false;
   const n = m.index.length;
+  if (!isInt(m.start) || !isInt(m.total) || m.start < 0 || m.start + n > m.total) return false;
   const same = (v: unknown, type: Function) => v instanceof type && (v as ArrayLike<number>).length === n;
   return (
     same(m.dir, Uint8Array) && same(m.time, Float64Array) && same(m.seq, Float64Array) && same(m.len, Int32Array) && same(m.ack, Float64Array) &&

@@ -6,8 +6,8 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeText } from '../../src/trace';
-import { graphData } from '../../src/editor/graphData';
-import { GraphMark } from '../../src/protocol/protocol';
+import { graphData, graphSlices } from '../../src/editor/graphData';
+import { GRAPH_SLICE, GraphMark } from '../../src/protocol/protocol';
 import { readTshark } from './corpus.test';
 import { frameOfLines, realworldIndex } from './fidelity.test';
 import { fixture } from './helpers';
@@ -94,5 +94,42 @@ describe('graph data against tshark on real captures', function () {
     const last = trace.packet(g.index[g.index.length - 1]).time! - trace.packet(g.index[0]).time!;
     assert.ok(Math.abs(g.time[g.time.length - 1] - last) < 1e-9);
     assert.deepEqual(g.unknown, c.performance.unknown);
+  });
+
+  it('goes to the webview in slices that put together give the series back', () => {
+    const text = readFileSync(join(DIR, 'ndpi-gnutella.tcpdump'), 'utf8');
+    const trace = analyzeText(text);
+    // A real connection's series repeated to over three slices' worth.
+    const one = graphData(trace, 0, 'k');
+    const n = 3 * GRAPH_SLICE + 5;
+    const tile = <T extends { length: number; [i: number]: number }>(a: T, make: (n: number) => T): T => {
+      const out = make(n);
+      for (let i = 0; i < n; i++) out[i] = a[i % a.length];
+      return out;
+    };
+    const g = {
+      ...one, total: n,
+      index: tile(one.index, (k) => new Int32Array(k)), dir: tile(one.dir, (k) => new Uint8Array(k)), time: tile(one.time, (k) => new Float64Array(k)),
+      seq: tile(one.seq, (k) => new Float64Array(k)), len: tile(one.len, (k) => new Int32Array(k)), ack: tile(one.ack, (k) => new Float64Array(k)),
+      win: tile(one.win, (k) => new Float32Array(k)), rtt: tile(one.rtt, (k) => new Float32Array(k)), inFlight: tile(one.inFlight, (k) => new Float32Array(k)),
+      marks: tile(one.marks, (k) => new Uint8Array(k)),
+    };
+    const slices = [...graphSlices(g)];
+    assert.equal(slices.length, 4);
+    const seq: number[] = [];
+    let at = 0;
+    for (const s of slices) {
+      assert.equal(s.start, at);
+      assert.equal(s.total, g.total);
+      assert.ok(s.index.length <= GRAPH_SLICE);
+      for (const k of ['dir', 'time', 'seq', 'len', 'ack', 'win', 'rtt', 'inFlight', 'marks'] as const) assert.equal(s[k].length, s.index.length, k);
+      // Each slice's arrays are its own, so only its bytes are posted.
+      assert.equal(s.seq.buffer.byteLength, s.seq.length * 8);
+      seq.push(...s.seq);
+      at += s.index.length;
+    }
+    assert.equal(at, g.total);
+    assert.deepEqual(seq, [...g.seq]);
+    assert.equal(one.total, one.index.length);
   });
 });

@@ -39,7 +39,7 @@ const svgData = (page) => page.evaluate(() => ({ ...document.querySelector('.gra
 function bigConnection(page, n) {
   return page.evaluate((n) => {
     const m = {
-      type: 'graphs', key: 'big', connection: 7, unknown: [],
+      type: 'graphs', key: 'big', connection: 7, start: 0, total: n, unknown: [],
       index: new Int32Array(n), dir: new Uint8Array(n), time: new Float64Array(n), seq: new Float64Array(n), len: new Int32Array(n),
       ack: new Float64Array(n), win: new Float32Array(n), rtt: new Float32Array(n), inFlight: new Float32Array(n), marks: new Uint8Array(n),
     };
@@ -164,6 +164,32 @@ export const tests = [
       assert.deepEqual(found.notes, ['The window scale is unknown (no SYN seen), so the advertised window cannot be drawn.']);
       assert.equal(found.flight, 1);
       assert.equal(found.window, 0, 'no window line or edge drawn from unknown windows');
+    },
+  },
+  {
+    name: 'graphs: a connection sent in slices says how far it has come, and draws as it would whole',
+    async run(api) {
+      await showGraphs(api);
+      const { page } = api;
+      const whole = await svgData(page);
+      const f = api.fixture('graphs.json');
+      const n = f.graphs.index.values.length;
+      const cuts = [0, 100, 200, n];
+      const statuses = [];
+      for (let k = 0; k < 3; k++) {
+        await page.evaluate(([g, a, b]) => {
+          const m = { ...g, key: 'sliced', start: a };
+          for (const [key, v] of Object.entries(g)) if (v && v.array) m[key] = new globalThis[v.array](v.values.slice(a, b).map((x) => (x === null ? NaN : x)));
+          window.postMessage(m, '*');
+        }, [f.graphs, cuts[k], cuts[k + 1]]);
+        await page.waitForTimeout(50);
+        statuses.push(await page.locator('.graphs-status').textContent());
+      }
+      assert.match(statuses[0], /^Loading the packets… 32%$/);
+      assert.match(statuses[1], /^Loading the packets… 64%$/);
+      const sliced = await svgData(page);
+      assert.equal(sliced.points, whole.points);
+      assert.equal(sliced.view, whole.view);
     },
   },
   {
