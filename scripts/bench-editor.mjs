@@ -318,7 +318,7 @@ function markdown(r, meta) {
   cpuRow(p.hostBlock, (x) => x.panel.hostBlock);
   const g = r.host.graphs;
   if (g) {
-    row(`"TCP: Show Graphs" on one connection of ${g.packets} packets → graphs drawn (host builds the series, posts them as typed arrays, the webview decimates and draws)`, '< 1000 ms', `${g.openMs} ms${spread(r, (x) => x.graphs?.openMs)} (build ${g.buildMs} ms, to the webview ${g.toWebviewMs} ms, draw ${g.drawMs} ms, ${g.points} points)`, g.openMs < 1000);
+    row(`"TCP: Show Graphs" on one connection of ${g.packets} packets → graphs drawn (host builds the series, posts them as typed arrays, the webview decimates and draws)`, '< 1000 ms', `${g.openMs} ms${spread(r, (x) => x.graphs?.openMs)} (build ${g.buildMs} ms, draw ${g.drawMs} ms, ${g.points} points; longest host block ${g.openBlock.maxMs} ms)`, g.openMs < 1000);
     row('… cursor move within it → graphs drawn again', '< 100 ms', `p50 ${g.moves.p50} ms, p90 ${g.moves.p90} ms (draw p50 ${g.moveDrawMs.p50} ms)`, g.moves.p90 < 100);
   }
   row(`Line → packet lookup (${l.packets} packets)`, 'O(1) or O(log n)', `${l.packetAtLineNs} ns (binary search, O(log n))`, true);

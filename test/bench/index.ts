@@ -452,7 +452,6 @@ async function graphsTab(api: Api, s: Settings, out: Record<string, unknown>): P
     packets: c.packets,
     openMs: round(first.at - t0, 0),
     buildMs: round(first.graphs!.buildMs ?? NaN, 1),
-    toWebviewMs: first.toWebviewMs !== undefined ? round(first.toWebviewMs, 1) : null,
     drawMs: first.graphs!.ms,
     points: first.graphs!.points,
     openBlock,
@@ -460,7 +459,7 @@ async function graphsTab(api: Api, s: Settings, out: Record<string, unknown>): P
     moveDrawMs: quantiles(draws),
     via: '"TCP: Show Graphs" until the webview reports the graphs drawn; moves: editor selection to the webview acknowledging the redrawn graphs',
   };
-  say(`graphs: ${c.packets} packets, open ${round(first.at - t0, 0)} ms (host build ${round(first.graphs!.buildMs ?? NaN, 1)} ms, to webview ${first.toWebviewMs?.toFixed(1)} ms, draw ${first.graphs!.ms} ms, ${first.graphs!.points} points); moves p50 ${quantiles(moves).p50} ms, draw p50 ${quantiles(draws).p50} ms`);
+  say(`graphs: ${c.packets} packets, open ${round(first.at - t0, 0)} ms (host build ${round(first.graphs!.buildMs ?? NaN, 1)} ms, longest host block ${openBlock.maxMs} ms, draw ${first.graphs!.ms} ms, ${first.graphs!.points} points); moves p50 ${quantiles(moves).p50} ms, draw p50 ${quantiles(draws).p50} ms`);
   await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
 }
 
