@@ -251,11 +251,6 @@ export class Graphs {
     this.draw();
   }
 
-  /** Whether graphs for this key are loaded. */
-  has(key: string): boolean {
-    return this.prep?.data.key === key;
-  }
-
   /** Marks the packet at the cursor; brings it into view if it is out of it, at the same zoom. */
   setCurrent(index: number): void {
     if (index === this.current) return;
