@@ -1,0 +1,289 @@
+// What limited a connection: every moment between two of its packets is put down to one cause,
+// from what the capture shows at the start of that moment (data in flight, the sender at the
+// receiver's window, a retransmission coming, nothing waiting). The sums per cause are the
+// connection's limits; the largest is its verdict; runs of one cause are its stalls.
+//
+// The causes map onto what Linux's tcp_info (ss -ti) measures of the sending socket:
+//   receiver_window  rwnd_limited: data waiting, the receiver's window full or zero
+//   loss             busy time spent waiting for a retransmission and its recovery
+//   delayed_ack      busy time with a small segment unacknowledged until the peer's
+//                    delayed-ACK timer (40 ms on Linux, up to 200 ms elsewhere)
+//   none             the rest of busy time: data in flight, moving at the network's pace
+//   application      not busy: nothing in flight and nothing waiting (app_limited)
+//   server_think     not busy: the client's request is in, the server has not answered
+//   handshake        the handshake, when a SYN or SYN,ACK had to be sent again
+// test/unit/limits.test.ts checks this against the kernel's figures on loopback captures.
+
+import type { PacketColumns } from './columns';
+import { EVENT_BIT } from './expert';
+import { Flag } from './flags';
+import type { ConnectionSummary, Trace } from './model';
+
+export const LIMIT_KINDS = ['receiver_window', 'loss', 'application', 'server_think', 'handshake', 'delayed_ack', 'none'] as const;
+export type LimitKind = (typeof LIMIT_KINDS)[number];
+
+export interface Limit {
+  kind: LimitKind;
+  seconds: number;
+  /** seconds over the connection's duration, 0..1. */
+  share: number;
+  /** The first line of each stretch of this kind (at most MAX_LINES). */
+  lines: number[];
+}
+
+/** A stretch of one cause other than none: from the packet that starts it to the one that ends it. */
+export interface Stall {
+  startLine: number;
+  endLine: number;
+  seconds: number;
+  cause: LimitKind;
+}
+
+/** Why a connection has no verdict: what the text lacks. */
+export type LimitsUnknown =
+  /** No timestamps (tcpdump -t), or all packets at one moment. */
+  | 'no_time'
+  /** No sequence numbers on data (tcpdump -q): what is in flight cannot be told. */
+  | 'no_seq';
+
+export interface Limits {
+  /** Largest first; kinds that cost no time are left out. */
+  limits: Limit[];
+  /** The kind that cost the most time, or null when it cannot be computed (see unknown). */
+  verdict: LimitKind | null;
+  stalls: Stall[];
+  unknown: LimitsUnknown | null;
+}
+
+/** The columns read: the engine's per-packet columns, and the scaled window where known. */
+export type LimitColumns = Pick<PacketColumns, 'line' | 'dir' | 'flags' | 'seq' | 'ack' | 'win' | 'len' | 'time' | 'events'> & {
+  /** The advertised window in bytes after scaling, NaN where the scale is unknown. */
+  winBytes?: Float64Array;
+};
+
+export interface LimitOptions {
+  /** Each side's window scale (client, server), for the window edge where winBytes is absent. */
+  wscale?: readonly [number, number] | null;
+  /** Stretches shorter than this are not stalls; default 0.03 s (under a delayed ACK). */
+  minStallSeconds?: number;
+}
+
+export const MAX_LINES = 64;
+/** Shortest wait counted as a delayed ACK: Linux's minimum delayed-ACK timeout is 40 ms. */
+const DELAYED_ACK_SECONDS = 0.03;
+/** A segment no larger than this is small whatever the connection's largest segment. */
+const SMALL_SEGMENT = 536;
+
+const RETRANSMITTED = EVENT_BIT.retransmission | EVENT_BIT.fast_retransmission;
+const KIND_INDEX = Object.fromEntries(LIMIT_KINDS.map((k, i) => [k, i])) as Record<LimitKind, number>;
+const LASTING = LIMIT_KINDS.map((k) => k === 'receiver_window' || k === 'loss');
+
+/** a - b in sequence space (mod 2^32), as a signed distance. */
+function seqDiff(a: number, b: number): number {
+  const d = (a - b) % 4294967296;
+  return d >= 2147483648 ? d - 4294967296 : d < -2147483648 ? d + 4294967296 : d;
+}
+
+/**
+ * The limits of one connection: `packets` are its packet indexes in capture order. Pure: reads
+ * the columns, allocates only its result.
+ */
+export function connectionLimits(t: LimitColumns, packets: ArrayLike<number>, options: LimitOptions = {}): Limits {
+  const n = packets.length;
+  const empty = (unknown: LimitsUnknown | null): Limits => ({ limits: [], verdict: null, stalls: [], unknown });
+  let seqKnown = false;
+  let anyData = false;
+  for (let i = 0; i < n; i++) {
+    const p = packets[i];
+    if (t.len[p] > 0) {
+      anyData = true;
+      if (t.seq[p] === t.seq[p] && !(t.flags[p] & Flag.UNKNOWN)) seqKnown = true;
+    }
+  }
+  if (anyData && !seqKnown) return empty('no_seq');
+
+  // Each side as a sender (0 client, 1 server).
+  const nxt = [NaN, NaN]; // highest seq sent + 1
+  const una = [NaN, NaN]; // highest ack received
+  const edge = [NaN, NaN]; // right edge of the window the peer offers: ack + window
+  const fullEdge = [NaN, NaN]; // that edge when the sender filled it (NaN: not at the window)
+  const recover = [NaN, NaN]; // loss recovery lasts until the peer acks this
+  const largest = [0, 0]; // largest segment sent
+  const lastLen = [0, 0]; // the size of the last segment sent
+  const sentAt = [NaN, NaN]; // when the oldest unacknowledged byte was sent
+  const clean = [true, true]; // no retransmission since sentAt
+  let minRtt = NaN;
+  let lastDataFrom = -1;
+
+  // The handshake: from the first packet up to the ACK that completes it.
+  let synCount = 0;
+  let synAckCount = 0;
+  let h = 0;
+  for (; h < n && t.flags[packets[h]] & Flag.SYN; h++) {
+    if (t.flags[packets[h]] & Flag.ACK) synAckCount++;
+    else synCount++;
+  }
+  const handshakeEnd = h === 0 ? -1 : Math.min(h, n - 1);
+  const handshakeSlow = synCount > 1 || synAckCount > 1;
+  if (h < n && synCount && synAckCount) {
+    const rtt = t.time[packets[handshakeEnd]] - t.time[packets[0]];
+    if (rtt >= 0 && !handshakeSlow) minRtt = rtt;
+  }
+
+  const seconds = new Float64Array(LIMIT_KINDS.length);
+  const lines: number[][] = LIMIT_KINDS.map(() => []);
+  const stalls: Stall[] = [];
+  const minStall = options.minStallSeconds ?? DELAYED_ACK_SECONDS;
+  let total = 0;
+  // The stretch of one kind in progress. A full window and loss recovery last across packets:
+  // a moment of another kind under a tenth of the shortest stall (the sender answering an ACK
+  // at once) does not end them. Each wait of the other kinds is a stall of its own.
+  let runKind = -1;
+  let runStart = 0;
+  let runStartTime = 0;
+  let runEnd = 0;
+  let runEndTime = 0;
+  const endRun = () => {
+    const length = runEndTime - runStartTime;
+    if (runKind >= 0 && runKind !== KIND_INDEX.none && length >= minStall) {
+      stalls.push({ startLine: runStart, endLine: runEnd, seconds: round(length), cause: LIMIT_KINDS[runKind] });
+    }
+  };
+
+  const scale = options.wscale;
+  const windowOf = (p: number): number => {
+    const w = t.winBytes?.[p];
+    if (w !== undefined) return w;
+    const s = scale ? scale[t.dir[p]] : -1;
+    return s >= 0 && t.flags[p] & Flag.SYN ? t.win[p] : s >= 0 ? t.win[p] * 2 ** s : NaN;
+  };
+
+  for (let i = 0; i < n; i++) {
+    const p = packets[i];
+    // The moment before this packet, put down to one cause.
+    if (i > 0) {
+      const dt = t.time[p] - t.time[packets[i - 1]];
+      if (dt >= 0) {
+        const k = KIND_INDEX[i <= handshakeEnd ? (handshakeSlow ? 'handshake' : 'none') : cause(p, dt)];
+        seconds[k] += dt;
+        total += dt;
+        const q = packets[i - 1];
+        if (k !== runKind && !(LASTING[runKind] && dt < minStall / 10)) {
+          endRun();
+          runKind = k;
+          runStart = t.line[q];
+          runStartTime = t.time[q];
+          if (lines[k].length < MAX_LINES) lines[k].push(runStart);
+        }
+        if (k === runKind) {
+          runEnd = t.line[p];
+          runEndTime = t.time[p];
+        }
+      }
+    }
+    step(p);
+  }
+  endRun();
+  if (!(round(total) > 0)) return empty('no_time');
+
+  const limits: Limit[] = [];
+  for (let k = 0; k < LIMIT_KINDS.length; k++) {
+    const s = round(seconds[k]);
+    if (s > 0) limits.push({ kind: LIMIT_KINDS[k], seconds: s, share: round(seconds[k] / total), lines: lines[k] });
+  }
+  limits.sort((a, b) => b.seconds - a.seconds);
+  return { limits, verdict: limits[0].kind, stalls, unknown: null };
+
+  /** The cause of the wait that packet p ends, dt seconds long. */
+  function cause(p: number, dt: number): LimitKind {
+    const e = t.dir[p];
+    if (t.events[p] & RETRANSMITTED && (t.len[p] > 0 || t.flags[p] & Flag.FIN)) return 'loss';
+    if (fullEdge[0] === fullEdge[0] || fullEdge[1] === fullEdge[1]) return 'receiver_window';
+    if (recover[0] === recover[0] || recover[1] === recover[1] || t.events[p] & EVENT_BIT.duplicate_ack) return 'loss';
+    const out0 = seqDiff(nxt[0], una[0]) > 0;
+    const out1 = seqDiff(nxt[1], una[1]) > 0;
+    if (out0 || out1) {
+      // A bare ACK, long after the small segment it acknowledges, that leaves nothing in flight.
+      const d = 1 - e;
+      const bare = t.len[p] === 0 && !(t.flags[p] & (Flag.SYN | Flag.FIN | Flag.RST));
+      const small = lastLen[d] > 0 && (lastLen[d] <= SMALL_SEGMENT || lastLen[d] < largest[d]);
+      if (bare && small && t.ack[p] === t.ack[p] && seqDiff(t.ack[p], nxt[d]) >= 0 && dt >= DELAYED_ACK_SECONDS && !(dt <= 4 * minRtt)) {
+        return 'delayed_ack';
+      }
+      return 'none';
+    }
+    // Nothing in flight. A wait of about a round trip is the network's.
+    if (dt <= 1.5 * minRtt) return 'none';
+    if (t.len[p] > 0 && e === 1 && lastDataFrom === 0) return 'server_think';
+    return 'application';
+  }
+
+  /** Packet p's part in each side's sending state. */
+  function step(p: number): void {
+    const d = t.dir[p];
+    const f = t.flags[p];
+    const time = t.time[p];
+    const len = t.len[p];
+    const seq = t.seq[p];
+    if (seq === seq && !(f & Flag.UNKNOWN)) {
+      const end = seq + len + (f & Flag.SYN ? 1 : 0) + (f & Flag.FIN ? 1 : 0);
+      const before = nxt[d];
+      const newData = !(seqDiff(end, before) <= 0);
+      if (newData) {
+        if (!(seqDiff(before, una[d]) > 0)) {
+          sentAt[d] = time;
+          clean[d] = true;
+        }
+        nxt[d] = end;
+      }
+      if (len > 0) {
+        lastLen[d] = len;
+        if (len > largest[d]) largest[d] = len;
+        lastDataFrom = d;
+      }
+      if (t.events[p] & RETRANSMITTED) {
+        clean[d] = false;
+        if (len > 0 && recover[d] !== recover[d]) recover[d] = nxt[d];
+      }
+      if (t.events[p] & EVENT_BIT.window_full) fullEdge[d] = edge[d] === edge[d] ? edge[d] : 0;
+      else if (newData && len > 0) fullEdge[d] = NaN;
+    }
+    const ack = t.ack[p];
+    if (f & Flag.ACK && ack === ack) {
+      const s = 1 - d; // the sender this packet acknowledges
+      const advanced = !(seqDiff(ack, una[s]) <= 0);
+      if (advanced) {
+        una[s] = ack;
+        if (seqDiff(ack, nxt[s]) >= 0 && clean[s] && sentAt[s] === sentAt[s]) {
+          const rtt = time - sentAt[s];
+          if (rtt >= 0 && !(rtt >= minRtt)) minRtt = rtt;
+        }
+        if (seqDiff(ack, recover[s]) >= 0) recover[s] = NaN;
+      }
+      const w = windowOf(p);
+      edge[s] = w === w ? ack + w : NaN;
+      if (t.events[p] & EVENT_BIT.zero_window) fullEdge[s] = edge[s] === edge[s] ? edge[s] : 0;
+      else if (fullEdge[s] === fullEdge[s]) {
+        // The window opened, so the sender is no longer held by it. Without the window's
+        // scale, an ACK of new data or a window update is taken as opening it.
+        const opened = edge[s] === edge[s] && fullEdge[s] !== 0 ? seqDiff(edge[s], fullEdge[s]) > 0 : advanced || t.events[p] & EVENT_BIT.window_update;
+        if (opened) fullEdge[s] = NaN;
+      }
+    }
+  }
+}
+
+/**
+ * The limits of connection c of a trace. Windows are scaled by the scales the handshake
+ * negotiated (none negotiated: 0); a connection whose handshake is not in the capture has
+ * unknown scales, and its window counts only through the window-full and zero-window events.
+ */
+export function limitsOf(trace: Pick<Trace, 'columns' | 'packetIndexes'>, c: ConnectionSummary): Limits {
+  const h = c.handshake;
+  const wscale: [number, number] | null = h.wscale ? [h.wscale.client, h.wscale.server] : h.client && h.server ? [0, 0] : null;
+  return connectionLimits(trace.columns, trace.packetIndexes(c.id), { wscale });
+}
+
+function round(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}
