@@ -90,14 +90,19 @@ function seqDiff(a: number, b: number): number {
  */
 export function connectionLimits(t: LimitColumns, packets: ArrayLike<number>, options: LimitOptions = {}): Limits {
   const n = packets.length;
+  const { time, dir, flags, win, events } = t;
+  const seqs = t.seq;
+  const acks = t.ack;
+  const lens = t.len;
+  const lines = t.line;
   const empty = (unknown: LimitsUnknown | null): Limits => ({ limits: [], verdict: null, stalls: [], unknown });
   let seqKnown = false;
   let anyData = false;
   for (let i = 0; i < n; i++) {
     const p = packets[i];
-    if (t.len[p] > 0) {
+    if (lens[p] > 0) {
       anyData = true;
-      if (t.seq[p] === t.seq[p] && !(t.flags[p] & Flag.UNKNOWN)) seqKnown = true;
+      if (seqs[p] === seqs[p] && !(flags[p] & Flag.UNKNOWN)) seqKnown = true;
     }
   }
   if (anyData && !seqKnown) return empty('no_seq');
@@ -119,19 +124,19 @@ export function connectionLimits(t: LimitColumns, packets: ArrayLike<number>, op
   let synCount = 0;
   let synAckCount = 0;
   let h = 0;
-  for (; h < n && t.flags[packets[h]] & Flag.SYN; h++) {
-    if (t.flags[packets[h]] & Flag.ACK) synAckCount++;
+  for (; h < n && flags[packets[h]] & Flag.SYN; h++) {
+    if (flags[packets[h]] & Flag.ACK) synAckCount++;
     else synCount++;
   }
   const handshakeEnd = h === 0 ? -1 : Math.min(h, n - 1);
   const handshakeSlow = synCount > 1 || synAckCount > 1;
   if (h < n && synCount && synAckCount) {
-    const rtt = t.time[packets[handshakeEnd]] - t.time[packets[0]];
+    const rtt = time[packets[handshakeEnd]] - time[packets[0]];
     if (rtt >= 0 && !handshakeSlow) minRtt = rtt;
   }
 
   const seconds = new Float64Array(LIMIT_KINDS.length);
-  const lines: number[][] = LIMIT_KINDS.map(() => []);
+  const kindLines: number[][] = LIMIT_KINDS.map(() => []);
   const stalls: Stall[] = [];
   const minStall = options.minStallSeconds ?? DELAYED_ACK_SECONDS;
   let total = 0;
@@ -150,19 +155,18 @@ export function connectionLimits(t: LimitColumns, packets: ArrayLike<number>, op
     }
   };
 
+  const winBytes = t.winBytes;
   const scale = options.wscale;
-  const windowOf = (p: number): number => {
-    const w = t.winBytes?.[p];
-    if (w !== undefined) return w;
-    const s = scale ? scale[t.dir[p]] : -1;
-    return s >= 0 && t.flags[p] & Flag.SYN ? t.win[p] : s >= 0 ? t.win[p] * 2 ** s : NaN;
-  };
+  const factor = scale && scale[0] >= 0 && scale[1] >= 0 ? [2 ** scale[0], 2 ** scale[1]] : null;
+  // A SYN's window is never scaled.
+  const windowOf = (p: number): number =>
+    winBytes ? winBytes[p] : factor ? (flags[p] & Flag.SYN ? win[p] : win[p] * factor[dir[p]]) : NaN;
 
   for (let i = 0; i < n; i++) {
     const p = packets[i];
     // The moment before this packet, put down to one cause.
     if (i > 0) {
-      const dt = t.time[p] - t.time[packets[i - 1]];
+      const dt = time[p] - time[packets[i - 1]];
       if (dt >= 0) {
         const k = KIND_INDEX[i <= handshakeEnd ? (handshakeSlow ? 'handshake' : 'none') : cause(p, dt)];
         seconds[k] += dt;
@@ -171,13 +175,13 @@ export function connectionLimits(t: LimitColumns, packets: ArrayLike<number>, op
         if (k !== runKind && !(LASTING[runKind] && dt < minStall / 10)) {
           endRun();
           runKind = k;
-          runStart = t.line[q];
-          runStartTime = t.time[q];
-          if (lines[k].length < MAX_LINES) lines[k].push(runStart);
+          runStart = lines[q];
+          runStartTime = time[q];
+          if (kindLines[k].length < MAX_LINES) kindLines[k].push(runStart);
         }
         if (k === runKind) {
-          runEnd = t.line[p];
-          runEndTime = t.time[p];
+          runEnd = lines[p];
+          runEndTime = time[p];
         }
       }
     }
@@ -189,49 +193,49 @@ export function connectionLimits(t: LimitColumns, packets: ArrayLike<number>, op
   const limits: Limit[] = [];
   for (let k = 0; k < LIMIT_KINDS.length; k++) {
     const s = round(seconds[k]);
-    if (s > 0) limits.push({ kind: LIMIT_KINDS[k], seconds: s, share: round(seconds[k] / total), lines: lines[k] });
+    if (s > 0) limits.push({ kind: LIMIT_KINDS[k], seconds: s, share: round(seconds[k] / total), lines: kindLines[k] });
   }
   limits.sort((a, b) => b.seconds - a.seconds);
   return { limits, verdict: limits[0].kind, stalls, unknown: null };
 
   /** The cause of the wait that packet p ends, dt seconds long. */
   function cause(p: number, dt: number): LimitKind {
-    const e = t.dir[p];
-    if (t.events[p] & RETRANSMITTED && (t.len[p] > 0 || t.flags[p] & Flag.FIN)) return 'loss';
+    const e = dir[p];
+    if (events[p] & RETRANSMITTED && (lens[p] > 0 || flags[p] & Flag.FIN)) return 'loss';
     if (fullEdge[0] === fullEdge[0] || fullEdge[1] === fullEdge[1]) return 'receiver_window';
-    if (recover[0] === recover[0] || recover[1] === recover[1] || t.events[p] & EVENT_BIT.duplicate_ack) return 'loss';
+    if (recover[0] === recover[0] || recover[1] === recover[1] || events[p] & EVENT_BIT.duplicate_ack) return 'loss';
     const out0 = seqDiff(nxt[0], una[0]) > 0;
     const out1 = seqDiff(nxt[1], una[1]) > 0;
     if (out0 || out1) {
       // A bare ACK, long after the small segment it acknowledges, that leaves nothing in flight.
       const d = 1 - e;
-      const bare = t.len[p] === 0 && !(t.flags[p] & (Flag.SYN | Flag.FIN | Flag.RST));
+      const bare = lens[p] === 0 && !(flags[p] & (Flag.SYN | Flag.FIN | Flag.RST));
       const small = lastLen[d] > 0 && (lastLen[d] <= SMALL_SEGMENT || lastLen[d] < largest[d]);
-      if (bare && small && t.ack[p] === t.ack[p] && seqDiff(t.ack[p], nxt[d]) >= 0 && dt >= DELAYED_ACK_SECONDS && !(dt <= 4 * minRtt)) {
+      if (bare && small && acks[p] === acks[p] && seqDiff(acks[p], nxt[d]) >= 0 && dt >= DELAYED_ACK_SECONDS && !(dt <= 4 * minRtt)) {
         return 'delayed_ack';
       }
       return 'none';
     }
     // Nothing in flight. A wait of about a round trip is the network's.
     if (dt <= 1.5 * minRtt) return 'none';
-    if (t.len[p] > 0 && e === 1 && lastDataFrom === 0) return 'server_think';
+    if (lens[p] > 0 && e === 1 && lastDataFrom === 0) return 'server_think';
     return 'application';
   }
 
   /** Packet p's part in each side's sending state. */
   function step(p: number): void {
-    const d = t.dir[p];
-    const f = t.flags[p];
-    const time = t.time[p];
-    const len = t.len[p];
-    const seq = t.seq[p];
+    const d = dir[p];
+    const f = flags[p];
+    const at = time[p];
+    const len = lens[p];
+    const seq = seqs[p];
     if (seq === seq && !(f & Flag.UNKNOWN)) {
       const end = seq + len + (f & Flag.SYN ? 1 : 0) + (f & Flag.FIN ? 1 : 0);
       const before = nxt[d];
       const newData = !(seqDiff(end, before) <= 0);
       if (newData) {
         if (!(seqDiff(before, una[d]) > 0)) {
-          sentAt[d] = time;
+          sentAt[d] = at;
           clean[d] = true;
         }
         nxt[d] = end;
@@ -241,32 +245,32 @@ export function connectionLimits(t: LimitColumns, packets: ArrayLike<number>, op
         if (len > largest[d]) largest[d] = len;
         lastDataFrom = d;
       }
-      if (t.events[p] & RETRANSMITTED) {
+      if (events[p] & RETRANSMITTED) {
         clean[d] = false;
         if (len > 0 && recover[d] !== recover[d]) recover[d] = nxt[d];
       }
-      if (t.events[p] & EVENT_BIT.window_full) fullEdge[d] = edge[d] === edge[d] ? edge[d] : 0;
+      if (events[p] & EVENT_BIT.window_full) fullEdge[d] = edge[d] === edge[d] ? edge[d] : 0;
       else if (newData && len > 0) fullEdge[d] = NaN;
     }
-    const ack = t.ack[p];
+    const ack = acks[p];
     if (f & Flag.ACK && ack === ack) {
       const s = 1 - d; // the sender this packet acknowledges
       const advanced = !(seqDiff(ack, una[s]) <= 0);
       if (advanced) {
         una[s] = ack;
         if (seqDiff(ack, nxt[s]) >= 0 && clean[s] && sentAt[s] === sentAt[s]) {
-          const rtt = time - sentAt[s];
+          const rtt = at - sentAt[s];
           if (rtt >= 0 && !(rtt >= minRtt)) minRtt = rtt;
         }
         if (seqDiff(ack, recover[s]) >= 0) recover[s] = NaN;
       }
       const w = windowOf(p);
       edge[s] = w === w ? ack + w : NaN;
-      if (t.events[p] & EVENT_BIT.zero_window) fullEdge[s] = edge[s] === edge[s] ? edge[s] : 0;
+      if (events[p] & EVENT_BIT.zero_window) fullEdge[s] = edge[s] === edge[s] ? edge[s] : 0;
       else if (fullEdge[s] === fullEdge[s]) {
         // The window opened, so the sender is no longer held by it. Without the window's
         // scale, an ACK of new data or a window update is taken as opening it.
-        const opened = edge[s] === edge[s] && fullEdge[s] !== 0 ? seqDiff(edge[s], fullEdge[s]) > 0 : advanced || t.events[p] & EVENT_BIT.window_update;
+        const opened = edge[s] === edge[s] && fullEdge[s] !== 0 ? seqDiff(edge[s], fullEdge[s]) > 0 : advanced || events[p] & EVENT_BIT.window_update;
         if (opened) fullEdge[s] = NaN;
       }
     }
