@@ -117,7 +117,9 @@ export function connectionLimits(t: LimitColumns, packets: ArrayLike<number>, op
   const lastLen = [0, 0]; // the size of the last segment sent
   const sentAt = [NaN, NaN]; // when the oldest unacknowledged byte was sent
   const clean = [true, true]; // no retransmission since sentAt
-  let minRtt = NaN;
+  // The shortest round trip, seen from the capture point, from a side's segment to the peer's
+  // ACK of it: from the handshake, then from ACKs of data that was sent once.
+  const rtt = [NaN, NaN];
   let lastDataFrom = -1;
 
   // The handshake: from the first packet up to the ACK that completes it.
@@ -130,9 +132,14 @@ export function connectionLimits(t: LimitColumns, packets: ArrayLike<number>, op
   }
   const handshakeEnd = h === 0 ? -1 : Math.min(h, n - 1);
   const handshakeSlow = synCount > 1 || synAckCount > 1;
-  if (h < n && synCount && synAckCount) {
-    const rtt = time[packets[handshakeEnd]] - time[packets[0]];
-    if (rtt >= 0 && !handshakeSlow) minRtt = rtt;
+  if (h < n && synCount === 1 && synAckCount === 1) {
+    let synAck = 0;
+    while (!(flags[packets[synAck]] & Flag.ACK)) synAck++;
+    const at = time[packets[synAck]];
+    const first = at - time[packets[0]];
+    const second = time[packets[h]] - at;
+    if (first >= 0) rtt[dir[packets[0]]] = first;
+    if (second >= 0) rtt[dir[packets[synAck]]] = second;
   }
 
   const seconds = new Float64Array(LIMIT_KINDS.length);
@@ -145,13 +152,11 @@ export function connectionLimits(t: LimitColumns, packets: ArrayLike<number>, op
   // at once) does not end them. Each wait of the other kinds is a stall of its own.
   let runKind = -1;
   let runStart = 0;
-  let runStartTime = 0;
   let runEnd = 0;
-  let runEndTime = 0;
+  let runSeconds = 0;
   const endRun = () => {
-    const length = runEndTime - runStartTime;
-    if (runKind >= 0 && runKind !== KIND_INDEX.none && length >= minStall) {
-      stalls.push({ startLine: runStart, endLine: runEnd, seconds: round(length), cause: LIMIT_KINDS[runKind] });
+    if (runKind >= 0 && runKind !== KIND_INDEX.none && runSeconds >= minStall) {
+      stalls.push({ startLine: runStart, endLine: runEnd, seconds: round(runSeconds), cause: LIMIT_KINDS[runKind] });
     }
   };
 
@@ -169,19 +174,22 @@ export function connectionLimits(t: LimitColumns, packets: ArrayLike<number>, op
       const dt = time[p] - time[packets[i - 1]];
       if (dt >= 0) {
         const k = KIND_INDEX[i <= handshakeEnd ? (handshakeSlow ? 'handshake' : 'none') : cause(p, dt)];
-        seconds[k] += dt;
+        // A delayed ACK costs what it adds to the round trip; the round trip is the network's.
+        const network = k === KIND_INDEX.delayed_ack ? Math.min(dt, rtt[1 - dir[p]] || 0) : 0;
+        const cost = dt - network;
+        seconds[k] += cost;
+        seconds[KIND_INDEX.none] += network;
         total += dt;
-        const q = packets[i - 1];
         if (k !== runKind && !(LASTING[runKind] && dt < minStall / 10)) {
           endRun();
           runKind = k;
-          runStart = lines[q];
-          runStartTime = time[q];
+          runStart = lines[packets[i - 1]];
+          runSeconds = 0;
           if (kindLines[k].length < MAX_LINES) kindLines[k].push(runStart);
         }
         if (k === runKind) {
           runEnd = lines[p];
-          runEndTime = time[p];
+          runSeconds += cost;
         }
       }
     }
@@ -211,13 +219,13 @@ export function connectionLimits(t: LimitColumns, packets: ArrayLike<number>, op
       const d = 1 - e;
       const bare = lens[p] === 0 && !(flags[p] & (Flag.SYN | Flag.FIN | Flag.RST));
       const small = lastLen[d] > 0 && (lastLen[d] <= SMALL_SEGMENT || lastLen[d] < largest[d]);
-      if (bare && small && acks[p] === acks[p] && seqDiff(acks[p], nxt[d]) >= 0 && dt >= DELAYED_ACK_SECONDS && !(dt <= 4 * minRtt)) {
+      if (bare && small && acks[p] === acks[p] && seqDiff(acks[p], nxt[d]) >= 0 && dt - (rtt[d] || 0) >= DELAYED_ACK_SECONDS) {
         return 'delayed_ack';
       }
       return 'none';
     }
     // Nothing in flight. A wait of about a round trip is the network's.
-    if (dt <= 1.5 * minRtt) return 'none';
+    if (dt <= 1.5 * rtt[1 - e]) return 'none';
     if (lens[p] > 0 && e === 1 && lastDataFrom === 0) return 'server_think';
     return 'application';
   }
@@ -259,8 +267,8 @@ export function connectionLimits(t: LimitColumns, packets: ArrayLike<number>, op
       if (advanced) {
         una[s] = ack;
         if (seqDiff(ack, nxt[s]) >= 0 && clean[s] && sentAt[s] === sentAt[s]) {
-          const rtt = at - sentAt[s];
-          if (rtt >= 0 && !(rtt >= minRtt)) minRtt = rtt;
+          const sample = at - sentAt[s];
+          if (sample >= 0 && !(sample >= rtt[s])) rtt[s] = sample;
         }
         if (seqDiff(ack, recover[s]) >= 0) recover[s] = NaN;
       }
