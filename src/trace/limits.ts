@@ -127,6 +127,7 @@ export function connectionLimits(t: LimitColumns, packets: ArrayLike<number>, op
   let synAckCount = 0;
   let h = 0;
   for (; h < n && flags[packets[h]] & Flag.SYN; h++) {
+    if (events[packets[h]] & EVENT_BIT.duplicate_capture) continue;
     if (flags[packets[h]] & Flag.ACK) synAckCount++;
     else synCount++;
   }
@@ -167,11 +168,14 @@ export function connectionLimits(t: LimitColumns, packets: ArrayLike<number>, op
   const windowOf = (p: number): number =>
     winBytes ? winBytes[p] : factor ? (flags[p] & Flag.SYN ? win[p] : win[p] * factor[dir[p]]) : NaN;
 
+  let prev = -1;
   for (let i = 0; i < n; i++) {
     const p = packets[i];
+    // The same packet captured again (In and Out, two interfaces) is no moment of its own.
+    if (events[p] & EVENT_BIT.duplicate_capture) continue;
     // The moment before this packet, put down to one cause.
-    if (i > 0) {
-      const dt = time[p] - time[packets[i - 1]];
+    if (prev >= 0) {
+      const dt = time[p] - time[prev];
       if (dt >= 0) {
         const k = KIND_INDEX[i <= handshakeEnd ? (handshakeSlow ? 'handshake' : 'none') : cause(p, dt)];
         // A delayed ACK costs what it adds to the round trip; the round trip is the network's.
@@ -183,7 +187,7 @@ export function connectionLimits(t: LimitColumns, packets: ArrayLike<number>, op
         if (k !== runKind && !(LASTING[runKind] && dt < minStall / 10)) {
           endRun();
           runKind = k;
-          runStart = lines[packets[i - 1]];
+          runStart = lines[prev];
           runSeconds = 0;
           if (kindLines[k].length < MAX_LINES) kindLines[k].push(runStart);
         }
@@ -194,6 +198,7 @@ export function connectionLimits(t: LimitColumns, packets: ArrayLike<number>, op
       }
     }
     step(p);
+    prev = p;
   }
   endRun();
   if (!(round(total) > 0)) return empty('no_time');

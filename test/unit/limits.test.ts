@@ -128,6 +128,20 @@ describe('limits: the verdict against the kernel (ss -tin on loopback)', () => {
   });
 });
 
+describe('limits: packets captured twice', () => {
+  it('each packet printed twice (In and Out, as -i any does) gives the same limits', () => {
+    const text = readFileSync(fixture('limits', 'limit-think', 'nn.tcpdump'), 'utf8');
+    const twice = text.replace(/^(\S+) (.*)\n/gm, '$1 lo    Out $2\n$1 lo    In  $2\n');
+    const once = analyzeText(text);
+    const doubled = analyzeText(twice);
+    assert.equal(doubled.packetCount, 2 * once.packetCount);
+    const a = limitsOf(once, once.connections[0]);
+    const b = limitsOf(doubled, doubled.connections[0]);
+    assert.deepEqual(b.limits.map((x) => [x.kind, x.seconds]), a.limits.map((x) => [x.kind, x.seconds]));
+    assert.equal(b.stalls.length, a.stalls.length);
+  });
+});
+
 describe('limits: what the text cannot tell', () => {
   it('tcpdump -q prints no sequence numbers: no verdict, and it says why', () => {
     const trace = analyzeInput(readFileSync(fixture('captures', 'sample', 'q.tcpdump')));
