@@ -220,6 +220,8 @@ export function connectionLimits(t: LimitColumns, packets: ArrayLike<number>, op
     const out0 = seqDiff(nxt[0], una[0]) > 0;
     const out1 = seqDiff(nxt[1], una[1]) > 0;
     if (out0 || out1) {
+      // The ACK came late and closes the window: the receiver's buffer was full.
+      if (events[p] & EVENT_BIT.zero_window) return 'receiver_window';
       // A bare ACK, long after the small segment it acknowledges, that leaves nothing in flight.
       const d = 1 - e;
       const bare = lens[p] === 0 && !(flags[p] & (Flag.SYN | Flag.FIN | Flag.RST));
