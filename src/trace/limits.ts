@@ -17,27 +17,9 @@
 import type { PacketColumns } from './columns';
 import { EVENT_BIT } from './expert';
 import { Flag } from './flags';
-import type { ConnectionSummary, Trace } from './model';
+import { LIMIT_KINDS, type ConnectionSummary, type Limit, type LimitKind, type Stall, type Trace } from './model';
 
-export const LIMIT_KINDS = ['receiver_window', 'loss', 'application', 'server_think', 'handshake', 'delayed_ack', 'none'] as const;
-export type LimitKind = (typeof LIMIT_KINDS)[number];
-
-export interface Limit {
-  kind: LimitKind;
-  seconds: number;
-  /** seconds over the connection's duration, 0..1. */
-  share: number;
-  /** The first line of each stretch of this kind (at most MAX_LINES). */
-  lines: number[];
-}
-
-/** A stretch of one cause other than none: from the packet that starts it to the one that ends it. */
-export interface Stall {
-  startLine: number;
-  endLine: number;
-  seconds: number;
-  cause: LimitKind;
-}
+export { LIMIT_KINDS, type Limit, type LimitKind, type Stall } from './model';
 
 /** Why a connection has no verdict: what the text lacks. */
 export type LimitsUnknown =
@@ -55,15 +37,10 @@ export interface Limits {
   unknown: LimitsUnknown | null;
 }
 
-/** The columns read: the engine's per-packet columns, and the scaled window where known. */
-export type LimitColumns = Pick<PacketColumns, 'line' | 'dir' | 'flags' | 'seq' | 'ack' | 'win' | 'len' | 'time' | 'events'> & {
-  /** The advertised window in bytes after scaling, NaN where the scale is unknown. */
-  winBytes?: Float64Array;
-};
+/** The per-packet columns read. */
+export type LimitColumns = Pick<PacketColumns, 'line' | 'dir' | 'flags' | 'seq' | 'ack' | 'len' | 'time' | 'events' | 'winBytes'>;
 
 export interface LimitOptions {
-  /** Each side's window scale (client, server), for the window edge where winBytes is absent. */
-  wscale?: readonly [number, number] | null;
   /** Stretches shorter than this are not stalls; default 0.03 s (under a delayed ACK). */
   minStallSeconds?: number;
 }
@@ -90,7 +67,7 @@ function seqDiff(a: number, b: number): number {
  */
 export function connectionLimits(t: LimitColumns, packets: ArrayLike<number>, options: LimitOptions = {}): Limits {
   const n = packets.length;
-  const { time, dir, flags, win, events } = t;
+  const { time, dir, flags, events, winBytes } = t;
   const seqs = t.seq;
   const acks = t.ack;
   const lens = t.len;
@@ -160,13 +137,6 @@ export function connectionLimits(t: LimitColumns, packets: ArrayLike<number>, op
       stalls.push({ startLine: runStart, endLine: runEnd, seconds: round(runSeconds), cause: LIMIT_KINDS[runKind] });
     }
   };
-
-  const winBytes = t.winBytes;
-  const scale = options.wscale;
-  const factor = scale && scale[0] >= 0 && scale[1] >= 0 ? [2 ** scale[0], 2 ** scale[1]] : null;
-  // A SYN's window is never scaled.
-  const windowOf = (p: number): number =>
-    winBytes ? winBytes[p] : factor ? (flags[p] & Flag.SYN ? win[p] : win[p] * factor[dir[p]]) : NaN;
 
   let prev = -1;
   for (let i = 0; i < n; i++) {
@@ -279,7 +249,7 @@ export function connectionLimits(t: LimitColumns, packets: ArrayLike<number>, op
         }
         if (seqDiff(ack, recover[s]) >= 0) recover[s] = NaN;
       }
-      const w = windowOf(p);
+      const w = winBytes[p];
       edge[s] = w === w ? ack + w : NaN;
       if (events[p] & EVENT_BIT.zero_window) fullEdge[s] = edge[s] === edge[s] ? edge[s] : 0;
       else if (fullEdge[s] === fullEdge[s]) {
@@ -292,15 +262,14 @@ export function connectionLimits(t: LimitColumns, packets: ArrayLike<number>, op
   }
 }
 
-/**
- * The limits of connection c of a trace. Windows are scaled by the scales the handshake
- * negotiated (none negotiated: 0); a connection whose handshake is not in the capture has
- * unknown scales, and its window counts only through the window-full and zero-window events.
- */
-export function limitsOf(trace: Pick<Trace, 'columns' | 'packetIndexes'>, c: ConnectionSummary): Limits {
-  const h = c.handshake;
-  const wscale: [number, number] | null = h.wscale ? [h.wscale.client, h.wscale.server] : h.client && h.server ? [0, 0] : null;
-  return connectionLimits(trace.columns, trace.packetIndexes(c.id), { wscale });
+/** The limits of connection c of a trace. */
+export function limitsOf(trace: Pick<Trace, 'columns' | 'packetIndexes'>, c: Pick<ConnectionSummary, 'id'>): Limits {
+  return connectionLimits(trace.columns, trace.packetIndexes(c.id));
+}
+
+/** Seconds in stalls. */
+export function stallSeconds(l: Limits): number | null {
+  return l.verdict === null ? null : round(l.stalls.reduce((s, x) => s + x.seconds, 0));
 }
 
 function round(x: number): number {

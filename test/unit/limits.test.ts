@@ -7,6 +7,7 @@ import * as assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { analyzeInput } from '../../src/ingest/ingest';
 import { analyzeText, LIMIT_KINDS, type LimitKind, type Limits, type Trace } from '../../src/trace';
+import { filterConnections, parseFilter } from '../../src/trace/filter';
 import { connectionLimits, limitsOf } from '../../src/trace/limits';
 import { verdictLine } from '../../src/trace/report';
 import { analyzeLines, fixture } from './helpers';
@@ -233,9 +234,33 @@ describe('limits: over every real-world and capture fixture', () => {
     for (const k of ['application', 'loss', 'handshake', 'server_think', 'none', 'unknown:no_seq']) assert.ok(verdicts.get(k), `no ${k} verdict: ${JSON.stringify([...verdicts])}`);
   });
 
-  it('without the window scale, the window events alone still find the receiver window', () => {
-    const trace = analyzeInput(readFileSync(fixture('limits', 'limit-rwnd', 'nn.tcpdump')));
+  it('without the handshake (so no window scale), the window events alone still find the receiver window', () => {
+    const text = readFileSync(fixture('limits', 'limit-rwnd', 'nn.tcpdump'), 'utf8').split('\n').slice(3).join('\n');
+    const trace = analyzeText(text);
+    assert.ok(trace.connections[0].midStream);
+    assert.ok(Number.isNaN(trace.columns.winBytes[trace.packetIndexes(0)[1]]), 'the window in bytes is unknown');
     const l = connectionLimits(trace.columns, trace.packetIndexes(0));
     assert.equal(l.verdict, 'receiver_window');
+    assert.ok(l.limits[0].share > 0.6, String(l.limits[0].share));
+  });
+
+  it('the filter picks connections by verdict and stall time', () => {
+    const trace = analyzeInput(readFileSync(fixture('realworld', 'ndpi-KakaoTalk_chat.tcpdump')));
+    const loss = filterConnections(trace, parseFilter('verdict == loss'));
+    assert.ok(loss.length > 0);
+    assert.deepEqual(loss.map((c) => c.id), trace.connections.filter((c) => limitsOf(trace, c).verdict === 'loss').map((c) => c.id));
+    const long = filterConnections(trace, parseFilter('stallSeconds > 5'));
+    assert.ok(long.length > 0 && long.every((c) => c.performance.stallSeconds! > 5));
+  });
+
+  it('the JSON and the summaries carry the verdict, the stall time, the limits and the stalls', () => {
+    const trace = analyzeInput(readFileSync(fixture('limits', 'limit-delack', 'capture.pcap')));
+    const l = limitsOf(trace, trace.connections[0]);
+    const json = trace.toJSON().connections[0].performance;
+    assert.equal(trace.connections[0].performance.verdict, 'delayed_ack');
+    assert.equal(json.verdict, 'delayed_ack');
+    assert.deepEqual(json.limits, l.limits);
+    assert.deepEqual(json.stalls, l.stalls);
+    assert.ok(Math.abs(json.stallSeconds! - l.stalls.reduce((s, x) => s + x.seconds, 0)) < 1e-6);
   });
 });
