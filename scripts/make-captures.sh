@@ -20,6 +20,10 @@ ALL=(
   mid-stream keepalive zero-window retransmission ipv6-normal sample
   handshake-bad-ack handshake-ack-refused probe-fin probe-null
 )
+# What limited a connection, with the kernel's tcp_info (ss -tin) beside it: written to
+# test/fixtures/limits/<scenario>/, headers only (snapshot length 128: bulk transfers stay small
+# and tcpdump's ring keeps up), rendered with -nn only. Run them by name.
+LIMITS=(limit-rwnd limit-loss limit-app limit-think limit-delack)
 
 # name:tcpdump options (all read capture.pcap)
 RENDERINGS=(
@@ -55,7 +59,9 @@ inside() {
   local py=$!
   wait_for "$work/begin" "$py" 30 || { wait "$py"; die "$scenario: no begin marker"; }
 
-  tcpdump -i lo -U --immediate-mode -B 16384 -s 0 -Z root -w "$work/capture.pcap" 2>"$work/tcpdump.err" &
+  local snaplen=0 renderings=("${RENDERINGS[@]}")
+  if [[ $scenario == limit-* ]]; then snaplen=128; renderings=("nn:-nn"); fi
+  tcpdump -i lo -U --immediate-mode -B 16384 -s "$snaplen" -Z root -w "$work/capture.pcap" 2>"$work/tcpdump.err" &
   local td=$!
   local i=0
   until grep -qs "listening on" "$work/tcpdump.err"; do
@@ -77,7 +83,7 @@ inside() {
 
   # Render; names.tcpdump resolves names here, where no DNS can leave.
   local r name opts
-  for r in "${RENDERINGS[@]}"; do
+  for r in "${renderings[@]}"; do
     name=${r%%:*}; opts=${r#*:}
     # shellcheck disable=SC2086
     (cd "$work" && tcpdump -r capture.pcap $opts >"$name.tcpdump" 2>/dev/null)
@@ -105,13 +111,15 @@ for s in "${scenarios[@]}"; do
   if ! unshare --net bash "$here/make-captures.sh" --inside "$s" "$work"; then
     rm -rf "$work"; die "$s failed"
   fi
-  rm -rf "${out_root:?}/$s"
-  mkdir -p "$out_root/$s"
-  cp "$work"/* "$out_root/$s/"
-  chmod 644 "$out_root/$s"/*
+  out=$out_root
+  [[ $s == limit-* && -z ${CAPTURES_OUT:-} ]] && out=$repo/test/fixtures/limits
+  rm -rf "${out:?}/$s"
+  mkdir -p "$out/$s"
+  cp "$work"/* "$out/$s/"
+  chmod 644 "$out/$s"/*
   rm -rf "$work"
   if [[ $s == sample ]]; then
-    cp "$out_root/sample/nn.tcpdump" "$repo/test/fixtures/sample.tcpdump"
+    cp "$out/sample/nn.tcpdump" "$repo/test/fixtures/sample.tcpdump"
   fi
-  echo "   $(grep -c . "$out_root/$s/nn.tcpdump") packets" >&2
+  echo "   $(grep -c . "$out/$s/nn.tcpdump") packets" >&2
 done

@@ -110,6 +110,39 @@ def ss_snapshot(name="ss.txt"):
     return rows
 
 
+def ss_info(name="ss-info.txt"):
+    """Write `ss -tinH state all` (each socket's tcp_info) to $CAPTURE_DIR/name and return
+    {(local, peer): figures}: busy, rwnd_limited and sndbuf_limited in ms, app_limited, retrans
+    (segments retransmitted in all) and lastsnd/lastrcv/lastack, each None where ss printed none."""
+    text = subprocess.run(["ss", "-tinH", "state", "all"], check=True,
+                          capture_output=True, text=True).stdout
+    with open(os.path.join(OUT, name), "w") as f:
+        f.write(text)
+    out, key = {}, None
+    for line in text.splitlines():
+        parts = line.split()
+        if not line[:1].isspace():
+            key = (_ss_ep(parts[3]), _ss_ep(parts[4])) if len(parts) >= 5 else None
+            continue
+        if key is None:
+            continue
+        fig = {"busyMs": None, "rwndLimitedMs": None, "sndbufLimitedMs": None,
+               "appLimited": "app_limited" in parts, "retrans": 0}
+        for p in parts:
+            k, _, v = p.partition(":")
+            ms = v.split("ms")[0]
+            if k == "busy":
+                fig["busyMs"] = int(ms)
+            elif k == "rwnd_limited":
+                fig["rwndLimitedMs"] = int(ms)
+            elif k == "sndbuf_limited":
+                fig["sndbufLimitedMs"] = int(ms)
+            elif k == "retrans":
+                fig["retrans"] = int(v.split("/")[1])
+        out[key] = fig
+    return out
+
+
 def state_of(rows, local, peer):
     """RFC 9293 state of the socket local<->peer; CLOSED when ss lacks it."""
     found = [r for r in rows if r["local"] == local and r["peer"] == peer]

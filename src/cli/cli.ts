@@ -8,6 +8,7 @@ import { isCapture, PcapPrinter, type PcapSummary } from '../pcap';
 import { Progress } from './progress';
 import { isScanWorker, readWithScanThread, runScanWorker, useScanThread } from './scanThread';
 import { keepNormalized, needsRepairs, repairText, TraceBuilder, type Trace, type TraceOptions } from '../trace';
+import { limitsOf } from '../trace/limits';
 import { aggregateReport, connectionsCsv, connectionText, printable, textReport, type GroupBy } from '../trace/report';
 import { rebuildLosses, rebuildPcap } from '../ingest/toPcap';
 import { filterConnections, FilterError, filterPackets, parseFilter, type Filter } from '../trace/filter';
@@ -286,7 +287,7 @@ function* filtered(trace: Trace, f: Filter, args: Args): Iterable<string> {
   else if (args.by) {
     yield* aggregateReport(conns, args.by);
   } else {
-    for (const c of conns) yield connectionText(c) + '\n';
+    for (const c of conns) yield connectionText(c, limitsOf(trace, c)) + '\n';
     yield `${conns.length} of ${trace.connections.length} connections match\n`;
   }
 }

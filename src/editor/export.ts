@@ -1,7 +1,8 @@
 // Exports a connection's ladder as a standalone SVG or a Mermaid sequence diagram.
+import { limitsOf } from '../trace/limits';
 import type { PacketInfo, Trace } from '../trace/model';
-import { packetLine } from './describe';
 import { connectionText } from '../trace/report';
+import { packetLine } from './describe';
 
 /** Big connections are cut here: the files stay readable and renderable. */
 export const EXPORT_LIMIT = 1000;
@@ -73,5 +74,5 @@ export function ladderMermaid(trace: Trace, connection: number): string {
 /** Plain-text summary of one connection (for the clipboard): the CLI report's text for it. */
 export function connectionSummaryText(trace: Trace, connection: number): string {
   const c = trace.connections.find((x) => x.id === connection);
-  return c ? connectionText(c) + '\n' : '';
+  return c ? connectionText(c, limitsOf(trace, c)) + '\n' : '';
 }

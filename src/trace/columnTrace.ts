@@ -8,6 +8,7 @@ import {
   COLUMN, endpointAddr, endpointPort, floatField, INT_STRIDE, intField, readGroup, readSummary, SUMMARY_GROUPS, type ConnectionColumns, type SummaryGroup,
 } from './connectionColumns';
 import { eventNames } from './expert';
+import { connectionLimits } from './limits';
 import { throughputSeries } from './performance';
 import type { Census, ConnectionSummary, HalfOpenFlood, PacketInfo, PacketRecordJson, Problem, Repair, Trace, TraceJson } from './model';
 import type { TraceSnapshot } from './snapshot';
@@ -224,13 +225,16 @@ export class ColumnTrace implements Trace {
     yield out + '}';
   }
 
-  /** Connection c's summary as the JSON has it: with its throughput series, computed from its packets here. */
+  /** Connection c's summary as the JSON has it: with its throughput series, limits and stalls, computed from its packets here. */
   private summaryJson(c: number): ConnectionSummary {
     const s = this.snapshot;
     const sum = readSummary(s, c);
     const packets = s.connPackets.subarray(s.connStart[c], s.connStart[c + 1]);
     sum.performance.throughput.client.series = throughputSeries(s, packets, 0);
     sum.performance.throughput.server.series = throughputSeries(s, packets, 1);
+    const limits = connectionLimits(s, packets);
+    sum.performance.limits = limits.limits;
+    sum.performance.stalls = limits.stalls;
     return sum;
   }
 

@@ -9,14 +9,15 @@
 // One module because the table, its storage, the row writer and the readers must agree on
 // every column: keeping them together is what makes a figure a one-place change.
 
-import { EVENT_KINDS, NOTE_KINDS, UNKNOWN_KINDS, type ConnectionSummary, type EventKind, type ExpertEvent, type NoteKind, type Side } from './model';
+import { EVENT_KINDS, LIMIT_KINDS, NOTE_KINDS, UNKNOWN_KINDS, type ConnectionSummary, type EventKind, type ExpertEvent, type NoteKind, type Side } from './model';
 import { STATE_NAMES, type StateName } from './states';
 
 /**
  * How a field is stored and what it reads back as.
  * - int: an integer; intOrNull: -1 is null; line: a 1-based line or null (-1), moved by edits.
  * - float: a number or null (NaN).
- * - bool, state (StateName or null), side (Side or null), closeKind: small codes.
+ * - bool, state (StateName or null), side (Side or null), closeKind, limitKind (LimitKind or
+ *   null): small codes.
  * - endpoint: an endpoint id, read as its name; string: an id in the trace's string table.
  * - present: the object at this path exists (1) or is null (0); its fields follow it.
  * - list: number[], in the ragged list arrays; events: the summary's events (in arrays of
@@ -26,7 +27,7 @@ import { STATE_NAMES, type StateName } from './states';
  *   state code, a time).
  */
 export type FieldKind =
-  | 'id' | 'int' | 'intOrNull' | 'line' | 'float' | 'bool' | 'state' | 'side' | 'closeKind'
+  | 'id' | 'int' | 'intOrNull' | 'line' | 'float' | 'bool' | 'state' | 'side' | 'closeKind' | 'limitKind'
   | 'endpoint' | 'string' | 'present' | 'list' | 'events' | 'notes' | 'unknowns' | 'packet' | 'internal' | 'internalFloat';
 
 export interface FieldSpec {
@@ -124,6 +125,8 @@ export const CONNECTION_FIELDS = [
   { path: 'performance.throughput.server.seconds', kind: 'float' },
   { path: 'performance.throughput.server.bitsPerSecond', kind: 'float' },
   { path: 'performance.unknown', kind: 'unknowns' },
+  { path: 'performance.verdict', kind: 'limitKind' },
+  { path: 'performance.stallSeconds', kind: 'float' },
   // Not in the JSON: what packet(), census() and the views need beyond the summary.
   { path: 'firstPacket', kind: 'packet' },
   { path: 'lastPacket', kind: 'packet' },
@@ -250,6 +253,8 @@ export function readField(s: ConnectionColumns, c: number, spec: FieldSpec, col:
       return s.connInt[i] < 0 ? null : SIDES[s.connInt[i]];
     case 'closeKind':
       return CLOSE_KINDS[s.connInt[i]];
+    case 'limitKind':
+      return s.connInt[i] < 0 ? null : LIMIT_KINDS[s.connInt[i]];
     case 'endpoint':
       return endpointName(s, s.connInt[i]);
     case 'string':
@@ -414,6 +419,11 @@ export class RowWriter {
 
   closeKind(col: number, kind: (typeof CLOSE_KINDS)[number]): void {
     this.connInt[this.i + col] = CLOSE_KINDS.indexOf(kind);
+  }
+
+  /** A LIMIT_KINDS entry, or null (-1). */
+  limitKind(col: number, kind: (typeof LIMIT_KINDS)[number] | null): void {
+    this.connInt[this.i + col] = kind === null ? -1 : LIMIT_KINDS.indexOf(kind);
   }
 
   string(col: number, s: string): void {

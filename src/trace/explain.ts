@@ -2,6 +2,7 @@
 // in English and Chinese (the engine's own wording: the views' labels are in
 // src/editor/describe.ts, the glossary of tcpdump's words in src/editor/terms.ts).
 
+import type { LimitKind, LimitsUnknown } from './limits';
 import { Flag, type NoteKind, type PacketInfo, type Trace } from './model';
 
 export type Lang = 'en' | 'zh';
@@ -93,6 +94,31 @@ const NOTE_TEXT: Record<NoteKind, Phrase> = {
 /** A connection note (ConnectionSummary.notes) as a sentence or two. */
 export function noteText(kind: NoteKind, lang: Lang): string {
   return NOTE_TEXT[kind][lang];
+}
+
+const LIMIT_TEXT: Record<LimitKind, Phrase> = {
+  receiver_window: { en: 'the receiver\'s window: the sender waited with data at a full or zero window', zh: '接收窗口：发送方有数据待发，但窗口已满或为零' },
+  loss: { en: 'loss: waiting for retransmissions (timeouts and fast-retransmit recoveries)', zh: '丢包：等待重传（超时重传与快速重传恢复）' },
+  application: { en: 'the application: nothing in flight and nothing waiting to be sent', zh: '应用：没有在途数据，也没有待发数据' },
+  server_think: { en: 'the server\'s think time: the request was in, the response not yet begun', zh: '服务端处理时间：请求已到达，响应尚未开始' },
+  handshake: { en: 'the handshake: a SYN or SYN,ACK had to be sent again', zh: '握手：SYN 或 SYN,ACK 需要重发' },
+  delayed_ack: { en: 'delayed ACKs: a small segment waited for the peer\'s delayed ACK (Nagle and delayed ACK)', zh: '延迟确认：小报文段在等待对端的延迟 ACK（Nagle 与延迟确认）' },
+  none: { en: 'nothing in particular: data in flight at the network\'s pace', zh: '无特别限制：数据按网络速度在途传输' },
+};
+
+const LIMITS_UNKNOWN_TEXT: Record<LimitsUnknown, Phrase> = {
+  no_time: { en: 'no timestamps (tcpdump -t), or all packets at one moment: the time each cause cost cannot be measured', zh: '没有时间戳（tcpdump -t），或所有报文在同一时刻：无法计算各原因耗费的时间' },
+  no_seq: { en: 'no sequence numbers (tcpdump -q): what was in flight cannot be told', zh: '没有序号（tcpdump -q）：无法判断哪些数据在途' },
+};
+
+/** What a limit kind (Limits.verdict, Limit.kind, Stall.cause) means, in a phrase. */
+export function limitText(kind: LimitKind, lang: Lang): string {
+  return LIMIT_TEXT[kind][lang];
+}
+
+/** Why a connection has no verdict (Limits.unknown). */
+export function limitsUnknownText(reason: LimitsUnknown, lang: Lang): string {
+  return LIMITS_UNKNOWN_TEXT[reason][lang];
 }
 
 function fill(p: Phrase, lang: Lang, v: Record<string, string | number | null>): string {

@@ -5,7 +5,7 @@
 // matches a packet field (flags.rst, seq, len...) when any of its packets does.
 
 import { CONN_STATE_TEXT } from './zeek';
-import { EVENT_KINDS, NOTE_KINDS, type ConnectionSummary, type PacketInfo, type Trace } from './model';
+import { EVENT_KINDS, LIMIT_KINDS, NOTE_KINDS, type ConnectionSummary, type PacketInfo, type Trace } from './model';
 import { STATE_NAMES } from './states';
 
 /** A parse error: `column` and `end` are 0-based offsets into the expression. */
@@ -59,6 +59,8 @@ const FIELDS: Record<string, Field> = {
   duration: { kind: 'number', doc: 'seconds from first to last packet', conn: (c) => c.duration },
   event: { kind: 'string', values: EVENT_KINDS, doc: "an expert event (tshark's names)", conn: (c) => c.events.map((e) => e.kind), packet: (p) => p.events },
   note: { kind: 'string', values: NOTE_KINDS, doc: 'what was inferred', conn: (c) => c.notes },
+  verdict: { kind: 'string', values: LIMIT_KINDS, doc: 'the limit that cost the connection the most time', conn: (c) => c.performance.verdict },
+  stallSeconds: { kind: 'number', doc: 'seconds in stalls', conn: (c) => c.performance.stallSeconds },
   midStream: { kind: 'bool', doc: 'the capture started after the handshake', conn: (c) => c.midStream },
   roleInferred: { kind: 'bool', doc: 'roles come from the ports', conn: (c) => c.roleInferred },
   line: { kind: 'number', doc: 'line number (a connection: any line it spans)', conn: () => null, packet: (p) => p.line },

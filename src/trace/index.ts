@@ -7,7 +7,8 @@ import type { Repair, Trace, TraceOptions } from './model';
 
 export { TraceBuilder } from './builder';
 export { Utf8Input, type InputEncoding } from './decode';
-export { explainPacket, eventText, noteText, type Lang } from './explain';
+export { explainPacket, eventText, limitText, limitsUnknownText, noteText, type Lang } from './explain';
+export { connectionLimits, limitsOf, type Limits, type LimitsUnknown } from './limits';
 export { keepNormalized, repairText } from './repair';
 export { flagString, stateName } from './columns';
 export { CONN_STATE_TEXT, HISTORY_TEXT, zeekText } from './zeek';

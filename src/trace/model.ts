@@ -85,6 +85,28 @@ export const UNKNOWN_KINDS = ['flags', 'time', 'window_scale', 'handshake', 'una
 
 export type UnknownKind = (typeof UNKNOWN_KINDS)[number];
 
+/** What limited a connection (limits.ts): each moment between two packets is put down to one. */
+export const LIMIT_KINDS = ['receiver_window', 'loss', 'application', 'server_think', 'handshake', 'delayed_ack', 'none'] as const;
+export type LimitKind = (typeof LIMIT_KINDS)[number];
+
+/** The time one kind of limit cost a connection. */
+export interface Limit {
+  kind: LimitKind;
+  seconds: number;
+  /** seconds over the connection's duration, 0..1. */
+  share: number;
+  /** The first line of each stretch of this kind (at most 64). */
+  lines: number[];
+}
+
+/** A stretch of one cause other than none: from the packet that starts it to the one that ends it. */
+export interface Stall {
+  startLine: number;
+  endLine: number;
+  seconds: number;
+  cause: LimitKind;
+}
+
 export interface ExpertEvent {
   line: number;
   /** The packet that carries it: its index in the trace (the `packets` array of --json --packets). */
@@ -200,6 +222,14 @@ export interface Performance {
   throughput: { client: Throughput; server: Throughput };
   /** What the text does not carry, so the figures above lack it (UNKNOWN_KINDS). */
   unknown: UnknownKind[];
+  /** The limit that cost the most time (limits.ts), or null where the text cannot tell. */
+  verdict: LimitKind | null;
+  /** Seconds in stalls, for sorting: the stretches of one limit of 30 ms or more. */
+  stallSeconds: number | null;
+  /** The time per limit, largest first (limits.ts); in the JSON only. */
+  limits?: Limit[];
+  /** The stalls, in order; in the JSON only. */
+  stalls?: Stall[];
 }
 
 /** One packet, materialised for a view (hover, tree, panel). */

@@ -11,6 +11,7 @@ import { COLUMN, type RowWriter } from './connectionColumns';
 import type { Connection } from './connection';
 import { EVENT_BIT } from './expert';
 import { windowShift } from './flight';
+import { connectionLimits, stallSeconds } from './limits';
 import { Flag, UNKNOWN_KINDS, type UnknownKind } from './model';
 import type { PacketTable } from './packets';
 
@@ -21,6 +22,9 @@ export const SERIES_BUCKETS = 32;
 const round = (x: number, k: number): number => Math.round(x * k) / k;
 /** Seconds as milliseconds to the nanosecond, or null where unknown or negative (times that go back). */
 const ms = (seconds: number): number | null => (seconds >= 0 ? round(seconds * 1000, 1e6) : null);
+
+/** The packet indexes of the connection being written, for its limits (reused). */
+let indexes = new Int32Array(1024);
 
 /** RTT samples of the connection being written, by the side whose data was acknowledged (reused). */
 let samples = [new Float64Array(256), new Float64Array(256)];
@@ -143,6 +147,12 @@ export function writePerformance(w: RowWriter, t: PacketTable, conn: Connection)
     w.float(col.bps, seconds > 0 ? Math.round((bytes[s] * 8) / seconds) : null);
   }
   w.int(COLUMN['performance.unknown'], unknown);
+  if (indexes.length < conn.count) indexes = new Int32Array(Math.max(conn.count, indexes.length * 2));
+  let n = 0;
+  for (let p = conn.firstPacket; p >= 0; p = t.next[p]) indexes[n++] = p;
+  const limits = connectionLimits(t, indexes.subarray(0, n));
+  w.limitKind(COLUMN['performance.verdict'], limits.verdict);
+  w.float(COLUMN['performance.stallSeconds'], stallSeconds(limits));
 }
 
 /**

@@ -2,7 +2,8 @@
 // "Copy Summary" for one connection), every connection as CSV, and the connections summed per
 // server endpoint or per client host (tcp-trace --csv, --by).
 
-import { noteText } from './explain';
+import { limitsUnknownText, noteText } from './explain';
+import { limitsOf, type Limits } from './limits';
 import type { ConnectionSummary, Trace } from './model';
 import { repairText } from './repair';
 
@@ -112,8 +113,31 @@ export function printable(s: string): string {
   return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
-/** One connection in a few lines of plain text: the CLI's report and the editor's "Copy Summary". */
-export function connectionText(c: ConnectionSummary): string {
+const percent = (share: number) => `${Math.round(share * 100)}%`;
+/** A duration: seconds from one second up, milliseconds under it. */
+const duration = (s: number) => (s >= 1 ? `${s.toFixed(3)} s` : `${Number((s * 1000).toPrecision(3))} ms`);
+
+/**
+ * What limited the connection, in one line: the verdict with its share of the connection's
+ * time, the other causes, and the longest stall.
+ */
+export function verdictLine(l: Limits): string {
+  if (l.verdict === null) return `  verdict: unknown, ${l.unknown ? limitsUnknownText(l.unknown, 'en') : 'no packets'}`;
+  const [top, ...rest] = l.limits;
+  let line = `  verdict: ${top.kind} (${percent(top.share)} of ${duration(l.limits.reduce((s, x) => s + x.seconds, 0))})`;
+  const others = rest.filter((x) => x.share >= 0.005);
+  if (others.length) line += `; ${others.map((x) => `${x.kind} ${percent(x.share)}`).join(', ')}`;
+  let longest = l.stalls[0];
+  for (const s of l.stalls) if (s.seconds > longest.seconds) longest = s;
+  if (longest) line += `; longest stall ${duration(longest.seconds)}, ${longest.cause}, lines ${longest.startLine}-${longest.endLine}`;
+  return line;
+}
+
+/**
+ * One connection in a few lines of plain text: the CLI's report and the editor's "Copy Summary".
+ * With its limits, a verdict line too.
+ */
+export function connectionText(c: ConnectionSummary, limits?: Limits): string {
   const parts = [
     `#${c.id} ${printable(c.client)} > ${printable(c.server)}${c.roleInferred ? ' (roles inferred)' : ''}`,
     `  ${c.connState} ${c.history}  client ${c.clientState ?? '?'}  server ${c.serverState ?? '?'}`,
@@ -136,6 +160,7 @@ export function connectionText(c: ConnectionSummary): string {
     for (const e of c.events) counts.set(e.kind, (counts.get(e.kind) ?? 0) + 1);
     parts.push(`  events: ${[...counts].map(([k, n]) => `${k} ×${n}`).join(', ')}`);
   }
+  if (limits) parts.push(verdictLine(limits));
   for (const k of c.notes) parts.push(`  note: ${noteText(k, 'en')}`);
   return parts.join('\n');
 }
@@ -144,7 +169,7 @@ export function connectionText(c: ConnectionSummary): string {
 export function* textReport(trace: Trace): Iterable<string> {
   const n = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
   yield `${n(trace.lines, 'line', 'lines')}, ${n(trace.packetCount, 'TCP packet', 'TCP packets')}, ${n(trace.connections.length, 'connection', 'connections')}, ${n(trace.skipped, 'other line', 'other lines')} skipped, ${n(trace.problems.length, 'problem', 'problems')}\n`;
-  for (const c of trace.connections) yield connectionText(c) + '\n';
+  for (const c of trace.connections) yield connectionText(c, limitsOf(trace, c)) + '\n';
   for (const f of trace.halfOpenFloods) yield `half-open flood on ${printable(f.listener)}: ${f.peak} connections in SYN_RECEIVED from ${f.sources} sources (line ${f.line})\n`;
   for (const r of trace.repairs) yield `repaired: ${repairText(r)} (line ${r.lines.slice(0, 5).join(', ')}${r.lines.length > 5 ? ', ...' : ''})\n`;
   for (const p of trace.problems.slice(0, 20)) yield `line ${p.line}: ${printable(p.reason)}\n`;

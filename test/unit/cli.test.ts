@@ -54,6 +54,14 @@ describe('cli: tcp-trace', () => {
     assert.match(r.out, /SF .*client TIME_WAIT\s+server CLOSED/);
   });
 
+  it('says what limited each connection in a verdict line', () => {
+    const r = run([fixture('limits/limit-think/capture.pcap')]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /\n  verdict: server_think \(99% of 809 ms\); none 1%; longest stall 400 ms, server_think, lines 9-10\n/);
+    const q = run([fixture('captures/sample/q.tcpdump')]);
+    assert.match(q.out, /verdict: unknown, no sequence numbers \(tcpdump -q\)/);
+  });
+
   it('starts from its own first line, as the tcp-trace bin does', function () {
     if (process.platform === 'win32') this.skip();
     const dir = mkdtempSync(join(tmpdir(), 'tcp-trace-bin-'));

@@ -177,7 +177,8 @@ describe('filter completion', () => {
   it('offers what may come next where the expression ends', () => {
     const table: Array<[string, number, string[]]> = [
       ['conn', 0, ['connection', 'connState']],
-      ['not st', 4, ['state.client', 'state.server']],
+      ['not st', 4, ['state.client', 'state.server', 'stallSeconds']],
+      ['verdict == d', 11, ['delayed_ack']],
       ['connState ', 10, ['==', '!=']],
       ['rttMs ', 6, ['==', '!=', '<', '<=', '>', '>=']],
       ['connState == R', 13, ['REJ', 'RSTO', 'RSTR', 'RSTOS0', 'RSTRH']],
