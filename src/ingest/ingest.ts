@@ -1,11 +1,16 @@
 // One way in: bytes of any input reach the engine through here, in the CLI, the worker and the
-// in-process fallback alike. A pcap or pcapng capture (told by its first four bytes) is printed
-// as tcpdump text on the way; text goes to the builder as it is (UTF-8, or UTF-16 after a
-// byte-order mark, which the builder decodes as the chunks stream).
+// in-process fallback alike. A pcap or pcapng capture (told by its first four bytes) goes to
+// the builder as packet records where its tcpdump line would be plain, and as that text
+// otherwise; the result is the same as analysing the whole printed text, line numbers
+// included. Text goes to the builder as it is (UTF-8, or UTF-16 after a byte-order mark,
+// which the builder decodes as the chunks stream).
 
-import { isCapture, PcapPrinter, type PcapPrinterOptions, type PcapSummary } from '../pcap';
+import { isCapture, PcapPrinter, type PcapPrinterOptions, type PcapSummary, type TcpFields } from '../pcap';
 import type { Trace, TraceBuilder, TraceOptions } from '../trace';
 import { TraceBuilder as Builder } from '../trace';
+import { FLAG_OF_WIRE } from '../trace/flags';
+import { hasPacketStart } from '../trace/repair';
+import { LineKind, LineRecord, TimeKind } from '../trace/scan';
 
 /** The bytes a capture is told by. */
 const MAGIC_BYTES = 4;
@@ -27,7 +32,7 @@ export class Ingest {
       if (this.head.length < MAGIC_BYTES) return;
       const first = this.head;
       this.head = null;
-      if (isCapture(first)) this.printer = new PcapPrinter({ onData: (b) => this.builder.push(b), interfaceName: this.interfaceName });
+      if (isCapture(first)) this.printer = this.capturePrinter();
       this.send(first);
     } else this.send(chunk);
   }
@@ -39,10 +44,53 @@ export class Ingest {
     return this.printer?.finish() ?? null;
   }
 
+  private capturePrinter(): PcapPrinter {
+    const b = this.builder;
+    const options: PcapPrinterOptions = { onData: (bytes) => b.push(bytes), interfaceName: this.interfaceName };
+    if (b.takesRecords) {
+      const r = new LineRecord();
+      options.onSegment = (f) => b.pushRecord(toRecord(f, r));
+      // The builder reads text after "length N" only to find packets glued there.
+      options.plainTail = (bytes, start, end) => !hasPacketStart(bytes, start, end);
+    }
+    return new PcapPrinter(options);
+  }
+
   private send(chunk: Uint8Array): void {
     if (this.printer) this.printer.push(chunk);
     else this.builder.push(chunk);
   }
+}
+
+/** r filled as the scanner fills it from the segment's printed line. */
+function toRecord(f: TcpFields, r: LineRecord): LineRecord {
+  r.reset();
+  r.kind = LineKind.Packet;
+  r.time = f.time;
+  r.timeKind = TimeKind.TimeOfDay;
+  r.flags = FLAG_OF_WIRE[f.flags];
+  r.seq = f.seq;
+  r.seqEnd = f.seqEnd;
+  r.ack = f.ack;
+  r.win = f.win;
+  r.len = f.len;
+  r.mss = f.mss;
+  r.wscale = f.wscale;
+  r.sackOK = f.sackOK;
+  r.timestamps = f.timestamps;
+  r.epBuf = f.names.buf;
+  r.srcStart = 0;
+  r.srcDot = f.srcDot;
+  r.srcEnd = f.srcEnd;
+  r.dstStart = f.srcEnd;
+  r.dstDot = f.dstDot;
+  r.dstEnd = f.dstEnd;
+  r.ipv4 = !f.v6;
+  r.srcIp = f.srcIp;
+  r.srcPort = f.srcPort;
+  r.dstIp = f.dstIp;
+  r.dstPort = f.dstPort;
+  return r;
 }
 
 /** Analyses a whole input held in memory: a capture or tcpdump text. */

@@ -111,7 +111,7 @@ class Run {
     }
   }
 
-  /** pcap and pcapng files (told by their first bytes) reach the builder as tcpdump text. */
+  /** pcap and pcapng files (told by their first bytes) reach the builder as packet records and text (see Ingest). */
   private readonly ingest: Ingest;
 
   private input(chunk: Uint8Array): void {

@@ -7,7 +7,10 @@ import { CaptureReader, MAX_SNAPLEN, type PacketSink } from './reader';
 import { Out } from './writer';
 import { Packet, TRUNCATED } from './packet';
 import { TcpPrinterState } from './tcp';
+import { clockSeconds, TcpFields } from './fields';
 import { printLink, supportedLinkType, type LinkContext } from './link';
+
+export type { TcpFields } from './fields';
 
 export interface PcapProblem {
   /** Byte offset in the capture file where the damage is. */
@@ -27,6 +30,15 @@ export interface PcapPrinterOptions {
   interfaceName?(index: number): string | undefined;
   /** Roughly how many bytes to collect before calling onData (default 64 kB). */
   chunkSize?: number;
+  /**
+   * Takes plain TCP segments as fields instead of printing them (see fields.ts): each comes
+   * here in the place its line would take, and counts as that line. The lines printed before
+   * it (other packets, unusual segments) have gone to onData by then, so the order holds.
+   * The object is reused for the next segment.
+   */
+  onSegment?(fields: TcpFields): void;
+  /** With onSegment: false when the text printed after a segment's "length N" must stay text. */
+  plainTail?(b: Uint8Array, start: number, end: number): boolean;
 }
 
 export interface PcapSummary {
@@ -71,6 +83,10 @@ export class PcapPrinter implements PacketSink {
     this.reader = new CaptureReader(this, this.nano);
     const names = options.interfaceName;
     this.cx = { tcp: new TcpPrinterState(), interfaceName: names ? (i) => names(i) : () => undefined };
+    if (options.onSegment) {
+      const plainTail = options.plainTail ?? (() => false);
+      this.cx.tcp.fieldsMode = { fields: new TcpFields(), plainTail, lineStart: 0, plainClock: false, taken: false };
+    }
   }
 
   push(chunk: Uint8Array): void {
@@ -117,6 +133,14 @@ export class PcapPrinter implements PacketSink {
       this.flush(false);
       return;
     }
+    const mode = this.cx.tcp.fieldsMode;
+    if (mode) {
+      mode.taken = false;
+      mode.lineStart = start;
+      // Only the six-digit clock is read back to the same number (see clockSeconds).
+      mode.plainClock = !this.nano && frac < 1e6 && !timeError(sec);
+      mode.fields.time = clockSeconds(sec, frac);
+    }
     timestamp(o, sec, frac, this.nano);
     const pk = this.pk;
     pk.b = b;
@@ -143,6 +167,13 @@ export class PcapPrinter implements PacketSink {
       }
     }
     if (tcp.appOmitted) this.appOmitted++;
+    if (mode?.taken) {
+      // Taken as fields: the lines before it go first, its own unprinted line is dropped.
+      o.pos = start;
+      if (o.pos) this.options.onData(o.take());
+      this.options.onSegment!(mode.fields);
+      return;
+    }
     o.ch(10);
     this.flush(false);
   }
@@ -163,7 +194,7 @@ function invalidHeader(o: Out, caplen: number, len: number): boolean {
 
 /** HH:MM:SS.ffffff in UTC, then a space; tcpdump refuses times with bit 31 of the seconds set. */
 function timestamp(o: Out, sec: number, frac: number, nano: boolean): void {
-  if (Math.floor(sec / 2147483648) % 2 === 1 || sec >= 2 ** 53) {
+  if (timeError(sec)) {
     o.str('[Error converting time] ');
     return;
   }
@@ -179,6 +210,10 @@ function timestamp(o: Out, sec: number, frac: number, nano: boolean): void {
   o.ch(46);
   o.decPad(frac, nano ? 9 : 6);
   o.ch(32);
+}
+
+function timeError(sec: number): boolean {
+  return Math.floor(sec / 2147483648) % 2 === 1 || sec >= 2 ** 53;
 }
 
 /** Prints a whole capture held in memory; for tests and small files. */

@@ -15,6 +15,59 @@ export class SeqTable {
   private base = new Uint32Array(this.cap * 2);
   /** The key of the segment being looked up; callers fill it before find(). */
   readonly key = new Uint32Array(WORDS);
+  // What rebase() found: the numbers as tcpdump prints them, and the tuple's base numbers.
+  seq = 0;
+  ack = 0;
+  thseq = 0;
+  thack = 0;
+  /** The segment goes from the tuple's second endpoint to its first. */
+  rev = false;
+
+  /**
+   * print-tcp.c's numbering of an ACK-bearing segment from the addresses at b[src], b[dst]
+   * (4 or 16 bytes), its ports and flags: a tuple's first such segment, and any SYN, sets the
+   * base; later ones are printed relative to it. Sets seq, ack, thseq, thack and rev.
+   */
+  rebase(b: Uint8Array, src: number, dst: number, v6: boolean, sport: number, dport: number, syn: boolean, seq: number, ack: number): void {
+    const k = this.key;
+    const alen = v6 ? 16 : 4;
+    let rev = false;
+    if (sport > dport) rev = true;
+    else if (sport === dport) {
+      for (let i = 0; i < alen; i++) {
+        if (b[src + i] !== b[dst + i]) {
+          rev = b[src + i] > b[dst + i];
+          break;
+        }
+      }
+    }
+    k.fill(0);
+    k[0] = v6 ? 6 : 4;
+    k[1] = rev ? ((dport << 16) | sport) >>> 0 : ((sport << 16) | dport) >>> 0;
+    const first = rev ? dst : src;
+    const second = rev ? src : dst;
+    for (let w = 0; w < alen / 4; w++) {
+      k[2 + w] = word(b, first + w * 4);
+      k[6 + w] = word(b, second + w * 4);
+    }
+    let i = this.find();
+    if (i < 0 || syn) {
+      if (i < 0) i = this.insert();
+      if (rev) this.set(i, (ack - 1) >>> 0, seq);
+      else this.set(i, seq, (ack - 1) >>> 0);
+    } else if (rev) {
+      seq = (seq - this.getAck(i)) >>> 0;
+      ack = (ack - this.getSeq(i)) >>> 0;
+    } else {
+      seq = (seq - this.getSeq(i)) >>> 0;
+      ack = (ack - this.getAck(i)) >>> 0;
+    }
+    this.seq = seq;
+    this.ack = ack;
+    this.rev = rev;
+    this.thseq = this.getSeq(i);
+    this.thack = this.getAck(i);
+  }
 
   /** Index of the entry for `key`, or -1. */
   find(): number {
@@ -83,6 +136,10 @@ export class SeqTable {
       this.base[i * 2 + 1] = oldBase[j * 2 + 1];
     }
   }
+}
+
+function word(b: Uint8Array, off: number): number {
+  return ((b[off] << 24) | (b[off + 1] << 16) | (b[off + 2] << 8) | b[off + 3]) >>> 0;
 }
 
 function hash(k: Uint32Array): number {

@@ -10,6 +10,7 @@ import { TRUNCATED, type Packet } from './packet';
 import { SeqTable } from './seqtable';
 import { printAppLayer } from './app';
 import { WIRE_LETTERS } from '../trace/flags';
+import { takeFields, type FieldsMode } from './fields';
 
 const FIN = 0x01;
 const SYN = 0x02;
@@ -44,6 +45,8 @@ export class TcpPrinterState {
   readonly seqs = new SeqTable();
   /** Set when the segment's payload belongs to a protocol whose decoding is not implemented. */
   appOmitted = false;
+  /** Set when plain segments are taken as fields rather than printed (see fields.ts). */
+  fieldsMode: FieldsMode | null = null;
 }
 
 /**
@@ -56,6 +59,7 @@ export function printTcp(pk: Packet, bp: number, length: number, ip: number, v6:
   const b = pk.b;
   pk.proto = 'tcp';
   st.appOmitted = false;
+  if (st.fieldsMode && viaTcp && takeFields(pk, bp, length, ip, v6, st, st.fieldsMode)) return;
   const srcOff = v6 ? ip + 8 : ip + 12;
   const dstOff = v6 ? ip + 24 : ip + 16;
   if (!pk.has(bp + 2, 2)) {
@@ -107,40 +111,12 @@ export function printTcp(pk: Packet, bp: number, length: number, ip: number, v6:
   let rev = false;
   if (flags & ACK) {
     const t = st.seqs;
-    const k = t.key;
-    const alen = v6 ? 16 : 4;
-    if (sport > dport) rev = true;
-    else if (sport === dport) {
-      for (let i = 0; i < alen; i++) {
-        if (b[srcOff + i] !== b[dstOff + i]) {
-          rev = b[srcOff + i] > b[dstOff + i];
-          break;
-        }
-      }
-    }
-    k.fill(0);
-    k[0] = v6 ? 6 : 4;
-    k[1] = rev ? ((dport << 16) | sport) >>> 0 : ((sport << 16) | dport) >>> 0;
-    const first = rev ? dstOff : srcOff;
-    const second = rev ? srcOff : dstOff;
-    for (let w = 0; w < alen / 4; w++) {
-      k[2 + w] = word(b, first + w * 4);
-      k[6 + w] = word(b, second + w * 4);
-    }
-    let i = t.find();
-    if (i < 0 || flags & SYN) {
-      if (i < 0) i = t.insert();
-      if (rev) t.set(i, (ack - 1) >>> 0, seq);
-      else t.set(i, seq, (ack - 1) >>> 0);
-    } else if (rev) {
-      seq = (seq - t.getAck(i)) >>> 0;
-      ack = (ack - t.getSeq(i)) >>> 0;
-    } else {
-      seq = (seq - t.getSeq(i)) >>> 0;
-      ack = (ack - t.getAck(i)) >>> 0;
-    }
-    thseq = t.getSeq(i);
-    thack = t.getAck(i);
+    t.rebase(b, srcOff, dstOff, v6, sport, dport, (flags & SYN) !== 0, seq, ack);
+    seq = t.seq;
+    ack = t.ack;
+    thseq = t.thseq;
+    thack = t.thack;
+    rev = t.rev;
   }
   if (hlen > length) {
     o.str(' [bad hdr length ');
@@ -176,10 +152,6 @@ export function printTcp(pk: Packet, bp: number, length: number, ip: number, v6:
   if (length === 0) return;
   pk.needHeader(bp, hlen);
   printAppLayer(pk, bp + hlen, length, sport, dport, st);
-}
-
-function word(b: Uint8Array, off: number): number {
-  return ((b[off] << 24) | (b[off + 1] << 16) | (b[off + 2] << 8) | b[off + 3]) >>> 0;
 }
 
 function addr(pk: Packet, off: number, v6: boolean): void {

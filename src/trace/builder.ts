@@ -237,6 +237,27 @@ export class TraceBuilder {
   }
 
   /**
+   * True while packet records may be pushed (pushRecord): no line-by-line listener wants
+   * their text, and no other thread numbers the lines.
+   */
+  get takesRecords(): boolean {
+    return this.sink === null && !this.scanned;
+  }
+
+  /**
+   * Takes one packet line read without text (a capture's TCP segment, see Ingest), as line
+   * this.linesRead + 1: the line it has in the text printed for the capture. Text pushed
+   * before it must end with a newline. `r` is not kept.
+   */
+  pushRecord(r: LineRecord): void {
+    if (!this.takesRecords) throw new Error('TraceBuilder.pushRecord() with a sink or after pushScanned()');
+    if (this.held) this.flushHeld();
+    this.line++;
+    this.at = this.first = this.line;
+    this.takeRecord(r);
+  }
+
+  /**
    * The trace so far, without ending the input: the builder keeps going after this. A line
    * that has not ended yet, or one held to see whether the next line continues it, is left
    * out; finish() reads both.

@@ -46,6 +46,10 @@ export const TCP_FLAGS: readonly TcpFlag[] = [
 export const FLAG_OF_LETTER = new Uint16Array(256);
 for (const f of TCP_FLAGS) FLAG_OF_LETTER[f.letter.charCodeAt(0)] = f.flag;
 
+/** The Flag set of each TCP header flag byte: what the scanner reads from its printed letters. */
+export const FLAG_OF_WIRE = new Uint16Array(256);
+for (let byte = 0; byte < 256; byte++) for (const f of TCP_FLAGS) if (byte & f.wire) FLAG_OF_WIRE[byte] |= f.flag;
+
 /** The letters tcpdump prints for header flag bits 0..7, lowest first (its own order). */
 export const WIRE_LETTERS = Array.from({ length: 8 }, (_, i) => TCP_FLAGS.find((f) => f.wire === 1 << i)!.letter).join('');
 
