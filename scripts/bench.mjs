@@ -1,8 +1,9 @@
-// `npm run bench`: times the CLI's full analysis of a large real capture against tcpdump
-// printing it, tshark's TCP conversation table and `wc -l`, and checks the engine's targets.
-// The CLI is also timed with TCP_TRACE_THREADS=1 (no scanning thread) for comparison.
+// `npm run bench`: times the CLI's full analysis of a large real capture (its text, and the
+// capture itself) against tcpdump printing it, tcptrace's analysis of it (brief, and long with
+// RTT), tshark's TCP conversation table and `wc -l`, and checks the engine's targets. The CLI
+// is also timed with TCP_TRACE_THREADS=1 (no scanning thread) for comparison.
 //
-//   node scripts/bench.mjs [--runs N] [--big] [--no-scaling] [--no-tshark]
+//   node scripts/bench.mjs [--runs N] [--big] [--no-scaling] [--no-tshark] [--no-tcptrace]
 //
 // The capture (about 770,000 packets, 125 MB of `tcpdump -nn` text) is made once by
 // scripts/bench/make-capture.sh, which needs root, and kept in bench/cache/ (git-ignored).
@@ -215,7 +216,7 @@ async function main() {
   console.log('\n## Machine\n');
   console.log(`- CPU: ${cpus().length} x ${cpus()[0]?.model ?? '?'}`);
   console.log(`- RAM: ${(totalmem() / 2 ** 30).toFixed(0)} GiB`);
-  console.log(`- Node ${process.version}; ${firstLine('tcpdump', ['--version'])}; ${which('tshark') ? firstLine('tshark', ['--version']) : 'tshark: not installed'}`);
+  console.log(`- Node ${process.version}; ${firstLine('tcpdump', ['--version'])}; ${which('tshark') ? firstLine('tshark', ['--version']) : 'tshark: not installed'}; ${which('tcptrace') ? firstLine('tcptrace', ['-v']) : 'tcptrace: not installed'}`);
   console.log(`- load average at start: ${load0.map((x) => x.toFixed(2)).join(', ')}`);
   console.log(`\n## Workload\n\n${fmtMB(textBytes)} of text (${c.lines} lines), ${c.packets} TCP packets, ${c.connections} connections; pcap ${fmtMB(statSync(pcap).size)}\n`);
 
@@ -229,7 +230,16 @@ async function main() {
   const tcpdump = { name: 'tcpdump -r big.pcap -nn (TZ unset)', cmd: ['env', '-u', 'TZ', 'tcpdump', '-r', pcap, '-nn'] };
   const tcpdumpTz = { name: 'TZ=UTC tcpdump -r big.pcap -nn', cmd: ['env', 'TZ=UTC', 'tcpdump', '-r', pcap, '-nn'] };
   const wc = { name: 'wc -l (reading the text)', cmd: ['wc', '-l', text] };
-  const tools = [ours, tcpdump, tcpdumpTz, wc, oneThread];
+  // The capture analysed directly: its TCP segments' fields go to the analysis without text.
+  const oursPcap = { name: 'tcp-trace --json big.pcap (the capture)', cmd: [...runCli(), '--json', pcap] };
+  const tools = [ours, oursPcap, tcpdump, tcpdumpTz, wc, oneThread];
+  let tcptrace = null;
+  if (!flag('--no-tcptrace') && which('tcptrace')) {
+    // tcptrace also follows every connection: -n its brief per-connection report, -l -r the long
+    // one with RTT statistics. Slower than the rest here, so run as often as tshark.
+    tcptrace = { name: 'tcptrace -n big.pcap', cmd: ['tcptrace', '-n', pcap], runs: TSHARK_RUNS };
+    tools.push(tcptrace, { name: 'tcptrace -n -l -r big.pcap', cmd: ['tcptrace', '-n', '-l', '-r', pcap], runs: TSHARK_RUNS });
+  }
   let tshark = null;
   if (!flag('--no-tshark') && which('tshark')) {
     // In a network namespace of its own, so it does no name lookups.
@@ -237,7 +247,7 @@ async function main() {
     tshark = { name: 'tshark -q -z conv,tcp', cmd: [...unshare, 'tshark', '-r', pcap, '-q', '-z', 'conv,tcp'], runs: TSHARK_RUNS };
     tools.push(tshark);
   }
-  console.log(`## Times (median of ${RUNS} runs${tshark ? `, tshark ${TSHARK_RUNS}` : ''}; rounds rotate the order)\n`);
+  console.log(`## Times (median of ${RUNS} runs${tshark || tcptrace ? `, tshark and tcptrace ${TSHARK_RUNS}` : ''}; rounds rotate the order)\n`);
   await rounds(tools, RUNS);
   table(
     ['command', 'median', 'min', 'CPU (median)', 'peak RSS', 'time / ours'],
@@ -256,6 +266,12 @@ async function main() {
   if (tshark) {
     const vsTshark = ratio(tshark, ours);
     checks.push([`analysis >= ${TSHARK_RATIO}x faster than tshark`, `tshark / ours = ${vsTshark.toFixed(1)}`, mark(vsTshark >= TSHARK_RATIO)]);
+  }
+  if (tcptrace) {
+    const vsText = ratio(tcptrace, ours);
+    const vsPcap = ratio(tcptrace, oursPcap);
+    checks.push([`analysis of the text no slower than tcptrace -n`, `tcptrace / ours = ${vsText.toFixed(2)}`, mark(vsText >= 1)]);
+    checks.push([`analysis of the capture no slower than tcptrace -n`, `tcptrace / ours = ${vsPcap.toFixed(2)}`, mark(vsPcap >= 1)]);
   }
   checks.push([`peak RSS <= ${RSS_RATIO}x the text`, `${fmtMB(ours.rss)} / ${fmtMB(textBytes)} = ${(ours.rss / textBytes).toFixed(2)}`, mark(ours.rss <= RSS_RATIO * textBytes)]);
 
