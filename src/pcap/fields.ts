@@ -36,7 +36,10 @@ export class TcpFields {
   dstIp = 0;
   srcPort = 0;
   dstPort = 0;
-  /** Both endpoints as printed, "addr.port": the source at [0, srcEnd), the destination after. */
+  /**
+   * IPv6 endpoints as printed, "addr.port": the source at [0, srcEnd), the destination after.
+   * Empty for IPv4, which the numbers name.
+   */
   readonly names = new Out();
   srcDot = 0;
   srcEnd = 0;
@@ -52,8 +55,9 @@ export interface FieldsMode {
    * the reader of the text treat the line specially; the line is then printed.
    */
   plainTail(b: Uint8Array, start: number, end: number): boolean;
-  /** Where the packet's line starts in the printer's output, and whether its clock is plain. */
-  lineStart: number;
+  /** Where the link layer's text starts in the printer's output (after the clock, if written). */
+  prefixStart: number;
+  /** The packet's clock prints as "HH:MM:SS.ffffff". */
   plainClock: boolean;
   /** Set when the last segment was taken as fields (its line was not printed). */
   taken: boolean;
@@ -80,7 +84,7 @@ export function clockSeconds(sec: number, micros: number): number {
 export function takeFields(pk: Packet, bp: number, length: number, ip: number, v6: boolean, st: TcpPrinterState, mode: FieldsMode): boolean {
   const o = pk.out;
   const b = pk.b;
-  if (!mode.plainClock || !plainPrefix(o.buf, mode.lineStart + 16, o.pos, v6)) return false;
+  if (!mode.plainClock || !plainPrefix(o.buf, mode.prefixStart, o.pos, v6)) return false;
   if (!pk.has(bp, 20)) return false;
   const hlen = (b[bp + 12] >> 4) * 4;
   if (hlen < 20 || hlen > length || !pk.has(bp, hlen)) return false;
@@ -116,21 +120,22 @@ export function takeFields(pk: Packet, bp: number, length: number, ip: number, v
   f.dstPort = dport;
   const n = f.names;
   n.pos = 0;
-  if (v6) n.ipv6(b, ip + 8);
-  else {
+  if (v6) {
+    n.ipv6(b, ip + 8);
+    f.srcDot = n.pos;
+    n.ch(46);
+    n.dec(sport);
+    f.srcEnd = n.pos;
+    n.ipv6(b, ip + 24);
+    f.dstDot = n.pos;
+    n.ch(46);
+    n.dec(dport);
+  } else {
+    // Numbers only: the engine names an IPv4 endpoint from them the first time it sees it.
     f.srcIp = word(b, ip + 12);
     f.dstIp = word(b, ip + 16);
-    n.ipv4(b, ip + 12);
+    f.srcDot = f.srcEnd = f.dstDot = 0;
   }
-  f.srcDot = n.pos;
-  n.ch(46);
-  n.dec(sport);
-  f.srcEnd = n.pos;
-  if (v6) n.ipv6(b, ip + 24);
-  else n.ipv4(b, ip + 16);
-  f.dstDot = n.pos;
-  n.ch(46);
-  n.dec(dport);
   f.dstEnd = n.pos;
   mode.taken = true;
   return true;

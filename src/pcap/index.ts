@@ -85,7 +85,7 @@ export class PcapPrinter implements PacketSink {
     this.cx = { tcp: new TcpPrinterState(), interfaceName: names ? (i) => names(i) : () => undefined };
     if (options.onSegment) {
       const plainTail = options.plainTail ?? (() => false);
-      this.cx.tcp.fieldsMode = { fields: new TcpFields(), plainTail, lineStart: 0, plainClock: false, taken: false };
+      this.cx.tcp.fieldsMode = { fields: new TcpFields(), plainTail, prefixStart: 0, plainClock: false, taken: false };
     }
   }
 
@@ -134,14 +134,16 @@ export class PcapPrinter implements PacketSink {
       return;
     }
     const mode = this.cx.tcp.fieldsMode;
+    // With fields taken, a plain clock is written only once the line turns out to be printed.
+    let clockDue = false;
     if (mode) {
       mode.taken = false;
-      mode.lineStart = start;
       // Only the six-digit clock is read back to the same number (see clockSeconds).
-      mode.plainClock = !this.nano && frac < 1e6 && !timeError(sec);
+      clockDue = mode.plainClock = !this.nano && frac < 1e6 && !timeError(sec);
       mode.fields.time = clockSeconds(sec, frac);
     }
-    timestamp(o, sec, frac, this.nano);
+    if (!clockDue) timestamp(o, sec, frac, this.nano);
+    if (mode) mode.prefixStart = o.pos;
     const pk = this.pk;
     pk.b = b;
     pk.end = off + caplen;
@@ -159,6 +161,7 @@ export class PcapPrinter implements PacketSink {
         // A bug here must not lose the rest of the capture: say so on this packet's line.
         o.pos = start;
         timestamp(o, sec, frac, this.nano);
+        clockDue = false;
         o.str('[tcp-trace: packet ');
         o.dec(this.reader.packets);
         o.str(' could not be printed]');
@@ -174,6 +177,7 @@ export class PcapPrinter implements PacketSink {
       this.options.onSegment!(mode.fields);
       return;
     }
+    if (clockDue) insertClock(o, start, sec, frac);
     o.ch(10);
     this.flush(false);
   }
@@ -211,6 +215,19 @@ function timestamp(o: Out, sec: number, frac: number, nano: boolean): void {
   o.decPad(frac, nano ? 9 : 6);
   o.ch(32);
 }
+
+/** Writes the clock at `start`, before the line's text written from there. */
+function insertClock(o: Out, start: number, sec: number, micros: number): void {
+  const end = o.pos;
+  o.ensure(CLOCK_BYTES);
+  o.buf.copyWithin(start + CLOCK_BYTES, start, end);
+  o.pos = start;
+  timestamp(o, sec, micros, false);
+  o.pos = end + CLOCK_BYTES;
+}
+
+/** "HH:MM:SS.ffffff " */
+const CLOCK_BYTES = 16;
 
 function timeError(sec: number): boolean {
   return Math.floor(sec / 2147483648) % 2 === 1 || sec >= 2 ** 53;

@@ -38,11 +38,18 @@ export class Endpoints {
     return id;
   }
 
-  /** Id of the numeric IPv4 endpoint b[s..e) already read as (ip, port). */
+  /**
+   * Id of the numeric IPv4 endpoint b[s..e) already read as (ip, port). An empty b[s..e) (a
+   * capture's packet, which has no text) names a new endpoint as tcpdump prints it.
+   */
   internIpv4(ip: number, port: number, b: Uint8Array, s: number, e: number, dot: number): number {
     let id = this.byNumber.get(ip, port);
     if (id < 0) {
-      id = this.add(text(b, s, e), dot - s, port);
+      if (e > s) id = this.add(text(b, s, e), dot - s, port);
+      else {
+        const addr = `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`;
+        id = this.add(`${addr}.${port}`, addr.length, port);
+      }
       this.byNumber.set(ip, port, id);
     }
     return id;

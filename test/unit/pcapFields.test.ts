@@ -58,6 +58,26 @@ describe('pcap fields: a capture analysed without its text', function () {
     assert.ok(taken > lines / 4, `${taken} of ${lines} lines taken as fields`);
   });
 
+  it('prints every other line as it prints it without fields', () => {
+    const latin1 = new TextDecoder('latin1');
+    for (const f of files) {
+      const bytes = readFileSync(f);
+      const lines: (string | null)[] = [];
+      const p = new PcapPrinter({
+        onData: (b) => lines.push(...latin1.decode(b).replace(/\n$/, '').split('\n')),
+        onSegment: () => lines.push(null),
+        plainTail: () => true,
+      });
+      p.push(bytes);
+      p.finish();
+      const printed = captureToText(bytes).text.replace(/\n$/, '').split('\n');
+      assert.equal(lines.length, printed.length, f);
+      lines.forEach((l, i) => {
+        if (l !== null) assert.equal(l, printed[i], `${f} line ${i + 1}`);
+      });
+    }
+  });
+
   for (const f of captureFiles()) {
     const name = f.slice(ROOT.length + 1);
     it(`the same JSON as the printed text: ${name}`, () => {
