@@ -50,8 +50,7 @@ export class Ingest {
     if (b.takesRecords) {
       const r = new LineRecord();
       options.onSegment = (f) => b.pushRecord(toRecord(f, r));
-      // The builder reads text after "length N" only to find packets glued there.
-      options.plainTail = (bytes, start, end) => !hasPacketStart(bytes, start, end);
+      options.plainTail = plainTail;
     }
     return new PcapPrinter(options);
   }
@@ -62,8 +61,13 @@ export class Ingest {
   }
 }
 
+/** The builder reads the text after "length N" only to find packets glued there. */
+export function plainTail(b: Uint8Array, start: number, end: number): boolean {
+  return !hasPacketStart(b, start, end);
+}
+
 /** r filled as the scanner fills it from the segment's printed line. */
-function toRecord(f: TcpFields, r: LineRecord): LineRecord {
+export function toRecord(f: TcpFields, r: LineRecord): LineRecord {
   r.reset();
   r.kind = LineKind.Packet;
   r.time = f.time;
