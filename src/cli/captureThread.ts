@@ -36,6 +36,7 @@ const enum Col {
   LEN,
   MSS,
   WSCALE,
+  SACK,
   /** v6 | sackOK << 1 | timestamps << 2 */
   BITS,
   SRC_IP,
@@ -125,6 +126,7 @@ function feed(builder: TraceBuilder, m: Batch, f: TcpFields, r: LineRecord): voi
     f.len = rows[o + Col.LEN];
     f.mss = rows[o + Col.MSS];
     f.wscale = rows[o + Col.WSCALE];
+    f.sackBytes = rows[o + Col.SACK];
     const bits = rows[o + Col.BITS];
     f.v6 = (bits & 1) !== 0;
     f.sackOK = (bits & 2) !== 0;
@@ -193,6 +195,7 @@ export function runCaptureWorker(): void {
       rows[o + Col.LEN] = f.len;
       rows[o + Col.MSS] = f.mss;
       rows[o + Col.WSCALE] = f.wscale;
+      rows[o + Col.SACK] = f.sackBytes;
       rows[o + Col.BITS] = (f.v6 ? 1 : 0) | (f.sackOK ? 2 : 0) | (f.timestamps ? 4 : 0);
       rows[o + Col.SRC_IP] = f.srcIp;
       rows[o + Col.DST_IP] = f.dstIp;

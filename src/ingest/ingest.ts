@@ -82,6 +82,7 @@ export function toRecord(f: TcpFields, r: LineRecord): LineRecord {
   r.wscale = f.wscale;
   r.sackOK = f.sackOK;
   r.timestamps = f.timestamps;
+  r.sackBytes = f.sackBytes;
   r.epBuf = f.names.buf;
   r.srcStart = 0;
   r.srcDot = f.srcDot;

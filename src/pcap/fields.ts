@@ -30,6 +30,8 @@ export class TcpFields {
   wscale = -1;
   sackOK = false;
   timestamps = false;
+  /** Other segments: the bytes the first three SACK blocks cover, -1 without a SACK option. */
+  sackBytes = -1;
   v6 = false;
   /** IPv4 addresses as 32-bit numbers (not set for IPv6), and the ports. */
   srcIp = 0;
@@ -114,7 +116,8 @@ export function takeFields(pk: Packet, bp: number, length: number, ip: number, v
   f.wscale = -1;
   f.sackOK = false;
   f.timestamps = false;
-  if (flags & SYN && hlen > 20) synOptions(b, bp + 20, hlen - 20, f);
+  f.sackBytes = -1;
+  if (hlen > 20) optionValues(b, bp + 20, hlen - 20, (flags & SYN) !== 0, f);
   f.v6 = v6;
   f.srcPort = sport;
   f.dstPort = dport;
@@ -185,8 +188,12 @@ function plainOptions(b: Uint8Array, cp: number, hl: number): boolean {
   return true;
 }
 
-/** The option values the scanner reads from a SYN's printed options. */
-function synOptions(b: Uint8Array, cp: number, hl: number, f: TcpFields): void {
+/**
+ * The option values the scanner reads from the printed options: a SYN's mss, wscale, sackOK and
+ * timestamps; another segment's SACK blocks (the printed numbers are relative to one base, so
+ * their differences are the absolute ones).
+ */
+function optionValues(b: Uint8Array, cp: number, hl: number, syn: boolean, f: TcpFields): void {
   while (hl > 0) {
     const opt = b[cp];
     if (opt === 0) return;
@@ -196,10 +203,16 @@ function synOptions(b: Uint8Array, cp: number, hl: number, f: TcpFields): void {
       continue;
     }
     const len = b[cp + 1];
-    if (opt === 2) f.mss = (b[cp + 2] << 8) | b[cp + 3];
-    else if (opt === 3) f.wscale = b[cp + 2];
-    else if (opt === 4) f.sackOK = true;
-    else if (opt === 8) f.timestamps = true;
+    if (syn) {
+      if (opt === 2) f.mss = (b[cp + 2] << 8) | b[cp + 3];
+      else if (opt === 3) f.wscale = b[cp + 2];
+      else if (opt === 4) f.sackOK = true;
+      else if (opt === 8) f.timestamps = true;
+    } else if (opt === 5) {
+      let sum = 0;
+      for (let i = 0; i < 3 && 2 + i * 8 < len; i++) sum += (word(b, cp + 6 + i * 8) - word(b, cp + 2 + i * 8) + 4294967296) % 4294967296;
+      f.sackBytes = sum;
+    }
     cp += len;
     hl -= len;
   }
