@@ -7,7 +7,6 @@ import { concat, Ingest, isPlainUtf8 } from '../ingest/ingest';
 import { isCapture, PcapPrinter, type PcapSummary } from '../pcap';
 import { Progress } from './progress';
 import { isScanWorker, readWithScanThread, runScanWorker, useScanThread } from './scanThread';
-import { isCaptureWorker, readCaptureWithThread, runCaptureWorker } from './captureThread';
 import { keepNormalized, needsRepairs, repairText, TraceBuilder, type Trace, type TraceOptions } from '../trace';
 import { limitsOf } from '../trace/limits';
 import { aggregateReport, connectionsCsv, connectionText, printable, textReport, type GroupBy } from '../trace/report';
@@ -129,17 +128,9 @@ async function read(file: string, progress: Progress): Promise<Trace> {
     if (stat.isFile()) total = stat.size;
     // The file's size lets the builder make its packet table once.
     builder.expect(stat.size);
-    // A large file is read by a second thread while this one analyses: a capture decoded
-    // there, text scanned there.
-    const head = stat.isFile() && !currentSink && useScanThread(stat.size) ? fileHead(file) : null;
-    if (head && (isCapture(head) || isPlainText(head))) {
-      if (isCapture(head)) {
-        const capture = await readCaptureWithThread(file, builder, interfaces(), (n) => progress.update(n, total));
-        if (capture) {
-          reportCapture(file, capture);
-          return builder.finish();
-        }
-      } else if (await readWithScanThread(file, builder, (n) => progress.update(n, total))) return builder.finish();
+    // A large text file is scanned by a second thread while this one analyses.
+    if (stat.isFile() && !currentSink && useScanThread(stat.size) && isPlainText(file)) {
+      if (await readWithScanThread(file, builder, (n) => progress.update(n, total))) return builder.finish();
       // No second thread: read it all here.
       builder = new TraceBuilder(currentOptions);
       builder.expect(stat.size);
@@ -186,20 +177,16 @@ const CHUNK = 1 << 20;
 /** Bytes of a file looked at to tell whether its text needs repairs (which one thread reads). */
 const SNIFF_BYTES = 1 << 20;
 
-/** The first SNIFF_BYTES of a file (fewer if it is shorter). */
-function fileHead(file: string): Uint8Array {
+/** True for clean tcpdump text: no capture, no byte-order mark, no repairs in its first MB. */
+function isPlainText(file: string): boolean {
   const head = new Uint8Array(SNIFF_BYTES);
   const fd = openSync(file, 'r');
   try {
-    return head.subarray(0, readSync(fd, head, 0, head.length, 0));
+    const n = readSync(fd, head, 0, head.length, 0);
+    return isPlainUtf8(head.subarray(0, n)) && !needsRepairs(head.subarray(0, n));
   } finally {
     closeSync(fd);
   }
-}
-
-/** True for clean tcpdump text: no capture, no byte-order mark, no repairs in its first MB. */
-function isPlainText(head: Uint8Array): boolean {
-  return isPlainUtf8(head) && !needsRepairs(head);
 }
 
 /** Damage found in a capture: one line on stderr (the text has a line per problem too). */
@@ -266,11 +253,6 @@ let interfaceNames: Map<number, string> | null = null;
  * cooked v2 captures (`tcpdump -i any`); tcpdump asks the host it runs on, and so does this.
  */
 function hostInterfaceName(index: number): string | undefined {
-  return interfaces().get(index);
-}
-
-/** This host's network interfaces' names by index. */
-function interfaces(): Map<number, string> {
   if (!interfaceNames) {
     interfaceNames = new Map();
     try {
@@ -279,7 +261,7 @@ function interfaces(): Map<number, string> {
       // Not Linux: the names print as "?".
     }
   }
-  return interfaceNames;
+  return interfaceNames.get(index);
 }
 
 let currentOptions: TraceOptions = {};
@@ -445,9 +427,8 @@ function drained(out: NodeJS.WriteStream): Promise<void> {
   });
 }
 
-// The same script runs the scanning thread (scanThread.ts) and the capture thread (captureThread.ts).
+// The same script runs the scanning thread (scanThread.ts).
 if (isScanWorker()) runScanWorker();
-else if (isCaptureWorker()) runCaptureWorker();
 else main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -113,11 +113,11 @@ function makeSlots(file: string): { setup: Setup; bytes: Uint8Array[]; lines: Sc
   return { setup, bytes, lines };
 }
 
-export class WorkerFailure extends Error {}
+class WorkerFailure extends Error {}
 
 /** The worker's messages until it ends; throws a WorkerFailure if it fails or ends early. */
-export async function* messages<M = Filled>(worker: Worker): AsyncGenerator<M> {
-  const queue: M[] = [];
+async function* messages(worker: Worker): AsyncGenerator<Filled> {
+  const queue: Filled[] = [];
   let failure: unknown = null;
   let ended = false;
   let wake: (() => void) | null = null;
@@ -125,7 +125,7 @@ export async function* messages<M = Filled>(worker: Worker): AsyncGenerator<M> {
     wake?.();
     wake = null;
   };
-  worker.on('message', (m: M) => {
+  worker.on('message', (m: Filled) => {
     queue.push(m);
     poke();
   });

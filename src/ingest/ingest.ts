@@ -62,12 +62,12 @@ export class Ingest {
 }
 
 /** The builder reads the text after "length N" only to find packets glued there. */
-export function plainTail(b: Uint8Array, start: number, end: number): boolean {
+function plainTail(b: Uint8Array, start: number, end: number): boolean {
   return !hasPacketStart(b, start, end);
 }
 
 /** r filled as the scanner fills it from the segment's printed line. */
-export function toRecord(f: TcpFields, r: LineRecord): LineRecord {
+function toRecord(f: TcpFields, r: LineRecord): LineRecord {
   r.reset();
   r.kind = LineKind.Packet;
   r.time = f.time;

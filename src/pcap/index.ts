@@ -10,7 +10,7 @@ import { TcpPrinterState } from './tcp';
 import { clockSeconds, TcpFields } from './fields';
 import { printLink, supportedLinkType, type LinkContext } from './link';
 
-export { TcpFields } from './fields';
+export type { TcpFields } from './fields';
 
 export interface PcapProblem {
   /** Byte offset in the capture file where the damage is. */

@@ -8,9 +8,6 @@ import { join } from 'node:path';
 import { needsRepairs, TraceBuilder } from '../../src/trace';
 import { ScannedLines } from '../../src/trace/scanned';
 import { fixture, hasFile, ROOT, viaPush, viaScanned } from './helpers';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { readPcap, writePcap, type Rec } from './pcapFiles';
 
 /** The text fixtures: every .tcpdump and .txt under test/fixtures. */
 function textFixtures(): string[] {
@@ -69,36 +66,6 @@ describe('cli: one thread or two', () => {
       assert.equal(one.status, 0, one.stderr);
       assert.equal(two.stdout, one.stdout, f);
       assert.equal(two.stderr, one.stderr, f);
-    }
-  });
-
-  it('prints the same JSON for a capture, decoded by the second thread in several batches', function () {
-    if (!hasFile(CLI)) this.skip();
-    this.timeout(120_000);
-    // Plain segments (taken as fields), the same cut to 60 bytes (printed as text) and IPv6,
-    // interleaved and repeated past one batch of the capture thread (8192 segments).
-    const sample = readPcap(readFileSync(fixture('captures', 'sample', 'capture.pcap')));
-    const v6 = readPcap(readFileSync(fixture('captures', 'ipv6-normal', 'capture.pcap')));
-    const records: Rec[] = [];
-    for (let i = 0; i < 300; i++) {
-      for (const r of [...sample.records, ...v6.records]) {
-        const at = { ...r, sec: r.sec + i * 100 };
-        records.push(at, { ...at, frac: (at.frac + 1) % 1000000, data: at.data.slice(0, 60) });
-      }
-    }
-    const dir = mkdtempSync(join(tmpdir(), 'tcp-trace-threads-'));
-    try {
-      const file = join(dir, 'many.pcap');
-      writeFileSync(file, writePcap({ ...sample, records }));
-      for (const f of [file, ...readdirSync(fixture('captures')).map((d) => fixture('captures', d, 'capture.pcap'))]) {
-        const one = run(f, '1');
-        const two = run(f, '2');
-        assert.equal(one.status, 0, one.stderr);
-        assert.equal(two.stdout, one.stdout, f);
-        assert.equal(two.stderr, one.stderr, f);
-      }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
