@@ -4,9 +4,9 @@
 // tcpdump prints are explained in terms.ts.
 import * as vscode from 'vscode';
 import { FLAG_NAME_OF_LETTER } from '../trace/flags';
-import { formatBytes } from '../trace/report';
+import { formatBytes, formatMs } from '../trace/report';
 
-export { formatBytes };
+export { formatBytes, formatMs };
 import type { ConnectionSummary, PacketInfo, Side } from '../trace/model';
 import { t } from './l10n';
 
@@ -46,14 +46,6 @@ export function outcomeIcon(o: Outcome): vscode.ThemeIcon {
     case 'open': return new vscode.ThemeIcon('plug', new vscode.ThemeColor('charts.blue'));
     case 'midStream': return new vscode.ThemeIcon('debug-step-into');
   }
-}
-
-export function formatMs(ms: number): string {
-  if (ms < 1) return `${ms.toFixed(3)} ms`;
-  if (ms < 10) return `${ms.toFixed(2)} ms`;
-  if (ms < 100) return `${ms.toFixed(1)} ms`;
-  if (ms < 10000) return `${Math.round(ms)} ms`;
-  return `${(ms / 1000).toFixed(1)} s`;
 }
 
 export function connectionLabel(c: ConnectionSummary): string {

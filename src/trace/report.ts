@@ -97,6 +97,15 @@ export function aggregate(connections: Iterable<ConnectionSummary>, by: GroupBy)
   return out.sort((x, y) => y.connections - x.connections || (x.key < y.key ? -1 : 1));
 }
 
+/** Milliseconds with the precision that matters at their size; ten seconds and over, as seconds. */
+export function formatMs(ms: number): string {
+  if (ms < 1) return `${ms.toFixed(3)} ms`;
+  if (ms < 10) return `${ms.toFixed(2)} ms`;
+  if (ms < 100) return `${ms.toFixed(1)} ms`;
+  if (ms < 10000) return `${Math.round(ms)} ms`;
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
 /** A byte count in SI units (1 kB = 1000 B), as the views and the reports show it. */
 export function formatBytes(n: number): string {
   if (n < 1000) return `${n} B`;
