@@ -12,7 +12,8 @@ import type { Panel } from './panel';
 import type { ConnectionsTree, SortKey } from './tree';
 import { OUTCOMES, connectionsText, documentName, otherLinesText, outcomeLabel, packetsText } from './describe';
 import { connectionSummaryText, ladderMermaid, ladderSvg } from './export';
-import { traceOptions } from './config';
+import { slowThresholds, traceOptions } from './config';
+import { stallStarts } from './limits';
 import { normalizeText, repairText } from '../trace';
 import { connectionsCsv } from '../trace/report';
 import { openExample, openTour } from './examples';
@@ -90,10 +91,13 @@ async function step(s: Services, delta: number): Promise<void> {
   await revealPacketLine(t.uri, t.trace, next);
 }
 
-/** True for a packet worth stopping at: a reset, or an expert event that warns (WARNING_EVENTS). */
-function isProblem(trace: Trace, i: number): boolean {
+/**
+ * True for a packet worth stopping at: a reset, an expert event that warns (WARNING_EVENTS), or
+ * the start of a stall as long as the Problems panel reports (stalls: packets that begin one).
+ */
+function isProblem(trace: Trace, i: number, stalls: Set<number>): boolean {
   const cols = trace.columns;
-  return (cols.flags[i] & Flag.RST) !== 0 || (cols.events[i] & WARNING_EVENTS) !== 0;
+  return (cols.flags[i] & Flag.RST) !== 0 || (cols.events[i] & WARNING_EVENTS) !== 0 || stalls.has(i);
 }
 
 /** Moves to the next (or previous) problem packet of the whole trace, from the cursor's line. */
@@ -112,8 +116,9 @@ async function stepProblem(s: Services, delta: number): Promise<void> {
     while (i < trace.packetCount && trace.packet(i).line < line) i++;
     if (delta > 0) i--;
   }
+  const stalls = stallStarts(trace, slowThresholds().stallMs / 1000);
   for (let k = i + delta; k >= 0 && k < trace.packetCount; k += delta) {
-    if (!isProblem(trace, k)) continue;
+    if (!isProblem(trace, k, stalls)) continue;
     s.focus.set(ed.document.uri, trace, k, 'command');
     await revealPacketLine(ed.document.uri, trace, k);
     return;
@@ -283,6 +288,9 @@ async function sort(s: Services): Promise<void> {
     { label: t('Bytes'), key: 'bytes' },
     { label: t('Duration'), key: 'duration' },
     { label: t('Handshake RTT'), key: 'rtt' },
+    { label: t('RTT p95 (either side\'s data)'), key: 'ackRtt' },
+    { label: t('Throughput'), key: 'throughput' },
+    { label: t('Stall time'), key: 'stalls' },
     { label: t('Warnings'), key: 'warnings' },
   ];
   const pick = await vscode.window.showQuickPick(keys, { placeHolder: t('Sort connections by') });

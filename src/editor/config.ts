@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import type { TraceOptions } from '../trace/model';
 import { langOf, setLanguage, type Lang } from './l10n';
+import type { SlowThresholds } from './limits';
 
 export const DIAGNOSTIC_KINDS = [
   'reset',
@@ -11,6 +12,9 @@ export const DIAGNOSTIC_KINDS = [
   'closeWaitLeak',
   'retransmission',
   'zeroWindow',
+  'stall',
+  'limit',
+  'slowRtt',
   'parseProblems',
   'repairs',
 ] as const;
@@ -57,6 +61,20 @@ export function traceOptions(): TraceOptions {
 
 export function diagnosticEnabled(kind: DiagnosticKind): boolean {
   return section().get<boolean>(`diagnostics.${kind}`, true);
+}
+
+/** When a stall, a verdict or a round trip gets a Problems-panel entry (and Next Problem stops at a stall). */
+export function slowThresholds(): SlowThresholds {
+  const s = section();
+  const number = (key: string, fallback: number) => {
+    const v = s.get<number>(key, fallback);
+    return typeof v === 'number' && v >= 0 ? v : fallback;
+  };
+  return {
+    stallMs: number('diagnostics.stallMs', 200),
+    limitPercent: number('diagnostics.limitPercent', 50),
+    rttMs: number('diagnostics.rttMs', 300),
+  };
 }
 
 /** Documents at least this big (in characters) are analysed in a worker thread. */

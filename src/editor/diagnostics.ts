@@ -1,6 +1,7 @@
 // Problems-panel entries for what usually needs attention: resets, refused or unanswered
-// connection attempts, half-open floods, CLOSE_WAIT leaks, retransmissions, zero windows.
-// Each kind can be switched off in settings (tcpTrace.diagnostics.*).
+// connection attempts, half-open floods, CLOSE_WAIT leaks, retransmissions, zero windows, and
+// what made a connection slow (stalls, its verdict, slow round trips; limits.ts).
+// Each kind can be switched off in settings (tcpTrace.diagnostics.*), the slow ones have thresholds.
 import * as vscode from 'vscode';
 import { filterConnections, parseFilter } from '../trace/filter';
 import { Flag, type ConnectionSummary, type PacketInfo, type Trace } from '../trace/model';
@@ -10,6 +11,7 @@ import { repairText } from '../trace/repair';
 import { packetRange } from './pieces';
 import { language, t } from './l10n';
 import { eventName } from './describe';
+import { slowFindings, type SlowFinding, type SlowThresholds } from './limits';
 
 const SOURCE = 'tcp-trace';
 /** Enough to be useful without flooding the Problems panel on a huge capture. */
@@ -47,7 +49,7 @@ function enabledKinds(): Enabled {
 }
 
 /** What one connection deserves. Messages are worded later, only for the findings kept. */
-function connectionFindings(trace: Trace, c: ConnectionSummary, on: Enabled, out: Pending[]): void {
+function connectionFindings(trace: Trace, c: ConnectionSummary, on: Enabled, slow: SlowThresholds, out: Pending[]): void {
   const E = vscode.DiagnosticSeverity;
   const state = c.connState;
   const h = c.handshake;
@@ -80,6 +82,12 @@ function connectionFindings(trace: Trace, c: ConnectionSummary, on: Enabled, out
     } else if (on('zeroWindow') && e.kind === 'zero_window') {
       out.push({ line: e.line, packet: e.packet, severity: E.Warning, kind: 'zeroWindow', message: () => t('{0}: zero window: the receiver\'s buffer is full, the sender must stop.', name()) });
     }
+  }
+  const found: SlowFinding[] = [];
+  slowFindings(trace, c, slow, on, found);
+  for (const f of found) {
+    const packet = trace.packetAtLine(f.line);
+    out.push({ line: f.line, packet: packet >= 0 ? packet : undefined, severity: f.warning ? E.Warning : E.Information, kind: f.kind, message: f.message });
   }
 }
 
@@ -129,10 +137,11 @@ function connectionsToReport(trace: Trace): ConnectionSummary[] {
 async function findingsInSteps(trace: Trace, stale: () => boolean): Promise<Finding[] | undefined> {
   const out: Pending[] = [];
   const on = enabledKinds();
+  const slow = config.slowThresholds();
   const list = connectionsToReport(trace);
   let since = Date.now();
   for (let i = 0; i < list.length; i++) {
-    connectionFindings(trace, list[i], on, out);
+    connectionFindings(trace, list[i], on, slow, out);
     if ((i & 255) === 255 && Date.now() - since > 8) {
       await new Promise((r) => setTimeout(r, 0));
       if (stale()) return undefined;

@@ -10,6 +10,8 @@ import { LANGUAGE_ID, type TraceStore } from './documents';
 import { TERM_PATTERN, explainTerm } from './terms';
 import { packetAtPosition, packetRange } from './pieces';
 import { language, t, type Lang } from './l10n';
+import { stallAt } from './limits';
+import { limitMeaning, packetFigures, stallText } from './performanceText';
 
 export function registerHover(store: TraceStore): vscode.Disposable {
   return vscode.languages.registerHoverProvider({ language: LANGUAGE_ID }, { provideHover: (doc, pos) => hoverAt(store, doc, pos) });
@@ -66,11 +68,16 @@ function packetHover(uri: vscode.Uri, trace: Trace, p: PacketInfo, lang: Lang, p
   md.appendMarkdown(`  \n${seqText('seq', p.seq, p.relSeq, p.len)}`);
   md.appendMarkdown(`  \n${seqText('ack', p.ack, p.relAck, 0)}`);
   if (p.win !== null) md.appendMarkdown(`  \nwin ${p.win} · ${t('length')} ${p.len}`);
+  // Its ACK's round trip, the bytes in flight after it, its window in bytes (flight.ts).
+  const figures = packetFigures(trace.columns, p.index);
+  if (figures.length) md.appendMarkdown(`  \n${figures.join(' · ')}`);
   // As tcpdump printed it; a -ttt delta, or no timestamp on the line, shows the engine's time.
   if (printed && !/^0?0:00:00\./.test(printed)) md.appendMarkdown(`  \n${t('time')} ${printed}`); // digits, colons, dots, a dash
   else if (p.time !== null) md.appendMarkdown(`  \n${t('time')} ${p.time.toFixed(6)} s`);
   if (c) md.appendMarkdown(`\n\n*${escapeMarkdown(zeekText(c.connState, c.history, lang))}*`);
   if (p.events.length) md.appendMarkdown(`\n\n$(warning) ${t('Expert events')}: ${escapeMarkdown(eventNames(p.events))}`);
+  const stall = stallAt(trace, p.index);
+  if (stall) md.appendMarkdown(`\n\n$(watch) **${t('Stall')}**: ${escapeMarkdown(stallText(stall))}  \n${escapeMarkdown(limitMeaning(stall.cause))}`);
 
   const changed = [p.after.client !== p.before.client ? p.after.client : null, p.after.server !== p.before.server ? p.after.server : null];
   for (const s of new Set(changed)) if (s) md.appendMarkdown(`\n\n**${s}**: ${escapeMarkdown(STATE_TEXT[s][lang])}`);

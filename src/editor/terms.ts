@@ -62,3 +62,23 @@ export function explainTerm(word: string): string | undefined {
 
 /** Matches what explainTerm accepts, for getWordRangeAtPosition. */
 export const TERM_PATTERN = /\[none\]|\[[SFRPUEWe.]*\]|[A-Za-z][A-Za-z-]*/;
+
+/** The figures under a connection's Performance node in the Connections view. */
+export type FigureKey =
+  | 'verdict' | 'rttClient' | 'rttServer' | 'throughputClient' | 'throughputServer'
+  | 'timeToFirstByte' | 'serverResponse' | 'handshakeSplit' | 'unknown';
+
+/** What a Performance figure means and how it is worked out: its tooltip. */
+export function figureText(key: FigureKey): string {
+  switch (key) {
+    case 'verdict': return t('What held the connection back most: each moment between two packets is put down to one cause (receiver window, loss, application, server think time, handshake, delayed ACK, or nothing in particular); the cause with the most time is the verdict.');
+    case 'rttClient': return t('Round-trip time of the client\'s data: from each segment to the server\'s first ACK covering it, as seen at the capture point (tshark\'s ack_rtt; never from a retransmitted segment). p50 is the median, p95 the value 95% of samples stay under.');
+    case 'rttServer': return t('Round-trip time of the server\'s data: from each segment to the client\'s first ACK covering it, as seen at the capture point (tshark\'s ack_rtt; never from a retransmitted segment). p50 is the median, p95 the value 95% of samples stay under.');
+    case 'throughputClient': return t('Payload the client sent, over the time from its first segment with data to its last.');
+    case 'throughputServer': return t('Payload the server sent, over the time from its first segment with data to its last.');
+    case 'timeToFirstByte': return t('From the client\'s first data segment (the request) to the server\'s first (the response): a round trip plus the server\'s work.');
+    case 'serverResponse': return t('From the server\'s ACK of the whole request to its first response byte: the time the server spent working, without the network.');
+    case 'handshakeSplit': return t('The handshake\'s time in two parts: SYN to SYN,ACK is the round trip on the server\'s side of the capture point, SYN,ACK to ACK the one on the client\'s side. The larger part says where the delay sits.');
+    case 'unknown': return t('What the text does not carry, so some figures cannot be worked out. Nothing is guessed.');
+  }
+}

@@ -18,6 +18,9 @@ import type { Focus, FocusState } from './focus';
 import { isTraceDocument, sourceKindText, type SourceKind, type TraceStore } from './documents';
 import type { LargeDocuments } from './largeDocuments';
 import { language, t } from './l10n';
+import { connectionLimits, stallSeconds } from './limits';
+import { performanceRows, performanceSummary, verdictDetails, type FigureRow } from './performanceText';
+import { figureText, type FigureKey } from './terms';
 
 /**
  * The most connections listed at once, and packets under one group: VS Code builds and sends
@@ -54,6 +57,8 @@ type Node =
   | { kind: 'censusState'; state: StateName; count: number }
   | { kind: 'connection'; id: number }
   | { kind: 'group'; connection: number; group: Phase; packets: number[] }
+  | { kind: 'performance'; connection: number }
+  | { kind: 'figure'; connection: number; row: FigureRow }
   | { kind: 'packet'; index: number; group: Phase; parent: Node };
 
 export interface ConnectionFilter {
@@ -88,7 +93,21 @@ function expressionMatches(trace: Trace, expression: string): Set<number> {
   }
 }
 
-export type SortKey = 'line' | 'packets' | 'bytes' | 'duration' | 'rtt' | 'warnings';
+export type SortKey = 'line' | 'packets' | 'bytes' | 'duration' | 'rtt' | 'ackRtt' | 'throughput' | 'stalls' | 'warnings';
+
+/** The larger of a connection's two RTT p95s (of the client's data and of the server's), or -1. */
+function rttP95(c: ConnectionSummary): number {
+  const r = c.performance.rtt;
+  return Math.max(r.client.p95Ms ?? -1, r.server.p95Ms ?? -1);
+}
+
+/** Both sides' payload rates added up, or -1 when neither side's can be told. */
+function throughputBps(c: ConnectionSummary): number {
+  const x = c.performance.throughput;
+  const a = x.client.bitsPerSecond;
+  const b = x.server.bitsPerSecond;
+  return a === null && b === null ? -1 : (a ?? 0) + (b ?? 0);
+}
 
 const groupCache = new WeakMap<Trace, Map<number, PacketPhases>>();
 
@@ -119,6 +138,7 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
   private readonly connectionNodes = new Map<number, Node>();
   private readonly groupNodes = new Map<string, Node & { kind: 'group' }>();
   private readonly packetNodes = new Map<string, Node>();
+  private readonly performanceNodes = new Map<number, Node>();
   private readonly censusNode: Node = { kind: 'census' };
   /** The first row: which document or file the tree describes; choosing it lists the others. */
   private readonly sourceNode: Node = { kind: 'source' };
@@ -286,6 +306,7 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
     this.connectionNodes.clear();
     this.groupNodes.clear();
     this.packetNodes.clear();
+    this.performanceNodes.clear();
     void vscode.commands.executeCommand('setContext', 'tcpTrace.hasTrace', !!this.trace);
     void vscode.commands.executeCommand('setContext', 'tcpTrace.hasSource', !!key);
     this.updateMessage();
@@ -342,6 +363,9 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
       bytes: (c) => -(c.bytes.client + c.bytes.server),
       duration: (c) => -(c.duration ?? -1),
       rtt: (c) => -(c.handshake.rttMs ?? -1),
+      ackRtt: (c) => -rttP95(c),
+      throughput: (c) => -throughputBps(c),
+      stalls: (c) => -stallSeconds(trace, c),
       warnings: (c) => -c.events.length,
     };
     // Each key read once per connection (the summaries' fields read typed arrays; a comparator
@@ -410,9 +434,14 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
       }
       case 'connection': {
         const groups = groupPackets(trace, node.id);
-        return (['handshake', 'data', 'teardown', 'warnings'] as Phase[])
+        const phases = (['handshake', 'data', 'teardown', 'warnings'] as Phase[])
           .filter((g) => groups[g].length)
           .map((g) => this.groupNode(node.id, g, groups[g]));
+        return [this.performanceNode(node.id), ...phases];
+      }
+      case 'performance': {
+        const c = connectionById(trace, node.connection);
+        return c ? performanceRows(c, connectionLimits(trace, c)).map((row) => ({ kind: 'figure', connection: node.connection, row })) : [];
       }
       case 'group':
         return node.packets.slice(0, MAX_GROUP_PACKETS).map((i) => this.packetNode(i, node.group, node));
@@ -428,6 +457,8 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
       case 'censusState': return this.censusNode;
       case 'byRow': return this.byNodes[node.by];
       case 'group': return this.connectionNode(node.connection);
+      case 'performance': return this.connectionNode(node.connection);
+      case 'figure': return this.performanceNode(node.connection);
       case 'packet': return node.parent;
       default: return undefined;
     }
@@ -518,6 +549,25 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
         item.contextValue = `group.${node.group}`;
         return item;
       }
+      case 'performance': {
+        const c = connectionById(trace, node.connection)!;
+        const item = new vscode.TreeItem(t('Performance'), vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = `perf:${node.connection}`;
+        item.description = performanceSummary(c, connectionLimits(trace, c));
+        item.iconPath = new vscode.ThemeIcon('dashboard');
+        item.tooltip = t('What limited this connection, its round-trip times and throughput.');
+        item.contextValue = 'performance';
+        return item;
+      }
+      case 'figure': {
+        const item = new vscode.TreeItem(node.row.label, vscode.TreeItemCollapsibleState.None);
+        item.id = `perf:${node.connection}:${node.row.key}`;
+        item.description = node.row.value;
+        item.iconPath = new vscode.ThemeIcon(FIGURE_ICONS[node.row.key]);
+        item.contextValue = 'figure';
+        item.accessibilityInformation = { label: `${node.row.label}: ${node.row.value}` };
+        return item;
+      }
       case 'packet': {
         const p = trace.packet(node.index);
         const item = new vscode.TreeItem(`#${p.ordinal + 1} ${packetLine(p)}`, vscode.TreeItemCollapsibleState.None);
@@ -553,6 +603,7 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
       const c = connectionById(trace, node.id);
       if (c) item.tooltip = connectionTooltip(c);
     } else if (node.kind === 'packet' && node.index < trace.packetCount) item.tooltip = packetTooltip(trace, trace.packet(node.index));
+    else if (node.kind === 'figure') item.tooltip = figureTooltip(trace, node.connection, node.row);
     return item;
   }
 
@@ -561,6 +612,12 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
   private connectionNode(id: number): Node {
     let n = this.connectionNodes.get(id);
     if (!n) this.connectionNodes.set(id, (n = { kind: 'connection', id }));
+    return n;
+  }
+
+  private performanceNode(connection: number): Node {
+    let n = this.performanceNodes.get(connection);
+    if (!n) this.performanceNodes.set(connection, (n = { kind: 'performance', connection }));
     return n;
   }
 
@@ -689,7 +746,7 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
     const n = this.view.selection[0];
     if (!n || !this.trace) return undefined;
     if (n.kind === 'connection') return n.id;
-    if (n.kind === 'group') return n.connection;
+    if (n.kind === 'group' || n.kind === 'performance' || n.kind === 'figure') return n.connection;
     if (n.kind === 'packet') return this.trace.packet(n.index).connection;
     return undefined;
   }
@@ -712,6 +769,8 @@ function echoKey(node: Node): string {
   switch (node.kind) {
     case 'connection': return `c:${node.id}`;
     case 'group': return `g:${node.connection}:${node.group}`;
+    case 'performance': return `perf:${node.connection}`;
+    case 'figure': return `perf:${node.connection}:${node.row.key}`;
     case 'packet': return `${node.group === 'warnings' ? 'w' : 'p'}:${node.index}`;
     case 'censusState': return `s:${node.state}`;
     case 'source': return 'source';
@@ -762,6 +821,30 @@ function packetTooltip(trace: Trace, p: PacketInfo): vscode.MarkdownString {
     /* the explanation is a bonus; the rest of the tooltip still helps */
   }
   if (p.events.length) md.appendMarkdown(`\n\n⚠ ${escapeMarkdown(eventNames(p.events))}`);
+  return md;
+}
+
+const FIGURE_ICONS: Record<FigureKey, string> = {
+  verdict: 'lightbulb',
+  rttClient: 'arrow-right',
+  rttServer: 'arrow-left',
+  throughputClient: 'arrow-right',
+  throughputServer: 'arrow-left',
+  timeToFirstByte: 'watch',
+  serverResponse: 'server-process',
+  handshakeSplit: 'debug-start',
+  unknown: 'info',
+};
+
+/** A Performance figure's tooltip: what it means (terms.ts); for the verdict, every cause's share too. */
+function figureTooltip(trace: Trace, connection: number, row: FigureRow): vscode.MarkdownString {
+  const md = new vscode.MarkdownString();
+  md.appendMarkdown(`**${escapeMarkdown(row.label)}**: ${escapeMarkdown(row.value)}\n\n${escapeMarkdown(figureText(row.key))}`);
+  const c = connectionById(trace, connection);
+  if (row.key === 'verdict' && c) {
+    const details = verdictDetails(connectionLimits(trace, c));
+    if (details.length) md.appendMarkdown(`\n\n${details.map((d) => `- ${escapeMarkdown(d)}`).join('\n')}`);
+  }
   return md;
 }
 
