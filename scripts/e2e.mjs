@@ -114,6 +114,26 @@ async function expectations(sample) {
       retransmissionLines: packets.filter((p) => p.events.includes('retransmission')).map((p) => p.line),
     };
   }
+  // A connection held back by its receiver's window (a loopback capture with the kernel's
+  // figures): its verdict, and a packet in the middle of its longest stall to hover.
+  const slowFile = join(repoRoot, 'test', 'fixtures', 'limits', 'limit-rwnd', 'nn.tcpdump');
+  if (existsSync(slowFile)) {
+    const slow = engine.analyzeText(readFileSync(slowFile, 'utf8'));
+    const sc = slow.connections.reduce((a, b) => (b.packets > a.packets ? b : a));
+    const limits = engine.connectionLimits(slow.columns, slow.packetIndexes(sc.id));
+    const stall = limits.stalls.reduce((a, b) => (b.seconds > a.seconds ? b : a), limits.stalls[0]);
+    const inside = stall ? slow.packetsOf(sc.id).map((i) => slow.packet(i)).filter((p) => p.line > stall.startLine && p.line < stall.endLine && p.after.client && p.after.server) : [];
+    const p = inside[Math.floor(inside.length / 2)];
+    if (p) {
+      expect.slow = {
+        file: slowFile,
+        connection: { client: sc.client, server: sc.server },
+        verdict: limits.verdict,
+        stall: { startLine: stall.startLine, endLine: stall.endLine, cause: stall.cause },
+        hover: { line: p.line, client: p.after.client, server: p.after.server },
+      };
+    }
+  }
   return { expect, lines };
 }
 

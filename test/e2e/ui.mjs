@@ -1,7 +1,8 @@
 // UI checks, driven from outside with playwright against the workbench in Chromium: what a
 // person sees (token colours, hover, tree, panel). scripts/e2e.mjs runs these after the
 // extension-host suite, in the same code-server, and takes the screenshots.
-import { copyFileSync, rmSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const norm = (s) => s.replace(/\u00a0/g, ' ');
@@ -56,17 +57,18 @@ export async function palette(page, title) {
   await sleep(300);
 }
 
-async function focusEditor(page) {
+async function focusEditor(page, name = 'sample.tcpdump') {
   await page.keyboard.press('Escape');
   // Clicking the editor's tab focuses the editor without touching code lenses or text.
-  const tab = page.locator('.editor-group-container .tabs-container .tab', { hasText: 'sample.tcpdump' }).first();
+  const tab = page.locator('.editor-group-container .tabs-container .tab', { hasText: name }).first();
   await tab.click();
   await sleep(100);
 }
 
-export async function gotoLine(page, line) {
+/** Moves the cursor of the editor whose tab is named `tab` to a line. */
+export async function gotoLine(page, line, tab = 'sample.tcpdump') {
   for (let attempt = 1; ; attempt++) {
-    await focusEditor(page);
+    await focusEditor(page, tab);
     await page.keyboard.press('Control+G');
     const input = page.locator('.quick-input-widget input').first();
     try {
@@ -131,7 +133,7 @@ async function frameWith(page, pred, what) {
 export async function hoverShowsStates(page, expect, lines, whileShown = async () => {}, atStart = false) {
   const e = expect.hover;
   if (!e) throw new Error('no packet with both states known to hover');
-  await gotoLine(page, e.line);
+  await gotoLine(page, e.line, e.tab);
   const text = norm(lines[e.line - 1]);
   await until(`line ${e.line} rendered`, () => lineSpans(page, text), 5000);
   let at = '';
@@ -451,6 +453,57 @@ export async function runUiChecks({ page, expect, lines, pkg, check, shot, setSe
       await palette(page, 'View: Close Editor');
     }
     await palette(page, 'View: Hide Panel');
+  });
+
+  // Why a connection was slow, on a loopback capture held back by its receiver's window: the
+  // Performance node with the verdict's tooltip, and the hover of a packet inside the stall.
+  await check('ui: the Performance node gives the verdict, and the hover of a packet in a stall names the stall', async () => {
+    const slow = expect.slow;
+    if (!slow || !ws) throw new Error('needs the engine\'s expectations and the workspace folder');
+    const name = 'slow-receiver.tcpdump';
+    const file = join(ws, name);
+    copyFileSync(slow.file, file);
+    try {
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('Control+P');
+      const input = page.locator('.quick-input-widget input').first();
+      await input.waitFor({ state: 'visible', timeout: 5000 });
+      await input.fill(name);
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().click();
+      await editorOpen(page, name);
+      await showTree(page, pkg, { connections: [slow.connection] });
+      const row = (text) => page.locator('.part.sidebar .monaco-list-row').filter({ hasText: text }).first();
+      const port = (ep) => ep.slice(ep.lastIndexOf('.') + 1);
+      await row(`${port(slow.connection.client)}`).click();
+      await row('Performance').waitFor({ state: 'visible', timeout: 10_000 });
+      await row('Performance').click();
+      await row('Verdict').waitFor({ state: 'visible', timeout: 10_000 });
+      const verdict = await row('Verdict').innerText();
+      if (!/receiver window · \d+% of/.test(verdict)) throw new Error(`the verdict row: ${verdict}`);
+      // The verdict's tooltip: what it means, and each cause's share.
+      const box = await row('Verdict').boundingBox();
+      const tip = await until('the verdict\'s tooltip', async () => {
+        await page.mouse.move(box.x + 30, box.y + box.height / 2);
+        await sleep(150);
+        await page.mouse.move(box.x + 32, box.y + box.height / 2);
+        const t = await page.locator('.monaco-hover, .workbench-hover').filter({ visible: true }).first().innerText().catch(() => '');
+        return t.includes('Longest stall') ? t : undefined;
+      }, 10_000);
+      if (!tip.includes('the cause with the most time is the verdict')) throw new Error(`tooltip: ${tip}`);
+      await shot('performance-hover');
+      await page.mouse.move(2, 2);
+      // The hover of a packet inside the longest stall.
+      const lines = readFileSync(file, 'utf8').split(/\r?\n/);
+      await hoverShowsStates(page, { hover: { ...slow.hover, tab: name } }, lines, async () => {
+        const t = norm(await page.locator('.monaco-hover').filter({ visible: true }).first().innerText());
+        const want = `waiting on receiver window, lines ${slow.stall.startLine}–${slow.stall.endLine}`;
+        if (!t.includes(want)) throw new Error(`the hover lacks "${want}": ${t}`);
+        await shot('stall-hover');
+      });
+    } finally {
+      await palette(page, 'View: Close Editor').catch(() => {});
+      rmSync(file, { force: true });
+    }
   });
 
   // The panel takes its colours from the theme: text must stay readable (WCAG AA, 4.5:1)
@@ -777,7 +830,7 @@ function durations(text) {
   return out;
 }
 
-export const screenshotNames = ['editor', 'tree', 'sources', 'hover', 'panel', 'handshake', 'panel-light', 'panel-high-contrast', 'graphs', 'graphs-dark', 'graphs-light', 'graphs-stevens-dark', 'graphs-stevens-light', 'repairs', 'normalised', 'welcome', 'tour', 'tour-light', 'zh-tree', 'zh-hover', 'zh-panel', 'zh-handshake'];
+export const screenshotNames = ['editor', 'tree', 'sources', 'hover', 'panel', 'handshake', 'panel-light', 'panel-high-contrast', 'graphs', 'graphs-dark', 'graphs-light', 'graphs-stevens-dark', 'graphs-stevens-light', 'repairs', 'normalised', 'performance', 'performance-hover', 'stall-hover', 'welcome', 'tour', 'tour-light', 'zh-tree', 'zh-hover', 'zh-panel', 'zh-handshake'];
 
 /** A handshake as a web page shows it once its line breaks are lost: prompt, banner and three packets on one line. */
 const GLUED_PASTE =
