@@ -63,6 +63,9 @@ function packetHover(uri: vscode.Uri, trace: Trace, p: PacketInfo, lang: Lang, p
   if (explanation) md.appendMarkdown(`*${escapeMarkdown(explanation)}*\n\n`);
   // What was inferred about the connection, where the packets leave it open.
   for (const k of c?.notes ?? []) md.appendMarkdown(`$(info) ${escapeMarkdown(noteText(k, lang))}\n\n`);
+  // A packet inside a stall: how long the connection waited there, and on what.
+  const stall = stallAt(trace, p.index);
+  if (stall) md.appendMarkdown(`$(watch) **${t('Stall')}**: ${escapeMarkdown(stallText(stall))}  \n${escapeMarkdown(limitMeaning(stall.cause))}\n\n`);
 
   md.appendMarkdown(`${t('Flags')}: \`${p.flags || '-'}\` (${flagWords(p.flags)})`);
   md.appendMarkdown(`  \n${seqText('seq', p.seq, p.relSeq, p.len)}`);
@@ -76,8 +79,6 @@ function packetHover(uri: vscode.Uri, trace: Trace, p: PacketInfo, lang: Lang, p
   else if (p.time !== null) md.appendMarkdown(`  \n${t('time')} ${p.time.toFixed(6)} s`);
   if (c) md.appendMarkdown(`\n\n*${escapeMarkdown(zeekText(c.connState, c.history, lang))}*`);
   if (p.events.length) md.appendMarkdown(`\n\n$(warning) ${t('Expert events')}: ${escapeMarkdown(eventNames(p.events))}`);
-  const stall = stallAt(trace, p.index);
-  if (stall) md.appendMarkdown(`\n\n$(watch) **${t('Stall')}**: ${escapeMarkdown(stallText(stall))}  \n${escapeMarkdown(limitMeaning(stall.cause))}`);
 
   const changed = [p.after.client !== p.before.client ? p.after.client : null, p.after.server !== p.before.server ? p.after.server : null];
   for (const s of new Set(changed)) if (s) md.appendMarkdown(`\n\n**${s}**: ${escapeMarkdown(STATE_TEXT[s][lang])}`);
