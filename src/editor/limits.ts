@@ -1,6 +1,7 @@
 // What limited each connection (src/trace/limits.ts), worked out once per trace and connection
-// for the editor's views: the tree's Performance node and its sort by stall time, the hover of
-// a packet inside a stall, the Problems panel and Next/Previous Problem all read it here.
+// for the editor's views: the tree's Performance node, the hover of a packet inside a stall,
+// the Problems panel and Next/Previous Problem all read it here. (The verdict and the seconds in
+// stalls are stored with each connection too, performance.verdict and stallSeconds: the sort reads those.)
 //
 // Free of 'vscode', so unit tests can check what the views are given.
 import { limitsOf, type Limits, type Stall } from '../trace/limits';
@@ -35,13 +36,6 @@ export function stallAt(trace: Trace, index: number): Stall | undefined {
   const line = trace.columns.line[index];
   for (const s of connectionLimits(trace, c).stalls) if (s.startLine <= line && line <= s.endLine) return s;
   return undefined;
-}
-
-/** Seconds a connection spent in stalls of any cause. */
-export function stallSeconds(trace: Trace, c: ConnectionSummary): number {
-  let total = 0;
-  for (const s of connectionLimits(trace, c).stalls) total += s.seconds;
-  return total;
 }
 
 const startsCache = new WeakMap<Trace, { minSeconds: number; packets: Set<number> }>();

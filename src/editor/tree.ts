@@ -18,7 +18,7 @@ import type { Focus, FocusState } from './focus';
 import { isTraceDocument, sourceKindText, type SourceKind, type TraceStore } from './documents';
 import type { LargeDocuments } from './largeDocuments';
 import { language, t } from './l10n';
-import { connectionLimits, stallSeconds } from './limits';
+import { connectionLimits } from './limits';
 import { performanceRows, performanceSummary, verdictDetails, type FigureRow } from './performanceText';
 import { figureText, type FigureKey } from './terms';
 
@@ -365,7 +365,7 @@ export class ConnectionsTree implements vscode.TreeDataProvider<Node>, vscode.Di
       rtt: (c) => -(c.handshake.rttMs ?? -1),
       ackRtt: (c) => -rttP95(c),
       throughput: (c) => -throughputBps(c),
-      stalls: (c) => -stallSeconds(trace, c),
+      stalls: (c) => -(c.performance.stallSeconds ?? -1),
       warnings: (c) => -c.events.length,
     };
     // Each key read once per connection (the summaries' fields read typed arrays; a comparator
