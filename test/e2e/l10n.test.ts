@@ -19,6 +19,8 @@ const KEEP = new Set([
   'tcpdump', 'Zeek', 'Mermaid', 'AccECN', 'Xmas', 'cookie', 'shell', 'ss', 'tan', 'conn_state', 'history',
   // The graphs' two views are named after a tool and an author (tcptrace, W. Richard Stevens); Home is a key.
   'tcptrace', 'Stevens', 'Home',
+  // Names in the performance figures: tshark (whose ack_rtt the RTT figures follow), Nagle's algorithm; rate units.
+  'tshark', 'Nagle', 'bit', 'kbit', 'Mbit', 'Gbit',
 ]);
 const HAN = /\p{Script=Han}/u;
 
