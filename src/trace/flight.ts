@@ -61,19 +61,100 @@ const SCALARS = 5;
  */
 export class Flight {
   private readonly v: number[] = [NaN, NaN, 1, -1, 0, NaN, NaN, 1, -1, 0];
-  /** Each direction's list; its length may exceed n * STRIDE (entries taken off stay behind). */
+  /**
+   * Each direction's list: its n live entries start at entry `head` (entries taken off the
+   * front stay behind until the list is moved down).
+   */
   private readonly list: [number[], number[]] = [[], []];
+  private readonly head = [0, 0];
   private readonly n = [0, 0];
+  /**
+   * 1 while a direction's list is in sequence order, each segment starting at or after the
+   * end of the one before (no retransmission since it was last empty). Then an ACK takes a
+   * prefix off, and the range in flight runs from the first entry to the last: a bulk
+   * transfer costs O(1) a packet, not O(segments in flight).
+   */
+  private readonly ordered = [1, 1];
   /** True once a direction's list was full (bytes in flight were then left out for a while). */
   overflowed = false;
 
   private push(d: number, seq: number, end: number, time: number, ambiguous: number): void {
     const a = this.list[d];
-    const k = this.n[d]++ * STRIDE;
+    const n = this.n[d];
+    let h = this.head[d];
+    if (n === 0) {
+      h = this.head[d] = 0;
+      this.ordered[d] = 1;
+    } else {
+      if (this.ordered[d] && diff(seq, a[(h + n - 1) * STRIDE + END]) < 0) this.ordered[d] = 0;
+      // Move the live entries down once the dead ones before them outnumber them.
+      if (h >= 64 && h >= n) {
+        a.copyWithin(0, h * STRIDE, (h + n) * STRIDE);
+        h = this.head[d] = 0;
+      }
+    }
+    const k = (h + n) * STRIDE;
     a[k + SEQ] = seq;
     a[k + END] = end;
     a[k + TIME] = time;
     a[k + AMBIGUOUS] = ambiguous;
+    this.n[d] = n + 1;
+  }
+
+  /** Takes the segments an ACK covers off direction d's list; the ACK's RTT in seconds (-1: ambiguous, NaN: none). */
+  private acked(d: number, ack: number, time: number): number {
+    const a = this.list[d];
+    const start = this.head[d] * STRIDE;
+    const stop = start + this.n[d] * STRIDE;
+    let rtt = NaN;
+    if (this.ordered[d]) {
+      let k = start;
+      for (; k < stop && diff(a[k + END], ack) <= 0; k += STRIDE) {
+        if (a[k + END] === ack) rtt = a[k + AMBIGUOUS] ? -1 : time - a[k + TIME];
+      }
+      // Only the first segment left can begin before the ACK.
+      if (k < stop && diff(ack, a[k + SEQ]) > 0) a[k + SEQ] = ack;
+      this.head[d] = k / STRIDE;
+      this.n[d] = (stop - k) / STRIDE;
+      return rtt;
+    }
+    let w = start;
+    for (let k = start; k < stop; k += STRIDE) {
+      const e = a[k + END];
+      if (ack === e) {
+        // The oldest segment ending here gives tshark's figure.
+        if (rtt !== rtt) rtt = a[k + AMBIGUOUS] ? -1 : time - a[k + TIME];
+        continue;
+      }
+      if (diff(ack, a[k + SEQ]) > 0 && diff(ack, e) <= 0) a[k + SEQ] = ack;
+      if (diff(e, ack) > 0) {
+        if (w !== k) for (let j = 0; j < STRIDE; j++) a[w + j] = a[k + j];
+        w += STRIDE;
+      }
+    }
+    this.n[d] = (w - start) / STRIDE;
+    return rtt;
+  }
+
+  /** The bytes direction d has in flight, from the base seq `b`: its unacknowledged range. */
+  private range(d: number, b: number): number {
+    const a = this.list[d];
+    const start = this.head[d] * STRIDE;
+    const stop = start + this.n[d] * STRIDE;
+    let lo = (a[start + SEQ] - b + U32) % U32;
+    let hi = (a[stop - STRIDE + END] - b + U32) % U32;
+    // Out of order, or wrapped past the base: every entry's own range.
+    if (!this.ordered[d] || hi < lo) {
+      lo = Infinity;
+      hi = -Infinity;
+      for (let k = start; k < stop; k += STRIDE) {
+        const s = (a[k + SEQ] - b + U32) % U32;
+        const e = (a[k + END] - b + U32) % U32;
+        if (s < lo) lo = s;
+        if (e > hi) hi = e;
+      }
+    }
+    return hi - lo;
   }
 
   /**
@@ -122,7 +203,9 @@ export class Flight {
         const again = next === next && diff(seq, next) < 0 ? 1 : 0;
         if (again) {
           const a = this.list[d];
-          for (let k = 0; k < this.n[d] * STRIDE; k += STRIDE) if (diff(a[k + SEQ], end) < 0 && diff(a[k + END], seq) > 0) a[k + AMBIGUOUS] = 1;
+          const start = this.head[d] * STRIDE;
+          const stop = start + this.n[d] * STRIDE;
+          for (let k = start; k < stop; k += STRIDE) if (diff(a[k + SEQ], end) < 0 && diff(a[k + END], seq) > 0) a[k + AMBIGUOUS] = 1;
         }
         this.push(d, seq, end, time, again);
       }
@@ -131,41 +214,15 @@ export class Flight {
 
     // The ACK takes the other direction's segments it covers off their list.
     if (hasAck && this.n[o] > 0) {
-      const a = this.list[o];
-      let rtt = NaN;
-      let w = 0;
-      for (let k = 0; k < this.n[o] * STRIDE; k += STRIDE) {
-        const e = a[k + END];
-        if (ack === e) {
-          // The oldest segment ending here gives tshark's figure.
-          if (rtt !== rtt) rtt = a[k + AMBIGUOUS] ? -1 : time - a[k + TIME];
-          continue;
-        }
-        if (diff(ack, a[k + SEQ]) > 0 && diff(ack, e) <= 0) a[k + SEQ] = ack;
-        if (diff(e, ack) > 0) {
-          if (w !== k) for (let j = 0; j < STRIDE; j++) a[w + j] = a[k + j];
-          w += STRIDE;
-        }
-      }
-      this.n[o] = w / STRIDE;
-      if (w === 0) v[ov + OVERFLOW] = 0;
+      const rtt = this.acked(o, ack, time);
+      if (this.n[o] === 0) v[ov + OVERFLOW] = 0;
       if (rtt >= 0) t.ackRtt[p] = rtt * 1000;
     }
     v[dv + SACKED] = sack;
 
     // Bytes in flight after a segment with data.
     if (len > 0 && this.n[d] > 0 && v[dv + VALID_BIF] && !v[dv + OVERFLOW]) {
-      const a = this.list[d];
-      const b = v[dv + BASE];
-      let lo = Infinity;
-      let hi = -Infinity;
-      for (let k = 0; k < this.n[d] * STRIDE; k += STRIDE) {
-        const s = (a[k + SEQ] - b + U32) % U32;
-        const e = (a[k + END] - b + U32) % U32;
-        if (s < lo) lo = s;
-        if (e > hi) hi = e;
-      }
-      let inFlight = hi - lo;
+      let inFlight = this.range(d, v[dv + BASE]);
       const sacked = v[ov + SACKED];
       if (sacked > 0) inFlight = (inFlight - sacked + U32) % U32;
       if (inFlight > 0 && inFlight < MAX_IN_FLIGHT) t.inFlight[p] = inFlight - virtual;
