@@ -5,7 +5,7 @@
 // one. Colours are CSS classes over the theme's variables (style.css); nothing sets a style
 // attribute, so the CSP stays strict. The wheel, + and - zoom the time axis, a drag or the arrow
 // keys pan, Home shows it all; a click on a point selects its packet.
-import { GraphMark, type GraphsDrawn, type GraphsMessage } from '../src/protocol/protocol';
+import { GRAPH_SERIES, graphColumns, GraphMark, type GraphsDrawn, type GraphsMessage } from '../src/protocol/protocol';
 import { bodyStyle, custom, format, h, s, textWidth } from './dom';
 import { bucketSums, decimate, ticks, where, type Columns } from './decimate';
 
@@ -102,9 +102,6 @@ function prepare(data: GraphsMessage): Prepared {
     bytes,
   };
 }
-
-/** The per-packet arrays of a GraphsMessage. */
-const SERIES = ['index', 'dir', 'time', 'seq', 'len', 'ack', 'win', 'rtt', 'inFlight', 'marks'] as const;
 
 const SI = ['', 'k', 'M', 'G', 'T'];
 
@@ -210,24 +207,11 @@ export class Graphs {
    */
   add(m: GraphsMessage): void {
     if (m.start === 0 || !this.incoming || this.incoming.key !== m.key || this.incoming.total !== m.total) {
-      const n = m.total;
-      this.incoming = {
-        ...m,
-        index: new Int32Array(n),
-        dir: new Uint8Array(n),
-        time: new Float64Array(n).fill(NaN),
-        seq: new Float64Array(n),
-        len: new Int32Array(n),
-        ack: new Float64Array(n),
-        win: new Float32Array(n),
-        rtt: new Float32Array(n),
-        inFlight: new Float32Array(n),
-        marks: new Uint8Array(n),
-        received: 0,
-      };
+      this.incoming = { ...m, ...graphColumns(m.total), received: 0 };
+      this.incoming.time.fill(NaN);
     }
     const full = this.incoming;
-    for (const k of SERIES) full[k].set(m[k] as never, m.start);
+    for (const k of GRAPH_SERIES) full[k].set(m[k] as never, m.start);
     full.received += m.index.length;
     if (full.received < full.total) {
       this.status.textContent = format(this.words.loadingGraphs ?? '{0}%', Math.floor((full.received / full.total) * 100));

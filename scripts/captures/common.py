@@ -462,3 +462,23 @@ def abort_scenario(name, side, client_port):
              firstFinFrom=None, rstFrom=side)
     t.write(rows)
     end_capture()
+
+
+def end_limit_capture(name, doc, c, s, cli, srv, verdict, sender, before_close=None):
+    """The limit scenarios' ending: both sockets' tcp_info while they are open, the client
+    closing first, the truth with the verdict the kernel's figures call for, and the capture
+    stopped. `before_close` runs after the tcp_info is taken (e.g. to lift packet drops)."""
+    kernel = ss_info()
+    if before_close:
+        before_close()
+    c.close()
+    assert s.recv(4096) == b""
+    s.close()
+    time.sleep(0.1)
+    rows = ss_snapshot()
+    t = Truth(name, doc.replace("\n", " ").strip())
+    t.conn(rows, ep(*cli), ep(*srv), kernel={"client": kernel[(ep(*cli), ep(*srv))],
+                                             "server": kernel[(ep(*srv), ep(*cli))]})
+    t.expect(verdict=verdict, sender=sender)
+    t.write(rows)
+    end_capture()

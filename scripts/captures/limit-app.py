@@ -20,16 +20,4 @@ for i in range(BURSTS):
     time.sleep(0.1)
 reader.join()
 assert len(got[0]) == BURST * BURSTS
-kernel = ss_info()
-c.close()
-assert s.recv(4096) == b""
-s.close()
-time.sleep(0.1)
-
-rows = ss_snapshot()
-t = Truth("limit-app", __doc__.replace("\n", " ").strip())
-t.conn(rows, ep(*CLI), ep(*SRV), kernel={"client": kernel[(ep(*CLI), ep(*SRV))],
-                                         "server": kernel[(ep(*SRV), ep(*CLI))]})
-t.expect(verdict="application", sender="client")
-t.write(rows)
-end_capture()
+end_limit_capture("limit-app", __doc__, c, s, CLI, SRV, verdict="application", sender="client")

@@ -2,7 +2,6 @@
 a 100-byte body, then reads a 50-byte answer, twenty times. Nagle holds the body until the
 header is acknowledged, and the server delays that ACK (it has nothing to send yet), so each
 exchange waits for the delayed-ACK timer (about 40 ms on Linux)."""
-import time
 from common import *
 
 SRV, CLI = ("127.0.0.1", 8095), ("127.0.0.1", 40035)
@@ -18,16 +17,4 @@ for i in range(ROUNDS):
     recv_exact(s, 200)
     s.sendall(b"a" * 50)
     recv_exact(c, 50)
-kernel = ss_info()
-c.close()
-assert s.recv(4096) == b""
-s.close()
-time.sleep(0.1)
-
-rows = ss_snapshot()
-t = Truth("limit-delack", __doc__.replace("\n", " ").strip())
-t.conn(rows, ep(*CLI), ep(*SRV), kernel={"client": kernel[(ep(*CLI), ep(*SRV))],
-                                         "server": kernel[(ep(*SRV), ep(*CLI))]})
-t.expect(verdict="delayed_ack", sender="client")
-t.write(rows)
-end_capture()
+end_limit_capture("limit-delack", __doc__, c, s, CLI, SRV, verdict="delayed_ack", sender="client")

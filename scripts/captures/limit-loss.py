@@ -4,7 +4,6 @@ bytes; the client spends its time in loss recovery and retransmission timeouts."
 import socket
 import subprocess
 import threading
-import time
 from common import *
 
 SRV, CLI = ("127.0.0.1", 8092), ("127.0.0.1", 40032)
@@ -25,17 +24,4 @@ reader.start()
 c.sendall(bytes(range(256)) * (TOTAL // 256))
 reader.join()
 assert len(got[0]) == TOTAL
-kernel = ss_info()
-nft_clear()
-c.close()
-assert s.recv(4096) == b""
-s.close()
-time.sleep(0.1)
-
-rows = ss_snapshot()
-t = Truth("limit-loss", __doc__.replace("\n", " ").strip())
-t.conn(rows, ep(*CLI), ep(*SRV), kernel={"client": kernel[(ep(*CLI), ep(*SRV))],
-                                         "server": kernel[(ep(*SRV), ep(*CLI))]})
-t.expect(verdict="loss", sender="client")
-t.write(rows)
-end_capture()
+end_limit_capture("limit-loss", __doc__, c, s, CLI, SRV, verdict="loss", sender="client", before_close=nft_clear)

@@ -30,16 +30,4 @@ reader = threading.Thread(target=slow_reader)
 reader.start()
 c.sendall(b"x" * TOTAL)
 reader.join()
-kernel = ss_info()
-c.close()
-assert s.recv(4096) == b""
-s.close()
-time.sleep(0.1)
-
-rows = ss_snapshot()
-t = Truth("limit-rwnd", __doc__.replace("\n", " ").strip())
-t.conn(rows, ep(*CLI), ep(*SRV), kernel={"client": kernel[(ep(*CLI), ep(*SRV))],
-                                         "server": kernel[(ep(*SRV), ep(*CLI))]})
-t.expect(verdict="receiver_window", sender="client")
-t.write(rows)
-end_capture()
+end_limit_capture("limit-rwnd", __doc__, c, s, CLI, SRV, verdict="receiver_window", sender="client")

@@ -16,16 +16,4 @@ for i in range(2):
     time.sleep(0.4)
     s.sendall(REPLY)
     recv_exact(c, len(REPLY))
-kernel = ss_info()
-c.close()
-assert s.recv(4096) == b""
-s.close()
-time.sleep(0.1)
-
-rows = ss_snapshot()
-t = Truth("limit-think", __doc__.replace("\n", " ").strip())
-t.conn(rows, ep(*CLI), ep(*SRV), kernel={"client": kernel[(ep(*CLI), ep(*SRV))],
-                                         "server": kernel[(ep(*SRV), ep(*CLI))]})
-t.expect(verdict="server_think", sender="server")
-t.write(rows)
-end_capture()
+end_limit_capture("limit-think", __doc__, c, s, CLI, SRV, verdict="server_think", sender="server")

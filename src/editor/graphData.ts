@@ -5,7 +5,7 @@
 import { EVENT_KINDS, type Trace } from '../trace/model';
 import type { PacketColumns } from '../trace/columns';
 import { Flag } from '../trace/flags';
-import { GRAPH_SLICE, GraphMark, type GraphsMessage } from '../protocol/protocol';
+import { GRAPH_SERIES, GRAPH_SLICE, graphColumns, GraphMark, type GraphsMessage } from '../protocol/protocol';
 
 const U32 = 4294967296;
 const bit = (kind: (typeof EVENT_KINDS)[number]) => 1 << EVENT_KINDS.indexOf(kind);
@@ -73,18 +73,10 @@ export function graphData(trace: Trace, connection: number, key: string): Graphs
     connection,
     start: 0,
     total: n,
-    index: Int32Array.from(list),
-    dir: new Uint8Array(n),
-    time: new Float64Array(n),
-    seq: new Float64Array(n),
-    len: new Int32Array(n),
-    ack: new Float64Array(n),
-    win: new Float32Array(n),
-    rtt: new Float32Array(n),
-    inFlight: new Float32Array(n),
-    marks: new Uint8Array(n),
+    ...graphColumns(n),
     unknown: [...(summary(trace, connection)?.performance.unknown ?? [])],
   };
+  out.index.set(list);
   let t0 = NaN;
   for (let i = 0; i < n && t0 !== t0; i++) t0 = cols.time[list[i]];
   const seqs = [new Unwrap(), new Unwrap()];
@@ -115,13 +107,11 @@ export function graphData(trace: Trace, connection: number, key: string): Graphs
   return out;
 }
 
-const FIELDS = ['index', 'dir', 'time', 'seq', 'len', 'ack', 'win', 'rtt', 'inFlight', 'marks'] as const;
-
 /** The series in slices of GRAPH_SLICE packets, each with arrays of its own (copies, so only its bytes are sent). */
 export function* graphSlices(m: GraphsMessage): Generator<GraphsMessage> {
   for (let start = 0; start === 0 || start < m.total; start += GRAPH_SLICE) {
     const slice = { ...m, start };
-    for (const k of FIELDS) (slice as unknown as Record<string, unknown>)[k] = m[k].slice(start, start + GRAPH_SLICE);
+    for (const k of GRAPH_SERIES) (slice as unknown as Record<string, unknown>)[k] = m[k].slice(start, start + GRAPH_SLICE);
     yield slice;
   }
 }

@@ -175,6 +175,25 @@ export interface GraphsMessage {
   unknown: string[];
 }
 
+/** The per-packet arrays of a GraphsMessage. */
+export const GRAPH_SERIES = ['index', 'dir', 'time', 'seq', 'len', 'ack', 'win', 'rtt', 'inFlight', 'marks'] as const;
+
+/** A Graphs message's per-packet arrays, n long and zeroed: the host fills them, the webview joins slices into them. */
+export function graphColumns(n: number): Pick<GraphsMessage, (typeof GRAPH_SERIES)[number]> {
+  return {
+    index: new Int32Array(n),
+    dir: new Uint8Array(n),
+    time: new Float64Array(n),
+    seq: new Float64Array(n),
+    len: new Int32Array(n),
+    ack: new Float64Array(n),
+    win: new Float32Array(n),
+    rtt: new Float32Array(n),
+    inFlight: new Float32Array(n),
+    marks: new Uint8Array(n),
+  };
+}
+
 export type HostMessage = ModelMessage | RowsMessage | PingMessage | GraphsMessage;
 
 /** The Graphs tab's last drawing: the connection's packets, the points drawn, and how long it took (ms). */
