@@ -291,13 +291,7 @@ export async function runUiChecks({ page, expect, lines, pkg, check, shot, setSe
     copyFileSync(slow.file, file);
     let widened;
     try {
-      await page.keyboard.press('Escape');
-      await page.keyboard.press('Control+P');
-      const input = page.locator('.quick-input-widget input').first();
-      await input.waitFor({ state: 'visible', timeout: 5000 });
-      await input.fill(name);
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().click();
-      await editorOpen(page, name);
+      await quickOpen(page, name);
       await showTree(page, pkg, { connections: [] });
       const row = (text) => page.locator('.part.sidebar .monaco-list-row').filter({ hasText: text }).first();
       const port = (ep) => ep.slice(ep.lastIndexOf('.') + 1);
@@ -710,19 +704,32 @@ export async function runTourChecks({ page, pkg, check, shot }) {
  * the editor, a click on a retransmission's mark moves the editor's cursor to that packet's line,
  * and the pictures in the dark and light themes.
  */
+/**
+ * Opens a workspace file by name with Quick Open (Ctrl+P). A file copied in a moment ago may
+ * not be in the file search's results yet, so the name is typed again until it is.
+ */
+async function quickOpen(page, name) {
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first();
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Control+P');
+    const input = page.locator('.quick-input-widget input').first();
+    await input.waitFor({ state: 'visible', timeout: 5000 });
+    await input.fill(name);
+    if (await row.waitFor({ state: 'visible', timeout: 10_000 }).then(() => true, () => false)) break;
+    if (attempt === 4) throw new Error(`Quick Open never listed ${name}`);
+  }
+  await row.click();
+  await editorOpen(page, name);
+}
+
 async function graphsChecks(page, expect, pkg, shot, ws) {
   const g = expect.graphs;
   if (!g || !ws) throw new Error('no capture for the graphs');
   const file = `${ws}/${g.name}`;
   copyFileSync(g.source, file);
   try {
-    await page.keyboard.press('Escape');
-    await page.keyboard.press('Control+P');
-    const input = page.locator('.quick-input-widget input').first();
-    await input.waitFor({ state: 'visible', timeout: 5000 });
-    await input.fill(g.name);
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: g.name }).first().click();
-    await editorOpen(page, g.name);
+    await quickOpen(page, g.name);
     await sleep(500);
     await page.keyboard.press('Control+G');
     await page.locator('.quick-input-widget input').first().fill(`:${g.line}`);
