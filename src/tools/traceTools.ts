@@ -7,7 +7,8 @@
 import { eventText, explainPacket, noteText, type Lang } from '../trace/explain';
 import { filterConnections, FilterError, parseFilter } from '../trace/filter';
 import { Flag, type ConnectionSummary, type ExpertEvent, type Trace } from '../trace/model';
-import { aggregate, connectionText, formatBytes, printable } from '../trace/report';
+import { limitsOf } from '../trace/limits';
+import { aggregate, connectionText, formatBytes, printable, verdictLine } from '../trace/report';
 import { repairText } from '../trace/repair';
 import { CONN_STATE_TEXT, zeekText } from '../trace/zeek';
 
@@ -436,6 +437,14 @@ function performanceFacts(c: ConnectionSummary): string[] {
   return out;
 }
 
+/** The engine's verdict on what held the connection back (limits.ts), its longest stall cited. */
+function verdictFact(trace: Trace, c: ConnectionSummary, ctx: ToolContext): string {
+  const l = limitsOf(trace, c);
+  const line = verdictLine(l).trim().replace(/^verdict: /, 'What limited it: ');
+  const longest = l.stalls.reduce<(typeof l.stalls)[number] | undefined>((a, b) => (a && a.seconds >= b.seconds ? a : b), undefined);
+  return longest ? `${line} (the stall begins at ${ctx.cite(longest.startLine)})` : line;
+}
+
 function formatRate(bps: number): string {
   return bps >= 1e6 ? `${(bps / 1e6).toFixed(1)} Mbit/s` : bps >= 1e3 ? `${(bps / 1e3).toFixed(1)} kbit/s` : `${bps.toFixed(0)} bit/s`;
 }
@@ -446,7 +455,7 @@ function slow(trace: Trace, input: ToolInput, ctx: ToolContext): string {
   if (input.connection !== undefined) {
     const c = connectionById(trace, input.connection);
     const signs = slowSigns(trace, c, median, ctx);
-    const out = [connectionLine(c, ctx), ...performanceFacts(c)];
+    const out = [connectionLine(c, ctx), verdictFact(trace, c, ctx), ...performanceFacts(c)];
     if (signs.length) out.push(...signs.map((s) => `- ${s.text}`));
     else out.push('No sign of slowness in the packets: no retransmission, no zero window, no slow handshake. Time spent is then the application\'s (look at the gaps between a request and its answer).');
     return out.join('\n');

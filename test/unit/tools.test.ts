@@ -121,6 +121,17 @@ describe('assistant tools', () => {
     assert.ok(Math.abs(Number(a) + Number(b) - Number(rtt)) < 0.002, answer);
   });
 
+  it('limit captures: the answer for a connection leads with the verdict the kernel\'s figures call for, its longest stall cited', () => {
+    for (const [name, verdict] of [['limit-rwnd', 'receiver_window'], ['limit-think', 'server_think']] as const) {
+      const trace = analyzeText(readFileSync(fixture('limits', name, 'nn.tcpdump'), 'utf8'));
+      const c = trace.connections.reduce((a, b) => (b.packets > a.packets ? b : a));
+      const answer = run('tcp_trace_slow', trace, { connection: c.id });
+      const line = answer.split('\n')[1];
+      assert.match(line, new RegExp(`^What limited it: ${verdict} \\(\\d+% of `), answer);
+      assert.match(line, /longest stall .* lines (\d+)-\d+ \(the stall begins at line \1\)$/, answer);
+    }
+  });
+
   describe('answers stay small', () => {
     // 2,000 copies of a real capture's connection, each on its own client port: 54,000 packets.
     const lines = readFileSync(fixture('captures', 'retransmission', 'nn.tcpdump'), 'utf8').trimEnd().split('\n');
