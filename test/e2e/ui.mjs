@@ -585,6 +585,11 @@ export async function runUiChecks({ page, expect, lines, pkg, check, shot, setSe
         const rows = await treeRows(page);
         return rows.some((r) => HAN.test(r)) ? rows : undefined;
       });
+      // The CodeLens above each connection too: VS Code asks for them again a moment later.
+      await until('the CodeLens in Chinese', async () => {
+        const lenses = await page.locator('.monaco-editor .codelens-decoration').allInnerTexts().catch(() => []);
+        return lenses.length && lenses.every((l) => HAN.test(l)) ? lenses : undefined;
+      });
       await hoverShowsStates(page, expect, lines, async () => {
         const t = await page.locator('.monaco-hover').filter({ visible: true }).first().innerText();
         if (!HAN.test(t) || /\b(?:client|server|Connection|packet)\b/.test(t)) throw new Error(`hover not in Chinese: ${t}`);
