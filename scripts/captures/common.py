@@ -200,12 +200,19 @@ def listener(addr, port, backlog=128, family=socket.AF_INET, rcvbuf=None):
     return s
 
 
-def client(addr, port, dst, family=socket.AF_INET, nodelay=True, connect=True):
-    """Socket bound to addr:port; connected (blocking) to dst if asked."""
+def one_segment_per_packet():
+    """One MSS per skb on loopback, so a burst is not a single GSO packet."""
+    subprocess.run(["ip", "link", "set", "lo", "gso_max_segs", "1"], check=True)
+
+
+def client(addr, port, dst, family=socket.AF_INET, nodelay=True, connect=True, mss=None):
+    """Socket bound to addr:port, its MSS capped at `mss` if given; connected (blocking) to dst if asked."""
     s = socket.socket(family, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     if nodelay:
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    if mss:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, mss)
     s.bind((addr, port))
     if connect:
         s.connect(dst)

@@ -1,20 +1,15 @@
 """One data segment is dropped once (nftables input hook, after tcpdump saw
 it); the segments after it draw duplicate ACKs with SACK blocks and the
 lost one is retransmitted."""
-import socket
-import subprocess
 import time
 from common import *
 
 SRV, CLI = ("127.0.0.1", 8088), ("127.0.0.1", 40018)
 
-# One MSS per skb, so the burst is not a single GSO packet on loopback.
-subprocess.run(["ip", "link", "set", "lo", "gso_max_segs", "1"], check=True)
+one_segment_per_packet()
 begin_capture()
 lst = listener(*SRV)
-c = client(*CLI, SRV, connect=False)
-c.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, 1000)
-c.connect(SRV)
+c = client(*CLI, SRV, mss=1000)
 s, _ = lst.accept()
 total = 0
 for i in range(2):
