@@ -18,6 +18,8 @@ const post = (m: WebviewMessage) => vscode.postMessage(m);
 
 /** The last view model drawn, with the words and handshake view kept from earlier messages. */
 let model: ViewModel | undefined;
+/** The benchmark's measuring (MeasureMessage), off unless the host turns it on. */
+let measuring = false;
 
 const app = document.getElementById('app')!;
 const title = h('h1', { class: 'title' });
@@ -174,7 +176,8 @@ window.addEventListener('message', (e: MessageEvent) => {
   const receivedAt = epochMs();
   const m: unknown = e.data;
   if (!isHostMessage(m)) return;
-  if (m.type === 'ping') post({ type: 'pong', sentAt: m.sentAt, receivedAt });
+  if (m.type === 'measure') measuring = m.on;
+  else if (m.type === 'ping') post({ type: 'pong', sentAt: m.sentAt, receivedAt });
   else if (m.type === 'graphs') {
     const before = graphs.drawn;
     graphs.add(m);
@@ -183,7 +186,8 @@ window.addEventListener('message', (e: MessageEvent) => {
   }
   else if (m.type === 'model') {
     render(m);
-    post({ type: 'rendered', index: m.currentIndex, ms: Math.round((epochMs() - receivedAt) * 100) / 100, sentAt: m.sentAt, receivedAt, ...(m.mode === 'graphs' && graphs.drawn ? { graphs: graphs.drawn } : {}) });
+    if (measuring) post({ type: 'arrived', serial: m.serial, receivedAt });
+    post({ type: 'rendered', index: m.currentIndex, ms: Math.round((epochMs() - receivedAt) * 100) / 100, serial: m.serial, ...(m.mode === 'graphs' && graphs.drawn ? { graphs: graphs.drawn } : {}) });
     // After the answer: saving the state is one more message through the workbench.
     const state: PanelState = { uri: m.uri, index: m.currentIndex, mode: m.mode };
     vscode.setState(state);

@@ -41,6 +41,8 @@ export interface TestApi {
   onPanelRendered: vscode.Event<RenderTiming>;
   /** A trivial message to the panel's webview and back (the benchmark's transport baseline). */
   panelPing(): Promise<TripTiming | undefined>;
+  /** Turns the panel's measuring on or off (the benchmark's; see MeasureMessage). */
+  panelMeasure(on: boolean): void;
   /** What the hover provider answers, called directly (the benchmark times it). */
   hoverAt(doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover | undefined;
 }
@@ -108,6 +110,7 @@ export function activate(context: vscode.ExtensionContext): TestApi {
     treeHeader: () => ({ description: tree.view.description, message: tree.view.message }),
     onPanelRendered: panel.onDidRender,
     panelPing: () => panel.ping(),
+    panelMeasure: (on: boolean) => panel.measure(on),
     hoverAt: (doc, pos) => hoverAt(store, doc, pos),
   };
 }

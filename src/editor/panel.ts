@@ -20,6 +20,13 @@ export interface TripTiming {
   totalMs: number;
 }
 
+/** A measured post's timing, once its model is drawn (`ms` drawing it, `now` the answer's arrival). */
+function legsOf(p: { postedAt: number; since?: number; receivedAt?: number }, ms: number, now: number): Partial<RenderTiming> {
+  const base = { postedAt: p.postedAt, since: p.since };
+  if (p.receivedAt === undefined) return base;
+  return { ...base, toWebviewMs: p.receivedAt - p.postedAt, backMs: now - p.receivedAt - ms, drawnAt: p.receivedAt + ms };
+}
+
 export interface RenderTiming {
   /** The packet the drawn view model is about. */
   index: number;
@@ -59,8 +66,11 @@ class WebviewCopy {
     this.rows.clear();
   }
 
+  /** Models posted since the webview (re)loaded. */
+  private serial = 0;
+
   message(m: ViewModel): ModelMessage {
-    const out: ModelMessage = { ...m, ladder: { ...m.ladder } };
+    const out: ModelMessage = { ...m, ladder: { ...m.ladder }, serial: ++this.serial };
     if (m.strings === this.strings) delete out.strings;
     if (m.handshake === this.handshake) delete out.handshake;
     this.strings = m.strings;
@@ -111,9 +121,11 @@ export class Panel implements vscode.Disposable {
   readonly onDidRender = this.rendered.event;
   private readonly pongs = new Map<number, (t: TripTiming) => void>();
   private lastPost = 0;
-  /** When the focus change the next post shows was heard of; by post time, for RenderTiming. */
+  /** When the focus change the next post shows was heard of, for RenderTiming. */
   private since: number | undefined;
-  private readonly sinceByPost = new Map<number, number>();
+  /** Measuring (the benchmark's, through the test API): models posted and not yet drawn, by serial. */
+  private measuring = false;
+  private readonly posts = new Map<number, { postedAt: number; since?: number; receivedAt?: number }>();
   private graphsBuildMs: number | undefined;
 
   constructor(
@@ -246,12 +258,15 @@ export class Panel implements vscode.Disposable {
         this.post();
         break;
       case 'rendered': {
-        const now = epochMs();
-        const legs = m.sentAt !== undefined && m.receivedAt !== undefined ? { toWebviewMs: m.receivedAt - m.sentAt, backMs: now - m.receivedAt - m.ms, drawnAt: m.receivedAt + m.ms } : {};
-        const since = m.sentAt !== undefined ? this.sinceByPost.get(m.sentAt) : undefined;
-        if (m.sentAt !== undefined) this.sinceByPost.delete(m.sentAt);
         const graphs = m.graphs && { ...m.graphs, buildMs: this.graphsBuildMs };
-        this.rendered.fire({ index: m.index, ms: m.ms, postedAt: m.sentAt, since, ...legs, ...(graphs ? { graphs } : {}) });
+        const post = m.serial !== undefined ? this.posts.get(m.serial) : undefined;
+        if (m.serial !== undefined) this.posts.delete(m.serial);
+        this.rendered.fire({ index: m.index, ms: m.ms, ...(post ? legsOf(post, m.ms, epochMs()) : {}), ...(graphs ? { graphs } : {}) });
+        break;
+      }
+      case 'arrived': {
+        const post = this.posts.get(m.serial);
+        if (post) post.receivedAt = m.receivedAt;
         break;
       }
       case 'pong': {
@@ -311,9 +326,9 @@ export class Panel implements vscode.Disposable {
       }
       const m = this.copy.message(model);
       this.send(m);
-      if (this.since !== undefined && m.sentAt !== undefined) {
-        if (this.sinceByPost.size > 32) this.sinceByPost.clear();
-        this.sinceByPost.set(m.sentAt, this.since);
+      if (this.measuring) {
+        if (this.posts.size > 32) this.posts.clear();
+        this.posts.set(m.serial, { postedAt: epochMs(), since: this.since });
       }
     }
     this.since = undefined;
@@ -336,8 +351,14 @@ export class Panel implements vscode.Disposable {
   }
 
   private send(m: HostMessage): void {
-    if (m.type === 'model') m.sentAt = epochMs();
     void this.panel?.webview.postMessage(m);
+  }
+
+  /** Turns the benchmark's measuring on or off (MeasureMessage); off by default. */
+  measure(on: boolean): void {
+    this.measuring = on;
+    this.posts.clear();
+    this.send({ type: 'measure', on });
   }
 
   /**

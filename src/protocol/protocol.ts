@@ -97,8 +97,6 @@ export interface ViewModel {
   handshake: HandshakeView | null;
   /** Shown instead of everything else when there is nothing to draw. */
   message: string | null;
-  /** When the host posted it (epochMs()): the webview echoes it, so a round trip splits into its legs. */
-  sentAt?: number;
 }
 
 /**
@@ -108,6 +106,8 @@ export interface ViewModel {
 export type ModelMessage = Omit<ViewModel, 'strings' | 'handshake'> & {
   strings?: Record<string, string>;
   handshake?: HandshakeView | null;
+  /** Counts the models posted to this webview: `rendered` names the one it drew. */
+  serial: number;
 };
 
 export interface RowsMessage {
@@ -119,11 +119,13 @@ export interface RowsMessage {
   rows: LadderRow[];
 }
 
-/** A message with nothing to draw, answered at once: times the trip through the workbench alone. */
-export interface PingMessage {
-  type: 'ping';
-  sentAt: number;
-}
+/**
+ * Measurement, for the editor benchmark only: nothing here is sent until the host's test API
+ * turns it on. `ping` has nothing to draw and is answered at once (the trip through the
+ * workbench alone); with measuring on, the webview also says when each model arrived, by the
+ * system clock both ends share (epochMs()), so a round trip splits into its legs.
+ */
+export type MeasureMessage = { type: 'measure'; on: boolean } | { type: 'ping'; sentAt: number };
 
 /** Packets per GraphsMessage. */
 export const GRAPH_SLICE = 65536;
@@ -194,7 +196,7 @@ export function graphColumns(n: number): Pick<GraphsMessage, (typeof GRAPH_SERIE
   };
 }
 
-export type HostMessage = ModelMessage | RowsMessage | PingMessage | GraphsMessage;
+export type HostMessage = ModelMessage | RowsMessage | GraphsMessage | MeasureMessage;
 
 /** The Graphs tab's last drawing: the connection's packets, the points drawn, and how long it took (ms). */
 export interface GraphsDrawn {
@@ -212,10 +214,12 @@ export type WebviewMessage =
   | { type: 'mode'; mode: PanelMode }
   | { type: 'command'; command: 'exportSvg' | 'exportMermaid' | 'copySummary' }
   /**
-   * A view model was drawn (its currentIndex, in `ms`): lets the host time cursor-to-panel
-   * updates. `sentAt` is the model's, `receivedAt` when the webview got it (epochMs()).
+   * A view model was drawn (its serial and currentIndex, in `ms`), or the Graphs tab's last
+   * slice was (no serial): the host's onDidRender, which the e2e checks wait on.
    */
-  | { type: 'rendered'; index: number; ms: number; sentAt?: number; receivedAt?: number; graphs?: GraphsDrawn }
+  | { type: 'rendered'; index: number; ms: number; serial?: number; graphs?: GraphsDrawn }
+  /** Measurement only (see MeasureMessage): when model `serial` arrived, and a ping's answer. */
+  | { type: 'arrived'; serial: number; receivedAt: number }
   | { type: 'pong'; sentAt: number; receivedAt: number }
   /** The Graphs tab's drawing as a standalone SVG, to save where the user chooses. */
   | { type: 'saveSvg'; svg: string; name: string };
@@ -251,9 +255,10 @@ export function isWebviewMessage(m: unknown): m is WebviewMessage {
     case 'command': return m.command === 'exportSvg' || m.command === 'exportMermaid' || m.command === 'copySummary';
     case 'rendered':
       return (
-        isInt(m.index) && typeof m.ms === 'number' && m.ms >= 0 && isOptNum(m.sentAt) && isOptNum(m.receivedAt) &&
+        isInt(m.index) && typeof m.ms === 'number' && m.ms >= 0 && isOptNum(m.serial) &&
         (m.graphs === undefined || (isObj(m.graphs) && isInt(m.graphs.packets) && isInt(m.graphs.points) && isNum(m.graphs.ms)))
       );
+    case 'arrived': return isInt(m.serial) && isNum(m.receivedAt);
     case 'pong': return isNum(m.sentAt) && isNum(m.receivedAt);
     case 'saveSvg': return typeof m.svg === 'string' && m.svg.length <= MAX_SVG_CHARS && m.svg.startsWith('<svg') && typeof m.name === 'string' && m.name.length <= 200;
     default: return false;
@@ -324,6 +329,7 @@ export function isHostMessage(m: unknown): m is HostMessage {
   if (!isObj(m)) return false;
   if (m.type === 'rows') return isInt(m.connection) && isOptStr(m.key) && isInt(m.start) && m.start >= 0 && isArrayOf(m.rows, isRow);
   if (m.type === 'ping') return isNum(m.sentAt);
+  if (m.type === 'measure') return typeof m.on === 'boolean';
   if (m.type === 'graphs') return isGraphs(m);
   if (m.type !== 'model') return false;
   const ladder = m.ladder;
@@ -338,7 +344,7 @@ export function isHostMessage(m: unknown): m is HostMessage {
     (m.diagram === null || isDiagramView(m.diagram)) &&
     (m.handshake === undefined || m.handshake === null || isHandshakeView(m.handshake)) &&
     isStrOrNull(m.message) &&
-    isOptNum(m.sentAt) &&
+    isInt(m.serial) &&
     isObj(ladder) && isInt(ladder.total) && ladder.total >= 0 && isInt(ladder.start) && ladder.start >= 0 && isArrayOf(ladder.rows, isRow) && isOptStr(ladder.key)
   );
 }

@@ -34,6 +34,7 @@ interface Api {
   analysisInfo(uri: vscode.Uri): { version: number; reanalysed: boolean; touched?: { connections: number; packets: number }; inWorker: boolean; ms: number } | undefined;
   onPanelRendered: vscode.Event<Timing>;
   panelPing(): Promise<{ toWebviewMs: number; backMs: number; totalMs: number } | undefined>;
+  panelMeasure(on: boolean): void;
   hoverAt(doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover | undefined;
 }
 
@@ -325,6 +326,7 @@ async function panelMoves(api: Api, s: Settings, doc: vscode.TextDocument, edito
   await waitFor('the panel to draw', () => rendered.length > 0, 30_000, 5);
   await sleep(500);
   editor = await vscode.window.showTextDocument(doc, { viewColumn: editor.viewColumn, preserveFocus: false });
+  api.panelMeasure(true);
   // The trip through the workbench to the webview and back with nothing to draw: what any
   // panel update costs at least, and what the extension cannot change.
   const pings: Array<{ toWebviewMs: number; backMs: number; totalMs: number }> = [];
@@ -385,6 +387,7 @@ async function panelMoves(api: Api, s: Settings, doc: vscode.TextDocument, edito
     await sleep(MOVE_GAP_MS);
   }
   const block = mon.stop();
+  api.panelMeasure(false);
   sub.dispose();
   sel.dispose();
   out.panel = {

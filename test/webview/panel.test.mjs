@@ -105,6 +105,21 @@ export const tests = [
     },
   },
   {
+    name: 'answers a model with its serial, and says when it arrived only while the host measures',
+    async run({ open, post, posted, fixture }) {
+      await open();
+      const m = fixture('diagram.json');
+      await post({ ...m, serial: 7 });
+      await post({ type: 'measure', on: true });
+      await post({ ...m, serial: 8 });
+      await post({ type: 'measure', on: false });
+      await post({ ...m, serial: 9 });
+      const got = (await posted()).filter((x) => x.type === 'rendered' || x.type === 'arrived');
+      assert.deepEqual(got.map((x) => `${x.type} ${x.serial}`), ['rendered 7', 'arrived 8', 'rendered 8', 'rendered 9']);
+      for (const x of got) if (x.type === 'rendered') assert.deepEqual(Object.keys(x).sort(), ['index', 'ms', 'serial', 'type'], 'no clock in a drawing\'s answer');
+    },
+  },
+  {
     name: 'draws the RFC 9293 diagram: an SVG with 11 state nodes',
     async run({ page, open, post, fixture }) {
       await open();

@@ -31,15 +31,17 @@ module.exports = (text, file, packetLine, mode) => {
   const index = trace.packetAtLine(packetLine);
   const p = trace.packet(index);
   const uri = { path: '/fixtures/' + file, toString: () => 'file:///fixtures/' + file };
-  return buildModel(trace, uri, p.connection, index, mode, 'en');
+  return asPosted(buildModel(trace, uri, p.connection, index, mode, 'en'));
 };
+// A view model as the host posts it first (src/editor/panel.ts, WebviewCopy): with its serial.
+const asPosted = (model) => ({ ...model, serial: 1 });
 // The Graphs tab: the view model and the connection's series, the typed arrays written as
 // { array: 'Float64Array', values } (NaN as null), which the tests make typed again.
 module.exports.graphs = (text, file, connection, ordinal) => {
   const trace = analyzeText(text);
   const index = trace.packetsOf(connection)[ordinal];
   const uri = { path: '/fixtures/' + file, toString: () => 'file:///fixtures/' + file };
-  const model = buildModel(trace, uri, connection, index, 'graphs', 'en');
+  const model = asPosted(buildModel(trace, uri, connection, index, 'graphs', 'en'));
   const data = graphData(trace, connection, ladderKey(trace, connection));
   const plain = {};
   for (const [k, v] of Object.entries(data)) plain[k] = ArrayBuffer.isView(v) ? { array: v.constructor.name, values: Array.from(v, (x) => (x === x ? x : null)) } : v;
@@ -54,7 +56,7 @@ module.exports.hostile = () => {
   const models = [];
   for (const c of trace.connections) {
     const index = trace.packetsOf(c.id)[3];
-    models.push(buildModel(trace, uri, c.id, index, 'diagram', 'en'), buildModel(trace, uri, c.id, trace.packetsOf(c.id)[0], 'handshake', 'en'));
+    models.push(asPosted(buildModel(trace, uri, c.id, index, 'diagram', 'en')), asPosted(buildModel(trace, uri, c.id, trace.packetsOf(c.id)[0], 'handshake', 'en')));
   }
   return { names: HOSTILE_NAMES, models };
 };`;
