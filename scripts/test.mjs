@@ -95,7 +95,9 @@ async function suiteUnit() {
     return;
   }
   console.log(`$ mocha (${files.length} files)`);
-  const r = await run(process.execPath, [mochaBin, '--reporter', 'spec', '--no-colors', ...files.map((f) => relative(repoRoot, f))], TIMEOUT_MS.unit);
+  // mocha's 2 s default stops tests that only wait for a core on a loaded machine; a test
+  // that hangs is still stopped, and the whole run has TIMEOUT_MS.unit.
+  const r = await run(process.execPath, [mochaBin, '--reporter', 'spec', '--no-colors', '--timeout', '30000', ...files.map((f) => relative(repoRoot, f))], TIMEOUT_MS.unit);
   let c = mochaCounts(r.out);
   if (!c) c = { passed: 0, failed: 1 };
   else if (r.code !== 0 && c.failed === 0) c.failed = 1;
