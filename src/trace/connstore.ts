@@ -56,7 +56,9 @@ export const enum Slot {
   SYN_ACK_COUNT = 46,
   /** Time of each side's last segment (expert.ts: when its ACK was last repeated or moved). */
   LAST_ACK_TIME = 47,
-  STRIDE = 49,
+  /** What the peer sent since each side's last segment (expert.ts, PEER_* bits). */
+  PEER_SINCE = 49,
+  STRIDE = 51,
 }
 
 /** Slots of the state machine's state, from Slot.ST. */

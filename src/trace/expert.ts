@@ -24,8 +24,13 @@ export function eventNames(bits: number): EventKind[] {
 const OOO_SECONDS = 0.003;
 /** A retransmission this soon after the receiver's duplicate ACKs is a fast retransmission. */
 const FAST_SECONDS = 0.02;
-/** A pure ACK after this much silence, repeating the last ACK, is taken as a keep-alive. */
+/** A pure ACK after this much silence, repeating the last ACK and answering no data, is taken as a keep-alive. */
 const KEEPALIVE_IDLE_SECONDS = 0.9;
+
+/** What the peer sent since a side's last segment (Slot.PEER_SINCE): anything, data (or SYN, FIN), a RST. */
+const PEER_ANY = 1;
+const PEER_DATA = 2;
+const PEER_RST = 4;
 
 const KEEP_ALIVE = EVENT_BIT.keep_alive;
 const KEEP_ALIVE_ACK = EVENT_BIT.keep_alive_ack;
@@ -90,14 +95,13 @@ export class ExpertState {
     const lastWinB = s[Slot.LAST_WIN + b];
     // tcpdump prints no seq for a segment without data, SYN, FIN or RST. Such a segment carries
     // the sender's next sequence number, which is at least what the peer has acknowledged (the
-    // capture may have missed data); a keep-alive (the last ACK repeated after a silence, or
-    // towards a zero window) carries one less.
+    // capture may have missed data); a keep-alive (the last ACK repeated, answering nothing the
+    // capture shows: see answersNothing) carries one less.
     let seq = t.seq[p];
     if (!seqKnown) {
       const acked = s[Slot.LAST_ACK + b];
       seq = acked === acked && (next !== next || seqGt(acked, next)) ? acked : next;
-      const idle = time - s[o + Slot.PREV_TIME] >= KEEPALIVE_IDLE_SECONDS || lastWinB === 0;
-      if (seq === seq && next === next && len === 0 && sameAck && idle) seq = u32(seq - 1);
+      if (seq === seq && next === next && len === 0 && sameAck && this.answersNothing(t, p, a, b)) seq = u32(seq - 1);
     }
     const win = t.win[p];
     const lastWinA = s[Slot.LAST_WIN + a];
@@ -173,6 +177,27 @@ export class ExpertState {
     if (win === win) s[Slot.LAST_WIN + a] = win;
     s[o + Slot.PREV_TIME] = time;
     s[Slot.LAST_EVENTS + a] = ev;
+    s[Slot.PEER_SINCE + a] = 0;
+    s[Slot.PEER_SINCE + b] |= PEER_ANY | (len > 0 || synFin ? PEER_DATA : 0) | (f & Flag.RST ? PEER_RST : 0);
     return ev;
+  }
+
+  /**
+   * Whether a bare ACK repeating its sender's last ACK (packet p, from side a to side b) answers
+   * nothing the capture shows, so it is taken as a keep-alive:
+   * - the connection was silent for a while, or the peer's window is zero, and the peer sent no
+   *   data, SYN or FIN since the sender's last segment (that would be what it answers); or
+   * - the sender's last segment was a keep-alive or the answer to one, with nothing from the peer
+   *   since: a keep-alive is answered once, so a second ACK is the sender's own.
+   * Never in a one-sided capture: the segments an ACK answers would not be there to see.
+   */
+  private answersNothing(t: PacketTable, p: number, a: number, b: number): boolean {
+    const s = this.store.slots;
+    if (!(s[Slot.PACKETS + b] > 0)) return false;
+    const since = s[Slot.PEER_SINCE + a];
+    if (since === 0 && t.win[p] === s[Slot.LAST_WIN + a] && s[Slot.LAST_EVENTS + a] & (KEEP_ALIVE | KEEP_ALIVE_ACK)) return true;
+    if (since & PEER_DATA) return false;
+    const idle = t.time[p] - s[this.o + Slot.PREV_TIME] >= KEEPALIVE_IDLE_SECONDS;
+    return idle || (s[Slot.LAST_WIN + b] === 0 && !(since & PEER_RST));
   }
 }
