@@ -45,6 +45,12 @@ interface Tuple {
   hasBase: boolean;
   /** The packet whose numbers set the base (-1: none yet). */
   basePacket: number;
+  /**
+   * The first seq of each direction since the last SYN with a new ISN (index 0: from the
+   * lower endpoint id), or its latest SYN's; NaN until seen. tshark keeps these per
+   * conversation: a SYN,ACK that differs reuses the ports.
+   */
+  firstSeq: [number, number];
 }
 
 /** Relative numbers of a snippet cut from a longer capture stay below this; ISNs seldom do. */
@@ -628,10 +634,13 @@ export class TraceBuilder {
         reused = !sameIsn;
       }
     }
+    if (tuple && this.synAckReuses(tuple, src, dst, f, seq, reused)) t.events[p] |= EVENT_BIT.reused_ports;
     if (!conn) {
       conn = this.newConnection(src, dst, f, p);
       if (!tuple) {
-        const fresh: Tuple = { conn, baseEp: src, base0: 0, base1: 0, known0: false, known1: false, hasBase: cutRelative, basePacket: -1 };
+        const first: [number, number] = [NaN, NaN];
+        if (seq === seq && !(f & (Flag.SEQ_RELATIVE | Flag.UNKNOWN))) first[src < dst ? 0 : 1] = seq;
+        const fresh: Tuple = { conn, baseEp: src, base0: 0, base1: 0, known0: false, known1: false, hasBase: cutRelative, basePacket: -1, firstSeq: first };
         this.tupleList.push(fresh);
         if (!cutRelative && (f & Flag.ACK) && this.seqMode !== SeqMode.Absolute) this.setBase(fresh, p, src, r.seq, ack);
       } else tuple.conn = conn;
@@ -664,6 +673,20 @@ export class TraceBuilder {
     }
     conn.add(t, p, this.at);
     (conn.flight ??= new Flight()).step(t, p, windowShift(conn.clientOpts, conn.serverOpts, d), r.sackBytes);
+  }
+
+  /**
+   * Whether a SYN,ACK carries an ISN other than the first seq its sender showed on the tuple
+   * (an earlier SYN,ACK's, or the seq of a RST refusing the same SYN): tshark's reused_ports.
+   * Keeps the tuple's first seqs; a SYN with a new ISN (`newIsn`) starts them again.
+   */
+  private synAckReuses(tuple: Tuple, src: number, dst: number, f: number, seq: number, newIsn: boolean): boolean {
+    if (newIsn) tuple.firstSeq = [NaN, NaN];
+    if (seq !== seq || f & (Flag.SEQ_RELATIVE | Flag.UNKNOWN)) return false;
+    const k = src < dst ? 0 : 1;
+    const first = tuple.firstSeq[k];
+    if (first !== first || f & Flag.SYN) tuple.firstSeq[k] = seq;
+    return (f & (Flag.SYN | Flag.ACK)) === (Flag.SYN | Flag.ACK) && !newIsn && first === first && first !== seq;
   }
 
   private setBase(tuple: Tuple, p: number, src: number, seq: number, ack: number): void {
