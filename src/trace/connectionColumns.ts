@@ -168,6 +168,9 @@ export const LIST_STRIDE = LIST_PATHS.length;
 export const intColumnsOf = (kind: FieldKind): number[] =>
   (CONNECTION_FIELDS as readonly FieldSpec[]).filter((f) => f.kind === kind).map((f) => COLUMN[f.path as FieldPath]);
 
+/** Set in eventKind where the event rests on an inferred seq (EVENT_KINDS has fewer than 128 kinds). */
+const EVENT_INFERRED = 0x80;
+
 const CLOSE_KINDS = ['four-way', 'combined', 'simultaneous', 'reset', 'half-closed', 'open'] as const;
 const SIDES: Side[] = ['client', 'server'];
 const NO_STATE = 255;
@@ -188,6 +191,7 @@ export interface ConnectionColumns {
   eventLine: Int32Array;
   /** The packet (index in the trace) that carries the event: a glued line holds several. */
   eventPacket: Int32Array;
+  /** The EVENT_KINDS index, with EVENT_INFERRED where the event rests on an inferred seq. */
   eventKind: Uint8Array;
   /** List k of connection c: listValues[listStart[c * LIST_STRIDE + k] .. the next start). */
   listStart: Int32Array;
@@ -265,7 +269,12 @@ export function readField(s: ConnectionColumns, c: number, spec: FieldSpec, col:
     }
     case 'events': {
       const events: ExpertEvent[] = [];
-      for (let e = s.eventStart[c]; e < s.eventStart[c + 1]; e++) events.push({ line: s.eventLine[e], packet: s.eventPacket[e], kind: EVENT_KINDS[s.eventKind[e]] as EventKind });
+      for (let e = s.eventStart[c]; e < s.eventStart[c + 1]; e++) {
+        const k = s.eventKind[e];
+        const event: ExpertEvent = { line: s.eventLine[e], packet: s.eventPacket[e], kind: EVENT_KINDS[k & ~EVENT_INFERRED] as EventKind };
+        if (k & EVENT_INFERRED) event.inferred = true;
+        events.push(event);
+      }
       return events;
     }
     case 'notes': {
@@ -439,11 +448,11 @@ export class RowWriter {
     this.nextList = r + 1;
   }
 
-  /** One expert event of this connection: its line, its packet and its EVENT_KINDS index. */
-  event(line: number, packet: number, kind: number): void {
+  /** One expert event of this connection: its line, its packet, its EVENT_KINDS index and whether it rests on an inferred seq. */
+  event(line: number, packet: number, kind: number, inferred: boolean): void {
     this.eventLines.push(line);
     this.eventPackets.push(packet);
-    this.eventKinds.push(kind);
+    this.eventKinds.push(inferred ? kind | EVENT_INFERRED : kind);
   }
 
   /** The notes, bit k for NOTE_KINDS[k]. */

@@ -14,6 +14,17 @@ export const WARNING_EVENTS =
   EVENT_BIT.out_of_order | EVENT_BIT.lost_segment | EVENT_BIT.ack_lost_segment | EVENT_BIT.duplicate_ack |
   EVENT_BIT.zero_window | EVENT_BIT.zero_window_probe | EVENT_BIT.window_full | EVENT_BIT.reused_ports;
 
+/**
+ * Events whose rule reads the packet's own seq. On a packet whose seq tcpdump did not print (a
+ * segment without data, SYN, FIN or RST), they rest on the seq the analysis inferred for it.
+ */
+export const SEQ_EVENTS = ~(EVENT_BIT.zero_window | EVENT_BIT.ack_lost_segment | EVENT_BIT.reused_ports | EVENT_BIT.duplicate_capture);
+
+/** The events of packet p that rest on an inferred seq (tcpdump printed none). */
+export function inferredEvents(t: Pick<PacketTable, 'seq' | 'events'>, p: number): number {
+  return t.seq[p] === t.seq[p] ? 0 : t.events[p] & SEQ_EVENTS;
+}
+
 export function eventNames(bits: number): EventKind[] {
   const out: EventKind[] = [];
   for (let i = 0; i < EVENT_KINDS.length; i++) if (bits & (1 << i)) out.push(EVENT_KINDS[i]);

@@ -112,6 +112,11 @@ export interface ExpertEvent {
   /** The packet that carries it: its index in the trace (the `packets` array of --json --packets). */
   packet: number;
   kind: EventKind;
+  /**
+   * Present (true) where the event rests on a seq tcpdump did not print (a segment without
+   * data, SYN, FIN or RST), which the analysis inferred from the flow (README: "What it infers").
+   */
+  inferred?: true;
 }
 
 export interface SynOptions {

@@ -5,6 +5,7 @@
 import type { Connection } from './connection';
 import { COLUMN, type RowWriter } from './connectionColumns';
 import type { Endpoints } from './endpoints';
+import { inferredEvents } from './expert';
 import {
   EVENT_KINDS, Flag, NOTE_KINDS, type NoteKind, type Close, type HalfOpenFlood, type Problem, type Repair, type SynOptions, type TraceOptions,
 } from './model';
@@ -115,7 +116,9 @@ export class BuiltTrace {
     if (conn.eventCount > 0) {
       for (let p = conn.firstPacket; p >= 0; p = t.next[p]) {
         const bits = t.events[p];
-        if (bits !== 0) for (let k = 0; k < EVENT_KINDS.length; k++) if (bits & (1 << k)) w.event(t.line[p], p, k);
+        if (bits === 0) continue;
+        const inferred = inferredEvents(t, p);
+        for (let k = 0; k < EVENT_KINDS.length; k++) if (bits & (1 << k)) w.event(t.line[p], p, k, (inferred & (1 << k)) !== 0);
       }
     }
     w.notes(COLUMN.notes, this.notes(conn, cs));

@@ -3,13 +3,16 @@
 // itself, and every tcp.analysis flag is scored frame by frame (precision, recall, F1).
 //
 // tcpdump's -nn text prints no seq for a segment without data, SYN, FIN or RST: for those the
-// engine infers the seq (the sender's next sequence number). Such packets are scored on their
-// own ("seq inferred"), beside the packets whose seq was printed.
+// engine infers the seq (the sender's next sequence number, one less for a keep-alive). A flag
+// whose rule reads the seq is scored on its own on such packets ("seq inferred"), beside the
+// flags that rest on printed numbers; the JSON marks the engine's events of the first kind
+// `inferred`, and the test checks that the two agree.
 
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EVENT_KINDS, type EventKind } from '../../src/trace';
+import { EVENT_BIT, SEQ_EVENTS } from '../../src/trace/expert';
 import { readTshark } from './corpus.test';
 import { analyzeFile, fixture, hasFile } from './helpers';
 
@@ -23,7 +26,7 @@ const DIR = process.env.REALWORLD_DIR ?? fixture('realworld');
  */
 const TARGET_F1 = 0.95;
 const INFERRED_FLOOR_F1 = 0.8;
-const MIN_SUPPORT = 10;
+const MIN_SUPPORT = 3;
 
 export interface CorpusEntry {
   name: string;
@@ -66,31 +69,37 @@ interface Result {
   /** Frames tshark dissected as TCP that the engine read no packet for. */
   unread: number;
   packets: Record<Kind, number>;
+  /** Engine events whose JSON `inferred` marker disagrees with the scoring's kind. */
+  markerMismatches: string[];
   /** Per flag, a few frames where the engine and tshark differ (to start a diagnosis from). */
   examples: Map<EventKind, string[]>;
 }
 
 function score(entries: CorpusEntry[]): Result {
   const mk = () => new Map(EVENT_KINDS.map((k) => [k, new Score()]));
-  const res: Result = { scores: { printed: mk(), inferred: mk(), all: mk() }, unread: 0, packets: { printed: 0, inferred: 0 }, examples: new Map() };
+  const res: Result = { scores: { printed: mk(), inferred: mk(), all: mk() }, unread: 0, packets: { printed: 0, inferred: 0 }, markerMismatches: [], examples: new Map() };
   for (const e of entries) {
     const path = join(DIR, `${e.name}.tcpdump`);
     const frameOf = frameOfLines(readFileSync(path, 'utf8'));
     const truth = new Map(readTshark(join(DIR, `${e.name}.tsv`)).map((f) => [f.frame, new Set(f.analysis)]));
     const t = analyzeFile(path);
+    const json = t.toJSON(true);
+    const marked = new Set(json.connections.flatMap((c) => c.events.filter((ev) => ev.inferred).map((ev) => `${ev.packet} ${ev.kind}`)));
     const seen = new Set<number>();
-    for (const p of t.toJSON(true).packetRecords!) {
+    json.packetRecords!.forEach((p, i) => {
       const frame = frameOf[p.line];
       const want = truth.get(frame);
-      if (!want) continue; // not TCP to tshark (e.g. a tunnel it does not open)
+      if (!want) return; // not TCP to tshark (e.g. a tunnel it does not open)
       seen.add(frame);
-      const kind: Kind = p.seq === null ? 'inferred' : 'printed';
-      res.packets[kind]++;
+      const seqPrinted = t.columns.seq[i] === t.columns.seq[i];
+      res.packets[seqPrinted ? 'printed' : 'inferred']++;
       const got = new Set<string>(p.events);
       for (const k of EVENT_KINDS) {
         const g = got.has(k);
         const w = want.has(k);
         if (!g && !w) continue;
+        const kind: Kind = !seqPrinted && SEQ_EVENTS & EVENT_BIT[k] ? 'inferred' : 'printed';
+        if (g && marked.has(`${i} ${k}`) !== (kind === 'inferred')) res.markerMismatches.push(`${e.name} frame ${frame} ${k}`);
         for (const s of [res.scores[kind].get(k)!, res.scores.all.get(k)!]) {
           if (g && w) s.tp++;
           else if (g) s.fp++;
@@ -102,7 +111,7 @@ function score(entries: CorpusEntry[]): Result {
           res.examples.set(k, ex);
         }
       }
-    }
+    });
     for (const [frame, want] of truth) {
       if (seen.has(frame)) continue;
       res.unread++;
@@ -117,7 +126,7 @@ function score(entries: CorpusEntry[]): Result {
 
 function table(res: Result): string {
   const pct = (x: number) => x.toFixed(3);
-  const rows = [`flag                      | tshark | engine |  P     R     F1   | seq printed: n  F1  | seq inferred: n  F1`];
+  const rows = [`flag                      | tshark | engine |  P     R     F1   | printed numbers: n  F1 | seq inferred: n  F1`];
   for (const k of EVENT_KINDS) {
     const a = res.scores.all.get(k)!;
     const p = res.scores.printed.get(k)!;
@@ -125,10 +134,13 @@ function table(res: Result): string {
     if (a.support === 0 && a.found === 0) continue;
     rows.push(
       `${k.padEnd(25)} | ${String(a.support).padStart(6)} | ${String(a.found).padStart(6)} | ${pct(a.precision)} ${pct(a.recall)} ${pct(a.f1)} | ` +
-      `${String(p.support).padStart(14)} ${pct(p.f1)} | ${String(i.support).padStart(15)} ${pct(i.f1)}`,
+      `${String(p.support).padStart(18)} ${pct(p.f1)} | ${String(i.support).padStart(15)} ${pct(i.f1)}`,
     );
   }
   rows.push(`packets: ${res.packets.printed} with their seq printed, ${res.packets.inferred} with it inferred; ${res.unread} TCP frames tshark has and the text does not`);
+  const inferredEvents = [...res.scores.inferred.values()].reduce((n, s) => n + s.found, 0);
+  const allEvents = [...res.scores.all.values()].reduce((n, s) => n + s.found, 0);
+  rows.push(`engine events: ${allEvents}, of which ${inferredEvents} rest on an inferred seq (marked inferred in the JSON)`);
   return rows.join('\n');
 }
 
@@ -156,5 +168,6 @@ describe('fidelity: expert events against tshark on captures of real networks', 
     }
     assert.ok(res.packets.printed + res.packets.inferred >= 20_000, 'packets scored');
     assert.deepEqual(low, []);
+    assert.deepEqual(res.markerMismatches, [], 'the JSON marks inferred exactly the events scored as inferred');
   });
 });
