@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { explainPacket, noteText, zeekText } from '../trace';
 import type { PacketInfo, Trace } from '../trace/model';
+import { eventNames as eventKindsOf, inferredEvents } from '../trace/expert';
 import { STATE_TEXT } from '../trace/states';
 import * as config from './config';
 import { escapeMarkdown, eventNames, flagWords, outcomeLabel, outcomeOf, stateChange } from './describe';
@@ -79,6 +80,9 @@ function packetHover(uri: vscode.Uri, trace: Trace, p: PacketInfo, lang: Lang, p
   else if (p.time !== null) md.appendMarkdown(`  \n${t('time')} ${p.time.toFixed(6)} s`);
   if (c) md.appendMarkdown(`\n\n*${escapeMarkdown(zeekText(c.connState, c.history, lang))}*`);
   if (p.events.length) md.appendMarkdown(`\n\n$(warning) ${t('Expert events')}: ${escapeMarkdown(eventNames(p.events))}`);
+  // Events that rest on a seq tcpdump did not print (the JSON marks them inferred).
+  const inferred = eventKindsOf(inferredEvents(trace.columns, p.index));
+  if (inferred.length) md.appendMarkdown(`  \n$(info) ${escapeMarkdown(t('Inferred: tcpdump printed no sequence number for this segment; {0} rests on the one the analysis took from the flow (the sender\'s next, one less for a keep-alive).', eventNames(inferred)))}`);
 
   const changed = [p.after.client !== p.before.client ? p.after.client : null, p.after.server !== p.before.server ? p.after.server : null];
   for (const s of new Set(changed)) if (s) md.appendMarkdown(`\n\n**${s}**: ${escapeMarkdown(STATE_TEXT[s][lang])}`);
