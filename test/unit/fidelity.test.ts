@@ -171,3 +171,55 @@ describe('fidelity: expert events against tshark on captures of real networks', 
     assert.deepEqual(res.markerMismatches, [], 'the JSON marks inferred exactly the events scored as inferred');
   });
 });
+
+/** The engine's events and tshark's flags on some frames of one capture of the corpus. */
+function framesOf(name: string, frames: number[]): Array<{ frame: number; engine: string[]; tshark: string[]; inferred: string[] }> {
+  const path = join(DIR, `${name}.tcpdump`);
+  const frameOf = frameOfLines(readFileSync(path, 'utf8'));
+  const truth = new Map(readTshark(join(DIR, `${name}.tsv`)).map((f) => [f.frame, f.analysis]));
+  const json = analyzeFile(path).toJSON(true);
+  const marked = json.connections.flatMap((c) => c.events.filter((ev) => ev.inferred));
+  return frames.map((frame) => {
+    const i = json.packetRecords!.findIndex((p) => frameOf[p.line] === frame);
+    assert.ok(i >= 0, `${name} frame ${frame} read`);
+    return { frame, engine: json.packetRecords![i].events, tshark: truth.get(frame) ?? [], inferred: marked.filter((ev) => ev.packet === i).map((ev) => ev.kind) };
+  });
+}
+
+describe('fidelity: the inferences, frame by frame', function () {
+  this.timeout(60_000);
+  const corpus = () => realworldIndex().length > 0;
+
+  it('a side that has answered a keep-alive and sends the same ACK again sends its own keep-alive; the peer answers it', function () {
+    if (!corpus()) this.skip();
+    // An IoT device and its server each keep the connection alive: the client every minute,
+    // the server every two, right after answering the client's.
+    const got = framesOf('ndpi-nest_log_sink', [15, 16, 17, 18, 25, 26, 27, 28]);
+    for (const f of got) assert.deepEqual(f.engine, f.tshark, `frame ${f.frame}`);
+    assert.deepEqual(got.map((f) => f.engine.join()), ['keep_alive', 'keep_alive_ack', 'keep_alive', 'keep_alive_ack', 'keep_alive', 'keep_alive_ack', 'keep_alive', 'keep_alive_ack']);
+    for (const f of got) assert.deepEqual(f.inferred, f.engine, `frame ${f.frame}: marked inferred (a bare ACK: no seq printed)`);
+  });
+
+  it('a repeated ACK after the peer\'s RST, or in a one-sided capture, is not a keep-alive', function () {
+    if (!corpus()) this.skip();
+    // The peer reset the connection: its RST says window 0, which is no zero window.
+    for (const f of framesOf('ndpi-ethereum', [656, 658, 1782])) assert.deepEqual(f.engine, f.tshark, `ethereum frame ${f.frame}`);
+    // Only one direction of the connection was captured: what the ACK answers is not there.
+    for (const f of framesOf('ndpi-wechat', [1671])) assert.deepEqual(f.engine, ['duplicate_ack'], `wechat frame ${f.frame}`);
+  });
+
+  it('reused_ports on a SYN,ACK with an ISN other than its sender\'s first seq, and on none of its copies', function () {
+    if (!corpus()) this.skip();
+    // A second SYN,ACK with a new ISN after the first was answered.
+    for (const [name, frame] of [['ndpi-KakaoTalk_chat', 46], ['ndpi-KakaoTalk_talk', 21]] as const) {
+      const [f] = framesOf(name, [frame]);
+      assert.deepEqual(f.engine, f.tshark, `${name} frame ${frame}`);
+      assert.ok(f.engine.includes('reused_ports'));
+    }
+    // A SYN refused by RST (seq 0) is sent again with the same ISN and now answered: the
+    // SYN,ACK differs from the RST's seq; its copies are retransmissions.
+    const rtsp = framesOf('ndpi-rtsp', [297, 301, 302, 303]);
+    for (const f of rtsp) assert.deepEqual(f.engine, f.tshark, `rtsp frame ${f.frame}`);
+    assert.deepEqual(rtsp.map((f) => f.engine.join()), ['retransmission', 'reused_ports', 'retransmission', 'retransmission']);
+  });
+});
