@@ -150,13 +150,14 @@ function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
 }
 
-/** Events of one connection by kind: how many and the first line. */
-function eventsByKind(events: readonly ExpertEvent[]): Map<string, { n: number; first: number }> {
-  const out = new Map<string, { n: number; first: number }>();
+/** Events of one connection by kind: how many, how many rest on an inferred seq, and the first line. */
+function eventsByKind(events: readonly ExpertEvent[]): Map<string, { n: number; inferred: number; first: number }> {
+  const out = new Map<string, { n: number; inferred: number; first: number }>();
   for (const e of events) {
     const k = out.get(e.kind);
     if (k) k.n++;
-    else out.set(e.kind, { n: 1, first: e.line });
+    else out.set(e.kind, { n: 1, inferred: 0, first: e.line });
+    if (e.inferred) out.get(e.kind)!.inferred++;
   }
   return out;
 }
@@ -328,7 +329,7 @@ function explain(trace: Trace, input: ToolInput, ctx: ToolContext): string {
   const closing = closeLines(trace, c);
   if (closing.length) out.push(`Close: ${closing.map(([what, line]) => `${what} ${ctx.cite(line)}`).join(', ')}`);
   const events = eventsByKind(c.events);
-  if (events.size) out.push(`Events: ${[...events].map(([k, e]) => `${eventText(k, ctx.lang)} ×${e.n} (first ${ctx.cite(e.first)})`).join('; ')}`);
+  if (events.size) out.push(`Events: ${[...events].map(([k, e]) => `${eventText(k, ctx.lang)} ×${e.n} (first ${ctx.cite(e.first)}${e.inferred ? `; ${e.inferred} on a seq inferred where tcpdump printed none` : ''})`).join('; ')}`);
   for (const n of c.notes) out.push(noteText(n, ctx.lang));
   return out.join('\n');
 }
