@@ -53,6 +53,14 @@ describe('assistant tools', () => {
       });
     }
 
+    it('tcpreplay-test: explaining a connection says which events rest on a seq tcpdump did not print', () => {
+      const trace = analyzeText(readFileSync(fixture('realworld', 'tcpreplay-test.tcpdump'), 'utf8'));
+      const events = run('tcp_trace_explain', trace, { connection: 0 }).split('\n').find((l) => l.startsWith('Events: '));
+      // tshark's two retransmissions are FINs (their seq printed); its two duplicate ACKs are bare ACKs.
+      assert.equal(events, 'Events: a retransmission ×2 (first line 4); a duplicate ACK ×2 (first line 8; 2 on a seq inferred where tcpdump printed none)');
+      assert.deepEqual(trace.connections[0].events.filter((e) => e.inferred).map((e) => e.kind), ['duplicate_ack', 'duplicate_ack']);
+    });
+
     it('ndpi-ipp: a zero window and a full window are why the transfer was slow, at tshark\'s frames', () => {
       const text = readFileSync(fixture('realworld', 'ndpi-ipp.tcpdump'), 'utf8');
       const truth = tsharkEvents('ndpi-ipp');
