@@ -437,4 +437,30 @@ describe('TCP Trace Inspector in VS Code', function () {
       await vscode.workspace.fs.delete(pcap);
     }
   });
+
+  it('the hover says which expert events rest on a seq tcpdump did not print', async function () {
+    this.timeout(60_000);
+    // A public capture (tcpreplay's test.pcap as tcpdump -nn prints it): tshark flags two FINs
+    // sent again and two duplicate ACKs, bare ACKs whose seq tcpdump does not print.
+    const file = vscode.Uri.joinPath(vscode.Uri.file(__dirname), '..', '..', '..', 'test', 'fixtures', 'realworld', 'tcpreplay-test.tcpdump');
+    const real = await vscode.workspace.openTextDocument(file);
+    const t = await waitFor('the capture analysed', () => {
+      const x = api.traceFor(real.uri);
+      return x && x.connections.length ? x : undefined;
+    }, 20_000);
+    const events = t.connections[0].events;
+    const dup = events.find((e) => e.kind === 'duplicate_ack');
+    const retx = events.find((e) => e.kind === 'retransmission');
+    assert.ok(dup?.inferred && retx && !retx.inferred, JSON.stringify(events));
+    const hoverAt = async (line: number) => {
+      const at = new vscode.Position(line - 1, Math.max(0, real.lineAt(line - 1).text.indexOf('Flags')) + 1);
+      const h = await waitFor(`hover on line ${line}`, async () => {
+        const x = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', real.uri, at);
+        return x && x.length && hoverText(x).trim() ? x : undefined;
+      });
+      return hoverText(h);
+    };
+    assert.match(await hoverAt(dup.line), /Inferred: tcpdump printed no sequence number for this segment; duplicate ACK rests on/);
+    assert.doesNotMatch(await hoverAt(retx.line), /Inferred/);
+  });
 });
