@@ -46,11 +46,12 @@ interface Tuple {
   /** The packet whose numbers set the base (-1: none yet). */
   basePacket: number;
   /**
-   * The first seq of each direction since the last SYN with a new ISN (index 0: from the
+   * The first seq of each direction since the last SYN with a new ISN (firstSeq0: from the
    * lower endpoint id), or its latest SYN's; NaN until seen. tshark keeps these per
    * conversation: a SYN,ACK that differs reuses the ports.
    */
-  firstSeq: [number, number];
+  firstSeq0: number;
+  firstSeq1: number;
 }
 
 /** Relative numbers of a snippet cut from a longer capture stay below this; ISNs seldom do. */
@@ -638,9 +639,8 @@ export class TraceBuilder {
     if (!conn) {
       conn = this.newConnection(src, dst, f, p);
       if (!tuple) {
-        const first: [number, number] = [NaN, NaN];
-        if (seq === seq && !(f & (Flag.SEQ_RELATIVE | Flag.UNKNOWN))) first[src < dst ? 0 : 1] = seq;
-        const fresh: Tuple = { conn, baseEp: src, base0: 0, base1: 0, known0: false, known1: false, hasBase: cutRelative, basePacket: -1, firstSeq: first };
+        const fresh: Tuple = { conn, baseEp: src, base0: 0, base1: 0, known0: false, known1: false, hasBase: cutRelative, basePacket: -1, firstSeq0: NaN, firstSeq1: NaN };
+        this.synAckReuses(fresh, src, dst, f, seq, false);
         this.tupleList.push(fresh);
         if (!cutRelative && (f & Flag.ACK) && this.seqMode !== SeqMode.Absolute) this.setBase(fresh, p, src, r.seq, ack);
       } else tuple.conn = conn;
@@ -681,11 +681,14 @@ export class TraceBuilder {
    * Keeps the tuple's first seqs; a SYN with a new ISN (`newIsn`) starts them again.
    */
   private synAckReuses(tuple: Tuple, src: number, dst: number, f: number, seq: number, newIsn: boolean): boolean {
-    if (newIsn) tuple.firstSeq = [NaN, NaN];
+    if (newIsn) tuple.firstSeq0 = tuple.firstSeq1 = NaN;
     if (seq !== seq || f & (Flag.SEQ_RELATIVE | Flag.UNKNOWN)) return false;
-    const k = src < dst ? 0 : 1;
-    const first = tuple.firstSeq[k];
-    if (first !== first || f & Flag.SYN) tuple.firstSeq[k] = seq;
+    const lower = src < dst;
+    const first = lower ? tuple.firstSeq0 : tuple.firstSeq1;
+    if (first !== first || f & Flag.SYN) {
+      if (lower) tuple.firstSeq0 = seq;
+      else tuple.firstSeq1 = seq;
+    }
     return (f & (Flag.SYN | Flag.ACK)) === (Flag.SYN | Flag.ACK) && !newIsn && first === first && first !== seq;
   }
 
