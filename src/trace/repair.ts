@@ -283,6 +283,7 @@ export function mayHidePacket(b: Uint8Array, s: number, e: number): boolean {
   while (last > i && (b[last] === 32 || b[last] === 13)) last--;
   const l = b[last];
   if (l === 58 || l === 62 || l === 44) return true;
+  if (endsWithOldFlags(b, i, last)) return true;
   const f = b[i];
   // t(cpdump:) l(istening) r(eading) s(udo) ^C ` ~ $ # [ > | . P(S C:\) and the stats' digits.
   if (f === 116 || f === 108 || f === 114 || f === 115 || f === 94 || f === 96 || f === 126 || f === 36 || f === 35 || f === 91 || f === 62 || f === 124 || f === 46 || f === 80) return true;
@@ -298,6 +299,16 @@ export function mayHidePacket(b: Uint8Array, s: number, e: number): boolean {
   }
   // "IP a.1 b.2: ..." from a page that lost its '>'.
   return ip && !arrow;
+}
+
+/**
+ * True if b[s..last] ends with ": " and tcpdump 3.x's flag letters ("S", "FP", "."): an old-format
+ * packet a wrap cut right after its flags.
+ */
+function endsWithOldFlags(b: Uint8Array, s: number, last: number): boolean {
+  let k = last;
+  while (k > s && last - k < 6 && (b[k] === 46 || b[k] === 83 || b[k] === 70 || b[k] === 82 || b[k] === 80 || b[k] === 87 || b[k] === 69 || b[k] === 85)) k--;
+  return k < last && k > s && b[k] === 32 && b[k - 1] === 58;
 }
 
 /** True for text that begins like a packet (a timestamp, or "IP ") but may lack its end. */

@@ -15,7 +15,7 @@ const PASTES = fixture('pastes');
 interface Expected {
   file: string;
   tcpPackets: number;
-  facts: { handshake?: 'complete' | 'incomplete'; resetBy?: string; notes?: string };
+  facts: { handshake?: 'complete' | 'incomplete'; resetBy?: string; firstFin?: string; notes?: string };
 }
 
 /**
@@ -58,6 +58,11 @@ describe('repair: tcpdump text people published', () => {
       if (by) {
         const from = resetSenders(t);
         assert.ok(from.some((s) => s.side === by || s.src === by || s.src.startsWith(`${by}.`)), `RST from ${by}, seen from ${JSON.stringify(from)}`);
+      }
+      const fin = e.facts.firstFin;
+      if (fin) {
+        const closers = conns.filter((c) => c.close.firstFinFrom).map((c) => (c.close.firstFinFrom === 'client' ? c.client : c.server));
+        assert.ok(closers.includes(fin), `first FIN from ${fin}, seen from ${JSON.stringify(closers)}`);
       }
     });
   }
