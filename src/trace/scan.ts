@@ -544,11 +544,18 @@ function readTcpFields(b: Uint8Array, i: number, end: number, r: LineRecord): vo
 }
 
 /**
- * FNV-1a of b[s..e) less -e's frame lengths ("length 74", which is not where a packet was seen),
- * or 0 when it is "IP " or "IP6 " alone (or nothing).
+ * FNV-1a of b[s..e) up to its "IP " or "IP6 " word, less -e's frame lengths ("length 74", which
+ * is not where a packet was seen); 0 when nothing stands before that word. What follows it (the
+ * IP header of 3.9's one-line -v, "truncated-ip") describes the packet, not where it was seen.
  */
 function linkHash(b: Uint8Array, s: number, e: number): number {
-  if (e - s <= 4 && (matches(b, s, e, W_IP) || at(b, s, e, 'IP6 ') || e === s)) return 0;
+  for (let i = s; i + 3 < e; i++) {
+    if (b[i] === 73 /* I */ && b[i + 1] === 80 /* P */ && (b[i + 2] === SP || (b[i + 2] === 54 /* 6 */ && b[i + 3] === SP)) && (i === s || b[i - 1] === SP)) {
+      e = i;
+      break;
+    }
+  }
+  if (e === s) return 0;
   let h = 2166136261;
   for (let i = s; i < e; i++) {
     if (b[i] === 108 /* l */ && matches(b, i, e, W_LENGTH)) {
