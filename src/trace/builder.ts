@@ -45,6 +45,10 @@ interface Tuple {
   hasBase: boolean;
   /** The packet whose numbers set the base (-1: none yet). */
   basePacket: number;
+  /** A first packet read as cut from a longer capture, until the flow's next one tells (-1: none). */
+  cutPacket: number;
+  /** Its line, where the `relative` repair was counted. */
+  cutLine: number;
 }
 
 /** Relative numbers of a snippet cut from a longer capture stay below this; ISNs seldom do. */
@@ -80,6 +84,8 @@ export class TraceBuilder {
   private readonly endpoints = this.keys.endpoints;
   /** By tuple id (PacketKeys). */
   private readonly tupleList: Tuple[] = [];
+  /** Flows whose first packet was read as cut from a longer capture (see settleCut, uncut). */
+  private readonly cut: Tuple[] = [];
   /** Fed by pushScanned(): the lines come numbered, and push() would number them anew. */
   private scanned = false;
   private readonly connections: Connection[] = [];
@@ -570,8 +576,10 @@ export class TraceBuilder {
     let seq = r.seq;
     let ack = r.ack;
     let f = r.flags;
+    if (tuple && tuple.cutPacket >= 0 && (f & Flag.ACK) && !(f & Flag.SYN)) this.settleCut(tuple, src, seq, ack);
     // The first packet of a flow carries ACK and numbers too small for an ISN: a snippet cut
-    // from a longer capture, printed relative to a base it never showed.
+    // from a longer capture, printed relative to a base it never showed (settleCut may find
+    // from the flow's next packet that tcpdump printed it absolute after all).
     const cutRelative = !tuple && (f & Flag.ACK) !== 0 && !(f & Flag.SYN) && this.seqMode !== SeqMode.Absolute && ack > 0 && ack < SMALL_NUMBER && !(seq >= SMALL_NUMBER);
     if (cutRelative) {
       f |= Flag.ACK_RELATIVE | (seq === seq ? Flag.SEQ_RELATIVE : 0);
@@ -631,7 +639,8 @@ export class TraceBuilder {
     if (!conn) {
       conn = this.newConnection(src, dst, f, p);
       if (!tuple) {
-        const fresh: Tuple = { conn, baseEp: src, base0: 0, base1: 0, known0: false, known1: false, hasBase: cutRelative, basePacket: -1 };
+        const fresh: Tuple = { conn, baseEp: src, base0: 0, base1: 0, known0: false, known1: false, hasBase: cutRelative, basePacket: -1, cutPacket: cutRelative ? p : -1, cutLine: this.first };
+        if (cutRelative) this.cut.push(fresh);
         this.tupleList.push(fresh);
         if (!cutRelative && (f & Flag.ACK) && this.seqMode !== SeqMode.Absolute) this.setBase(fresh, p, src, r.seq, ack);
       } else tuple.conn = conn;
@@ -666,6 +675,48 @@ export class TraceBuilder {
     (conn.flight ??= new Flight()).step(t, p, windowShift(conn.clientOpts, conn.serverOpts, d), r.sackBytes);
   }
 
+  /**
+   * Decides, at the next ACK-bearing packet of a flow whose first packet was read as cut from a
+   * longer capture, whether it was. tcpdump prints the first packet it sees of a flow with its
+   * own numbers and the later ones relative to them, so these fall to small offsets (96201,
+   * then 32); a snippet cut from a longer capture keeps its numbers on one scale (124345,
+   * then 124669). When every number printed now is under a quarter of the one it follows
+   * from, the first packet was absolute: it sets tcpdump's base, and the repair is taken back.
+   */
+  private settleCut(tuple: Tuple, src: number, seq: number, ack: number): void {
+    const t = this.t;
+    const q = tuple.cutPacket;
+    tuple.cutPacket = -1;
+    const sameSender = src === tuple.baseEp;
+    const seq1 = t.seq[q];
+    const ack1 = t.ack[q];
+    let told = 0;
+    for (const [x, from] of sameSender ? [[seq, seq1], [ack, ack1]] : [[seq, ack1], [ack, seq1 + t.len[q]]]) {
+      if (x !== x || from !== from) continue;
+      if (!(x * 4 < from)) return;
+      told++;
+    }
+    if (!told) return;
+    this.setBase(tuple, q, tuple.baseEp, seq1, ack1);
+    t.flags[q] &= ~(Flag.SEQ_RELATIVE | Flag.ACK_RELATIVE);
+    this.repairs.remove('relative', tuple.cutLine);
+    this.cut.splice(this.cut.indexOf(tuple), 1);
+  }
+
+  /**
+   * tcpdump -S showed itself (see detectSeqMode): the flows read as cut from a longer capture
+   * were printed absolute too. Their numbers were read as printed, so only the marks go.
+   */
+  private uncut(): void {
+    const t = this.t;
+    for (const tuple of this.cut) {
+      for (let p = tuple.conn.firstPacket; p >= 0; p = t.next[p]) t.flags[p] &= ~(Flag.SEQ_RELATIVE | Flag.ACK_RELATIVE);
+      tuple.cutPacket = -1;
+      this.repairs.remove('relative', tuple.cutLine);
+    }
+    this.cut.length = 0;
+  }
+
   private setBase(tuple: Tuple, p: number, src: number, seq: number, ack: number): void {
     if (ack !== ack) return;
     tuple.baseEp = src;
@@ -686,7 +737,10 @@ export class TraceBuilder {
     // Distance of the printed ack from the base, against its distance from zero.
     const fromBase = Math.abs((ack - base) | 0);
     const fromZero = Math.min(ack, 4294967296 - ack);
-    if (fromBase * 1000 < fromZero) this.seqMode = SeqMode.Absolute;
+    if (fromBase * 1000 < fromZero) {
+      this.seqMode = SeqMode.Absolute;
+      this.uncut();
+    }
     else if (fromZero * 1000 < fromBase) this.seqMode = SeqMode.Relative;
     if (this.seqMode !== SeqMode.Unknown) this.seqModeLine = this.line;
   }

@@ -60,6 +60,16 @@ export class Repairs {
     if (r.lines.length < MAX_LINES && r.lines[r.lines.length - 1] !== line) r.lines.push(line);
   }
 
+  /** Takes back one repair of `kind` counted at `line`: a later packet showed it was not one. */
+  remove(kind: RepairKind, line: number): void {
+    const r = this.byKind.get(kind);
+    if (!r) return;
+    r.count--;
+    const at = r.lines.indexOf(line);
+    if (at >= 0) r.lines.splice(at, 1);
+    if (r.count <= 0) this.byKind.delete(kind);
+  }
+
   /** The repairs made so far, in REPAIR_TEXT's order. */
   list(): Repair[] {
     const out: Repair[] = [];

@@ -3,7 +3,7 @@
 // duplicated, which must read as the clean text does, with each repair listed.
 
 import * as assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { analyzeText, normalizeText, type Trace } from '../../src/trace';
@@ -110,6 +110,23 @@ describe('repair: the shapes text takes on its way', () => {
     assert.deepEqual(kinds(t), { relative: 1 });
   });
 
+  it("a capture that starts mid-connection prints its first packet absolute: the next one shows it (tcpdump's ldp-common-session)", () => {
+    // seq 96201:96233, ack 83737, then seq 32, ack 1: offsets from the first packet's numbers.
+    const t = analyzeText(readFileSync(fixture('tcpdump-tests', 'ldp-common-session.out'), 'utf8'));
+    const j = t.toJSON(true);
+    const flow = j.packetRecords!.filter((p) => p.connection === 0);
+    assert.deepEqual(flow.map((p) => [p.seq, p.ack]), [[96201, 83737], [96233, 83737]]);
+    assert.deepEqual(t.connections[0].events, []);
+    assert.deepEqual(t.repairs, []);
+  });
+
+  it('under -S a flow read as cut from a longer capture is absolute once another flow shows -S', () => {
+    const t = analyzeText(readFileSync(fixture('tcpdump-3x', 'rendered', 'ldp-common-session.Svv.out'), 'utf8'));
+    const j = t.toJSON(true);
+    assert.deepEqual(j.packetRecords!.filter((p) => p.connection === 0).map((p) => [p.seq, p.ack]), [[96201, 83737], [96233, 83737]]);
+    assert.deepEqual(t.repairs, []);
+  });
+
   it('the same packet on two interfaces (-i any) is one packet seen twice', () => {
     const t = analyzeText(
       '23:37:55.897786 tun0  In  IP 172.30.0.1.41626 > 192.168.255.8.10001: Flags [P.], seq 1:101, ack 1, win 502, length 100\n' +
@@ -130,8 +147,10 @@ describe('repair: the shapes text takes on its way', () => {
     assert.deepEqual(pieceRanges(a), [], 'one packet: the whole line');
   });
 
-  it('clean tcpdump output needs no repair', () => {
-    for (const file of renderings()) assert.deepEqual(analyzeText(readFileSync(file, 'utf8')).repairs, [], file);
+  it('clean tcpdump output needs no repair: every text fixture but the pastes', () => {
+    const files = textFixtures();
+    assert.ok(files.length > 500, `${files.length} files`);
+    for (const file of files) assert.deepEqual(analyzeText(readFileSync(file, 'utf8')).repairs, [], file);
   });
 });
 
@@ -174,6 +193,20 @@ function kinds(t: Trace): Record<string, number> {
 // --- Transformations of every capture rendering ------------------------------------------
 
 /** The -nn and -tttt -v renderings of the loopback captures. */
+/** Every tcpdump text among the fixtures, the pastes aside: captures' renderings, real-world and regression outputs. */
+function textFixtures(): string[] {
+  const out: string[] = [];
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory() || (e.isSymbolicLink() && statSync(p).isDirectory())) walk(p);
+      else if (/\.(tcpdump|out)$/.test(e.name)) out.push(p);
+    }
+  };
+  for (const d of readdirSync(fixture(), { withFileTypes: true })) if (d.name !== 'pastes' && !d.isFile()) walk(fixture(d.name));
+  return out.sort();
+}
+
 function renderings(): string[] {
   const dir = fixture('captures');
   return readdirSync(dir)
