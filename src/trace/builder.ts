@@ -124,6 +124,13 @@ export class TraceBuilder {
   /** -ttt: the sum of the deltas read so far, and whether the packets before were summed. */
   private deltaSum = 0;
   private deltasSummed = false;
+  /** Delta times: a sender's clock (TS val) showed they are -ttttt's. */
+  private sinceFirstShown = false;
+  /** Delta times above zero so far, and the line of the first delta time. */
+  private deltasAboveZero = 0;
+  private deltaLine = 0;
+  /** Per sender, while -ttt and -ttttt are not told apart: its last TS val, delta and sum. */
+  private readonly lastTsval = new Map<number, [number, number, number]>();
   private finished = false;
 
   /**
@@ -302,6 +309,9 @@ export class TraceBuilder {
     }
     if (this.held) this.flushHeld();
     if (this.timeKind === TimeKind.Delta && this.deltaDecreased) this.accumulateDeltas();
+    // Delta times that never went back, two or more above zero, and no clock that told: -ttt
+    // would give other times than -ttttt, and nothing in the text says which it is.
+    if (this.timeKind === TimeKind.Delta && !this.deltaDecreased && !this.sinceFirstShown && this.deltasAboveZero >= 2) this.repairs.add('clock', this.deltaLine);
     return this.repairs.list();
   }
 
@@ -527,7 +537,7 @@ export class TraceBuilder {
     this.addPacket(r, headLine, src, dst, tupleId);
   }
 
-  private time(r: LineRecord): number {
+  private time(r: LineRecord, src: number): number {
     let time = r.time;
     if (r.timeKind === TimeKind.None) return NaN;
     if (this.timeKind === TimeKind.None) this.timeKind = r.timeKind;
@@ -545,7 +555,9 @@ export class TraceBuilder {
       if (time === time) {
         const raw = time;
         this.deltaSum += time;
-        if (!this.deltaDecreased && time < this.lastTime / 2) {
+        if (this.deltaLine === 0) this.deltaLine = this.first;
+        if (time > 0) this.deltasAboveZero++;
+        if (!this.deltaDecreased && (time < this.lastTime / 2 || (!this.sinceFirstShown && r.tsval >= 0 && this.clockSays(src, r.tsval, raw)))) {
           this.deltaDecreased = true;
           this.accumulateDeltas();
         }
@@ -568,7 +580,7 @@ export class TraceBuilder {
     t.headLine[p] = headLine;
     t.len[p] = r.len < 0 ? 0 : r.len;
     t.win[p] = r.win;
-    t.time[p] = this.time(r);
+    t.time[p] = this.time(r, src);
 
     // Absolute seq/ack, undoing tcpdump's relative numbering (print-tcp.c keeps, per
     // 4-tuple, the numbers of the first ACK-bearing segment or of a SYN,ACK, and prints the
@@ -770,6 +782,27 @@ export class TraceBuilder {
     if (!unknown && (f & Flag.SYN) && (f & Flag.ACK)) conn.machine.setInitial(State.SYN_SENT, State.LISTEN);
     this.connections.push(conn);
     return conn;
+  }
+
+  /**
+   * True when the sender's TCP timestamps show that delta times are -ttt's (since the previous
+   * packet); sinceFirstShown is set when they show -ttttt's. Between two packets of one sender,
+   * TS val advances with its clock, 1000 ticks a second on Linux, the BSDs and macOS: its
+   * advance must match the time between them as one reading has it (within 2 ms and 10%) and
+   * not as the other has it. Readings less than 20 ms apart, or clocks at other rates, tell
+   * nothing.
+   */
+  private clockSays(src: number, tsval: number, raw: number): boolean {
+    const last = this.lastTsval.get(src);
+    this.lastTsval.set(src, [tsval, raw, this.deltaSum]);
+    if (!last) return false;
+    const ticks = (tsval - last[0] + 4294967296) % 4294967296;
+    const sinceFirst = (raw - last[1]) * 1000;
+    const sincePrevious = (this.deltaSum - last[2]) * 1000;
+    if (Math.abs(sinceFirst - sincePrevious) < 20) return false;
+    const fits = (ms: number) => ms >= 0 && Math.abs(ticks - ms) <= 2 + ms / 10;
+    if (fits(sinceFirst) && !fits(sincePrevious)) this.sinceFirstShown = true;
+    return fits(sincePrevious) && !fits(sinceFirst);
   }
 
   /**

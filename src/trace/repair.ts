@@ -39,6 +39,11 @@ export const REPAIR_TEXT: Record<RepairKind, Record<Lang, (n: number, lines: num
     en: (n) => `${plural(n, 'packet', 'packets')} captured twice (on two interfaces, or In and Out): the copies are not counted again`,
     zh: (n) => `${n} 个包被抓到两次（两个接口，或 In 和 Out）：副本不重复计算`,
   },
+  clock: {
+    en: () =>
+      'times read as since the first packet (-ttttt): they never go back, so they may also be -ttt (since the previous packet), which nothing in the text rules out; if they are, durations and RTTs are wrong',
+    zh: () => '时间按"自第一个包起"（-ttttt）读取：这些时间从不回退，也可能是 -ttt（自上一个包起），文本中无法区分；若是 -ttt，时长和 RTT 会有误',
+  },
 };
 
 /** Lines kept per kind. */

@@ -72,6 +72,8 @@ export class LineRecord {
   fastOpen = false;
   /** The bytes the first three SACK blocks cover (tshark keeps three), -1 without a SACK option. */
   sackBytes = -1;
+  /** The TCP timestamp's TS val, read on lines with a delta time only (-ttt or -ttttt); -1 without. */
+  tsval = -1;
   /** A Flags-form packet line that ended before its `length` (wrapped, perhaps). */
   open = false;
   /** Bytes tcpdump never prints were skipped among the fields (one may hide a field). */
@@ -103,6 +105,7 @@ export class LineRecord {
     this.timestamps = false;
     this.fastOpen = false;
     this.sackBytes = -1;
+    this.tsval = -1;
     this.open = false;
     this.odd = false;
     this.tail = -1;
@@ -598,6 +601,8 @@ function readOptions(b: Uint8Array, i: number, end: number, r: LineRecord): numb
     if ((depth === 1 && c === COMMA) || depth === 0) {
       if (syn) readOption(b, tokenStart, i, r);
       else if (b[tokenStart] === 115 /* s */ && at(b, tokenStart, i, 'sack ')) r.sackBytes = sackBytes(b, tokenStart + 5, i);
+      // The sender's clock tells -ttt from -ttttt where their times print alike (TraceBuilder.time).
+      else if (b[tokenStart] === 84 /* T */ && r.timeKind === TimeKind.Delta && at(b, tokenStart, i, 'TS val ')) r.tsval = readUint(b, tokenStart + 7, i);
       tokenStart = i + 1;
     }
   }
@@ -624,7 +629,10 @@ function readOption(b: Uint8Array, s: number, e: number, r: LineRecord): void {
   if (at(b, s, e, 'mss ')) r.mss = readUint(b, s + 4, e);
   else if (at(b, s, e, 'wscale ')) r.wscale = readUint(b, s + 7, e);
   else if (at(b, s, e, 'sackOK')) r.sackOK = true;
-  else if (at(b, s, e, 'TS ')) r.timestamps = true;
+  else if (at(b, s, e, 'TS ')) {
+    r.timestamps = true;
+    if (r.timeKind === TimeKind.Delta && at(b, s, e, 'TS val ')) r.tsval = readUint(b, s + 7, e);
+  }
   else if (at(b, s, e, 'tfo') || at(b, s, e, 'exp-tfo')) r.fastOpen = true;
 }
 
