@@ -21,6 +21,7 @@ const enum Num {
   MSS,
   WSCALE,
   SACK,
+  TSVAL,
   STRIDE,
 }
 
@@ -116,6 +117,7 @@ export class ScannedLines {
     f[q + Num.MSS] = r.mss;
     f[q + Num.WSCALE] = r.wscale;
     f[q + Num.SACK] = r.sackBytes;
+    f[q + Num.TSVAL] = r.tsval;
     i[o + Field.FLAGS] = r.flags;
     i[o + Field.SRC] = keys.src;
     i[o + Field.DST] = keys.dst;
@@ -159,6 +161,7 @@ export class ScannedLines {
     r.mss = f[q + Num.MSS];
     r.wscale = f[q + Num.WSCALE];
     r.sackBytes = f[q + Num.SACK];
+    r.tsval = f[q + Num.TSVAL];
     r.flags = i[o + Field.FLAGS];
   }
 
