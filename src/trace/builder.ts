@@ -527,14 +527,20 @@ export class TraceBuilder {
         return;
     }
     let headLine = this.first;
+    let copyOf = -1;
     // A -v TCP line under its header; a paste may have lost its indentation, not its time.
     if ((r.indented || r.timeKind === TimeKind.None) && this.headerLine === this.first - 1) {
       headLine = this.headerLine;
       r.time = this.headerTime;
       r.timeKind = this.headerTimeKind;
+    } else if (r.indented && r.timeKind === TimeKind.None) {
+      // A -v TCP line with no header of its own, right after a packet: that packet's TCP line
+      // pasted a second time, if it is the same (addPacket checks).
+      const q = this.t.length - 1;
+      if (q >= 0 && this.t.line[q] === this.first - 1) copyOf = q;
     }
     this.headerLine = -1;
-    this.addPacket(r, headLine, src, dst, tupleId);
+    this.addPacket(r, headLine, src, dst, tupleId, copyOf);
   }
 
   private time(r: LineRecord, src: number): number {
@@ -570,7 +576,8 @@ export class TraceBuilder {
     return time;
   }
 
-  private addPacket(r: LineRecord, headLine: number, src: number, dst: number, tupleId: number): void {
+  /** `copyOf`: the packet this one may be a second paste of (see take), else -1. */
+  private addPacket(r: LineRecord, headLine: number, src: number, dst: number, tupleId: number, copyOf: number): void {
     const t = this.t;
     // Tuple ids come in order of first appearance: a new one is tupleList.length.
     let tuple = tupleId < this.tupleList.length ? this.tupleList[tupleId] : undefined;
@@ -580,7 +587,7 @@ export class TraceBuilder {
     t.headLine[p] = headLine;
     t.len[p] = r.len < 0 ? 0 : r.len;
     t.win[p] = r.win;
-    t.time[p] = this.time(r, src);
+    t.time[p] = copyOf >= 0 ? t.time[copyOf] : this.time(r, src);
 
     // Absolute seq/ack, undoing tcpdump's relative numbering (print-tcp.c keeps, per
     // 4-tuple, the numbers of the first ACK-bearing segment or of a SYN,ACK, and prints the
@@ -659,10 +666,11 @@ export class TraceBuilder {
       if (reused) t.events[p] |= EVENT_BIT.reused_ports;
       else if (sameIsn) t.events[p] |= EVENT_BIT.retransmission;
     } else {
-      if (r.link !== 0 && conn.lastLink !== 0 && r.link !== conn.lastLink && isCopy(t, conn.lastPacket, p, src === conn.ep[0] ? 0 : 1)) {
+      const twoPlaces = r.link !== 0 && conn.lastLink !== 0 && r.link !== conn.lastLink;
+      if ((twoPlaces || copyOf === conn.lastPacket) && isCopy(t, conn.lastPacket, p, src === conn.ep[0] ? 0 : 1)) {
         t.events[p] |= EVENT_BIT.duplicate_capture;
-        this.repairs.add('duplicate', this.first);
-      }
+        this.repairs.add(twoPlaces ? 'duplicate' : 'pasted', this.first);
+      } else if (copyOf >= 0) t.time[p] = NaN; // not a copy: its line printed no time
       t.prev[p] = conn.lastPacket;
       t.next[conn.lastPacket] = p;
     }

@@ -39,6 +39,10 @@ export const REPAIR_TEXT: Record<RepairKind, Record<Lang, (n: number, lines: num
     en: (n) => `${plural(n, 'packet', 'packets')} captured twice (on two interfaces, or In and Out): the copies are not counted again`,
     zh: (n) => `${n} 个包被抓到两次（两个接口，或 In 和 Out）：副本不重复计算`,
   },
+  pasted: {
+    en: (n) => `${plural(n, 'line', 'lines')} pasted twice (the same packet line again, right after it): not counted again`,
+    zh: (n) => `${n} 行被重复粘贴（紧接着又出现同一个包的行）：不重复计算`,
+  },
   clock: {
     en: () =>
       'times read as since the first packet (-ttttt): they never go back, so they may also be -ttt (since the previous packet), which nothing in the text rules out; if they are, durations and RTTs are wrong',

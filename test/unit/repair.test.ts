@@ -15,6 +15,8 @@ const PASTES = fixture('pastes');
 interface Expected {
   file: string;
   tcpPackets: number;
+  /** Packet lines the author pasted a second time: read, and marked as copies. */
+  pastedCopies?: number;
   facts: { handshake?: 'complete' | 'incomplete'; resetBy?: string; firstFin?: string; notes?: string };
 }
 
@@ -26,7 +28,6 @@ const UNREADABLE: Record<string, string> = {
   '29-zh-clash-tun-abbrev-angle-redaction.txt': 'shortened by hand: no timestamp, seq or length',
   '41-ocr-k8s-notes-vxlan-glued.txt': 'OCR glued lengths to the next timestamp ("length 019:26:21")',
   '44-unixse-223151-edited-addresses-vX.txt': 'the author deleted an address from each packet',
-  '50-lab-lo-nnvv-rst-duplicated-continuation.txt': 'the author pasted the SYN twice',
 };
 
 /** Facts a snippet's text does not settle, with why: its packets are still counted. */
@@ -49,7 +50,9 @@ describe('repair: tcpdump text people published', () => {
     if (UNREADABLE[e.file]) continue;
     it(`${e.file}: ${e.tcpPackets} packets and the facts the author shows`, () => {
       const t = analyzeText(readFileSync(join(PASTES, e.file), 'utf8'));
-      assert.equal(t.packetCount, e.tcpPackets, JSON.stringify({ problems: t.problems.slice(0, 3), repairs: t.repairs }));
+      const pasted = t.repairs.find((r) => r.kind === 'pasted')?.count ?? 0;
+      assert.equal(pasted, e.pastedCopies ?? 0, 'lines pasted twice');
+      assert.equal(t.packetCount - pasted, e.tcpPackets, JSON.stringify({ problems: t.problems.slice(0, 3), repairs: t.repairs }));
       const conns = t.connections;
       if (NOT_SETTLED[e.file]) return;
       if (e.facts.handshake === 'complete') assert.ok(conns.some((c) => c.handshake.complete), 'a handshake completes');
@@ -139,6 +142,20 @@ describe('repair: the shapes text takes on its way', () => {
     assert.deepEqual(kinds(t), { relative: 1, duplicate: 1 });
   });
 
+  it('a -v TCP line pasted again under its packet is that packet twice; another packet there is not', () => {
+    const head = '21:58:17.342134 IP (tos 0x0, ttl 64, id 58638, offset 0, flags [DF], proto TCP (6), length 60)';
+    const syn = '    127.0.0.1.34420 > 127.0.0.1.9999: Flags [S], seq 1676447712, win 65495, length 0';
+    const t = analyzeText([head, syn, syn].join('\n'));
+    assert.equal(t.packetCount, 2);
+    assert.deepEqual(t.packet(1).events, ['duplicate_capture']);
+    assert.equal(t.connections[0].handshake.synRetransmissions, 0);
+    assert.deepEqual(kinds(t), { pasted: 1 });
+    const other = analyzeText([head, syn, syn.replace('Flags [S], seq 1676447712', 'Flags [R], seq 1676447713')].join('\n'));
+    assert.deepEqual(other.packet(1).events, []);
+    assert.equal(other.packet(1).time, null, 'a line with no time of its own');
+    assert.deepEqual(kinds(other), {});
+  });
+
   it('the columns of each packet on a glued line, for hovers and the cursor', () => {
     const a = '10:09:11.123456 IP 1.2.3.4.5 > 6.7.8.9.80: Flags [S], seq 1, win 2, length 0';
     const b = '10:09:11.123600 IP 6.7.8.9.80 > 1.2.3.4.5: Flags [S.], seq 3, ack 2, win 2, length 0';
@@ -199,8 +216,8 @@ describe('repair: the normalised copy', () => {
       assert.deepEqual(once.repairs, t.repairs, f);
       assert.equal(n.packetCount, t.packetCount, f);
       assert.deepEqual(n.connections.map((c) => [c.client, c.server, c.clientState, c.serverState]), t.connections.map((c) => [c.client, c.server, c.clientState, c.serverState]), f);
-      // Copies of one packet and flows cut from a longer capture stay what they were.
-      assert.deepEqual(n.repairs.filter((r) => r.kind !== 'duplicate' && r.kind !== 'relative'), [], f);
+      // Copies of one packet (captured or pasted twice) and flows cut from a longer capture stay what they were.
+      assert.deepEqual(n.repairs.filter((r) => r.kind !== 'duplicate' && r.kind !== 'pasted' && r.kind !== 'relative'), [], f);
       // Its packet lines come back unchanged (other lines are kept as they were found).
       assert.deepEqual(packetLines(normalizeText(once.text).text), packetLines(once.text), f);
     }
