@@ -14,7 +14,7 @@ import { PacketKeys } from './keys';
 import { Flag, type Problem, type Repair, type TraceOptions } from './model';
 import { PacketTable } from './packets';
 import { LineKind, LineRecord, scanLine, TimeKind } from './scan';
-import { hasPacketStart, looksLikeHead, mayHidePacket, noiseKind, packetStarts, plainCharacters, quotePrefix, Repairs, startsWithIp, tidy, withoutAnnotation } from './repair';
+import { hasPacketStart, looksLikeHead, mayHidePacket, noiseKind, packetStarts, plainCharacters, quotePrefix, Repairs, startsWithIp, TEXT_REPAIRS, tidy, withoutAnnotation } from './repair';
 import { RESCAN, type ScannedLines } from './scanned';
 import { State } from './states';
 import { BuiltTrace } from './trace';
@@ -70,6 +70,7 @@ interface Held {
 
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
+const NEWLINE = new Uint8Array([10]);
 
 const enum SeqMode {
   Unknown,
@@ -234,19 +235,45 @@ export class TraceBuilder {
       this.at = this.first = this.line;
       if (lines.kind(k) === RESCAN) {
         scanLine(b, s, e, r);
+        this.probeRepair(b, s, k, lines);
         this.take(r, -1, -1, -1);
       } else if (lines.kind(k) === LineKind.Other && mayHidePacket(b, s, e)) {
-        // Banners and elisions count as push() counts them; packets hidden in such lines are
-        // not looked for here (the CLI reads text that needs repairs with push()).
+        // Banners and elisions count as push() counts them; packets hidden in such lines (or
+        // glued after a prompt) are looked for by probeRepair only.
+        this.probeRepair(b, s, k, lines);
         const noise = noiseKind(lineText(b, s, e));
         if (noise) this.repairs.add(noise, this.line);
         else this.skipped++;
       } else {
         lines.load(k, r);
+        if (this.needsRepair(r, b, s, e)) this.probeRepair(b, s, k, lines);
         this.take(r, lines.src(k), lines.dst(k), lines.tuple(k));
       }
       s = e + 1;
     }
+  }
+
+  /**
+   * pushScanned() reads each line as it stands: where push() would have repaired one (glued,
+   * wrapped, prefixed...), this is its line number, so that the caller can read the text
+   * again with push(). 0 while none.
+   */
+  unrepairedLine = 0;
+  /** Reads the lines that may need repairs, apart, to see whether push() would repair them. */
+  private probe: TraceBuilder | null = null;
+
+  /**
+   * Whether push() would repair scanned line k (at b[s..]): the line and the one after it
+   * (the rest of a wrap) go through a builder of their own. Only the first such line is
+   * looked for; lines that only look damaged (an -A payload with other bytes) cost a push.
+   */
+  private probeRepair(b: Uint8Array, s: number, k: number, lines: ScannedLines): void {
+    if (this.unrepairedLine) return;
+    const end = k + 1 < lines.count ? lines.end(k + 1) : lines.end(k);
+    const p = (this.probe ??= new TraceBuilder(this.options));
+    p.push(b.slice(s, end));
+    p.push(NEWLINE);
+    if (p.repairs.has(TEXT_REPAIRS)) this.unrepairedLine = this.line;
   }
 
   /**

@@ -50,6 +50,13 @@ export const REPAIR_TEXT: Record<RepairKind, Record<Lang, (n: number, lines: num
   },
 };
 
+/**
+ * Repairs that rewrite a packet's text. Lines read as they stand (TraceBuilder.pushScanned)
+ * miss only these: noise lines (banner, elision) are counted there too, and the rest read
+ * numbers and times.
+ */
+export const TEXT_REPAIRS: readonly RepairKind[] = ['split', 'wrap', 'prefix', 'characters', 'annotation'];
+
 /** Lines kept per kind. */
 const MAX_LINES = 20;
 
@@ -67,6 +74,12 @@ export class Repairs {
     if (!r) this.byKind.set(kind, (r = { kind, count: 0, lines: [] }));
     r.count += n;
     if (r.lines.length < MAX_LINES && r.lines[r.lines.length - 1] !== line) r.lines.push(line);
+  }
+
+  /** True once a repair of one of `kinds` was made. */
+  has(kinds: readonly RepairKind[]): boolean {
+    for (const k of kinds) if (this.byKind.has(k)) return true;
+    return false;
   }
 
   /** Takes back one repair of `kind` counted at `line`: a later packet showed it was not one. */
