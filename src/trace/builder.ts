@@ -481,6 +481,8 @@ export class TraceBuilder {
   /** True when line `b[s..e)` goes on with the held packet rather than starting another. */
   private continues(r: LineRecord, b: Uint8Array, s: number, e: number): boolean {
     if (r.kind === LineKind.Blank || r.kind === LineKind.IpHeader || r.timeKind !== TimeKind.None) return false;
+    // A closing fence, a prompt or tcpdump's statistics end a snippet: they go on with no packet.
+    if (r.kind === LineKind.Other && noiseKind(lineText(b, s, e)) === 'banner') return false;
     // A line with its own "a > b: Flags [" is a packet of its own, cut short or not.
     if (r.kind === LineKind.Packet && !r.indented) return false;
     // A packet starts near the line's start (a timestamp, or "eth0  Out IP ..."): not a wrap's rest.

@@ -25,8 +25,8 @@ export const REPAIR_TEXT: Record<RepairKind, Record<Lang, (n: number, lines: num
     zh: (n) => `去掉了 ${n} 个包前面的提示符、引用符、行号或日志前缀`,
   },
   characters: {
-    en: (n) => `HTML entities or tags, full-width punctuation, odd spaces, redactions or a lost '>' tidied on ${plural(n, 'line', 'lines')}`,
-    zh: (n) => `${n} 行中的 HTML 实体或标签、全角标点、特殊空格、脱敏占位符或丢失的 '>' 已整理`,
+    en: (n) => `HTML entities or tags, full-width punctuation, odd spaces, redactions or deleted addresses, or a lost '>' or ']' tidied on ${plural(n, 'line', 'lines')}`,
+    zh: (n) => `${n} 行中的 HTML 实体或标签、全角标点、特殊空格、脱敏占位符或被删去的地址、丢失的 '>' 或 ']' 已整理`,
   },
   annotation: { en: (n) => `notes after ${plural(n, 'packet', 'packets')} ignored`, zh: (n) => `忽略了 ${n} 个包后面的注释` },
   elision: { en: (n) => `${plural(n, 'elision mark', 'elision marks')} (..., [snip]) ignored`, zh: (n) => `忽略了 ${n} 处省略标记（...、[snip]）` },
@@ -138,6 +138,9 @@ export function plainCharacters(s: string): string {
   return r;
 }
 
+/** What stands for an endpoint the writer deleted from a packet line. */
+const DELETED = '<deleted>.<deleted>';
+
 const HTML_TAG = /<\/?(?:span|div|pre|code|p|br|b|i|u|s|strong|em|a|font|td|tr|th|table|tbody|li|ul|ol|h[1-6]|tt|small|cite|img|sup|sub|mark|kbd|samp|blockquote|var)\b[^<>]*>/gi;
 
 /**
@@ -151,6 +154,15 @@ export function tidy(s: string): string {
   if (out.includes('<')) {
     out = out.replace(HTML_TAG, '');
     out = out.replace(/<([^<>]*\s[^<>]*)>(?=\.\w)/g, (_m, inner: string) => `<${inner.trim().replace(/\s+/g, '_')}>`);
+    // A redaction with no port after it ("IP <ip> > a.80:") stands for the whole endpoint.
+    out = out.replace(/(?<=IP6? |> )(<[^<>\s]+>)(?= > |: )/g, '$1.<port>');
+  }
+  if (out.includes('Flags [')) {
+    // "Flags [., ack 18": the bracket lost (OCR); tcpdump prints none of these without it.
+    out = out.replace(/(Flags \[[SFRPUEWA.]{1,8}), /g, '$1], ');
+    // An address the writer deleted: "a.80 > Flags [", "length 40) > a.80: Flags [". Every
+    // deletion stands for one endpoint, as every other redaction does.
+    out = out.replace(/(\S\.\w+) > Flags \[/, `$1 > ${DELETED}: Flags [`).replace(/\) > (\S+\.\w+: Flags \[)/, `) ${DELETED} > $1`);
   }
   const lead = /^\s*/.exec(out)![0].length;
   out = out.slice(0, lead) + out.slice(lead).replace(/ {3,}/g, ' ').replace(/ ,/g, ',');
@@ -164,9 +176,10 @@ export function tidy(s: string): string {
  * A timestamp as tcpdump prints it at the start of a packet: -tttt's date and clock, the default
  * clock, or -tt's epoch seconds, with at least six decimals (a log's own "19:41:57" has none),
  * after the start, a space or anything not a digit, colon or dot (and the clock of a -tttt
- * stamp is not one on its own).
+ * stamp is not one on its own). Glued to the digits of the length before it ("length 019:26:
+ * 21.336832", a lost space) it has the two-digit hour tcpdump always prints, so it splits one way.
  */
-const STAMP = /(?:^|(?<=[^\d:.]))(?<!\d{4}-\d\d-\d\d )(?:\d{4}-\d\d-\d\d \d\d?:\d\d:\d\d\.\d{6,9}|\d\d?:\d\d:\d\d\.\d{6,9}|\d{9,10}\.\d{6,9})(?= )/g;
+const STAMP = /(?:(?:^|(?<=[^\d:.]))(?<!\d{4}-\d\d-\d\d )(?:\d{4}-\d\d-\d\d \d\d?:\d\d:\d\d\.\d{6,9}|\d\d?:\d\d:\d\d\.\d{6,9}|\d{9,10}\.\d{6,9})|(?<=\blength \d+)\d\d:\d\d:\d\d\.\d{6,9})(?= )/g;
 /** -t output: "IP " or "IP6 " begins each packet. */
 const IP_WORD = /(?:^|(?<=[\s>$#:,.)]))IP6? (?=\S+ > )/g;
 
