@@ -179,7 +179,7 @@ export function tidy(s: string): string {
  * stamp is not one on its own). Glued to the digits of the length before it ("length 019:26:
  * 21.336832", a lost space) it has the two-digit hour tcpdump always prints, so it splits one way.
  */
-const STAMP = /(?:(?:^|(?<=[^\d:.]))(?<!\d{4}-\d\d-\d\d )(?:\d{4}-\d\d-\d\d \d\d?:\d\d:\d\d\.\d{6,9}|\d\d?:\d\d:\d\d\.\d{6,9}|\d{9,10}\.\d{6,9})|(?<=\blength \d+)\d\d:\d\d:\d\d\.\d{6,9})(?= )/g;
+const STAMP = /(?:(?:^|(?<=[^\d:.]))(?<!\d{4}-\d\d-\d\d )(?:\d{4}-\d\d-\d\d \d\d?:\d\d:\d\d\.\d{6,9}|\d\d?:\d\d:\d\d\.\d{6,9}|\d{9,10}\.\d{6,9})|(?<=length \d{1,10})\d\d:\d\d:\d\d\.\d{6,9})(?= )/g;
 /** -t output: "IP " or "IP6 " begins each packet. */
 const IP_WORD = /(?:^|(?<=[\s>$#:,.)]))IP6? (?=\S+ > )/g;
 
