@@ -162,7 +162,7 @@ export function tidy(s: string): string {
     out = out.replace(/(Flags \[[SFRPUEWA.]{1,8}), /g, '$1], ');
     // An address the writer deleted: "a.80 > Flags [", "length 40) > a.80: Flags [". Every
     // deletion stands for one endpoint, as every other redaction does.
-    out = out.replace(/(\S\.\w+) > Flags \[/, `$1 > ${DELETED}: Flags [`).replace(/\) > (\S+\.\w+: Flags \[)/, `) ${DELETED} > $1`);
+    out = out.replace(/(\S\.\w+) > Flags \[/, `$1 > ${DELETED}: Flags [`).replace(/(length \d+\)) > (\S+\.\w+: Flags \[)/, `$1 ${DELETED} > $2`);
   }
   const lead = /^\s*/.exec(out)![0].length;
   out = out.slice(0, lead) + out.slice(lead).replace(/ {3,}/g, ' ').replace(/ ,/g, ',');
