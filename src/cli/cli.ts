@@ -130,8 +130,13 @@ async function read(file: string, progress: Progress): Promise<Trace> {
     builder.expect(stat.size);
     // A large text file is scanned by a second thread while this one analyses.
     if (stat.isFile() && !currentSink && useScanThread(stat.size) && isPlainText(file)) {
-      if (await readWithScanThread(file, builder, (n) => progress.update(n, total))) return builder.finish();
-      // No second thread: read it all here.
+      if (await readWithScanThread(file, builder, (n) => progress.update(n, total))) {
+        if (!builder.unrepairedLine) return builder.finish();
+        // Text past the first MB needs a repair the scanning thread does not make: read it again here.
+        progress.end();
+        process.stderr.write(`tcp-trace: ${printable(file)}: line ${builder.unrepairedLine} needs a repair; reading the file again on one thread\n`);
+      }
+      // No second thread, or text to repair: read it all here.
       builder = new TraceBuilder(currentOptions);
       builder.expect(stat.size);
     }

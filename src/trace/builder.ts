@@ -14,7 +14,7 @@ import { PacketKeys } from './keys';
 import { Flag, type Problem, type Repair, type TraceOptions } from './model';
 import { PacketTable } from './packets';
 import { LineKind, LineRecord, scanLine, TimeKind } from './scan';
-import { hasPacketStart, looksLikeHead, mayHidePacket, noiseKind, packetStarts, plainCharacters, quotePrefix, Repairs, startsWithIp, tidy, withoutAnnotation } from './repair';
+import { hasPacketStart, looksLikeHead, mayHidePacket, noiseKind, packetStarts, plainCharacters, quotePrefix, Repairs, startsWithIp, TEXT_REPAIRS, tidy, withoutAnnotation } from './repair';
 import { RESCAN, type ScannedLines } from './scanned';
 import { State } from './states';
 import { BuiltTrace } from './trace';
@@ -52,6 +52,10 @@ interface Tuple {
    */
   firstSeq0: number;
   firstSeq1: number;
+  /** A first packet read as cut from a longer capture, until the flow's next one tells (-1: none). */
+  cutPacket: number;
+  /** Its line, where the `relative` repair was counted. */
+  cutLine: number;
 }
 
 /** Relative numbers of a snippet cut from a longer capture stay below this; ISNs seldom do. */
@@ -73,6 +77,7 @@ interface Held {
 
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
+const NEWLINE = new Uint8Array([10]);
 
 const enum SeqMode {
   Unknown,
@@ -87,6 +92,8 @@ export class TraceBuilder {
   private readonly endpoints = this.keys.endpoints;
   /** By tuple id (PacketKeys). */
   private readonly tupleList: Tuple[] = [];
+  /** Flows whose first packet was read as cut from a longer capture (see settleCut, uncut). */
+  private readonly cut: Tuple[] = [];
   /** Fed by pushScanned(): the lines come numbered, and push() would number them anew. */
   private scanned = false;
   private readonly connections: Connection[] = [];
@@ -125,6 +132,13 @@ export class TraceBuilder {
   /** -ttt: the sum of the deltas read so far, and whether the packets before were summed. */
   private deltaSum = 0;
   private deltasSummed = false;
+  /** Delta times: a sender's clock (TS val) showed they are -ttttt's. */
+  private sinceFirstShown = false;
+  /** Delta times above zero so far, and the line of the first delta time. */
+  private deltasAboveZero = 0;
+  private deltaLine = 0;
+  /** Per sender, while -ttt and -ttttt are not told apart: its last TS val, delta and sum. */
+  private readonly lastTsval = new Map<number, [number, number, number]>();
   private finished = false;
 
   /**
@@ -228,19 +242,45 @@ export class TraceBuilder {
       this.at = this.first = this.line;
       if (lines.kind(k) === RESCAN) {
         scanLine(b, s, e, r);
+        this.probeRepair(b, s, k, lines);
         this.take(r, -1, -1, -1);
       } else if (lines.kind(k) === LineKind.Other && mayHidePacket(b, s, e)) {
-        // Banners and elisions count as push() counts them; packets hidden in such lines are
-        // not looked for here (the CLI reads text that needs repairs with push()).
+        // Banners and elisions count as push() counts them; packets hidden in such lines (or
+        // glued after a prompt) are looked for by probeRepair only.
+        this.probeRepair(b, s, k, lines);
         const noise = noiseKind(lineText(b, s, e));
         if (noise) this.repairs.add(noise, this.line);
         else this.skipped++;
       } else {
         lines.load(k, r);
+        if (this.needsRepair(r, b, s, e)) this.probeRepair(b, s, k, lines);
         this.take(r, lines.src(k), lines.dst(k), lines.tuple(k));
       }
       s = e + 1;
     }
+  }
+
+  /**
+   * pushScanned() reads each line as it stands: where push() would have repaired one (glued,
+   * wrapped, prefixed...), this is its line number, so that the caller can read the text
+   * again with push(). 0 while none.
+   */
+  unrepairedLine = 0;
+  /** Reads the lines that may need repairs, apart, to see whether push() would repair them. */
+  private probe: TraceBuilder | null = null;
+
+  /**
+   * Whether push() would repair scanned line k (at b[s..]): the line and the one after it
+   * (the rest of a wrap) go through a builder of their own. Only the first such line is
+   * looked for; lines that only look damaged (an -A payload with other bytes) cost a push.
+   */
+  private probeRepair(b: Uint8Array, s: number, k: number, lines: ScannedLines): void {
+    if (this.unrepairedLine) return;
+    const end = k + 1 < lines.count ? lines.end(k + 1) : lines.end(k);
+    const p = (this.probe ??= new TraceBuilder(this.options));
+    p.push(b.slice(s, end));
+    p.push(NEWLINE);
+    if (p.repairs.has(TEXT_REPAIRS)) this.unrepairedLine = this.line;
   }
 
   /**
@@ -303,6 +343,9 @@ export class TraceBuilder {
     }
     if (this.held) this.flushHeld();
     if (this.timeKind === TimeKind.Delta && this.deltaDecreased) this.accumulateDeltas();
+    // Delta times that never went back, two or more above zero, and no clock that told: -ttt
+    // would give other times than -ttttt, and nothing in the text says which it is.
+    if (this.timeKind === TimeKind.Delta && !this.deltaDecreased && !this.sinceFirstShown && this.deltasAboveZero >= 2) this.repairs.add('clock', this.deltaLine);
     return this.repairs.list();
   }
 
@@ -445,6 +488,8 @@ export class TraceBuilder {
   /** True when line `b[s..e)` goes on with the held packet rather than starting another. */
   private continues(r: LineRecord, b: Uint8Array, s: number, e: number): boolean {
     if (r.kind === LineKind.Blank || r.kind === LineKind.IpHeader || r.timeKind !== TimeKind.None) return false;
+    // A closing fence, a prompt or tcpdump's statistics end a snippet: they go on with no packet.
+    if (r.kind === LineKind.Other && noiseKind(lineText(b, s, e)) === 'banner') return false;
     // A line with its own "a > b: Flags [" is a packet of its own, cut short or not.
     if (r.kind === LineKind.Packet && !r.indented) return false;
     // A packet starts near the line's start (a timestamp, or "eth0  Out IP ..."): not a wrap's rest.
@@ -518,17 +563,23 @@ export class TraceBuilder {
         return;
     }
     let headLine = this.first;
+    let copyOf = -1;
     // A -v TCP line under its header; a paste may have lost its indentation, not its time.
     if ((r.indented || r.timeKind === TimeKind.None) && this.headerLine === this.first - 1) {
       headLine = this.headerLine;
       r.time = this.headerTime;
       r.timeKind = this.headerTimeKind;
+    } else if (r.indented && r.timeKind === TimeKind.None) {
+      // A -v TCP line with no header of its own, right after a packet: that packet's TCP line
+      // pasted a second time, if it is the same (addPacket checks).
+      const q = this.t.length - 1;
+      if (q >= 0 && this.t.line[q] === this.first - 1) copyOf = q;
     }
     this.headerLine = -1;
-    this.addPacket(r, headLine, src, dst, tupleId);
+    this.addPacket(r, headLine, src, dst, tupleId, copyOf);
   }
 
-  private time(r: LineRecord): number {
+  private time(r: LineRecord, src: number): number {
     let time = r.time;
     if (r.timeKind === TimeKind.None) return NaN;
     if (this.timeKind === TimeKind.None) this.timeKind = r.timeKind;
@@ -546,7 +597,9 @@ export class TraceBuilder {
       if (time === time) {
         const raw = time;
         this.deltaSum += time;
-        if (!this.deltaDecreased && time < this.lastTime / 2) {
+        if (this.deltaLine === 0) this.deltaLine = this.first;
+        if (time > 0) this.deltasAboveZero++;
+        if (!this.deltaDecreased && (time < this.lastTime / 2 || (!this.sinceFirstShown && r.tsval >= 0 && this.clockSays(src, r.tsval, raw)))) {
           this.deltaDecreased = true;
           this.accumulateDeltas();
         }
@@ -559,7 +612,8 @@ export class TraceBuilder {
     return time;
   }
 
-  private addPacket(r: LineRecord, headLine: number, src: number, dst: number, tupleId: number): void {
+  /** `copyOf`: the packet this one may be a second paste of (see take), else -1. */
+  private addPacket(r: LineRecord, headLine: number, src: number, dst: number, tupleId: number, copyOf: number): void {
     const t = this.t;
     // Tuple ids come in order of first appearance: a new one is tupleList.length.
     let tuple = tupleId < this.tupleList.length ? this.tupleList[tupleId] : undefined;
@@ -569,7 +623,7 @@ export class TraceBuilder {
     t.headLine[p] = headLine;
     t.len[p] = r.len < 0 ? 0 : r.len;
     t.win[p] = r.win;
-    t.time[p] = this.time(r);
+    t.time[p] = copyOf >= 0 ? t.time[copyOf] : this.time(r, src);
 
     // Absolute seq/ack, undoing tcpdump's relative numbering (print-tcp.c keeps, per
     // 4-tuple, the numbers of the first ACK-bearing segment or of a SYN,ACK, and prints the
@@ -577,8 +631,10 @@ export class TraceBuilder {
     let seq = r.seq;
     let ack = r.ack;
     let f = r.flags;
+    if (tuple && tuple.cutPacket >= 0 && (f & Flag.ACK) && !(f & Flag.SYN)) this.settleCut(tuple, src, seq, ack);
     // The first packet of a flow carries ACK and numbers too small for an ISN: a snippet cut
-    // from a longer capture, printed relative to a base it never showed.
+    // from a longer capture, printed relative to a base it never showed (settleCut may find
+    // from the flow's next packet that tcpdump printed it absolute after all).
     const cutRelative = !tuple && (f & Flag.ACK) !== 0 && !(f & Flag.SYN) && this.seqMode !== SeqMode.Absolute && ack > 0 && ack < SMALL_NUMBER && !(seq >= SMALL_NUMBER);
     if (cutRelative) {
       f |= Flag.ACK_RELATIVE | (seq === seq ? Flag.SEQ_RELATIVE : 0);
@@ -639,18 +695,20 @@ export class TraceBuilder {
     if (!conn) {
       conn = this.newConnection(src, dst, f, p);
       if (!tuple) {
-        const fresh: Tuple = { conn, baseEp: src, base0: 0, base1: 0, known0: false, known1: false, hasBase: cutRelative, basePacket: -1, firstSeq0: NaN, firstSeq1: NaN };
+        const fresh: Tuple = { conn, baseEp: src, base0: 0, base1: 0, known0: false, known1: false, hasBase: cutRelative, basePacket: -1, firstSeq0: NaN, firstSeq1: NaN, cutPacket: cutRelative ? p : -1, cutLine: this.first };
         this.synAckReuses(fresh, src, dst, f, seq, false);
+        if (cutRelative) this.cut.push(fresh);
         this.tupleList.push(fresh);
         if (!cutRelative && (f & Flag.ACK) && this.seqMode !== SeqMode.Absolute) this.setBase(fresh, p, src, r.seq, ack);
       } else tuple.conn = conn;
       if (reused) t.events[p] |= EVENT_BIT.reused_ports;
       else if (sameIsn) t.events[p] |= EVENT_BIT.retransmission;
     } else {
-      if (r.link !== 0 && conn.lastLink !== 0 && r.link !== conn.lastLink && isCopy(t, conn.lastPacket, p, src === conn.ep[0] ? 0 : 1)) {
+      const twoPlaces = r.link !== 0 && conn.lastLink !== 0 && r.link !== conn.lastLink;
+      if ((twoPlaces || copyOf === conn.lastPacket) && isCopy(t, conn.lastPacket, p, src === conn.ep[0] ? 0 : 1)) {
         t.events[p] |= EVENT_BIT.duplicate_capture;
-        this.repairs.add('duplicate', this.first);
-      }
+        this.repairs.add(twoPlaces ? 'duplicate' : 'pasted', this.first);
+      } else if (copyOf >= 0) t.time[p] = NaN; // not a copy: its line printed no time
       t.prev[p] = conn.lastPacket;
       t.next[conn.lastPacket] = p;
     }
@@ -692,6 +750,48 @@ export class TraceBuilder {
     return (f & (Flag.SYN | Flag.ACK)) === (Flag.SYN | Flag.ACK) && !newIsn && first === first && first !== seq;
   }
 
+  /**
+   * Decides, at the next ACK-bearing packet of a flow whose first packet was read as cut from a
+   * longer capture, whether it was. tcpdump prints the first packet it sees of a flow with its
+   * own numbers and the later ones relative to them, so these fall to small offsets (96201,
+   * then 32); a snippet cut from a longer capture keeps its numbers on one scale (124345,
+   * then 124669). When every number printed now is under a quarter of the one it follows
+   * from, the first packet was absolute: it sets tcpdump's base, and the repair is taken back.
+   */
+  private settleCut(tuple: Tuple, src: number, seq: number, ack: number): void {
+    const t = this.t;
+    const q = tuple.cutPacket;
+    tuple.cutPacket = -1;
+    const sameSender = src === tuple.baseEp;
+    const seq1 = t.seq[q];
+    const ack1 = t.ack[q];
+    let told = 0;
+    for (const [x, from] of sameSender ? [[seq, seq1], [ack, ack1]] : [[seq, ack1], [ack, seq1 + t.len[q]]]) {
+      if (x !== x || from !== from) continue;
+      if (!(x * 4 < from)) return;
+      told++;
+    }
+    if (!told) return;
+    this.setBase(tuple, q, tuple.baseEp, seq1, ack1);
+    t.flags[q] &= ~(Flag.SEQ_RELATIVE | Flag.ACK_RELATIVE);
+    this.repairs.remove('relative', tuple.cutLine);
+    this.cut.splice(this.cut.indexOf(tuple), 1);
+  }
+
+  /**
+   * tcpdump -S showed itself (see detectSeqMode): the flows read as cut from a longer capture
+   * were printed absolute too. Their numbers were read as printed, so only the marks go.
+   */
+  private uncut(): void {
+    const t = this.t;
+    for (const tuple of this.cut) {
+      for (let p = tuple.conn.firstPacket; p >= 0; p = t.next[p]) t.flags[p] &= ~(Flag.SEQ_RELATIVE | Flag.ACK_RELATIVE);
+      tuple.cutPacket = -1;
+      this.repairs.remove('relative', tuple.cutLine);
+    }
+    this.cut.length = 0;
+  }
+
   private setBase(tuple: Tuple, p: number, src: number, seq: number, ack: number): void {
     if (ack !== ack) return;
     tuple.baseEp = src;
@@ -712,7 +812,10 @@ export class TraceBuilder {
     // Distance of the printed ack from the base, against its distance from zero.
     const fromBase = Math.abs((ack - base) | 0);
     const fromZero = Math.min(ack, 4294967296 - ack);
-    if (fromBase * 1000 < fromZero) this.seqMode = SeqMode.Absolute;
+    if (fromBase * 1000 < fromZero) {
+      this.seqMode = SeqMode.Absolute;
+      this.uncut();
+    }
     else if (fromZero * 1000 < fromBase) this.seqMode = SeqMode.Relative;
     if (this.seqMode !== SeqMode.Unknown) this.seqModeLine = this.line;
   }
@@ -742,6 +845,27 @@ export class TraceBuilder {
     if (!unknown && (f & Flag.SYN) && (f & Flag.ACK)) conn.machine.setInitial(State.SYN_SENT, State.LISTEN);
     this.connections.push(conn);
     return conn;
+  }
+
+  /**
+   * True when the sender's TCP timestamps show that delta times are -ttt's (since the previous
+   * packet); sinceFirstShown is set when they show -ttttt's. Between two packets of one sender,
+   * TS val advances with its clock, 1000 ticks a second on Linux, the BSDs and macOS: its
+   * advance must match the time between them as one reading has it (within 2 ms and 10%) and
+   * not as the other has it. Readings less than 20 ms apart, or clocks at other rates, tell
+   * nothing.
+   */
+  private clockSays(src: number, tsval: number, raw: number): boolean {
+    const last = this.lastTsval.get(src);
+    this.lastTsval.set(src, [tsval, raw, this.deltaSum]);
+    if (!last) return false;
+    const ticks = (tsval - last[0] + 4294967296) % 4294967296;
+    const sinceFirst = (raw - last[1]) * 1000;
+    const sincePrevious = (this.deltaSum - last[2]) * 1000;
+    if (Math.abs(sinceFirst - sincePrevious) < 20) return false;
+    const fits = (ms: number) => ms >= 0 && Math.abs(ticks - ms) <= 2 + ms / 10;
+    if (fits(sinceFirst) && !fits(sincePrevious)) this.sinceFirstShown = true;
+    return fits(sincePrevious) && !fits(sinceFirst);
   }
 
   /**

@@ -83,8 +83,9 @@ export function reanalyseTouched(
   numbering: SeqNumbering,
 ): Reanalysis | undefined {
   // Repaired text (glued, wrapped, noisy) is read as a whole: such a repair can reach across
-  // connections. A flow cut from a longer capture ('relative') is its connection's alone.
-  if (s.repairs.some((r) => r.kind !== 'relative' || r.count > r.lines.length)) return undefined;
+  // connections. A flow cut from a longer capture ('relative') is its connection's alone, and
+  // delta times no clock told apart ('clock') stay so while the part's clock tells nothing either.
+  if (s.repairs.some((r) => (r.kind !== 'relative' && r.kind !== 'clock') || r.count > r.lines.length)) return undefined;
   const dirty = new Set<number>();
   let firstDirtyLine = Infinity;
   for (const p of touched) {
@@ -108,7 +109,7 @@ export function reanalyseTouched(
     const p = packetAtLine(s, s.packetCount, line);
     return p < 0 || inA[s.conn[p]] === 1;
   };
-  if (s.repairs.some((r) => r.lines.some(inAffected))) return undefined;
+  if (s.repairs.some((r) => r.kind !== 'clock' && r.lines.some(inAffected))) return undefined;
   let total = 0;
   for (const c of affected) total += s.connStart[c + 1] - s.connStart[c];
   // The trace's last timed packet goes along, so the part ends at the same moment as the whole.
@@ -200,7 +201,8 @@ function analysePart(s: TraceSnapshot, text: string, packets: Int32Array, dirty:
   const part = builder.finish().snapshot;
   // A line that needed a second look (glued, wrapped, noisy) may read otherwise among its
   // neighbours. The anchor, alone in the part, may look cut from a longer capture: that is the part's.
-  const repaired = part.repairs.some((r) => r.kind !== 'relative' || r.count > 1 || realLine[r.lines[0]] !== s.line[anchor]);
+  const clock = (x: TraceSnapshot) => x.repairs.some((r) => r.kind === 'clock');
+  const repaired = clock(part) !== clock(s) || part.repairs.some((r) => r.kind !== 'clock' && (r.kind !== 'relative' || r.count > 1 || realLine[r.lines[0]] !== s.line[anchor]));
   if (part.packetCount !== n || part.skipped !== 0 || part.problemLine.length !== 0 || repaired || builder.heldLines !== 0) return undefined;
   return { snapshot: part, numbering: builder.seqNumbering, realLine: realLine.subarray(0, lines.length) };
 }

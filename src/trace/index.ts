@@ -2,7 +2,7 @@
 
 import { TraceBuilder } from './builder';
 import { Utf8Input } from './decode';
-import { keepNormalized } from './repair';
+import { keepNormalized, TEXT_REPAIRS } from './repair';
 import type { Repair, Trace, TraceOptions } from './model';
 
 export { TraceBuilder } from './builder';
@@ -45,14 +45,15 @@ export function analyzeText(text: string, options?: TraceOptions): Trace {
 }
 
 /**
- * True if the whole lines of `sample` (UTF-8) need repairs to be read (see repair.ts): glued or
- * wrapped packets, noise, copies. Such text is read with push(), not by the scanning thread.
+ * True if the whole lines of `sample` (UTF-8) need a packet's text repaired to be read (see
+ * repair.ts): glued or wrapped packets, prefixes, odd characters, notes. Such text is read with
+ * push(), not by the scanning thread (which counts noise lines, copies and the like as push() does).
  */
 export function needsRepairs(sample: Uint8Array): boolean {
   const end = sample.lastIndexOf(10) + 1;
   const b = new TraceBuilder();
   b.push(sample.subarray(0, end));
-  return b.end().length > 0 || b.heldLines > 0;
+  return b.end().some((r) => TEXT_REPAIRS.includes(r.kind)) || b.heldLines > 0;
 }
 
 /**

@@ -352,7 +352,8 @@ export class Machine {
         // In SYN_SENT a RST counts only if it acknowledges the SYN (RFC 9293 3.10.7.3).
         if (m[ST + b] !== State.CLOSED && m[ST + b] !== State.LISTEN && (m[ST + b] !== State.SYN_SENT || hasAck)) this.fire(b, TcpEvent.RCV_RST);
       } else {
-        if ((f & Flag.SYN) !== 0 && (f & Flag.ACK) !== 0 && !(m[DELIVERED] & (SYN_DELIVERED << a))) {
+        // A SYN,ACK whose ack was not printed (a line shortened by hand) proves nothing to its receiver.
+        if ((f & Flag.SYN) !== 0 && (f & Flag.ACK) !== 0 && ack === ack && !(m[DELIVERED] & (SYN_DELIVERED << a))) {
           if (!(this.synAckDoubted & (1 << b)) && this.tentative(p, b, Receipt.Data, seq)) {
             this.receiveSyn(b, hasAck && this.acksSyn(b, ack));
           }

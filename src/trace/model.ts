@@ -12,7 +12,7 @@ export type Side = 'client' | 'server';
  * What was repaired in text that went through other hands (see repair.ts): packets glued on
  * one line, wrapped over several, noise around them, numbers with no printed base, copies.
  */
-export const REPAIR_KINDS = ['split', 'wrap', 'banner', 'prefix', 'characters', 'annotation', 'elision', 'relative', 'duplicate'] as const;
+export const REPAIR_KINDS = ['split', 'wrap', 'banner', 'prefix', 'characters', 'annotation', 'elision', 'relative', 'duplicate', 'pasted', 'clock'] as const;
 export type RepairKind = (typeof REPAIR_KINDS)[number];
 
 /** One kind of repair, with how often it was made and the first lines it was made on. */

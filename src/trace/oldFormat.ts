@@ -181,7 +181,10 @@ function splitWindow(b: Uint8Array, s: number, e: number, r: LineRecord): boolea
   return false;
 }
 
-/** Reads the SYN options "mss 1460,sackOK,timestamp 1 0,nop,wscale 7>" at b[i]. */
+/**
+ * Reads the SYN options "mss 1460,sackOK,timestamp 1 0,nop,wscale 7>" at b[i]. Without their
+ * closing '>' the line is open: a wrap cut it, and the next line may hold the rest.
+ */
 function readOptions(b: Uint8Array, i: number, end: number, r: LineRecord): void {
   let s = i;
   for (; i < end; i++) {
@@ -192,6 +195,7 @@ function readOptions(b: Uint8Array, i: number, end: number, r: LineRecord): void
       s = i + 1;
     }
   }
+  r.open = true;
 }
 
 function readOption(b: Uint8Array, s: number, e: number, r: LineRecord): void {

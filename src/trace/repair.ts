@@ -25,8 +25,8 @@ export const REPAIR_TEXT: Record<RepairKind, Record<Lang, (n: number, lines: num
     zh: (n) => `去掉了 ${n} 个包前面的提示符、引用符、行号或日志前缀`,
   },
   characters: {
-    en: (n) => `HTML entities or tags, full-width punctuation, odd spaces, redactions or a lost '>' tidied on ${plural(n, 'line', 'lines')}`,
-    zh: (n) => `${n} 行中的 HTML 实体或标签、全角标点、特殊空格、脱敏占位符或丢失的 '>' 已整理`,
+    en: (n) => `HTML entities or tags, full-width punctuation, odd spaces, redactions or deleted addresses, or a lost '>' or ']' tidied on ${plural(n, 'line', 'lines')}`,
+    zh: (n) => `${n} 行中的 HTML 实体或标签、全角标点、特殊空格、脱敏占位符或被删去的地址、丢失的 '>' 或 ']' 已整理`,
   },
   annotation: { en: (n) => `notes after ${plural(n, 'packet', 'packets')} ignored`, zh: (n) => `忽略了 ${n} 个包后面的注释` },
   elision: { en: (n) => `${plural(n, 'elision mark', 'elision marks')} (..., [snip]) ignored`, zh: (n) => `忽略了 ${n} 处省略标记（...、[snip]）` },
@@ -39,7 +39,23 @@ export const REPAIR_TEXT: Record<RepairKind, Record<Lang, (n: number, lines: num
     en: (n) => `${plural(n, 'packet', 'packets')} captured twice (on two interfaces, or In and Out): the copies are not counted again`,
     zh: (n) => `${n} 个包被抓到两次（两个接口，或 In 和 Out）：副本不重复计算`,
   },
+  pasted: {
+    en: (n) => `${plural(n, 'line', 'lines')} pasted twice (the same packet line again, right after it): not counted again`,
+    zh: (n) => `${n} 行被重复粘贴（紧接着又出现同一个包的行）：不重复计算`,
+  },
+  clock: {
+    en: () =>
+      'times read as since the first packet (-ttttt): they never go back, so they may also be -ttt (since the previous packet), which nothing in the text rules out; if they are, durations and RTTs are wrong',
+    zh: () => '时间按"自第一个包起"（-ttttt）读取：这些时间从不回退，也可能是 -ttt（自上一个包起），文本中无法区分；若是 -ttt，时长和 RTT 会有误',
+  },
 };
+
+/**
+ * Repairs that rewrite a packet's text. Lines read as they stand (TraceBuilder.pushScanned)
+ * miss only these: noise lines (banner, elision) are counted there too, and the rest read
+ * numbers and times.
+ */
+export const TEXT_REPAIRS: readonly RepairKind[] = ['split', 'wrap', 'prefix', 'characters', 'annotation'];
 
 /** Lines kept per kind. */
 const MAX_LINES = 20;
@@ -58,6 +74,22 @@ export class Repairs {
     if (!r) this.byKind.set(kind, (r = { kind, count: 0, lines: [] }));
     r.count += n;
     if (r.lines.length < MAX_LINES && r.lines[r.lines.length - 1] !== line) r.lines.push(line);
+  }
+
+  /** True once a repair of one of `kinds` was made. */
+  has(kinds: readonly RepairKind[]): boolean {
+    for (const k of kinds) if (this.byKind.has(k)) return true;
+    return false;
+  }
+
+  /** Takes back one repair of `kind` counted at `line`: a later packet showed it was not one. */
+  remove(kind: RepairKind, line: number): void {
+    const r = this.byKind.get(kind);
+    if (!r) return;
+    r.count--;
+    const at = r.lines.indexOf(line);
+    if (at >= 0) r.lines.splice(at, 1);
+    if (r.count <= 0) this.byKind.delete(kind);
   }
 
   /** The repairs made so far, in REPAIR_TEXT's order. */
@@ -106,6 +138,9 @@ export function plainCharacters(s: string): string {
   return r;
 }
 
+/** What stands for an endpoint the writer deleted from a packet line. */
+const DELETED = '<deleted>.<deleted>';
+
 const HTML_TAG = /<\/?(?:span|div|pre|code|p|br|b|i|u|s|strong|em|a|font|td|tr|th|table|tbody|li|ul|ol|h[1-6]|tt|small|cite|img|sup|sub|mark|kbd|samp|blockquote|var)\b[^<>]*>/gi;
 
 /**
@@ -119,6 +154,15 @@ export function tidy(s: string): string {
   if (out.includes('<')) {
     out = out.replace(HTML_TAG, '');
     out = out.replace(/<([^<>]*\s[^<>]*)>(?=\.\w)/g, (_m, inner: string) => `<${inner.trim().replace(/\s+/g, '_')}>`);
+    // A redaction with no port after it ("IP <ip> > a.80:") stands for the whole endpoint.
+    out = out.replace(/(?<=IP6? |> )(<[^<>\s]+>)(?= > |: )/g, '$1.<port>');
+  }
+  if (out.includes('Flags [')) {
+    // "Flags [., ack 18": the bracket lost (OCR); tcpdump prints none of these without it.
+    out = out.replace(/(Flags \[[SFRPUEWA.]{1,8}), /g, '$1], ');
+    // An address the writer deleted: "a.80 > Flags [", "length 40) > a.80: Flags [". Every
+    // deletion stands for one endpoint, as every other redaction does.
+    out = out.replace(/(\S\.\w+) > Flags \[/, `$1 > ${DELETED}: Flags [`).replace(/(length \d+\)) > (\S+\.\w+: Flags \[)/, `$1 ${DELETED} > $2`);
   }
   const lead = /^\s*/.exec(out)![0].length;
   out = out.slice(0, lead) + out.slice(lead).replace(/ {3,}/g, ' ').replace(/ ,/g, ',');
@@ -132,9 +176,10 @@ export function tidy(s: string): string {
  * A timestamp as tcpdump prints it at the start of a packet: -tttt's date and clock, the default
  * clock, or -tt's epoch seconds, with at least six decimals (a log's own "19:41:57" has none),
  * after the start, a space or anything not a digit, colon or dot (and the clock of a -tttt
- * stamp is not one on its own).
+ * stamp is not one on its own). Glued to the digits of the length before it ("length 019:26:
+ * 21.336832", a lost space) it has the two-digit hour tcpdump always prints, so it splits one way.
  */
-const STAMP = /(?:^|(?<=[^\d:.]))(?<!\d{4}-\d\d-\d\d )(?:\d{4}-\d\d-\d\d \d\d?:\d\d:\d\d\.\d{6,9}|\d\d?:\d\d:\d\d\.\d{6,9}|\d{9,10}\.\d{6,9})(?= )/g;
+const STAMP = /(?:(?:^|(?<=[^\d:.]))(?<!\d{4}-\d\d-\d\d )(?:\d{4}-\d\d-\d\d \d\d?:\d\d:\d\d\.\d{6,9}|\d\d?:\d\d:\d\d\.\d{6,9}|\d{9,10}\.\d{6,9})|(?<=length \d{1,10})\d\d:\d\d:\d\d\.\d{6,9})(?= )/g;
 /** -t output: "IP " or "IP6 " begins each packet. */
 const IP_WORD = /(?:^|(?<=[\s>$#:,.)]))IP6? (?=\S+ > )/g;
 
@@ -283,6 +328,7 @@ export function mayHidePacket(b: Uint8Array, s: number, e: number): boolean {
   while (last > i && (b[last] === 32 || b[last] === 13)) last--;
   const l = b[last];
   if (l === 58 || l === 62 || l === 44) return true;
+  if (endsWithOldFlags(b, i, last)) return true;
   const f = b[i];
   // t(cpdump:) l(istening) r(eading) s(udo) ^C ` ~ $ # [ > | . P(S C:\) and the stats' digits.
   if (f === 116 || f === 108 || f === 114 || f === 115 || f === 94 || f === 96 || f === 126 || f === 36 || f === 35 || f === 91 || f === 62 || f === 124 || f === 46 || f === 80) return true;
@@ -298,6 +344,16 @@ export function mayHidePacket(b: Uint8Array, s: number, e: number): boolean {
   }
   // "IP a.1 b.2: ..." from a page that lost its '>'.
   return ip && !arrow;
+}
+
+/**
+ * True if b[s..last] ends with ": " and tcpdump 3.x's flag letters ("S", "FP", "."): an old-format
+ * packet a wrap cut right after its flags.
+ */
+function endsWithOldFlags(b: Uint8Array, s: number, last: number): boolean {
+  let k = last;
+  while (k > s && last - k < 6 && (b[k] === 46 || b[k] === 83 || b[k] === 70 || b[k] === 82 || b[k] === 80 || b[k] === 87 || b[k] === 69 || b[k] === 85)) k--;
+  return k < last && k > s && b[k] === 32 && b[k - 1] === 58;
 }
 
 /** True for text that begins like a packet (a timestamp, or "IP ") but may lack its end. */

@@ -72,6 +72,8 @@ export class LineRecord {
   fastOpen = false;
   /** The bytes the first three SACK blocks cover (tshark keeps three), -1 without a SACK option. */
   sackBytes = -1;
+  /** The TCP timestamp's TS val, read on lines with a delta time only (-ttt or -ttttt); -1 without. */
+  tsval = -1;
   /** A Flags-form packet line that ended before its `length` (wrapped, perhaps). */
   open = false;
   /** Bytes tcpdump never prints were skipped among the fields (one may hide a field). */
@@ -103,6 +105,7 @@ export class LineRecord {
     this.timestamps = false;
     this.fastOpen = false;
     this.sackBytes = -1;
+    this.tsval = -1;
     this.open = false;
     this.odd = false;
     this.tail = -1;
@@ -544,11 +547,18 @@ function readTcpFields(b: Uint8Array, i: number, end: number, r: LineRecord): vo
 }
 
 /**
- * FNV-1a of b[s..e) less -e's frame lengths ("length 74", which is not where a packet was seen),
- * or 0 when it is "IP " or "IP6 " alone (or nothing).
+ * FNV-1a of b[s..e) up to its "IP " or "IP6 " word, less -e's frame lengths ("length 74", which
+ * is not where a packet was seen); 0 when nothing stands before that word. What follows it (the
+ * IP header of 3.9's one-line -v, "truncated-ip") describes the packet, not where it was seen.
  */
 function linkHash(b: Uint8Array, s: number, e: number): number {
-  if (e - s <= 4 && (matches(b, s, e, W_IP) || at(b, s, e, 'IP6 ') || e === s)) return 0;
+  for (let i = s; i + 3 < e; i++) {
+    if (b[i] === 73 /* I */ && b[i + 1] === 80 /* P */ && (b[i + 2] === SP || (b[i + 2] === 54 /* 6 */ && b[i + 3] === SP)) && (i === s || b[i - 1] === SP)) {
+      e = i;
+      break;
+    }
+  }
+  if (e === s) return 0;
   let h = 2166136261;
   for (let i = s; i < e; i++) {
     if (b[i] === 108 /* l */ && matches(b, i, e, W_LENGTH)) {
@@ -591,6 +601,8 @@ function readOptions(b: Uint8Array, i: number, end: number, r: LineRecord): numb
     if ((depth === 1 && c === COMMA) || depth === 0) {
       if (syn) readOption(b, tokenStart, i, r);
       else if (b[tokenStart] === 115 /* s */ && at(b, tokenStart, i, 'sack ')) r.sackBytes = sackBytes(b, tokenStart + 5, i);
+      // The sender's clock tells -ttt from -ttttt where their times print alike (TraceBuilder.time).
+      else if (b[tokenStart] === 84 /* T */ && r.timeKind === TimeKind.Delta && at(b, tokenStart, i, 'TS val ')) r.tsval = readUint(b, tokenStart + 7, i);
       tokenStart = i + 1;
     }
   }
@@ -617,7 +629,10 @@ function readOption(b: Uint8Array, s: number, e: number, r: LineRecord): void {
   if (at(b, s, e, 'mss ')) r.mss = readUint(b, s + 4, e);
   else if (at(b, s, e, 'wscale ')) r.wscale = readUint(b, s + 7, e);
   else if (at(b, s, e, 'sackOK')) r.sackOK = true;
-  else if (at(b, s, e, 'TS ')) r.timestamps = true;
+  else if (at(b, s, e, 'TS ')) {
+    r.timestamps = true;
+    if (r.timeKind === TimeKind.Delta && at(b, s, e, 'TS val ')) r.tsval = readUint(b, s + 7, e);
+  }
   else if (at(b, s, e, 'tfo') || at(b, s, e, 'exp-tfo')) r.fastOpen = true;
 }
 

@@ -21,6 +21,7 @@ const enum Num {
   MSS,
   WSCALE,
   SACK,
+  TSVAL,
   STRIDE,
 }
 
@@ -28,13 +29,16 @@ const enum Field {
   /** Offset of the line's end (its newline, or the end of the input) in the block. */
   END,
   KIND,
-  /** timeKind | indented << 2 | sackOK << 3 | timestamps << 4 | fastOpen << 5 */
+  /** timeKind | indented << 2 | sackOK << 3 | timestamps << 4 | fastOpen << 5 | open << 6 | odd << 7 */
   BITS,
   FLAGS,
   /** Endpoint and tuple ids (PacketKeys). */
   SRC,
   DST,
   TUPLE,
+  /** LineRecord.link and .tail. */
+  LINK,
+  TAIL,
   STRIDE,
 }
 
@@ -103,7 +107,7 @@ export class ScannedLines {
       return;
     }
     i[o + Field.KIND] = r.kind;
-    i[o + Field.BITS] = r.timeKind | (r.indented ? 4 : 0) | (r.sackOK ? 8 : 0) | (r.timestamps ? 16 : 0) | (r.fastOpen ? 32 : 0);
+    i[o + Field.BITS] = r.timeKind | (r.indented ? 4 : 0) | (r.sackOK ? 8 : 0) | (r.timestamps ? 16 : 0) | (r.fastOpen ? 32 : 0) | (r.open ? 64 : 0) | (r.odd ? 128 : 0);
     const f = this.f;
     const q = k * Num.STRIDE;
     f[q + Num.TIME] = r.time;
@@ -116,7 +120,10 @@ export class ScannedLines {
     f[q + Num.MSS] = r.mss;
     f[q + Num.WSCALE] = r.wscale;
     f[q + Num.SACK] = r.sackBytes;
+    f[q + Num.TSVAL] = r.tsval;
     i[o + Field.FLAGS] = r.flags;
+    i[o + Field.LINK] = r.link;
+    i[o + Field.TAIL] = r.tail;
     i[o + Field.SRC] = keys.src;
     i[o + Field.DST] = keys.dst;
     i[o + Field.TUPLE] = keys.tuple;
@@ -151,6 +158,10 @@ export class ScannedLines {
     r.sackOK = (bits & 8) !== 0;
     r.timestamps = (bits & 16) !== 0;
     r.fastOpen = (bits & 32) !== 0;
+    r.open = (bits & 64) !== 0;
+    r.odd = (bits & 128) !== 0;
+    r.link = i[o + Field.LINK];
+    r.tail = i[o + Field.TAIL];
     r.seq = f[q + Num.SEQ];
     r.seqEnd = f[q + Num.SEQ_END];
     r.ack = f[q + Num.ACK];
@@ -159,6 +170,7 @@ export class ScannedLines {
     r.mss = f[q + Num.MSS];
     r.wscale = f[q + Num.WSCALE];
     r.sackBytes = f[q + Num.SACK];
+    r.tsval = f[q + Num.TSVAL];
     r.flags = i[o + Field.FLAGS];
   }
 

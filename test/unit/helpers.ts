@@ -73,6 +73,11 @@ export function viaPush(bytes: Uint8Array): string {
 
 /** The same read as the CLI's scanning thread does it: blocks of whole lines, `capacity` lines at most each. */
 export function viaScanned(bytes: Uint8Array, capacity: number): string {
+  return JSON.stringify(scannedBuilder(bytes, capacity).finish().toJSON(true));
+}
+
+/** A builder fed `bytes` as the CLI's scanning thread feeds it, `capacity` lines at a time. */
+export function scannedBuilder(bytes: Uint8Array, capacity: number): TraceBuilder {
   const b = new TraceBuilder();
   const keys = new PacketKeys();
   const r = new LineRecord();
@@ -83,5 +88,5 @@ export function viaScanned(bytes: Uint8Array, capacity: number): string {
     b.pushScanned(bytes, s, lines);
     s = next;
   }
-  return JSON.stringify(b.finish().toJSON(true));
+  return b;
 }

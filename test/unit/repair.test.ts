@@ -3,7 +3,7 @@
 // duplicated, which must read as the clean text does, with each repair listed.
 
 import * as assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { analyzeText, normalizeText, type Trace } from '../../src/trace';
@@ -15,19 +15,10 @@ const PASTES = fixture('pastes');
 interface Expected {
   file: string;
   tcpPackets: number;
-  facts: { handshake?: 'complete' | 'incomplete'; resetBy?: string; notes?: string };
+  /** Packet lines the author pasted a second time: read, and marked as copies. */
+  pastedCopies?: number;
+  facts: { handshake?: 'complete' | 'incomplete'; resetBy?: string; firstFin?: string; notes?: string };
 }
-
-/**
- * Snippets the text alone cannot give right, with why. Each is still read without a throw, and
- * what it gives is listed in the closing check below so that a change shows.
- */
-const UNREADABLE: Record<string, string> = {
-  '29-zh-clash-tun-abbrev-angle-redaction.txt': 'shortened by hand: no timestamp, seq or length',
-  '41-ocr-k8s-notes-vxlan-glued.txt': 'OCR glued lengths to the next timestamp ("length 019:26:21")',
-  '44-unixse-223151-edited-addresses-vX.txt': 'the author deleted an address from each packet',
-  '50-lab-lo-nnvv-rst-duplicated-continuation.txt': 'the author pasted the SYN twice',
-};
 
 /** Facts a snippet's text does not settle, with why: its packets are still counted. */
 const NOT_SETTLED: Record<string, string> = {
@@ -46,10 +37,11 @@ describe('repair: tcpdump text people published', () => {
   });
 
   for (const e of present) {
-    if (UNREADABLE[e.file]) continue;
     it(`${e.file}: ${e.tcpPackets} packets and the facts the author shows`, () => {
       const t = analyzeText(readFileSync(join(PASTES, e.file), 'utf8'));
-      assert.equal(t.packetCount, e.tcpPackets, JSON.stringify({ problems: t.problems.slice(0, 3), repairs: t.repairs }));
+      const pasted = t.repairs.find((r) => r.kind === 'pasted')?.count ?? 0;
+      assert.equal(pasted, e.pastedCopies ?? 0, 'lines pasted twice');
+      assert.equal(t.packetCount - pasted, e.tcpPackets, JSON.stringify({ problems: t.problems.slice(0, 3), repairs: t.repairs }));
       const conns = t.connections;
       if (NOT_SETTLED[e.file]) return;
       if (e.facts.handshake === 'complete') assert.ok(conns.some((c) => c.handshake.complete), 'a handshake completes');
@@ -59,16 +51,13 @@ describe('repair: tcpdump text people published', () => {
         const from = resetSenders(t);
         assert.ok(from.some((s) => s.side === by || s.src === by || s.src.startsWith(`${by}.`)), `RST from ${by}, seen from ${JSON.stringify(from)}`);
       }
+      const fin = e.facts.firstFin;
+      if (fin) {
+        const closers = conns.filter((c) => c.close.firstFinFrom).map((c) => (c.close.firstFinFrom === 'client' ? c.client : c.server));
+        assert.ok(closers.includes(fin), `first FIN from ${fin}, seen from ${JSON.stringify(closers)}`);
+      }
     });
   }
-
-  it('reads the snippets it cannot give right without a throw, and says what it did', () => {
-    for (const file of Object.keys(UNREADABLE)) {
-      if (!existsSync(join(PASTES, file))) continue;
-      const t = analyzeText(readFileSync(join(PASTES, file), 'utf8'));
-      assert.ok(t.problems.length > 0 || t.repairs.length > 0, `${file}: a problem or a repair is listed`);
-    }
-  });
 });
 
 /** Sender (addr.port, and client or server) of every RST in the trace. */
@@ -105,6 +94,23 @@ describe('repair: the shapes text takes on its way', () => {
     assert.deepEqual(kinds(t), { relative: 1 });
   });
 
+  it("a capture that starts mid-connection prints its first packet absolute: the next one shows it (tcpdump's ldp-common-session)", () => {
+    // seq 96201:96233, ack 83737, then seq 32, ack 1: offsets from the first packet's numbers.
+    const t = analyzeText(readFileSync(fixture('tcpdump-tests', 'ldp-common-session.out'), 'utf8'));
+    const j = t.toJSON(true);
+    const flow = j.packetRecords!.filter((p) => p.connection === 0);
+    assert.deepEqual(flow.map((p) => [p.seq, p.ack]), [[96201, 83737], [96233, 83737]]);
+    assert.deepEqual(t.connections[0].events, []);
+    assert.deepEqual(t.repairs, []);
+  });
+
+  it('under -S a flow read as cut from a longer capture is absolute once another flow shows -S', () => {
+    const t = analyzeText(readFileSync(fixture('tcpdump-3x', 'rendered', 'ldp-common-session.Svv.out'), 'utf8'));
+    const j = t.toJSON(true);
+    assert.deepEqual(j.packetRecords!.filter((p) => p.connection === 0).map((p) => [p.seq, p.ack]), [[96201, 83737], [96233, 83737]]);
+    assert.deepEqual(t.repairs, []);
+  });
+
   it('the same packet on two interfaces (-i any) is one packet seen twice', () => {
     const t = analyzeText(
       '23:37:55.897786 tun0  In  IP 172.30.0.1.41626 > 192.168.255.8.10001: Flags [P.], seq 1:101, ack 1, win 502, length 100\n' +
@@ -117,6 +123,31 @@ describe('repair: the shapes text takes on its way', () => {
     assert.deepEqual(kinds(t), { relative: 1, duplicate: 1 });
   });
 
+  it('a -v TCP line pasted again under its packet is that packet twice; another packet there is not', () => {
+    const head = '21:58:17.342134 IP (tos 0x0, ttl 64, id 58638, offset 0, flags [DF], proto TCP (6), length 60)';
+    const syn = '    127.0.0.1.34420 > 127.0.0.1.9999: Flags [S], seq 1676447712, win 65495, length 0';
+    const t = analyzeText([head, syn, syn].join('\n'));
+    assert.equal(t.packetCount, 2);
+    assert.deepEqual(t.packet(1).events, ['duplicate_capture']);
+    assert.equal(t.connections[0].handshake.synRetransmissions, 0);
+    assert.deepEqual(kinds(t), { pasted: 1 });
+    const other = analyzeText([head, syn, syn.replace('Flags [S], seq 1676447712', 'Flags [R], seq 1676447713')].join('\n'));
+    assert.deepEqual(other.packet(1).events, []);
+    assert.equal(other.packet(1).time, null, 'a line with no time of its own');
+    assert.deepEqual(kinds(other), {});
+  });
+
+  it('a timestamp glued to the length before it has a two-digit hour; a lost bracket and deleted addresses are mended', () => {
+    const a = '09:26:21.336706 IP 10.0.0.1.5000 > 10.0.0.2.80: Flags [P., seq 1:11, ack 1, win 502, length 10';
+    const b = '09:26:21.336832 IP 10.0.0.2.80 > Flags [.], ack 11, win 506, length 0';
+    const c = '09:26:21.336900 IP (tos 0x0, ttl 64, id 0, offset 0, flags [DF], proto TCP (6), length 40) > 10.0.0.2.80: Flags [R], seq 11, win 0, length 0';
+    const t = analyzeText(`${a}${b}\n${c}\n`);
+    assert.deepEqual([0, 1, 2].map((i) => [t.packet(i).flags, t.packet(i).len]), [['P.', 10], ['.', 0], ['R', 0]]);
+    // The deleted address is one endpoint: the ACK and the RST come from the same side.
+    assert.equal(t.connections.length, 2);
+    assert.equal(t.packet(1).dst, t.packet(2).src);
+  });
+
   it('the columns of each packet on a glued line, for hovers and the cursor', () => {
     const a = '10:09:11.123456 IP 1.2.3.4.5 > 6.7.8.9.80: Flags [S], seq 1, win 2, length 0';
     const b = '10:09:11.123600 IP 6.7.8.9.80 > 1.2.3.4.5: Flags [S.], seq 3, ack 2, win 2, length 0';
@@ -125,8 +156,43 @@ describe('repair: the shapes text takes on its way', () => {
     assert.deepEqual(pieceRanges(a), [], 'one packet: the whole line');
   });
 
-  it('clean tcpdump output needs no repair', () => {
-    for (const file of renderings()) assert.deepEqual(analyzeText(readFileSync(file, 'utf8')).repairs, [], file);
+  it('clean tcpdump output needs no repair: every text fixture but the pastes', () => {
+    const files = textFixtures();
+    assert.ok(files.length > 500, `${files.length} files`);
+    for (const file of files) {
+      // -ttttt text whose times no clock tells from -ttt's says so (see the clock tests).
+      const repairs = analyzeText(readFileSync(file, 'utf8')).repairs.filter((r) => r.kind !== 'clock' || !/ttttt/.test(file));
+      assert.deepEqual(repairs, [], file);
+    }
+  });
+});
+
+describe('repair: -ttt or -ttttt, when their times print alike', () => {
+  // A SYN sent again after 1 s and 2 s (a real loopback capture): -ttt prints 0, 1.004, 2.016,
+  // -ttttt 0, 1.004, 3.020. Neither goes back, so only the sender's TS val can tell them apart.
+  const text = (r: string) => readFileSync(fixture('captures', 'unanswered-syn', `${r}.tcpdump`), 'utf8');
+  const gaps = (t: Trace) => t.connections[0].handshake.synIntervals.map((x) => Math.round(x * 1000));
+
+  it('the sender\'s TCP timestamps tell -ttt from -ttttt', () => {
+    for (const r of ['ttt', 'ttttt']) {
+      const t = analyzeText(text(r));
+      assert.deepEqual(gaps(t), [1004, 2016], r);
+      assert.deepEqual(t.repairs, [], r);
+    }
+  });
+
+  it('without them the text is read as -ttttt and says it cannot tell', () => {
+    for (const r of ['ttt', 'ttttt']) {
+      const t = analyzeText(text(r).replace(/TS val \d+ ecr \d+,?/g, ''));
+      assert.deepEqual(gaps(t), r === 'ttttt' ? [1004, 2016] : [1004, 1011], r);
+      assert.deepEqual(kinds(t), { clock: 1 }, r);
+    }
+  });
+
+  it('times that go back are -ttt, with nothing to say', () => {
+    const t = analyzeText(text('ttt').replace(/TS val \d+ ecr \d+,?/g, '') + text('ttt').split('\n')[0].replace('00:00:00.000000', '00:00:00.000050') + '\n');
+    assert.equal(t.packetCount, 4);
+    assert.deepEqual(t.repairs, []);
   });
 });
 
@@ -142,8 +208,8 @@ describe('repair: the normalised copy', () => {
       assert.deepEqual(once.repairs, t.repairs, f);
       assert.equal(n.packetCount, t.packetCount, f);
       assert.deepEqual(n.connections.map((c) => [c.client, c.server, c.clientState, c.serverState]), t.connections.map((c) => [c.client, c.server, c.clientState, c.serverState]), f);
-      // Copies of one packet and flows cut from a longer capture stay what they were.
-      assert.deepEqual(n.repairs.filter((r) => r.kind !== 'duplicate' && r.kind !== 'relative'), [], f);
+      // Copies of one packet (captured or pasted twice) and flows cut from a longer capture stay what they were.
+      assert.deepEqual(n.repairs.filter((r) => r.kind !== 'duplicate' && r.kind !== 'pasted' && r.kind !== 'relative'), [], f);
       // Its packet lines come back unchanged (other lines are kept as they were found).
       assert.deepEqual(packetLines(normalizeText(once.text).text), packetLines(once.text), f);
     }
@@ -169,6 +235,20 @@ function kinds(t: Trace): Record<string, number> {
 // --- Transformations of every capture rendering ------------------------------------------
 
 /** The -nn and -tttt -v renderings of the loopback captures. */
+/** Every tcpdump text among the fixtures, the pastes aside: captures' renderings, real-world and regression outputs. */
+function textFixtures(): string[] {
+  const out: string[] = [];
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory() || (e.isSymbolicLink() && statSync(p).isDirectory())) walk(p);
+      else if (/\.(tcpdump|out)$/.test(e.name)) out.push(p);
+    }
+  };
+  for (const d of readdirSync(fixture(), { withFileTypes: true })) if (d.name !== 'pastes' && !d.isFile()) walk(fixture(d.name));
+  return out.sort();
+}
+
 function renderings(): string[] {
   const dir = fixture('captures');
   return readdirSync(dir)

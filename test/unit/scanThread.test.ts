@@ -3,11 +3,12 @@
 
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { needsRepairs, TraceBuilder } from '../../src/trace';
 import { ScannedLines } from '../../src/trace/scanned';
-import { fixture, hasFile, ROOT, viaPush, viaScanned } from './helpers';
+import { fixture, hasFile, ROOT, scannedBuilder, viaPush, viaScanned } from './helpers';
 
 /** The text fixtures: every .tcpdump and .txt under test/fixtures. */
 function textFixtures(): string[] {
@@ -45,6 +46,20 @@ describe('scanned lines (the CLI scanning thread)', () => {
     assert.equal(viaScanned(bytes, 2), viaPush(bytes));
   });
 
+  it('name the first line that push() would repair and they read as it stands', () => {
+    const sample = readFileSync(fixture('sample.tcpdump'), 'utf8');
+    const clean = new TextEncoder().encode(sample);
+    assert.equal(scannedBuilder(clean, 64).unrepairedLine, 0, 'clean text');
+    const lines = sample.split('\n').filter((l) => / IP /.test(l));
+    const damaged = [
+      // A -A payload line with bytes above ASCII only looks damaged.
+      ...lines.slice(0, 5), 'E..4..@.@.\u00e9\u00e8..........',
+      ...lines.slice(5, 10), `${lines[10]} ${lines[11]}`, ...lines.slice(12),
+    ];
+    const b = scannedBuilder(new TextEncoder().encode(damaged.join('\n') + '\n'), 4);
+    assert.equal(b.unrepairedLine, 12, 'the glued line');
+  });
+
   it('refuse to mix with push()', () => {
     const b = new TraceBuilder();
     b.push(new TextEncoder().encode('\n'));
@@ -56,6 +71,22 @@ describe('cli: one thread or two', () => {
   const CLI = join(ROOT, 'dist/cli.js');
   const run = (file: string, threads: string) =>
     spawnSync(process.execPath, [CLI, '--json', '--packets', file], { encoding: 'utf8', maxBuffer: 256 << 20, env: { ...process.env, TCP_TRACE_THREADS: threads } });
+
+  it('reads the file again on one thread when text past the first MB needs a repair', function () {
+    if (!hasFile(CLI)) this.skip();
+    this.timeout(60_000);
+    const lines = readFileSync(fixture('sample.tcpdump'), 'utf8').split('\n').filter((l) => / IP /.test(l));
+    const clean: string[] = [];
+    for (let n = 0; clean.join('\n').length < 1.2 * (1 << 20); n++) clean.push(...lines);
+    const file = join(mkdtempSync(join(tmpdir(), 'tcp-trace-')), 'glued.tcpdump');
+    writeFileSync(file, [...clean, `${lines[0]} ${lines[1]}`, ...lines.slice(2)].join('\n') + '\n');
+    const one = run(file, '1');
+    const two = run(file, '2');
+    assert.equal(one.status, 0, one.stderr);
+    assert.equal(two.stdout, one.stdout);
+    assert.match(one.stderr, /packets split from 1 glued line/);
+    assert.match(two.stderr, new RegExp(`line ${clean.length + 1} needs a repair; reading the file again on one thread`));
+  });
 
   it('prints the same JSON', function () {
     if (!hasFile(CLI)) this.skip();

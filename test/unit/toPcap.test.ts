@@ -87,7 +87,6 @@ const CANNOT: Record<string, string> = {
   'gso-ipv6-geneve-ipv6': 'the outer headers of a tunnel',
   'gso-ipv6-vxlan-ipv6': 'the outer headers of a tunnel',
   'bigtcp-ipv6-hbh': 'an IPv6 hop-by-hop header',
-  'ldp-common-session': 'numbers relative to a packet tcpdump printed as another protocol',
   'heapoverflow-tcp_print': 'options cut short ([|tcp])',
   'tcp-auth-heapoverflow': 'options cut short ([|tcp])',
   kday4: 'numbers relative to a base the text never showed',
