@@ -14,7 +14,7 @@ import { PacketKeys } from './keys';
 import { Flag, type Problem, type Repair, type TraceOptions } from './model';
 import { PacketTable } from './packets';
 import { LineKind, LineRecord, scanLine, TimeKind } from './scan';
-import { hasPacketStart, looksLikeHead, mayHidePacket, noiseKind, packetStarts, plainCharacters, quotePrefix, Repairs, startsWithIp, TEXT_REPAIRS, tidy, withoutAnnotation } from './repair';
+import { hasPacketStart, looksLikeHead, mayHidePacket, noiseKind, packetStarts, plainCharacters, quotePrefix, Repairs, startsWithIp, TEXT_REPAIRS, tidy, unreadPackets, withoutAnnotation } from './repair';
 import { RESCAN, type ScannedLines } from './scanned';
 import { State } from './states';
 import { BuiltTrace } from './trace';
@@ -349,9 +349,9 @@ export class TraceBuilder {
     return this.repairs.list();
   }
 
-  private problem(reason: string): void {
+  private problem(reason: string, line = this.first): void {
     this.problemCount++;
-    if (this.problems.length < MAX_PROBLEMS) this.problems.push({ line: this.first, reason });
+    if (this.problems.length < MAX_PROBLEMS) this.problems.push({ line, reason });
   }
 
   private readLine(b: Uint8Array, s: number, e: number): void {
@@ -415,6 +415,10 @@ export class TraceBuilder {
       return;
     }
     const { starts, stamped } = packetStarts(text);
+    // Packets glued on with their times cut are not read: said, so that a line that seems to
+    // hold more packets than were read never passes silently.
+    const unread = stamped ? unreadPackets(text, starts) : 0;
+    if (unread) this.problem(`what looks like ${unread} more ${unread === 1 ? 'packet' : 'packets'} glued on after a packet's length, with no time tcpdump prints (cut or mangled text): not read`, line);
     // A line read whole already, with one packet in it: what comes before its "IP" (-i any's
     // interface and direction, -e's addresses) belongs to it.
     if (asScanned && text === raw && starts.length <= 1 && (!stamped || starts[0] === 0)) {

@@ -194,6 +194,21 @@ export function packetStarts(s: string): { starts: number[]; stamped: boolean } 
 }
 
 /**
+ * How many packets glued on a line begin with no time tcpdump prints (text cut or mangled
+ * on its way to a page: "length 0 07.695692 IP a > b: …"): "IP a > b" after a packet's
+ * "length N" with no start of its own (`starts`, from packetStarts) in between.
+ */
+export function unreadPackets(s: string, starts: number[]): number {
+  let n = 0;
+  for (const m of s.matchAll(IP_WORD)) {
+    let from = 0;
+    for (const st of starts) if (st <= m.index) from = st;
+    if (/\blength \d+/.test(s.slice(from, m.index))) n++;
+  }
+  return n;
+}
+
+/**
  * The columns [start, end) of each packet in one line of the document as it stands (a line
  * holding several packets, glued): for hovers, the cursor and reveal. Empty for one packet.
  */

@@ -148,6 +148,21 @@ describe('repair: the shapes text takes on its way', () => {
     assert.equal(t.packet(1).dst, t.packet(2).src);
   });
 
+  it('packets glued on with their times cut are said not to be read, never dropped silently', () => {
+    // As a scraped page gives it: the hours and minutes of every later time lost.
+    const line =
+      '15:38:07.695683 IP 127.0.0.1.35648 > 127.0.0.1.8081: Flags [S], seq 87768135, win 43690, length 0 ' +
+      '07.695692 IP 127.0.0.1.8081 > 127.0.0.1.35648: Flags [S.], seq 872635961, ack 87768136, win 43690, length 0 ' +
+      '07.695699 IP 127.0.0.1.35648 > 127.0.0.1.8081: Flags [.], ack 1, win 342, length 0';
+    const t = analyzeText(`${line}\n`);
+    assert.equal(t.packetCount, 1);
+    assert.deepEqual(t.problems.map((p) => [p.line, /what looks like 2 more packets .* not read/.test(p.reason)]), [[1, true]]);
+    // Glued packets with whole times are split, with nothing unread.
+    const whole = analyzeText(`${line.replace(/ 07\.69/g, ' 15:38:07.69')}\n`);
+    assert.equal(whole.packetCount, 3);
+    assert.deepEqual(whole.problems, []);
+  });
+
   it('the columns of each packet on a glued line, for hovers and the cursor', () => {
     const a = '10:09:11.123456 IP 1.2.3.4.5 > 6.7.8.9.80: Flags [S], seq 1, win 2, length 0';
     const b = '10:09:11.123600 IP 6.7.8.9.80 > 1.2.3.4.5: Flags [S.], seq 3, ack 2, win 2, length 0';
@@ -161,8 +176,10 @@ describe('repair: the shapes text takes on its way', () => {
     assert.ok(files.length > 500, `${files.length} files`);
     for (const file of files) {
       // -ttttt text whose times no clock tells from -ttt's says so (see the clock tests).
-      const repairs = analyzeText(readFileSync(file, 'utf8')).repairs.filter((r) => r.kind !== 'clock' || !/ttttt/.test(file));
+      const t = analyzeText(readFileSync(file, 'utf8'));
+      const repairs = t.repairs.filter((r) => r.kind !== 'clock' || !/ttttt/.test(file));
       assert.deepEqual(repairs, [], file);
+      assert.deepEqual(t.problems.filter((p) => /glued on/.test(p.reason)), [], file);
     }
   });
 });
