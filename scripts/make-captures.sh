@@ -18,7 +18,7 @@ ALL=(
   close-wait-leak rst-client rst-server refused unanswered-syn half-open
   syn-flood-small syn-flood-backoff simultaneous-open simultaneous-close port-reuse
   mid-stream keepalive zero-window retransmission ipv6-normal sample
-  handshake-bad-ack handshake-ack-refused probe-fin probe-null
+  handshake-bad-ack handshake-ack-refused probe-fin probe-null synack-backscatter
 )
 # What limited a connection, with the kernel's tcp_info (ss -tin) beside it: written to
 # test/fixtures/limits/<scenario>/, headers only (snapshot length 128: bulk transfers stay small

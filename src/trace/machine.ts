@@ -154,11 +154,13 @@ export class Machine {
     this.apply(p);
   }
 
-  /** Re-states the server's (or client's) start: e.g. a refused SYN means no listener. */
+  /** Re-states the server's (or client's) start, and the packets before p that showed it: e.g. a refused SYN means no listener. */
   private restart(side: number, state: State, upTo: number): void {
-    this.store.slots[this.o + Slot.INITIAL + side] = state;
+    const slot = this.store.slots;
+    const was = slot[this.o + Slot.INITIAL + side];
+    slot[this.o + Slot.INITIAL + side] = state;
     const col = side === 0 ? this.t.cState : this.t.sState;
-    for (let q = upTo; q >= 0; q = this.t.prev[q]) if (col[q] === State.LISTEN) col[q] = state;
+    for (let q = upTo; q >= 0; q = this.t.prev[q]) if (col[q] === was) col[q] = state;
   }
 
   /** The pending receipt that packet p shows never arrived (its record's offset), or -1. */
@@ -183,6 +185,8 @@ export class Machine {
         }
         // The receiver sending its own SYN again shows our SYN,ACK never reached it.
         if (a === receiver && (f & Flag.SYN) !== 0 && (f & Flag.ACK) === 0) return it;
+        // A RST without ACK at the segment's ack (<SEQ=SEG.ACK><CTL=RST>) refused it.
+        if (a === receiver && (f & (Flag.RST | Flag.ACK)) === Flag.RST && seq === t.ack[r[it + ReceiptField.PACKET]]) return it;
         if (a === receiver && (f & Flag.ACK) !== 0 && t.ack[p] === t.ack[p]) {
           const covered = itSeq === this.synSeq(sender) ? this.acksSyn(sender, t.ack[p]) : seqGe(t.ack[p], itSeq + 1);
           if (covered) this.drop(it);
@@ -313,8 +317,9 @@ export class Machine {
 
       // 2. What the sender does.
       if (f & Flag.RST) {
-        if (m[ST + a] === State.LISTEN) {
-          // Answering a SYN with RST: nothing was listening.
+        if (m[ST + a] === State.LISTEN || (m[ST + a] === State.SYN_SENT && m[SYN + a] !== m[SYN + a] && (f & Flag.ACK) === 0)) {
+          // Answering a SYN with RST: nothing was listening. Refusing a SYN,ACK, from an end
+          // whose SYN the capture never showed: it sent none (a reply to a spoofed SYN).
           this.restart(a, State.CLOSED, t.prev[p]);
           m[ST + a] = State.CLOSED;
         } else if (!(m[ST + a] === State.SYN_RECEIVED && this.refusesUnacceptableAck(p))) this.fire(a, TcpEvent.SND_RST);

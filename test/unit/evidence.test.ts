@@ -4,6 +4,7 @@
 //   handshake-ack-refused  the third segment acks ISN+1, but the listener is gone: RST
 //   probe-fin, probe-null  FIN, FIN+PSH+URG and no-flags segments from a raw socket
 //   half-open              the client never answers three SYN,ACKs
+//   synack-backscatter     a SYN,ACK that answers no SYN, refused with RST seq=SEG.ACK
 // and times printed with -ttt (since the previous packet) and -ttttt (since the first).
 
 import * as assert from 'node:assert/strict';
@@ -101,6 +102,15 @@ describe('evidence: simultaneous open', () => {
       assert.deepEqual(census, { CLOSED: 1, SYN_SENT: 1 });
     });
   }
+});
+
+describe('evidence: a SYN,ACK that answers no SYN (backscatter)', () => {
+  it('the end that refuses it with a RST never sent a SYN: CLOSED throughout, not SYN_SENT or SYN_RECEIVED', () => {
+    const t = analyzeFile(join(DIR, 'synack-backscatter', 'nn.tcpdump'));
+    assert.deepEqual(states(t, 0), ['CLOSED/SYN_RECEIVED', 'CLOSED/LISTEN']);
+    assert.equal(t.connections[0].handshake.complete, false);
+    assert.equal(t.connections[0].close.rstFrom, 'client');
+  });
 });
 
 describe('evidence: segments with no flags, and FIN/PSH/URG probes', () => {
