@@ -363,6 +363,11 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   progress.end();
+  // The builder's per-connection objects are garbage now that the trace is columns. Collected
+  // here, before the output is made, they do not add to the peak memory (about 10 MB less on the
+  // benchmark's trace); V8 alone would keep them until its next full collection. `gc` is there
+  // when node runs with --expose-gc, as the bin's first line starts it.
+  (globalThis as { gc?: () => void }).gc?.();
   if (args.normalize) {
     try {
       await writeAll(normalized);
