@@ -10,6 +10,7 @@ import {
 import { eventNames } from './expert';
 import { ConnectionJsonWriter, numberText, type JsonExtra } from './connectionJson';
 import { connectionLimits, type Limits } from './limits';
+import type { LimitsStore } from './limitsStore';
 import { throughputSeries } from './performance';
 import type { Census, ConnectionSummary, HalfOpenFlood, PacketInfo, PacketRecordJson, Problem, Repair, Trace, TraceJson } from './model';
 import type { TraceSnapshot } from './snapshot';
@@ -106,7 +107,14 @@ export class ColumnTrace implements Trace {
   private problemList: Problem[] | null = null;
   private readonly built: ConnectionSummary[] = [];
 
-  constructor(readonly snapshot: TraceSnapshot) {
+  /**
+   * `keptLimits`, when given, holds each connection's limits and stalls as the builder worked
+   * them out (TraceBuilder.finish), for jsonParts; the snapshot must then not change.
+   */
+  constructor(
+    readonly snapshot: TraceSnapshot,
+    private readonly keptLimits: LimitsStore | null = null,
+  ) {
     this.lines = snapshot.lines;
     this.packetCount = snapshot.packetCount;
     this.skipped = snapshot.skipped;
@@ -256,15 +264,16 @@ export class ColumnTrace implements Trace {
       }
       return limits!;
     };
+    const kept = this.keptLimits;
     return new ConnectionJsonWriter(s, JSON_EXTRAS, (k, c) => {
       switch (k) {
         case 0:
         case 1:
           return seriesText(throughputSeries(s, packets(c), k));
         case 2:
-          return JSON.stringify(limitsFor(c).limits);
+          return kept?.has(c) ? kept.limitsText(c) : JSON.stringify(limitsFor(c).limits);
         default:
-          return JSON.stringify(limitsFor(c).stalls);
+          return kept?.has(c) ? kept.stallsText(c) : JSON.stringify(limitsFor(c).stalls);
       }
     });
   }

@@ -1,12 +1,13 @@
 // The JSON written straight from the columns (connectionJson.ts, ColumnTrace.jsonParts) is the
 // text JSON.stringify gives for the summaries and packet records read back as objects
-// (toJSON): on the loopback captures in every rendering, the real-world corpus and tcpdump's
-// own regression outputs.
+// (toJSON), also with the limits the builder kept (limitsStore.ts, as the CLI finishes a
+// trace): on the loopback captures in every rendering, the real-world corpus and tcpdump's own
+// regression outputs.
 
 import * as assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { analyzeBytes } from '../../src/trace';
+import { analyzeBytes, TraceBuilder } from '../../src/trace';
 import { CORPUS, FIXTURES } from './helpers';
 
 function texts(): string[] {
@@ -38,6 +39,10 @@ describe('JSON from the columns', function () {
       assert.equal([...trace.jsonParts(true)].join(''), JSON.stringify(objects), f);
       delete objects.packetRecords;
       assert.equal([...trace.jsonParts(false)].join(''), JSON.stringify(objects), f);
+      const b = new TraceBuilder();
+      b.push(readFileSync(f));
+      const kept = b.finish({ keepLimits: true });
+      assert.equal([...kept.jsonParts(false)].join(''), JSON.stringify(objects), `${f}, limits kept`);
     }
     assert.ok(connections > 1000, `${connections} connections`);
   });
