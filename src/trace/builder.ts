@@ -10,6 +10,7 @@ import { joinBytes } from './bytes';
 import { Utf8Input } from './decode';
 import { EVENT_BIT } from './expert';
 import { Flight, windowShift } from './flight';
+import { LimitsStore } from './limitsStore';
 import { PacketKeys } from './keys';
 import { Flag, type Problem, type Repair, type TraceOptions } from './model';
 import { PacketTable } from './packets';
@@ -323,10 +324,16 @@ export class TraceBuilder {
     return new BuiltTrace(this.t, this.endpoints, this.connections, this.problems, this.problemCount, this.line, this.skipped, this.options, this.repairs.list());
   }
 
-  /** Ends the input and returns the analysed trace. */
-  finish(): ColumnTrace {
+  /**
+   * Ends the input and returns the analysed trace. With `keepLimits`, each connection's limits
+   * and stalls, worked out for its verdict, are kept for the trace's JSON (jsonParts), which
+   * then need not work them out again: for a trace whose columns nothing changes afterwards.
+   */
+  finish({ keepLimits = false }: { keepLimits?: boolean } = {}): ColumnTrace {
     this.end();
-    return new ColumnTrace(encodeSnapshot(this.built()));
+    const built = this.built();
+    if (keepLimits) built.keptLimits = new LimitsStore(built.conns.length);
+    return new ColumnTrace(encodeSnapshot(built), built.keptLimits);
   }
 
   /** Ends the input: reads what is left of it. Enough where only the repairs are wanted. */

@@ -8,7 +8,9 @@ import {
   COLUMN, endpointAddr, endpointPort, floatField, INT_STRIDE, intField, readGroup, readSummary, SUMMARY_GROUPS, type ConnectionColumns, type SummaryGroup,
 } from './connectionColumns';
 import { eventNames } from './expert';
-import { connectionLimits } from './limits';
+import { ConnectionJsonWriter, numberText, type JsonExtra } from './connectionJson';
+import { connectionLimits, type Limits } from './limits';
+import type { LimitsStore } from './limitsStore';
 import { throughputSeries } from './performance';
 import type { Census, ConnectionSummary, HalfOpenFlood, PacketInfo, PacketRecordJson, Problem, Repair, Trace, TraceJson } from './model';
 import type { TraceSnapshot } from './snapshot';
@@ -74,6 +76,21 @@ function* batches<T>(n: number, record: (i: number) => T): Generator<string, voi
 
 const orNull = (x: number): number | null => (x === x ? x : null);
 
+/** What the JSON's summaries have beyond the columns (see summaryJson), in summaryWriter's order. */
+const JSON_EXTRAS: readonly JsonExtra[] = [
+  { in: 'performance.throughput.client', key: 'series' },
+  { in: 'performance.throughput.server', key: 'series' },
+  { in: 'performance', key: 'limits' },
+  { in: 'performance', key: 'stalls' },
+];
+
+/** A throughput series ([time, bits per second] pairs) as JSON text. */
+function seriesText(series: Array<[number, number]>): string {
+  let out = '[';
+  for (let i = 0; i < series.length; i++) out += (i ? ',[' : '[') + numberText(series[i][0]) + ',' + numberText(series[i][1]) + ']';
+  return out + ']';
+}
+
 // Columns read for every packet or every connection, looked up once.
 const CLIENT = COLUMN.client;
 const SERVER = COLUMN.server;
@@ -90,7 +107,14 @@ export class ColumnTrace implements Trace {
   private problemList: Problem[] | null = null;
   private readonly built: ConnectionSummary[] = [];
 
-  constructor(readonly snapshot: TraceSnapshot) {
+  /**
+   * `keptLimits`, when given, holds each connection's limits and stalls as the builder worked
+   * them out (TraceBuilder.finish), for jsonParts; the snapshot must then not change.
+   */
+  constructor(
+    readonly snapshot: TraceSnapshot,
+    private readonly keptLimits: LimitsStore | null = null,
+  ) {
     this.lines = snapshot.lines;
     this.packetCount = snapshot.packetCount;
     this.skipped = snapshot.skipped;
@@ -203,8 +227,9 @@ export class ColumnTrace implements Trace {
    */
   *jsonParts(withPackets = false, size = 1 << 16): Generator<string, void, undefined> {
     let out = JSON.stringify(this.head()).slice(0, -1) + ',"connections":[';
-    for (const part of batches(this.snapshot.connectionCount, (c) => this.summaryJson(c))) {
-      out += part;
+    const writer = this.summaryWriter();
+    for (let c = 0; c < this.snapshot.connectionCount; c++) {
+      out += (c > 0 ? ',' : '') + writer.write(c);
       if (out.length >= size) {
         yield out;
         out = '';
@@ -223,6 +248,34 @@ export class ColumnTrace implements Trace {
       out += ']';
     }
     yield out + '}';
+  }
+
+  /** Writes connection summaries as summaryJson() gives them, as JSON text, from the columns. */
+  private summaryWriter(): ConnectionJsonWriter {
+    const s = this.snapshot;
+    const packets = (c: number) => s.connPackets.subarray(s.connStart[c], s.connStart[c + 1]);
+    // The limits and the stalls come from one pass over the connection's packets.
+    let limitsOf = -1;
+    let limits: Limits | null = null;
+    const limitsFor = (c: number): Limits => {
+      if (limitsOf !== c) {
+        limits = connectionLimits(s, packets(c));
+        limitsOf = c;
+      }
+      return limits!;
+    };
+    const kept = this.keptLimits;
+    return new ConnectionJsonWriter(s, JSON_EXTRAS, (k, c) => {
+      switch (k) {
+        case 0:
+        case 1:
+          return seriesText(throughputSeries(s, packets(c), k));
+        case 2:
+          return kept?.has(c) ? kept.limitsText(c) : JSON.stringify(limitsFor(c).limits);
+        default:
+          return kept?.has(c) ? kept.stallsText(c) : JSON.stringify(limitsFor(c).stalls);
+      }
+    });
   }
 
   /** Connection c's summary as the JSON has it: with its throughput series, limits and stalls, computed from its packets here. */

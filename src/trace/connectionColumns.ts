@@ -169,11 +169,12 @@ export const intColumnsOf = (kind: FieldKind): number[] =>
   (CONNECTION_FIELDS as readonly FieldSpec[]).filter((f) => f.kind === kind).map((f) => COLUMN[f.path as FieldPath]);
 
 /** Set in eventKind where the event rests on an inferred seq (EVENT_KINDS has fewer than 128 kinds). */
-const EVENT_INFERRED = 0x80;
+export const EVENT_INFERRED = 0x80;
 
-const CLOSE_KINDS = ['four-way', 'combined', 'simultaneous', 'reset', 'half-closed', 'open'] as const;
-const SIDES: Side[] = ['client', 'server'];
-const NO_STATE = 255;
+export const CLOSE_KINDS = ['four-way', 'combined', 'simultaneous', 'reset', 'half-closed', 'open'] as const;
+export const SIDES: Side[] = ['client', 'server'];
+/** The state code that reads as null (UNKNOWN). */
+export const NO_STATE = 255;
 
 /** The per-connection columns of a trace (part of TraceSnapshot). */
 export interface ConnectionColumns {

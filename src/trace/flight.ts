@@ -215,7 +215,12 @@ export class Flight {
     // The ACK takes the other direction's segments it covers off their list.
     if (hasAck && this.n[o] > 0) {
       const rtt = this.acked(o, ack, time);
-      if (this.n[o] === 0) v[ov + OVERFLOW] = 0;
+      if (this.n[o] === 0) {
+        v[ov + OVERFLOW] = 0;
+        // Emptied: give its room back. Most connections end so, and tens of thousands of lists
+        // kept at their largest would hold megabytes until the trace is done.
+        this.list[o].length = 0;
+      }
       if (rtt >= 0) t.ackRtt[p] = rtt * 1000;
     }
     v[dv + SACKED] = sack;

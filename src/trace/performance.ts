@@ -11,7 +11,7 @@ import { COLUMN, type RowWriter } from './connectionColumns';
 import type { Connection } from './connection';
 import { EVENT_BIT } from './expert';
 import { windowShift } from './flight';
-import { connectionLimits, stallSeconds } from './limits';
+import { connectionLimits, stallSeconds, type Limits } from './limits';
 import { Flag, UNKNOWN_KINDS, type UnknownKind } from './model';
 import type { PacketTable } from './packets';
 
@@ -22,9 +22,6 @@ export const SERIES_BUCKETS = 32;
 const round = (x: number, k: number): number => Math.round(x * k) / k;
 /** Seconds as milliseconds to the nanosecond, or null where unknown or negative (times that go back). */
 const ms = (seconds: number): number | null => (seconds >= 0 ? round(seconds * 1000, 1e6) : null);
-
-/** The packet indexes of the connection being written, for its limits (reused). */
-let indexes = new Int32Array(1024);
 
 /** RTT samples of the connection being written, by the side whose data was acknowledged (reused). */
 let samples = [new Float64Array(256), new Float64Array(256)];
@@ -54,8 +51,8 @@ function quantile(a: Float64Array, n: number, q: number): number {
   return a[Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1))];
 }
 
-/** Writes connection `conn`'s performance fields into its row. */
-export function writePerformance(w: RowWriter, t: PacketTable, conn: Connection): void {
+/** Writes connection `conn`'s performance fields into its row (`packets`: its packet indexes); returns its limits, worked out for the verdict. */
+export function writePerformance(w: RowWriter, t: PacketTable, conn: Connection, packets: Int32Array): Limits {
   const count = [0, 0];
   // Handshake: the last SYN before the first SYN,ACK, that SYN,ACK, and the last SYN,ACK before the ACK that completes it.
   let syn = NaN;
@@ -147,12 +144,10 @@ export function writePerformance(w: RowWriter, t: PacketTable, conn: Connection)
     w.float(col.bps, seconds > 0 ? Math.round((bytes[s] * 8) / seconds) : null);
   }
   w.int(COLUMN['performance.unknown'], unknown);
-  if (indexes.length < conn.count) indexes = new Int32Array(Math.max(conn.count, indexes.length * 2));
-  let n = 0;
-  for (let p = conn.firstPacket; p >= 0; p = t.next[p]) indexes[n++] = p;
-  const limits = connectionLimits(t, indexes.subarray(0, n));
+  const limits = connectionLimits(t, packets);
   w.limitKind(COLUMN['performance.verdict'], limits.verdict);
   w.float(COLUMN['performance.stallSeconds'], stallSeconds(limits));
+  return limits;
 }
 
 /**

@@ -64,7 +64,7 @@ export function encodeSnapshot(trace: BuiltTrace, partial = false): TraceSnapsho
   for (let p = 0; p < n; p++) connPackets[fill[t.conn[p]]++] = p;
 
   const w = new RowWriter(nc, strings);
-  for (let c = 0; c < nc; c++) trace.writeRow(c, w);
+  for (let c = 0; c < nc; c++) trace.writeRow(c, w, connPackets.subarray(connStart[c], connStart[c + 1]));
   const rows = w.finish();
 
   const problemLine = new Int32Array(trace.problems.length);

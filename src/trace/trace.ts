@@ -10,6 +10,7 @@ import {
   EVENT_KINDS, Flag, NOTE_KINDS, type NoteKind, type Close, type HalfOpenFlood, type Problem, type Repair, type SynOptions, type TraceOptions,
 } from './model';
 import type { PacketTable } from './packets';
+import type { LimitsStore } from './limitsStore';
 import { writePerformance } from './performance';
 import { DEFAULT_TIME_WAIT_SECONDS, State } from './states';
 
@@ -53,6 +54,8 @@ function intervals(times: number[]): number[] {
 
 export class BuiltTrace {
   private floods: HalfOpenFlood[] | null = null;
+  /** Where writeRow keeps each connection's limits for the JSON, when asked to (see LimitsStore). */
+  keptLimits: LimitsStore | null = null;
   readonly timeWait: number;
   /** Time of the trace's last packet: the moment final states are taken at. */
   readonly endTime: number;
@@ -86,8 +89,8 @@ export class BuiltTrace {
     return c.machine.statesAt(this.endTime, this.timeWait);
   }
 
-  /** Writes connection c's row of the columns: every figure of CONNECTION_FIELDS. */
-  writeRow(c: number, w: RowWriter): void {
+  /** Writes connection c's row of the columns: every figure of CONNECTION_FIELDS. `packets` are its packet indexes, in order. */
+  writeRow(c: number, w: RowWriter, packets: Int32Array): void {
     const conn = this.conns[c];
     const t = this.table;
     const m = conn.machine;
@@ -122,7 +125,8 @@ export class BuiltTrace {
       }
     }
     w.notes(COLUMN.notes, this.notes(conn, cs));
-    writePerformance(w, t, conn);
+    const limits = writePerformance(w, t, conn, packets);
+    this.keptLimits?.add(c, limits);
     // Beyond the summary: what packet(), census() and the views need.
     w.int(COLUMN.firstPacket, conn.firstPacket);
     w.int(COLUMN.lastPacket, conn.lastPacket);

@@ -68,7 +68,7 @@ describe('cli: tcp-trace', () => {
     try {
       const bin = join(dir, 'tcp-trace');
       writeFileSync(bin, readFileSync(CLI), { mode: 0o755 });
-      assert.match(readFileSync(CLI, 'utf8'), /^#!\/usr\/bin\/env -S node --max-semi-space-size=\d+\n/);
+      assert.match(readFileSync(CLI, 'utf8'), /^#!\/usr\/bin\/env -S node --max-semi-space-size=\d+ --expose-gc\n/);
       const r = spawnSync(bin, [sample], { encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);
       assert.match(r.stdout, /1 connection\b/);

@@ -1,0 +1,112 @@
+// The limits and stalls the builder works out for each connection's verdict (performance.ts),
+// kept as numbers in two growing typed arrays for the JSON's `limits` and `stalls`, so that
+// writing the JSON does not work them out a second time. Objects per connection would cost far
+// more memory than these few numbers.
+//
+// Per connection, from intStart[c] and floatStart[c]: the number of limits, then for each its
+// kind (LIMIT_KINDS index), seconds and share (floats), the number of its lines and the lines;
+// then the number of stalls, and for each its start line, end line, seconds (a float) and
+// cause (LIMIT_KINDS index).
+
+import { numberText } from './connectionJson';
+import type { Limits } from './limits';
+import { LIMIT_KINDS } from './model';
+
+const KIND_INDEX = new Map<string, number>(LIMIT_KINDS.map((k, i) => [k, i]));
+const KIND_TEXT = LIMIT_KINDS.map((k) => JSON.stringify(k));
+
+/** A typed array with room for `need` values: grown by half again, so a slight overshoot costs little. */
+function room<T extends Int32Array | Float64Array>(a: T, used: number, need: number): T {
+  if (need <= a.length) return a;
+  const b = new (a.constructor as new (n: number) => T)(Math.max(need, Math.ceil(a.length * 1.5)));
+  b.set(a.subarray(0, used));
+  return b;
+}
+
+export class LimitsStore {
+  private ints: Int32Array;
+  private floats: Float64Array;
+  private ni = 0;
+  private nf = 0;
+  /** Where connection c's numbers start; -1 where none were kept. */
+  private readonly intStart: Int32Array;
+  private readonly floatStart: Int32Array;
+
+  constructor(connections: number) {
+    this.intStart = new Int32Array(connections).fill(-1);
+    this.floatStart = new Int32Array(connections);
+    // About what a short connection needs: three limits with a line or two each.
+    this.ints = new Int32Array(16 * connections + 64);
+    this.floats = new Float64Array(6 * connections + 16);
+  }
+
+  /** Keeps connection c's limits and stalls. */
+  add(c: number, l: Limits): void {
+    let ni = 2 + 3 * l.stalls.length;
+    for (const x of l.limits) ni += 2 + x.lines.length;
+    this.ints = room(this.ints, this.ni, this.ni + ni);
+    this.floats = room(this.floats, this.nf, this.nf + 2 * l.limits.length + l.stalls.length);
+    const v = this.ints;
+    const f = this.floats;
+    let i = (this.intStart[c] = this.ni);
+    let k = (this.floatStart[c] = this.nf);
+    v[i++] = l.limits.length;
+    for (const x of l.limits) {
+      v[i++] = KIND_INDEX.get(x.kind)!;
+      f[k++] = x.seconds;
+      f[k++] = x.share;
+      v[i++] = x.lines.length;
+      for (const line of x.lines) v[i++] = line;
+    }
+    v[i++] = l.stalls.length;
+    for (const s of l.stalls) {
+      v[i++] = s.startLine;
+      v[i++] = s.endLine;
+      f[k++] = s.seconds;
+      v[i++] = KIND_INDEX.get(s.cause)!;
+    }
+    this.ni = i;
+    this.nf = k;
+  }
+
+  has(c: number): boolean {
+    return c >= 0 && c < this.intStart.length && this.intStart[c] >= 0;
+  }
+
+  /** Connection c's limits as JSON text: JSON.stringify of its Limit objects. */
+  limitsText(c: number): string {
+    const v = this.ints;
+    const f = this.floats;
+    let i = this.intStart[c];
+    let k = this.floatStart[c];
+    const count = v[i++];
+    let out = '[';
+    for (let n = 0; n < count; n++) {
+      out += (n ? ',{"kind":' : '{"kind":') + KIND_TEXT[v[i++]] + ',"seconds":' + numberText(f[k++]) + ',"share":' + numberText(f[k++]) + ',"lines":[';
+      const lines = v[i++];
+      for (let j = 0; j < lines; j++) out += (j ? ',' : '') + v[i++];
+      out += ']}';
+    }
+    return out + ']';
+  }
+
+  /** Connection c's stalls as JSON text: JSON.stringify of its Stall objects. */
+  stallsText(c: number): string {
+    const v = this.ints;
+    const f = this.floats;
+    let i = this.intStart[c];
+    let k = this.floatStart[c];
+    const count = v[i++];
+    for (let n = 0; n < count; n++) {
+      i += 2 + v[i + 1];
+      k += 2;
+    }
+    const stalls = v[i++];
+    let out = '[';
+    for (let n = 0; n < stalls; n++) {
+      out += (n ? ',{"startLine":' : '{"startLine":') + v[i] + ',"endLine":' + v[i + 1] + ',"seconds":' + numberText(f[k++]) + ',"cause":' + KIND_TEXT[v[i + 2]] + '}';
+      i += 3;
+    }
+    return out + ']';
+  }
+}
