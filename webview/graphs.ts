@@ -7,7 +7,7 @@
 // keys pan, Home shows it all; a click on a point selects its packet.
 import { GRAPH_SERIES, graphColumns, GraphMark, type GraphsDrawn, type GraphsMessage } from '../src/protocol/protocol';
 import { bodyStyle, custom, format, h, s, textWidth } from './dom';
-import { bucketSums, decimate, ticks, where, type Columns } from './decimate';
+import { blocksWhere, bucketSums, decimate, decimateBlocks, ticks, where, type Columns } from './decimate';
 
 export interface GraphsHost {
   select(index: number): void;
@@ -61,6 +61,8 @@ interface Prepared {
   rtts: [Int32Array, Int32Array];
   wins: [Int32Array, Int32Array];
   flights: [Int32Array, Int32Array];
+  /** SACK blocks (point, left, right) per sender of the ACK that carried them. */
+  sacks: [Float64Array, Float64Array];
   /** seq + len, and ack + window. */
   seqEnd: Float64Array;
   edge: Float64Array;
@@ -95,6 +97,7 @@ function prepare(data: GraphsMessage): Prepared {
     rtts: both((i) => data.rtt[i] === data.rtt[i]),
     wins: both((i) => data.win[i] === data.win[i]),
     flights: both((i) => data.inFlight[i] === data.inFlight[i]),
+    sacks: [blocksWhere(data.sack, (i) => data.dir[i] === 0), blocksWhere(data.sack, (i) => data.dir[i] === 1)],
     seqEnd,
     edge,
     t0: t0 <= t1 ? t0 : NaN,
@@ -207,11 +210,17 @@ export class Graphs {
    */
   add(m: GraphsMessage): void {
     if (m.start === 0 || !this.incoming || this.incoming.key !== m.key || this.incoming.total !== m.total) {
-      this.incoming = { ...m, ...graphColumns(m.total), received: 0 };
+      this.incoming = { ...m, ...graphColumns(m.total), sack: new Float64Array(0), received: 0 };
       this.incoming.time.fill(NaN);
     }
     const full = this.incoming;
     for (const k of GRAPH_SERIES) full[k].set(m[k] as never, m.start);
+    if (m.sack.length) {
+      const sack = new Float64Array(full.sack.length + m.sack.length);
+      sack.set(full.sack);
+      sack.set(m.sack, full.sack.length);
+      full.sack = sack;
+    }
     full.received += m.index.length;
     if (full.received < full.total) {
       this.status.textContent = format(this.words.loadingGraphs ?? '{0}%', Math.floor((full.received / full.total) * 100));
@@ -470,6 +479,7 @@ export class Graphs {
         legend: [
           [`g-seg ${side(d)}`, w.segments ?? ''],
           ...(this.mode === 'tcptrace' ? ([['g-ack', w.ackLine ?? ''], ['g-window', w.windowEdge ?? '']] as Array<[string, string]>) : []),
+          ...(p?.sacks[o].length ? ([['g-sack', w.sackBlocks ?? '']] as Array<[string, string]>) : []),
           ['g-retrans', w.retransmissionMark ?? ''],
         ],
       },
@@ -619,6 +629,7 @@ export class Graphs {
     const retr = decimate(p.retrans[d], data.time, data.seq, p.seqEnd, x0, x1, cols);
     const acks = decimate(p.acks[o], data.time, data.ack, null, x0, x1, cols);
     const edges = this.mode === 'tcptrace' ? decimate(p.edges[o], data.time, p.edge, null, x0, x1, cols) : null;
+    const sacks = decimateBlocks(p.sacks[o], data.time, x0, x1, cols);
     // The segments decide the range; the ACK line and window edge are drawn where they fall in it.
     range(seqB, segs.count ? [segs] : [acks], false);
     yAxis(seqB, (v) => si(v, 'B'));
@@ -627,6 +638,17 @@ export class Graphs {
       if (edges) path(seqB, 'g-window', line(seqB, edges));
       path(seqB, `g-seg ${side(d)}`, bars(seqB, segs));
     } else path(seqB, `g-dot ${side(d)}`, dots(seqB, segs));
+    // The receiver's SACK blocks, as tcptrace draws them: a short vertical line at the ACK's time from each block's left edge to its right.
+    let sackPath = '';
+    for (let j = 0; j < sacks.count; j++) {
+      const x = colX(sacks.col[j]);
+      const ya = yOf(seqB, sacks.lo[j]);
+      const yb = yOf(seqB, sacks.hi[j]);
+      sackPath += `M${x.toFixed(1)} ${Math.max(ya, yb + 1.5).toFixed(1)}V${yb.toFixed(1)}`;
+      hit(x, yb, sacks.at[j]);
+    }
+    drawnPoints += sacks.count;
+    path(seqB, 'g-sack', sackPath);
     path(seqB, 'g-retrans', this.mode === 'tcptrace' ? bars(seqB, retr) : dots(seqB, retr));
     if (!segs.count) note(seqB, w.noData ?? '');
     title(seqB);

@@ -74,6 +74,7 @@ export function graphData(trace: Trace, connection: number, key: string): Graphs
     start: 0,
     total: n,
     ...graphColumns(n),
+    sack: new Float64Array(0),
     unknown: [...(summary(trace, connection)?.performance.unknown ?? [])],
   };
   out.index.set(list);
@@ -81,6 +82,7 @@ export function graphData(trace: Trace, connection: number, key: string): Graphs
   for (let i = 0; i < n && t0 !== t0; i++) t0 = cols.time[list[i]];
   const seqs = [new Unwrap(), new Unwrap()];
   const acks = [new Unwrap(), new Unwrap()];
+  const sack: number[] = [];
   for (let i = 0; i < n; i++) {
     const q = list[i];
     const d = cols.dir[q];
@@ -93,6 +95,11 @@ export function graphData(trace: Trace, connection: number, key: string): Graphs
     out.seq[i] = seqs[d].next(f & Flag.SEQ_RELATIVE ? seq : (seq - base[d] + U32) % U32);
     const ack = cols.ack[q];
     out.ack[i] = f & Flag.ACK ? acks[d].next(f & Flag.ACK_RELATIVE ? ack : (ack - base[1 - d] + U32) % U32) : NaN;
+    // A SACK edge is numbered as the ack is: it keeps its distance from the ack (and the ack's wraps).
+    const at = cols.sackAt[q];
+    if (at >= 0 && out.ack[i] === out.ack[i]) {
+      for (let k = 0, e = cols.sackEdges; k < e[at]; k++) sack.push(i, out.ack[i] + ((e[at + 1 + 2 * k] - ack) | 0), out.ack[i] + ((e[at + 2 + 2 * k] - ack) | 0));
+    }
     out.win[i] = cols.winBytes[q];
     out.rtt[i] = cols.ackRtt[q];
     out.inFlight[i] = cols.inFlight[q];
@@ -104,6 +111,7 @@ export function graphData(trace: Trace, connection: number, key: string): Graphs
       (f & Flag.RST ? GraphMark.RST : 0) |
       (e & ZERO_WINDOW ? GraphMark.ZERO_WINDOW : 0);
   }
+  out.sack = Float64Array.from(sack);
   return out;
 }
 
@@ -112,6 +120,16 @@ export function* graphSlices(m: GraphsMessage): Generator<GraphsMessage> {
   for (let start = 0; start === 0 || start < m.total; start += GRAPH_SLICE) {
     const slice = { ...m, start };
     for (const k of GRAPH_SERIES) (slice as unknown as Record<string, unknown>)[k] = m[k].slice(start, start + GRAPH_SLICE);
+    slice.sack = sackBetween(m.sack, start, start + GRAPH_SLICE);
     yield slice;
   }
+}
+
+/** The SACK triples whose point lies in [from, to): points ascend, so one range. */
+function sackBetween(sack: Float64Array, from: number, to: number): Float64Array {
+  let a = 0;
+  while (a < sack.length && sack[a] < from) a += 3;
+  let b = a;
+  while (b < sack.length && sack[b] < to) b += 3;
+  return sack.slice(a, b);
 }

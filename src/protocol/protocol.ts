@@ -173,6 +173,12 @@ export interface GraphsMessage {
   inFlight: Float32Array;
   /** GraphMark bits. */
   marks: Uint8Array;
+  /**
+   * SACK blocks, three numbers each: the point (among the connection's, not the slice's) of the
+   * ACK that carried it, its left and its right edge, numbered as `ack` is. Only the blocks of
+   * this slice's points.
+   */
+  sack: Float64Array;
   /** What the text does not carry for this connection (its performance.unknown), so the tab can say so. */
   unknown: string[];
 }
@@ -317,8 +323,15 @@ function isGraphs(m: Record<string, unknown>): boolean {
   const same = (v: unknown, type: Function) => v instanceof type && (v as ArrayLike<number>).length === n;
   return (
     same(m.dir, Uint8Array) && same(m.time, Float64Array) && same(m.seq, Float64Array) && same(m.len, Int32Array) && same(m.ack, Float64Array) &&
-    same(m.win, Float32Array) && same(m.rtt, Float32Array) && same(m.inFlight, Float32Array) && same(m.marks, Uint8Array)
+    same(m.win, Float32Array) && same(m.rtt, Float32Array) && same(m.inFlight, Float32Array) && same(m.marks, Uint8Array) &&
+    m.sack instanceof Float64Array && m.sack.length % 3 === 0 && sackInSlice(m.sack, m.start, n)
   );
+}
+
+/** Every SACK block's point lies in the slice [start, start + n). */
+function sackInSlice(sack: Float64Array, start: number, n: number): boolean {
+  for (let k = 0; k < sack.length; k += 3) if (!(sack[k] >= start && sack[k] < start + n && Number.isInteger(sack[k]))) return false;
+  return true;
 }
 
 /**

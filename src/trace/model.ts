@@ -335,6 +335,8 @@ export interface PacketRecordJson {
   ackRttMs: number | null;
   /** tshark's tcp.analysis.bytes_in_flight, on a segment with data. */
   bytesInFlight: number | null;
+  /** The SACK option's blocks, [left edge, right edge] as absolute sequence numbers; only on a packet that carries them and whose ack is absolute. */
+  sackBlocks?: Array<[number, number]>;
   clientState: StateName | null;
   serverState: StateName | null;
   events: string[];
