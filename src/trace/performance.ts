@@ -146,11 +146,12 @@ export function writePerformance(w: RowWriter, t: PacketTable, conn: Connection)
     w.float(col.seconds, seconds >= 0 ? round(seconds, 1e9) : null);
     w.float(col.bps, seconds > 0 ? Math.round((bytes[s] * 8) / seconds) : null);
   }
-  w.int(COLUMN['performance.unknown'], unknown);
   if (indexes.length < conn.count) indexes = new Int32Array(Math.max(conn.count, indexes.length * 2));
   let n = 0;
   for (let p = conn.firstPacket; p >= 0; p = t.next[p]) indexes[n++] = p;
   const limits = connectionLimits(t, indexes.subarray(0, n));
+  if (limits.limits.some((l) => l.kind === 'unknown')) flag('acks');
+  w.int(COLUMN['performance.unknown'], unknown);
   w.limitKind(COLUMN['performance.verdict'], limits.verdict);
   w.float(COLUMN['performance.stallSeconds'], stallSeconds(limits));
 }
