@@ -7,11 +7,13 @@
 // keys pan, Home shows it all; a click on a point selects its packet.
 import { GRAPH_SERIES, graphColumns, GraphMark, type GraphsDrawn, type GraphsMessage } from '../src/protocol/protocol';
 import { bodyStyle, custom, format, h, s, textWidth } from './dom';
-import { blocksWhere, bucketSums, decimate, decimateBlocks, ticks, where, type Columns } from './decimate';
+import { blocksWhere, bucketSums, decimate, decimateBlocks, ticks, where, type Columns } from '../src/protocol/decimate';
 
 export interface GraphsHost {
   select(index: number): void;
   save(svg: string, name: string): void;
+  /** Asks the host for a thinned connection's points for [x0, x1] over `columns` columns. */
+  range(key: string, x0: number, x1: number, columns: number, current: number): void;
 }
 
 type Words = Record<string, string>;
@@ -151,6 +153,10 @@ export class Graphs {
   private hits = { x: [] as number[], y: [] as number[], i: [] as number[] };
   private drag: { id: number; x: number; startX: number; moved: boolean } | null = null;
   private frame = 0;
+  /** The range last asked of the host for a thinned connection (its key and bounds), until it comes. */
+  private asked = '';
+  /** The whole connection's time range, kept across the thinned sets of points that come. */
+  private whole: { key: string; t0: number; t1: number } | undefined;
   /** Slices of a connection's series come so far. */
   private incoming: (GraphsMessage & { received: number }) | undefined;
   /** The last drawing, for the host's timing. */
@@ -235,6 +241,13 @@ export class Graphs {
     const same = this.prep && this.prep.data.connection === data.connection;
     this.prep = prepare(data);
     const p = this.prep;
+    // A thinned set holds the first and last points, so the first set of a connection gives its whole span.
+    if (!this.whole || this.whole.key !== data.key) this.whole = { key: data.key, t0: p.t0, t1: p.t1 };
+    else {
+      p.t0 = this.whole.t0;
+      p.t1 = this.whole.t1;
+    }
+    this.asked = '';
     if (!same) {
       this.dirChosen = false;
       this.x0 = p.t0;
@@ -438,6 +451,27 @@ export class Graphs {
     copy.setAttribute('height', copy.getAttribute('data-height') ?? '');
     const name = `tcp-${this.prep?.data.connection ?? 0}-graphs`;
     this.host.save(new XMLSerializer().serializeToString(copy), name);
+  }
+
+  /**
+   * A thinned connection's points serve a view inside their range with at least two of their
+   * columns per pixel; past that, the host is asked for the view and as much again either side
+   * (so a pan does not ask at once), at two columns per pixel.
+   */
+  private askIfCoarse(data: GraphsMessage, plotW: number): void {
+    const th = data.thinned!;
+    const span = this.x1 - this.x0;
+    const inside = this.x0 >= th.x0 - span * 1e-6 && this.x1 <= th.x1 + span * 1e-6;
+    const fine = (th.x1 - th.x0) / th.columns <= span / plotW / 2 * (1 + 1e-6);
+    if (inside && fine) return;
+    const w = this.whole;
+    const r0 = Math.max(w ? w.t0 : -Infinity, this.x0 - span);
+    const r1 = Math.min(w ? w.t1 : Infinity, this.x1 + span);
+    const columns = Math.min(65536, Math.ceil((2 * plotW * (r1 - r0)) / (span || 1)));
+    const ask = `${data.key} ${r0} ${r1} ${columns}`;
+    if (ask === this.asked) return;
+    this.asked = ask;
+    this.host.range(data.key, r0, r1, columns, this.current);
   }
 
   /** Draws every band for the time range in view. */
@@ -656,7 +690,7 @@ export class Graphs {
     // Throughput: both directions' bytes per bucket, as bits per second.
     const buckets = Math.max(1, Math.floor(plotW / BUCKET_PX));
     const bucketSec = (x1 - x0) / buckets;
-    const thr = ([0, 1] as const).map((k) => bucketSums(p.segs[k], data.time, data.len, x0, x1, buckets));
+    const thr = ([0, 1] as const).map((k) => bucketSums(p.segs[k], data.time, data.bytes, x0, x1, buckets));
     let thrMax = 0;
     for (const a of thr) for (const v of a) thrMax = Math.max(thrMax, (v * 8) / (bucketSec || 1));
     thrB.y0 = 0;
@@ -730,7 +764,8 @@ export class Graphs {
     this.svg = svg;
     const took = performance.now() - t0;
     svg.dataset.ms = took.toFixed(1);
-    this.drawn = { packets: data.index.length, points: drawnPoints, ms: Math.round(took * 100) / 100 };
+    this.drawn = { packets: data.thinned?.packets ?? data.index.length, points: drawnPoints, ms: Math.round(took * 100) / 100 };
+    if (data.thinned) this.askIfCoarse(data, plotW);
     this.status.textContent = `${secs(x0, (x1 - x0) / 10)} – ${secs(x1, (x1 - x0) / 10)}`;
   }
 }

@@ -8,10 +8,10 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const HOSTILE = '<img src=x onerror=window.__pwned=1>';
 
-/** webview/decimate.ts, bundled for Node: the decimation checked on its own against a plain reading of every point. */
+/** src/protocol/decimate.ts, bundled for Node: the decimation checked on its own against a plain reading of every point. */
 async function loadDecimate() {
   const esbuild = await import('esbuild');
-  const r = await esbuild.build({ entryPoints: [join(root, 'webview', 'decimate.ts')], bundle: true, platform: 'node', format: 'cjs', write: false, logLevel: 'error' });
+  const r = await esbuild.build({ entryPoints: [join(root, 'src', 'protocol', 'decimate.ts')], bundle: true, platform: 'node', format: 'cjs', write: false, logLevel: 'error' });
   const mod = { exports: {} };
   new Function('module', 'exports', r.outputFiles[0].text)(mod, mod.exports);
   return mod.exports;
@@ -39,7 +39,7 @@ const svgData = (page) => page.evaluate(() => ({ ...document.querySelector('.gra
 function bigConnection(page, n) {
   return page.evaluate((n) => {
     const m = {
-      type: 'graphs', key: 'big', connection: 7, start: 0, total: n, unknown: [], sack: new Float64Array(0),
+      type: 'graphs', key: 'big', connection: 7, start: 0, total: n, unknown: [], sack: new Float64Array(0), thinned: null, bytes: new Float64Array(n),
       index: new Int32Array(n), dir: new Uint8Array(n), time: new Float64Array(n), seq: new Float64Array(n), len: new Int32Array(n),
       ack: new Float64Array(n), win: new Float32Array(n), rtt: new Float32Array(n), inFlight: new Float32Array(n), marks: new Uint8Array(n),
     };
@@ -50,6 +50,7 @@ function bigConnection(page, n) {
       const data = i % 3 !== 2;
       m.dir[i] = data ? 1 : 0;
       m.len[i] = data ? 1448 : 0;
+      m.bytes[i] = m.len[i];
       m.seq[i] = data ? sent : 1;
       if (data) sent += 1448;
       m.ack[i] = data ? 1 : Math.max(0, sent - 4 * 1448);
@@ -189,6 +190,40 @@ export const tests = [
       await page.locator('.graph-export').click();
       const saved = await api.expectPosted((m) => m.type === 'saveSvg', 'a saveSvg message');
       assert.ok(saved.svg.includes(`stroke="${stevens.stroke}"`), 'the SACK bars keep their colour in the export');
+    },
+  },
+  {
+    name: 'graphs: points the host thinned are drawn, and zooming past their columns asks the host for the view\'s',
+    async run(api) {
+      const f = await showGraphs(api, (fx) => {
+        const t = fx.graphs.time.values.filter((v) => v !== null);
+        fx.graphs.thinned = { x0: Math.min(...t), x1: Math.max(...t), columns: 4000, packets: 500000 };
+        fx.graphs.key = fx.model.ladder.key;
+        return fx;
+      });
+      const { page, posted, clearPosted } = api;
+      await clearPosted();
+      const drawn = await svgData(page);
+      assert.ok(Number(drawn.points) > 0);
+      // The points serve the first zooms (two of their columns a pixel or more); then the host is asked.
+      let m;
+      let clicks = 0;
+      while (!m && clicks < 10) {
+        await page.locator('.graph-zoom-in').click();
+        clicks++;
+        await page.waitForTimeout(100);
+        m = (await posted()).find((x) => x.type === 'graphsRange');
+      }
+      assert.ok(m, 'a graphsRange message');
+      assert.ok(clicks > 1, `asked after ${clicks} zooms`);
+      const view = (await svgData(page)).view.split(' ').map(Number);
+      const th = f.graphs.thinned;
+      assert.equal(m.key, f.graphs.key);
+      // The view and as much again either side, within the connection, at two columns a pixel or more.
+      assert.ok(m.x0 <= view[0] && m.x1 >= view[1] && m.x0 >= th.x0 && m.x1 <= th.x1, JSON.stringify([m, view]));
+      const plot = await page.evaluate(() => document.querySelector('.graphs-svg .g-frame').getBBox().width);
+      assert.ok(m.columns >= 2 * plot * ((m.x1 - m.x0) / (view[1] - view[0])) - 1, `${m.columns} columns`);
+      assert.equal(m.current, f.model.currentIndex);
     },
   },
   {
