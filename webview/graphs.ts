@@ -7,11 +7,13 @@
 // keys pan, Home shows it all; a click on a point selects its packet.
 import { GRAPH_SERIES, graphColumns, GraphMark, type GraphsDrawn, type GraphsMessage } from '../src/protocol/protocol';
 import { bodyStyle, custom, format, h, s, textWidth } from './dom';
-import { bucketSums, decimate, ticks, where, type Columns } from './decimate';
+import { blocksWhere, bucketSums, decimate, decimateBlocks, ticks, where, type Columns } from '../src/protocol/decimate';
 
 export interface GraphsHost {
   select(index: number): void;
   save(svg: string, name: string): void;
+  /** Asks the host for a thinned connection's points for [x0, x1] over `columns` columns. */
+  range(key: string, x0: number, x1: number, columns: number, current: number): void;
 }
 
 type Words = Record<string, string>;
@@ -61,6 +63,8 @@ interface Prepared {
   rtts: [Int32Array, Int32Array];
   wins: [Int32Array, Int32Array];
   flights: [Int32Array, Int32Array];
+  /** SACK blocks (point, left, right) per sender of the ACK that carried them. */
+  sacks: [Float64Array, Float64Array];
   /** seq + len, and ack + window. */
   seqEnd: Float64Array;
   edge: Float64Array;
@@ -95,6 +99,7 @@ function prepare(data: GraphsMessage): Prepared {
     rtts: both((i) => data.rtt[i] === data.rtt[i]),
     wins: both((i) => data.win[i] === data.win[i]),
     flights: both((i) => data.inFlight[i] === data.inFlight[i]),
+    sacks: [blocksWhere(data.sack, (i) => data.dir[i] === 0), blocksWhere(data.sack, (i) => data.dir[i] === 1)],
     seqEnd,
     edge,
     t0: t0 <= t1 ? t0 : NaN,
@@ -148,6 +153,10 @@ export class Graphs {
   private hits = { x: [] as number[], y: [] as number[], i: [] as number[] };
   private drag: { id: number; x: number; startX: number; moved: boolean } | null = null;
   private frame = 0;
+  /** The range last asked of the host for a thinned connection (its key and bounds), until it comes. */
+  private asked = '';
+  /** The whole connection's time range, kept across the thinned sets of points that come. */
+  private whole: { key: string; t0: number; t1: number } | undefined;
   /** Slices of a connection's series come so far. */
   private incoming: (GraphsMessage & { received: number }) | undefined;
   /** The last drawing, for the host's timing. */
@@ -207,11 +216,17 @@ export class Graphs {
    */
   add(m: GraphsMessage): void {
     if (m.start === 0 || !this.incoming || this.incoming.key !== m.key || this.incoming.total !== m.total) {
-      this.incoming = { ...m, ...graphColumns(m.total), received: 0 };
+      this.incoming = { ...m, ...graphColumns(m.total), sack: new Float64Array(0), received: 0 };
       this.incoming.time.fill(NaN);
     }
     const full = this.incoming;
     for (const k of GRAPH_SERIES) full[k].set(m[k] as never, m.start);
+    if (m.sack.length) {
+      const sack = new Float64Array(full.sack.length + m.sack.length);
+      sack.set(full.sack);
+      sack.set(m.sack, full.sack.length);
+      full.sack = sack;
+    }
     full.received += m.index.length;
     if (full.received < full.total) {
       this.status.textContent = format(this.words.loadingGraphs ?? '{0}%', Math.floor((full.received / full.total) * 100));
@@ -226,6 +241,13 @@ export class Graphs {
     const same = this.prep && this.prep.data.connection === data.connection;
     this.prep = prepare(data);
     const p = this.prep;
+    // A thinned set holds the first and last points, so the first set of a connection gives its whole span.
+    if (!this.whole || this.whole.key !== data.key) this.whole = { key: data.key, t0: p.t0, t1: p.t1 };
+    else {
+      p.t0 = this.whole.t0;
+      p.t1 = this.whole.t1;
+    }
+    this.asked = '';
     if (!same) {
       this.dirChosen = false;
       this.x0 = p.t0;
@@ -431,6 +453,27 @@ export class Graphs {
     this.host.save(new XMLSerializer().serializeToString(copy), name);
   }
 
+  /**
+   * A thinned connection's points serve a view inside their range with at least two of their
+   * columns per pixel; past that, the host is asked for the view and as much again either side
+   * (so a pan does not ask at once), at two columns per pixel.
+   */
+  private askIfCoarse(data: GraphsMessage, plotW: number): void {
+    const th = data.thinned!;
+    const span = this.x1 - this.x0;
+    const inside = this.x0 >= th.x0 - span * 1e-6 && this.x1 <= th.x1 + span * 1e-6;
+    const fine = (th.x1 - th.x0) / th.columns <= span / plotW / 2 * (1 + 1e-6);
+    if (inside && fine) return;
+    const w = this.whole;
+    const r0 = Math.max(w ? w.t0 : -Infinity, this.x0 - span);
+    const r1 = Math.min(w ? w.t1 : Infinity, this.x1 + span);
+    const columns = Math.min(65536, Math.ceil((2 * plotW * (r1 - r0)) / (span || 1)));
+    const ask = `${data.key} ${r0} ${r1} ${columns}`;
+    if (ask === this.asked) return;
+    this.asked = ask;
+    this.host.range(data.key, r0, r1, columns, this.current);
+  }
+
   /** Draws every band for the time range in view. */
   draw(): void {
     const w = this.words;
@@ -470,6 +513,7 @@ export class Graphs {
         legend: [
           [`g-seg ${side(d)}`, w.segments ?? ''],
           ...(this.mode === 'tcptrace' ? ([['g-ack', w.ackLine ?? ''], ['g-window', w.windowEdge ?? '']] as Array<[string, string]>) : []),
+          ...(p?.sacks[o].length ? ([['g-sack', w.sackBlocks ?? '']] as Array<[string, string]>) : []),
           ['g-retrans', w.retransmissionMark ?? ''],
         ],
       },
@@ -619,6 +663,7 @@ export class Graphs {
     const retr = decimate(p.retrans[d], data.time, data.seq, p.seqEnd, x0, x1, cols);
     const acks = decimate(p.acks[o], data.time, data.ack, null, x0, x1, cols);
     const edges = this.mode === 'tcptrace' ? decimate(p.edges[o], data.time, p.edge, null, x0, x1, cols) : null;
+    const sacks = decimateBlocks(p.sacks[o], data.time, x0, x1, cols);
     // The segments decide the range; the ACK line and window edge are drawn where they fall in it.
     range(seqB, segs.count ? [segs] : [acks], false);
     yAxis(seqB, (v) => si(v, 'B'));
@@ -627,6 +672,17 @@ export class Graphs {
       if (edges) path(seqB, 'g-window', line(seqB, edges));
       path(seqB, `g-seg ${side(d)}`, bars(seqB, segs));
     } else path(seqB, `g-dot ${side(d)}`, dots(seqB, segs));
+    // The receiver's SACK blocks, as tcptrace draws them: a short vertical line at the ACK's time from each block's left edge to its right.
+    let sackPath = '';
+    for (let j = 0; j < sacks.count; j++) {
+      const x = colX(sacks.col[j]);
+      const ya = yOf(seqB, sacks.lo[j]);
+      const yb = yOf(seqB, sacks.hi[j]);
+      sackPath += `M${x.toFixed(1)} ${Math.max(ya, yb + 1.5).toFixed(1)}V${yb.toFixed(1)}`;
+      hit(x, yb, sacks.at[j]);
+    }
+    drawnPoints += sacks.count;
+    path(seqB, 'g-sack', sackPath);
     path(seqB, 'g-retrans', this.mode === 'tcptrace' ? bars(seqB, retr) : dots(seqB, retr));
     if (!segs.count) note(seqB, w.noData ?? '');
     title(seqB);
@@ -634,7 +690,7 @@ export class Graphs {
     // Throughput: both directions' bytes per bucket, as bits per second.
     const buckets = Math.max(1, Math.floor(plotW / BUCKET_PX));
     const bucketSec = (x1 - x0) / buckets;
-    const thr = ([0, 1] as const).map((k) => bucketSums(p.segs[k], data.time, data.len, x0, x1, buckets));
+    const thr = ([0, 1] as const).map((k) => bucketSums(p.segs[k], data.time, data.bytes, x0, x1, buckets));
     let thrMax = 0;
     for (const a of thr) for (const v of a) thrMax = Math.max(thrMax, (v * 8) / (bucketSec || 1));
     thrB.y0 = 0;
@@ -708,7 +764,8 @@ export class Graphs {
     this.svg = svg;
     const took = performance.now() - t0;
     svg.dataset.ms = took.toFixed(1);
-    this.drawn = { packets: data.index.length, points: drawnPoints, ms: Math.round(took * 100) / 100 };
+    this.drawn = { packets: data.thinned?.packets ?? data.index.length, points: drawnPoints, ms: Math.round(took * 100) / 100 };
+    if (data.thinned) this.askIfCoarse(data, plotW);
     this.status.textContent = `${secs(x0, (x1 - x0) / 10)} – ${secs(x1, (x1 - x0) / 10)}`;
   }
 }

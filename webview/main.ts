@@ -65,6 +65,7 @@ tabs.addEventListener('vsc-tabs-select', (e) => {
 const graphs = new Graphs({
   select: (index) => post({ type: 'select', index }),
   save: (svg, name) => post({ type: 'saveSvg', svg, name }),
+  range: (key, x0, x1, columns, current) => post({ type: 'graphsRange', key, x0, x1, columns, current }),
 });
 graphsPanel.append(graphs.element);
 

@@ -7,10 +7,10 @@ import type { Trace } from '../trace/model';
 import type { TraceStore } from './documents';
 import { revealPacketLine, type Focus } from './focus';
 import { buildModel, ladderKey, ladderRows } from './viewModel';
-import { graphData, graphSlices } from './graphData';
+import { GRAPH_THIN_COLUMNS, GRAPH_WHOLE_MAX, graphDataInSteps, graphSlices, thinGraphsInSteps } from './graphData';
 import { saveGraphsSvg } from './saveSvg';
 import { makeNonce, panelHtml } from '../protocol/webviewHtml';
-import { PANEL_VIEW_TYPE, epochMs, isPanelState, isWebviewMessage, type GraphsDrawn, type HandshakeView, type HostMessage, type ModelMessage, type PanelMode, type ViewModel, type WebviewMessage } from '../protocol/protocol';
+import { PANEL_VIEW_TYPE, epochMs, isPanelState, isWebviewMessage, type GraphsDrawn, type GraphsMessage, type HandshakeView, type HostMessage, type ModelMessage, type PanelMode, type ViewModel, type WebviewMessage } from '../protocol/protocol';
 import { language, t } from './l10n';
 
 /** The legs of a trip to the webview and back (ms; the two ends share the system clock). */
@@ -127,6 +127,8 @@ export class Panel implements vscode.Disposable {
   private measuring = false;
   private readonly posts = new Map<number, { postedAt: number; since?: number; receivedAt?: number }>();
   private graphsBuildMs: number | undefined;
+  /** A large connection's whole series, kept to thin again for each range the webview asks for. */
+  private graphsWhole: GraphsMessage | undefined;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -278,6 +280,13 @@ export class Panel implements vscode.Disposable {
       case 'command':
         this.onCommand(m.command);
         break;
+      case 'graphsRange': {
+        const whole = this.graphsWhole;
+        if (!whole || whole.key !== m.key || this.copy.graphsKey !== m.key) return;
+        const thin = await this.inSteps(thinGraphsInSteps(whole, m.x0, m.x1, m.columns, m.current), m.key);
+        if (thin) this.send(thin);
+        break;
+      }
       case 'saveSvg': {
         const t = this.target;
         await saveGraphsSvg(m.svg, m.name, t?.uri);
@@ -341,12 +350,39 @@ export class Panel implements vscode.Disposable {
    */
   private async sendGraphs(trace: Trace, connection: number, key: string): Promise<void> {
     const t0 = performance.now();
-    const data = graphData(trace, connection, key);
+    this.graphsWhole = undefined;
+    // Built a part at a time, a turn of the event loop apart: the host is never held long.
+    const data = await this.inSteps(graphDataInSteps(trace, connection, key), key);
+    if (!data) return;
     this.graphsBuildMs = performance.now() - t0;
+    if (data.total > GRAPH_WHOLE_MAX) {
+      // A large connection goes thinned to what its whole time range draws; the webview asks
+      // for finer points as it zooms (graphsRange).
+      this.graphsWhole = data;
+      let x0 = Infinity;
+      let x1 = -Infinity;
+      for (const t of data.time) {
+        if (t < x0) x0 = t;
+        if (t > x1) x1 = t;
+      }
+      const thin = await this.inSteps(thinGraphsInSteps(data, x0 <= x1 ? x0 : 0, x0 <= x1 ? x1 : 0, GRAPH_THIN_COLUMNS, this.target?.index ?? -1), key);
+      if (thin) this.send(thin);
+      return;
+    }
     for (const slice of graphSlices(data)) {
       if (this.copy.graphsKey !== key || !this.ready) return;
       this.send(slice);
       await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+  }
+
+  /** Runs steps to their end, a turn of the event loop apart; undefined once the webview wants another connection's graphs. */
+  private async inSteps<T>(steps: Generator<void, T>, key: string): Promise<T | undefined> {
+    for (;;) {
+      const r = steps.next();
+      if (r.done) return r.value;
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      if (this.copy.graphsKey !== key || !this.ready) return undefined;
     }
   }
 

@@ -21,6 +21,7 @@ export function limitName(kind: LimitKind): string {
     case 'handshake': return t('handshake');
     case 'delayed_ack': return t('delayed ACK');
     case 'none': return t('nothing in particular');
+    case 'unknown': return t('unknown (ACKs not captured)');
   }
 }
 
@@ -100,6 +101,7 @@ export function unknownText(kind: UnknownKind): string {
     case 'window_scale': return t('no SYN seen, so the window scale is unknown: windows in bytes are not known');
     case 'handshake': return t('no SYN seen (the capture began mid-stream): no handshake split');
     case 'unacknowledged': return t('more segments were unacknowledged at once than are followed: bytes in flight are missing for a while');
+    case 'acks': return t('one side\'s data is never acknowledged in the capture (the other direction was not captured): what held it back cannot be told');
   }
 }
 

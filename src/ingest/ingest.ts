@@ -83,6 +83,8 @@ function toRecord(f: TcpFields, r: LineRecord): LineRecord {
   r.sackOK = f.sackOK;
   r.timestamps = f.timestamps;
   r.sackBytes = f.sackBytes;
+  r.sackCount = f.sackCount;
+  r.sackEdges.set(f.sackEdges);
   r.epBuf = f.names.buf;
   r.srcStart = 0;
   r.srcDot = f.srcDot;

@@ -32,6 +32,9 @@ export class TcpFields {
   timestamps = false;
   /** Other segments: the bytes the first three SACK blocks cover, -1 without a SACK option. */
   sackBytes = -1;
+  /** SACK blocks (at most four), their edges numbered as the line prints them: left, right, ... */
+  sackCount = 0;
+  readonly sackEdges = new Float64Array(8);
   v6 = false;
   /** IPv4 addresses as 32-bit numbers (not set for IPv6), and the ports. */
   srcIp = 0;
@@ -117,7 +120,8 @@ export function takeFields(pk: Packet, bp: number, length: number, ip: number, v
   f.sackOK = false;
   f.timestamps = false;
   f.sackBytes = -1;
-  if (hlen > 20) optionValues(b, bp + 20, hlen - 20, (flags & SYN) !== 0, f);
+  f.sackCount = 0;
+  if (hlen > 20) optionValues(b, bp + 20, hlen - 20, (flags & SYN) !== 0, f, (word(b, bp + 8) - ack) >>> 0);
   f.v6 = v6;
   f.srcPort = sport;
   f.dstPort = dport;
@@ -190,10 +194,10 @@ function plainOptions(b: Uint8Array, cp: number, hl: number): boolean {
 
 /**
  * The option values the scanner reads from the printed options: a SYN's mss, wscale, sackOK and
- * timestamps; another segment's SACK blocks (the printed numbers are relative to one base, so
- * their differences are the absolute ones).
+ * timestamps; another segment's SACK blocks, less `base` as print-tcp.c prints them (the base
+ * it takes from the ack number).
  */
-function optionValues(b: Uint8Array, cp: number, hl: number, syn: boolean, f: TcpFields): void {
+function optionValues(b: Uint8Array, cp: number, hl: number, syn: boolean, f: TcpFields, base: number): void {
   while (hl > 0) {
     const opt = b[cp];
     if (opt === 0) return;
@@ -210,8 +214,16 @@ function optionValues(b: Uint8Array, cp: number, hl: number, syn: boolean, f: Tc
       else if (opt === 8) f.timestamps = true;
     } else if (opt === 5) {
       let sum = 0;
-      for (let i = 0; i < 3 && 2 + i * 8 < len; i++) sum += (word(b, cp + 6 + i * 8) - word(b, cp + 2 + i * 8) + 4294967296) % 4294967296;
+      const n = Math.min(4, (len - 2) >> 3);
+      for (let i = 0; i < n; i++) {
+        const left = (word(b, cp + 2 + i * 8) - base) >>> 0;
+        const right = (word(b, cp + 6 + i * 8) - base) >>> 0;
+        if (i < 3) sum += (right - left + 4294967296) % 4294967296;
+        f.sackEdges[2 * i] = left;
+        f.sackEdges[2 * i + 1] = right;
+      }
       f.sackBytes = sum;
+      f.sackCount = n;
     }
     cp += len;
     hl -= len;

@@ -173,12 +173,27 @@ export interface GraphsMessage {
   inFlight: Float32Array;
   /** GraphMark bits. */
   marks: Uint8Array;
+  /** The data bytes the point stands for in the throughput: its own (len), or, thinned, its column's. */
+  bytes: Float64Array;
+  /**
+   * Null when every packet of the connection is here. Otherwise the points were thinned by the
+   * host (thinGraphs in src/editor/graphData.ts) for the time range [x0, x1] over `columns`
+   * columns, from `packets` in all: the webview asks for another range (graphsRange) when its
+   * view leaves it or needs finer columns.
+   */
+  thinned: { x0: number; x1: number; columns: number; packets: number } | null;
+  /**
+   * SACK blocks, three numbers each: the point (among the connection's, not the slice's) of the
+   * ACK that carried it, its left and its right edge, numbered as `ack` is. Only the blocks of
+   * this slice's points.
+   */
+  sack: Float64Array;
   /** What the text does not carry for this connection (its performance.unknown), so the tab can say so. */
   unknown: string[];
 }
 
 /** The per-packet arrays of a GraphsMessage. */
-export const GRAPH_SERIES = ['index', 'dir', 'time', 'seq', 'len', 'ack', 'win', 'rtt', 'inFlight', 'marks'] as const;
+export const GRAPH_SERIES = ['index', 'dir', 'time', 'seq', 'len', 'ack', 'win', 'rtt', 'inFlight', 'marks', 'bytes'] as const;
 
 /** A Graphs message's per-packet arrays, n long and zeroed: the host fills them, the webview joins slices into them. */
 export function graphColumns(n: number): Pick<GraphsMessage, (typeof GRAPH_SERIES)[number]> {
@@ -193,6 +208,7 @@ export function graphColumns(n: number): Pick<GraphsMessage, (typeof GRAPH_SERIE
     rtt: new Float32Array(n),
     inFlight: new Float32Array(n),
     marks: new Uint8Array(n),
+    bytes: new Float64Array(n),
   };
 }
 
@@ -222,7 +238,9 @@ export type WebviewMessage =
   | { type: 'arrived'; serial: number; receivedAt: number }
   | { type: 'pong'; sentAt: number; receivedAt: number }
   /** The Graphs tab's drawing as a standalone SVG, to save where the user chooses. */
-  | { type: 'saveSvg'; svg: string; name: string };
+  | { type: 'saveSvg'; svg: string; name: string }
+  /** The Graphs tab's view left the thinned points it has: the points for [x0, x1] over `columns` columns, with packet `current`. */
+  | { type: 'graphsRange'; key: string; x0: number; x1: number; columns: number; current: number };
 
 /** The largest SVG the host saves for the webview (characters). */
 export const MAX_SVG_CHARS = 32_000_000;
@@ -252,6 +270,7 @@ export function isWebviewMessage(m: unknown): m is WebviewMessage {
     case 'select': return isInt(m.index) && m.index >= 0;
     case 'needRows': return isInt(m.connection) && isInt(m.start) && isInt(m.count) && m.start >= 0 && m.count > 0 && m.count <= 5000;
     case 'mode': return isMode(m.mode);
+    case 'graphsRange': return isStr(m.key) && isNum(m.x0) && isNum(m.x1) && m.x1 >= m.x0 && isInt(m.columns) && m.columns > 0 && m.columns <= 1 << 16 && isInt(m.current);
     case 'command': return m.command === 'exportSvg' || m.command === 'exportMermaid' || m.command === 'copySummary';
     case 'rendered':
       return (
@@ -317,8 +336,16 @@ function isGraphs(m: Record<string, unknown>): boolean {
   const same = (v: unknown, type: Function) => v instanceof type && (v as ArrayLike<number>).length === n;
   return (
     same(m.dir, Uint8Array) && same(m.time, Float64Array) && same(m.seq, Float64Array) && same(m.len, Int32Array) && same(m.ack, Float64Array) &&
-    same(m.win, Float32Array) && same(m.rtt, Float32Array) && same(m.inFlight, Float32Array) && same(m.marks, Uint8Array)
+    same(m.win, Float32Array) && same(m.rtt, Float32Array) && same(m.inFlight, Float32Array) && same(m.marks, Uint8Array) && same(m.bytes, Float64Array) &&
+    (m.thinned === null || (isObj(m.thinned) && isNum(m.thinned.x0) && isNum(m.thinned.x1) && isInt(m.thinned.columns) && isInt(m.thinned.packets))) &&
+    m.sack instanceof Float64Array && m.sack.length % 3 === 0 && sackInSlice(m.sack, m.start, n)
   );
+}
+
+/** Every SACK block's point lies in the slice [start, start + n). */
+function sackInSlice(sack: Float64Array, start: number, n: number): boolean {
+  for (let k = 0; k < sack.length; k += 3) if (!(sack[k] >= start && sack[k] < start + n && Number.isInteger(sack[k]))) return false;
+  return true;
 }
 
 /**

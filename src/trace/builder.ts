@@ -741,6 +741,8 @@ export class TraceBuilder {
       if (c && s && c.wscale !== null && s.wscale !== null) conn.expert.setShift(c.wscale, s.wscale);
     }
     conn.add(t, p, this.at);
+    // SACK blocks are printed in the ack's numbering: they move with it.
+    if (r.sackCount > 0) t.addSack(p, r.sackEdges, r.sackCount, r.ack === r.ack && ack === ack ? ack - r.ack : 0);
     (conn.flight ??= new Flight()).step(t, p, windowShift(conn.clientOpts, conn.serverOpts, d), r.sackBytes);
   }
 

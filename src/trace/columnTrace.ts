@@ -3,7 +3,7 @@
 // is read from the columns when asked; a packet's PacketInfo is built only for the packet
 // asked about.
 
-import { absAck, absSeq, census, firstAtLeast, flagString, packetAtLine, packetInfo, stateName, type CensusSource, type PacketColumns } from './columns';
+import { absAck, absSeq, census, sackBlocks, firstAtLeast, flagString, packetAtLine, packetInfo, stateName, type CensusSource, type PacketColumns } from './columns';
 import {
   COLUMN, endpointAddr, endpointPort, floatField, INT_STRIDE, intField, readGroup, readSummary, SUMMARY_GROUPS, type ConnectionColumns, type SummaryGroup,
 } from './connectionColumns';
@@ -297,7 +297,8 @@ export class ColumnTrace implements Trace {
     const d = s.dir[p];
     const src = s.connInt[c * INT_STRIDE + (d === 0 ? CLIENT : SERVER)];
     const dst = s.connInt[c * INT_STRIDE + (d === 0 ? SERVER : CLIENT)];
-    return {
+    const ack = absAck(s, p);
+    const record: PacketRecordJson = {
       line: s.line[p],
       connection: c,
       src: endpointAddr(s, src),
@@ -306,7 +307,7 @@ export class ColumnTrace implements Trace {
       dport: endpointPort(s, dst),
       flags: flagString(s.flags[p]),
       seq: absSeq(s, p),
-      ack: absAck(s, p),
+      ack,
       win: orNull(s.win[p]),
       len: s.len[p],
       windowBytes: orNull(s.winBytes[p]),
@@ -316,6 +317,9 @@ export class ColumnTrace implements Trace {
       serverState: stateName(s.sState[p]),
       events: eventNames(s.events[p]),
     };
+    // Added last, and only where there are blocks, so every other record reads as before.
+    if (s.sackAt[p] >= 0 && ack !== null) record.sackBlocks = sackBlocks(s, p);
+    return record;
   }
 }
 

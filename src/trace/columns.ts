@@ -39,6 +39,23 @@ export interface PacketColumns {
   inFlight: Float64Array;
   /** The advertised window in bytes, scaled; NaN where the window scale is unknown. */
   winBytes: Float64Array;
+  /**
+   * Where the packet's SACK blocks are in sackEdges, -1 without: there, the number of blocks,
+   * then each block's left and right edge, numbered as the ack column is (absolute, or relative
+   * where the packet is ACK_RELATIVE).
+   */
+  sackAt: Int32Array;
+  /** Not per packet: every packet's SACK blocks, one after another (see sackAt). */
+  sackEdges: Float64Array;
+}
+
+/** Packet p's SACK blocks as [left, right] pairs in the ack's numbering; empty without. */
+export function sackBlocks(t: Pick<PacketColumns, 'sackAt' | 'sackEdges'>, p: number): Array<[number, number]> {
+  const at = t.sackAt[p];
+  if (at < 0) return [];
+  const out: Array<[number, number]> = [];
+  for (let k = 0; k < t.sackEdges[at]; k++) out.push([t.sackEdges[at + 1 + 2 * k], t.sackEdges[at + 2 + 2 * k]]);
+  return out;
 }
 
 export { flagString } from './flags';

@@ -101,9 +101,10 @@ const LIMIT_TEXT: Record<LimitKind, Phrase> = {
   loss: { en: 'loss: waiting for retransmissions (timeouts and fast-retransmit recoveries)', zh: '丢包：等待重传（超时重传与快速重传恢复）' },
   application: { en: 'the application: nothing in flight and nothing waiting to be sent', zh: '应用：没有在途数据，也没有待发数据' },
   server_think: { en: 'the server\'s think time: the request was in, the response not yet begun', zh: '服务端处理时间：请求已到达，响应尚未开始' },
-  handshake: { en: 'the handshake: a SYN or SYN,ACK had to be sent again', zh: '握手：SYN 或 SYN,ACK 需要重发' },
+  handshake: { en: 'the handshake: a SYN or SYN,ACK had to be sent again, or the SYN,ACK came late (over 200 ms and three times the usual round trip)', zh: '握手：SYN 或 SYN,ACK 需要重发，或 SYN,ACK 来得太迟（超过 200 ms，且超过通常往返时间的三倍）' },
   delayed_ack: { en: 'delayed ACKs: a small segment waited for the peer\'s delayed ACK (Nagle and delayed ACK)', zh: '延迟确认：小报文段在等待对端的延迟 ACK（Nagle 与延迟确认）' },
   none: { en: 'nothing in particular: data in flight at the network\'s pace', zh: '无特别限制：数据按网络速度在途传输' },
+  unknown: { en: 'cannot be told: data was in flight but the peer\'s ACKs are not in the capture (one direction was not captured)', zh: '无法判断：有数据在途，但抓包中没有对端的 ACK（有一个方向没有抓到）' },
 };
 
 const LIMITS_UNKNOWN_TEXT: Record<LimitsUnknown, Phrase> = {

@@ -245,11 +245,25 @@ function matchConnections(s: TraceSnapshot, { snapshot: part, realLine }: Part, 
 
 /** Puts the part's rows in place of the affected connections' rows in `out`, its lines made the text's. */
 function splice(out: TraceSnapshot, { snapshot: part, realLine }: Part, packets: Int32Array, inA: Uint8Array, toFull: Int32Array): TraceSnapshot {
+  // SACK blocks: the part's are added after the snapshot's (the old ones are left unused).
+  let sackLength = out.sackEdges.length;
+  for (let k = 0; k < packets.length; k++) if (inA[out.conn[packets[k]]] && part.sackAt[k] >= 0) sackLength += 1 + 2 * part.sackEdges[part.sackAt[k]];
+  const sackEdges = new Float64Array(sackLength);
+  sackEdges.set(out.sackEdges);
+  let sackEnd = out.sackEdges.length;
   for (let k = 0; k < packets.length; k++) {
     const p = packets[k];
     if (!inA[out.conn[p]]) continue;
     for (const col of RECOMPUTED) out[col][p] = part[col][k];
+    const at = part.sackAt[k];
+    out.sackAt[p] = at < 0 ? -1 : sackEnd;
+    if (at >= 0) {
+      const size = 1 + 2 * part.sackEdges[at];
+      sackEdges.set(part.sackEdges.subarray(at, at + size), sackEnd);
+      sackEnd += size;
+    }
   }
+  out.sackEdges = sackEdges;
 
   // The snapshot's own table, with the part's strings added where new.
   const strings = new StringTable(out.strings);

@@ -11,7 +11,11 @@
 //   none             the rest of busy time: data in flight, moving at the network's pace
 //   application      not busy: nothing in flight and nothing waiting (app_limited)
 //   server_think     not busy: the client's request is in, the server has not answered
-//   handshake        the handshake, when a SYN or SYN,ACK had to be sent again
+//   handshake        the handshake, when a SYN or SYN,ACK had to be sent again, or when the
+//                    SYN,ACK came late: more than 200 ms after the SYN and more than three
+//                    times the connection's median RTT (SLOW_SYN_ACK_*)
+//   unknown          data in flight whose ACKs are not in the capture (one direction missing):
+//                    what held it back cannot be told
 // test/unit/limits.test.ts checks this against the kernel's figures on loopback captures.
 
 import type { PacketColumns } from './columns';
@@ -38,7 +42,7 @@ export interface Limits {
 }
 
 /** The per-packet columns read. */
-export type LimitColumns = Pick<PacketColumns, 'line' | 'dir' | 'flags' | 'seq' | 'ack' | 'len' | 'time' | 'events' | 'winBytes'>;
+export type LimitColumns = Pick<PacketColumns, 'line' | 'dir' | 'flags' | 'seq' | 'ack' | 'len' | 'time' | 'events' | 'winBytes' | 'ackRtt'>;
 
 export interface LimitOptions {
   /** Stretches shorter than this are not stalls; default 0.03 s (under a delayed ACK). */
@@ -50,6 +54,17 @@ export const MAX_LINES = 64;
 const DELAYED_ACK_SECONDS = 0.03;
 /** A segment no larger than this is small whatever the connection's largest segment. */
 const SMALL_SEGMENT = 536;
+/**
+ * A SYN,ACK sent once is slow when it came this long after the SYN (Linux's shortest
+ * retransmission timeout, so a wait a timer would have ended) ...
+ */
+const SLOW_SYN_ACK_SECONDS = 0.2;
+/**
+ * ... and this many times the median RTT the connection's data saw later on the same path: the
+ * path's queues rarely triple a round trip, so the rest was spent answering the SYN (a loaded
+ * host or SYN queue, a middlebox setting up state).
+ */
+const SLOW_SYN_ACK_FACTOR = 3;
 
 const RETRANSMITTED = EVENT_BIT.retransmission | EVENT_BIT.fast_retransmission;
 const KIND_INDEX = Object.fromEntries(LIMIT_KINDS.map((k, i) => [k, i])) as Record<LimitKind, number>;
@@ -75,14 +90,32 @@ export function connectionLimits(t: LimitColumns, packets: ArrayLike<number>, op
   const empty = (unknown: LimitsUnknown | null): Limits => ({ limits: [], verdict: null, stalls: [], unknown });
   let seqKnown = false;
   let anyData = false;
+  // Each side's first data byte and where it was sent, whether any ACK of the peer's in the
+  // capture covers it, and each side's last packet.
+  const firstSeq = [NaN, NaN];
+  const firstDataAt = [-1, -1];
+  const acked = [false, false];
+  const lastAt = [-1, -1];
   for (let i = 0; i < n; i++) {
     const p = packets[i];
+    const d = dir[p];
+    lastAt[d] = i;
     if (lens[p] > 0) {
       anyData = true;
-      if (seqs[p] === seqs[p] && !(flags[p] & Flag.UNKNOWN)) seqKnown = true;
+      if (seqs[p] === seqs[p] && !(flags[p] & Flag.UNKNOWN)) {
+        seqKnown = true;
+        if (firstDataAt[d] < 0) {
+          firstSeq[d] = seqs[p];
+          firstDataAt[d] = i;
+        }
+      }
     }
+    if (flags[p] & Flag.ACK && acks[p] === acks[p] && seqDiff(acks[p], firstSeq[1 - d]) > 0) acked[1 - d] = true;
   }
   if (anyData && !seqKnown) return empty('no_seq');
+  // A side whose data no packet of the peer's follows, and no ACK covers: the peer's direction
+  // was not captured. (A peer that answers data with a RST alone was captured: it just never acked.)
+  const acksMissing = [0, 1].map((d) => firstDataAt[d] >= 0 && !acked[d] && lastAt[1 - d] < firstDataAt[d]);
 
   // Each side as a sender (0 client, 1 server).
   const nxt = [NaN, NaN]; // highest seq sent + 1
@@ -110,6 +143,9 @@ export function connectionLimits(t: LimitColumns, packets: ArrayLike<number>, op
   }
   const handshakeEnd = h === 0 ? -1 : Math.min(h, n - 1);
   const handshakeSlow = synCount > 1 || synAckCount > 1;
+  // A slow SYN,ACK sent once: the wait for it counts as the handshake's, less a typical round trip.
+  let slowSynAck = -1;
+  let typicalRtt = 0;
   if (h < n && synCount === 1 && synAckCount === 1) {
     let synAck = 0;
     while (!(flags[packets[synAck]] & Flag.ACK)) synAck++;
@@ -118,6 +154,10 @@ export function connectionLimits(t: LimitColumns, packets: ArrayLike<number>, op
     const second = time[packets[h]] - at;
     if (first >= 0) rtt[dir[packets[0]]] = first;
     if (second >= 0) rtt[dir[packets[synAck]]] = second;
+    if (first > SLOW_SYN_ACK_SECONDS) {
+      typicalRtt = medianRtt(t.ackRtt, dir, packets, h + 1, dir[packets[synAck]]) / 1000;
+      if (first > SLOW_SYN_ACK_FACTOR * typicalRtt) slowSynAck = synAck;
+    }
   }
 
   const seconds = new Float64Array(LIMIT_KINDS.length);
@@ -133,7 +173,8 @@ export function connectionLimits(t: LimitColumns, packets: ArrayLike<number>, op
   let runEnd = 0;
   let runSeconds = 0;
   const endRun = () => {
-    if (runKind >= 0 && runKind !== KIND_INDEX.none && runSeconds >= minStall) {
+    // A stall names its cause: time whose cause cannot be told is none.
+    if (runKind >= 0 && runKind !== KIND_INDEX.none && runKind !== KIND_INDEX.unknown && runSeconds >= minStall) {
       stalls.push({ startLine: runStart, endLine: runEnd, seconds: round(runSeconds), cause: LIMIT_KINDS[runKind] });
     }
   };
@@ -147,9 +188,9 @@ export function connectionLimits(t: LimitColumns, packets: ArrayLike<number>, op
     if (prev >= 0) {
       const dt = time[p] - time[prev];
       if (dt >= 0) {
-        const k = KIND_INDEX[i <= handshakeEnd ? (handshakeSlow ? 'handshake' : 'none') : cause(p, dt)];
-        // A delayed ACK costs what it adds to the round trip; the round trip is the network's.
-        const network = k === KIND_INDEX.delayed_ack ? Math.min(dt, rtt[1 - dir[p]] || 0) : 0;
+        const k = KIND_INDEX[i <= handshakeEnd ? (handshakeSlow || i === slowSynAck ? 'handshake' : 'none') : cause(p, dt)];
+        // A delayed ACK or a slow SYN,ACK costs what it adds to the round trip; the round trip is the network's.
+        const network = k === KIND_INDEX.delayed_ack ? Math.min(dt, rtt[1 - dir[p]] || 0) : i === slowSynAck ? Math.min(dt, typicalRtt) : 0;
         const cost = dt - network;
         seconds[k] += cost;
         seconds[KIND_INDEX.none] += network;
@@ -185,10 +226,14 @@ export function connectionLimits(t: LimitColumns, packets: ArrayLike<number>, op
   function cause(p: number, dt: number): LimitKind {
     const e = dir[p];
     if (events[p] & RETRANSMITTED && (lens[p] > 0 || flags[p] & Flag.FIN)) return 'loss';
-    if (fullEdge[0] === fullEdge[0] || fullEdge[1] === fullEdge[1]) return 'receiver_window';
-    if (recover[0] === recover[0] || recover[1] === recover[1] || events[p] & EVENT_BIT.duplicate_ack) return 'loss';
     const out0 = seqDiff(nxt[0], una[0]) > 0;
     const out1 = seqDiff(nxt[1], una[1]) > 0;
+    // Data in flight whose ACKs were not captured: whether it waited on the network, the
+    // receiver or a loss recovery (which no ACK is seen to end) cannot be told.
+    const unacked = (d: number) => acksMissing[d] && nxt[d] === nxt[d] && !(seqDiff(nxt[d], una[d]) <= 0);
+    if (unacked(0) || unacked(1)) return 'unknown';
+    if (fullEdge[0] === fullEdge[0] || fullEdge[1] === fullEdge[1]) return 'receiver_window';
+    if (recover[0] === recover[0] || recover[1] === recover[1] || events[p] & EVENT_BIT.duplicate_ack) return 'loss';
     if (out0 || out1) {
       // The ACK came late and closes the window: the receiver's buffer was full.
       if (events[p] & EVENT_BIT.zero_window) return 'receiver_window';
@@ -260,6 +305,23 @@ export function connectionLimits(t: LimitColumns, packets: ArrayLike<number>, op
       }
     }
   }
+}
+
+/**
+ * The median ACK RTT (ms) of the data side `from` acknowledged, from packets[start] on; the
+ * median of every sample where that side gave none; NaN without any.
+ */
+function medianRtt(ackRtt: Float64Array, dir: Uint8Array, packets: ArrayLike<number>, start: number, from: number): number {
+  const own: number[] = [];
+  const all: number[] = [];
+  for (let i = start; i < packets.length; i++) {
+    const r = ackRtt[packets[i]];
+    if (r !== r) continue;
+    all.push(r);
+    if (dir[packets[i]] === from) own.push(r);
+  }
+  const a = (own.length ? own : all).sort((x, y) => x - y);
+  return a.length ? a[(a.length - 1) >> 1] : NaN;
 }
 
 /** The limits of connection c of a trace. */

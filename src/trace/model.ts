@@ -81,12 +81,12 @@ export type NoteKind = (typeof NOTE_KINDS)[number];
  * - unacknowledged: more segments went unacknowledged than are followed (flight.ts), so bytes
  *   in flight are missing for a while.
  */
-export const UNKNOWN_KINDS = ['flags', 'time', 'window_scale', 'handshake', 'unacknowledged'] as const;
+export const UNKNOWN_KINDS = ['flags', 'time', 'window_scale', 'handshake', 'unacknowledged', 'acks'] as const;
 
 export type UnknownKind = (typeof UNKNOWN_KINDS)[number];
 
 /** What limited a connection (limits.ts): each moment between two packets is put down to one. */
-export const LIMIT_KINDS = ['receiver_window', 'loss', 'application', 'server_think', 'handshake', 'delayed_ack', 'none'] as const;
+export const LIMIT_KINDS = ['receiver_window', 'loss', 'application', 'server_think', 'handshake', 'delayed_ack', 'none', 'unknown'] as const;
 export type LimitKind = (typeof LIMIT_KINDS)[number];
 
 /** The time one kind of limit cost a connection. */
@@ -335,6 +335,8 @@ export interface PacketRecordJson {
   ackRttMs: number | null;
   /** tshark's tcp.analysis.bytes_in_flight, on a segment with data. */
   bytesInFlight: number | null;
+  /** The SACK option's blocks, [left edge, right edge] as absolute sequence numbers; only on a packet that carries them and whose ack is absolute. */
+  sackBlocks?: Array<[number, number]>;
   clientState: StateName | null;
   serverState: StateName | null;
   events: string[];

@@ -42,6 +42,8 @@ export class PacketTable {
     this.ackRtt = new Float64Array(capacity);
     this.inFlight = new Float64Array(capacity);
     this.winBytes = new Float64Array(capacity);
+    this.sackAt = new Int32Array(capacity);
+    this.sackEdges = new Float64Array(64);
     this.next = new Int32Array(capacity);
     this.prev = new Int32Array(capacity);
   }
@@ -62,7 +64,26 @@ export class PacketTable {
     this.cT1[p] = this.cT2[p] = this.sT1[p] = this.sT2[p] = -1;
     this.next[p] = this.prev[p] = -1;
     this.ackRtt[p] = this.inFlight[p] = this.winBytes[p] = NaN;
+    this.sackAt[p] = -1;
     return p;
+  }
+
+  /** The sackEdges in use. */
+  sackLength = 0;
+
+  /**
+   * Stores packet p's SACK blocks: `count` pairs of `edges`, each moved by `shift` (mod 2^32) into
+   * the numbering of p's ack column.
+   */
+  addSack(p: number, edges: ArrayLike<number>, count: number, shift: number): void {
+    const need = this.sackLength + 1 + 2 * count;
+    if (need > this.sackEdges.length) this.sackEdges = grow(this.sackEdges, Math.max(need, 2 * this.sackEdges.length));
+    const e = this.sackEdges;
+    const at = this.sackLength;
+    e[at] = count;
+    for (let k = 0; k < 2 * count; k++) e[at + 1 + k] = (edges[k] + shift + 4294967296) % 4294967296;
+    this.sackAt[p] = at;
+    this.sackLength = need;
   }
 
   private resize(n: number): void {
@@ -86,6 +107,7 @@ export class PacketTable {
     this.ackRtt = grow(this.ackRtt, n);
     this.inFlight = grow(this.inFlight, n);
     this.winBytes = grow(this.winBytes, n);
+    this.sackAt = grow(this.sackAt, n);
     this.next = grow(this.next, n);
     this.prev = grow(this.prev, n);
     this.capacity = n;

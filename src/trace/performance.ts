@@ -143,8 +143,9 @@ export function writePerformance(w: RowWriter, t: PacketTable, conn: Connection,
     w.float(col.seconds, seconds >= 0 ? round(seconds, 1e9) : null);
     w.float(col.bps, seconds > 0 ? Math.round((bytes[s] * 8) / seconds) : null);
   }
-  w.int(COLUMN['performance.unknown'], unknown);
   const limits = connectionLimits(t, packets);
+  if (limits.limits.some((l) => l.kind === 'unknown')) flag('acks');
+  w.int(COLUMN['performance.unknown'], unknown);
   w.limitKind(COLUMN['performance.verdict'], limits.verdict);
   w.float(COLUMN['performance.stallSeconds'], stallSeconds(limits));
   return limits;

@@ -32,6 +32,9 @@ export const enum TimeKind {
   Delta = 3,
 }
 
+/** The most SACK blocks a TCP header holds: 40 bytes of options, 2 for the kind and length, 8 per block. */
+export const MAX_SACK_BLOCKS = 4;
+
 /** The scanner's output for one line. Byte offsets are absolute within the buffer. */
 export class LineRecord {
   kind = LineKind.Other;
@@ -74,6 +77,9 @@ export class LineRecord {
   sackBytes = -1;
   /** The TCP timestamp's TS val, read on lines with a delta time only (-ttt or -ttttt); -1 without. */
   tsval = -1;
+  /** SACK blocks read (at most MAX_SACK_BLOCKS), their edges as printed in sackEdges: left, right, ... */
+  sackCount = 0;
+  readonly sackEdges = new Float64Array(2 * MAX_SACK_BLOCKS);
   /** A Flags-form packet line that ended before its `length` (wrapped, perhaps). */
   open = false;
   /** Bytes tcpdump never prints were skipped among the fields (one may hide a field). */
@@ -106,6 +112,7 @@ export class LineRecord {
     this.fastOpen = false;
     this.sackBytes = -1;
     this.tsval = -1;
+    this.sackCount = 0;
     this.open = false;
     this.odd = false;
     this.tail = -1;
@@ -600,7 +607,7 @@ function readOptions(b: Uint8Array, i: number, end: number, r: LineRecord): numb
     else if (c === RBRACK) depth--;
     if ((depth === 1 && c === COMMA) || depth === 0) {
       if (syn) readOption(b, tokenStart, i, r);
-      else if (b[tokenStart] === 115 /* s */ && at(b, tokenStart, i, 'sack ')) r.sackBytes = sackBytes(b, tokenStart + 5, i);
+      else if (b[tokenStart] === 115 /* s */ && at(b, tokenStart, i, 'sack ')) readSack(b, tokenStart + 5, i, r);
       // The sender's clock tells -ttt from -ttttt where their times print alike (TraceBuilder.time).
       else if (b[tokenStart] === 84 /* T */ && r.timeKind === TimeKind.Delta && at(b, tokenStart, i, 'TS val ')) r.tsval = readUint(b, tokenStart + 7, i);
       tokenStart = i + 1;
@@ -609,10 +616,14 @@ function readOptions(b: Uint8Array, i: number, end: number, r: LineRecord): numb
   return i;
 }
 
-/** The bytes covered by the first three blocks of "N {l:r}{l:r}..." at b[i..e). */
-function sackBytes(b: Uint8Array, i: number, e: number): number {
+/**
+ * The blocks of "N {l:r}{l:r}..." at b[i..e): their edges as printed (the numbering of the ack),
+ * and the bytes the first three cover (tshark counts three).
+ */
+function readSack(b: Uint8Array, i: number, e: number, r: LineRecord): void {
   let sum = 0;
-  for (let n = 0; n < 3; n++) {
+  let n = 0;
+  for (let k = 0; k < MAX_SACK_BLOCKS; k++) {
     while (i < e && b[i] !== 123 /* { */) i++;
     if (i >= e) break;
     const left = readUint(b, i + 1, e);
@@ -620,9 +631,14 @@ function sackBytes(b: Uint8Array, i: number, e: number): number {
     if (b[i] !== COLON) break;
     const right = readUint(b, i + 1, e);
     i = numEnd;
-    if (left === left && right === right) sum += (right - left + 4294967296) % 4294967296;
+    if (left !== left || right !== right) continue;
+    if (k < 3) sum += (right - left + 4294967296) % 4294967296;
+    r.sackEdges[2 * n] = left;
+    r.sackEdges[2 * n + 1] = right;
+    n++;
   }
-  return sum;
+  r.sackBytes = sum;
+  r.sackCount = n;
 }
 
 function readOption(b: Uint8Array, s: number, e: number, r: LineRecord): void {

@@ -4,7 +4,7 @@
 // analyses (TraceBuilder.pushScanned).
 
 import type { PacketKeys } from './keys';
-import { LineKind, type LineRecord, scanLine } from './scan';
+import { LineKind, type LineRecord, MAX_SACK_BLOCKS, scanLine } from './scan';
 
 /** A line the reader scans again itself: a problem, whose reason is a string. */
 export const RESCAN = 255;
@@ -22,7 +22,10 @@ const enum Num {
   WSCALE,
   SACK,
   TSVAL,
-  STRIDE,
+  /** SACK blocks read, then their edges (left, right, ...). */
+  SACK_COUNT,
+  SACK_EDGES,
+  STRIDE = SACK_EDGES + 2 * MAX_SACK_BLOCKS,
 }
 
 const enum Field {
@@ -121,6 +124,8 @@ export class ScannedLines {
     f[q + Num.WSCALE] = r.wscale;
     f[q + Num.SACK] = r.sackBytes;
     f[q + Num.TSVAL] = r.tsval;
+    f[q + Num.SACK_COUNT] = r.sackCount;
+    for (let k = 0; k < 2 * r.sackCount; k++) f[q + Num.SACK_EDGES + k] = r.sackEdges[k];
     i[o + Field.FLAGS] = r.flags;
     i[o + Field.LINK] = r.link;
     i[o + Field.TAIL] = r.tail;
@@ -171,6 +176,8 @@ export class ScannedLines {
     r.wscale = f[q + Num.WSCALE];
     r.sackBytes = f[q + Num.SACK];
     r.tsval = f[q + Num.TSVAL];
+    r.sackCount = f[q + Num.SACK_COUNT];
+    for (let k = 0; k < 2 * r.sackCount; k++) r.sackEdges[k] = f[q + Num.SACK_EDGES + k];
     r.flags = i[o + Field.FLAGS];
   }
 

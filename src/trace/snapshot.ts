@@ -10,7 +10,7 @@ import type { BuiltTrace } from './trace';
 
 const PACKET_COLUMNS: ReadonlyArray<keyof PacketColumns> = [
   'line', 'headLine', 'conn', 'dir', 'flags', 'seq', 'ack', 'win', 'len', 'time',
-  'cState', 'sState', 'cT1', 'cT2', 'sT1', 'sT2', 'events', 'ackRtt', 'inFlight', 'winBytes',
+  'cState', 'sState', 'cT1', 'cT2', 'sT1', 'sT2', 'events', 'ackRtt', 'inFlight', 'winBytes', 'sackAt',
 ];
 
 /** An analysed trace as plain data; every array buffer can go in a postMessage transfer list. */
@@ -49,6 +49,7 @@ export function encodeSnapshot(trace: BuiltTrace, partial = false): TraceSnapsho
   // A partial trace's table keeps growing: copy it. A finished one is the snapshot's alone.
   const cols = {} as PacketColumns;
   for (const k of PACKET_COLUMNS) (cols as unknown as Record<string, unknown>)[k] = partial ? t[k].slice(0, n) : t[k].subarray(0, n);
+  cols.sackEdges = partial ? t.sackEdges.slice(0, t.sackLength) : t.sackEdges.subarray(0, t.sackLength);
 
   // Endpoints.
   const ep = trace.endpoints;

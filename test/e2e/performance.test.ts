@@ -14,6 +14,7 @@ import { formatMs } from '../../src/trace/report';
 import { EXTENSION_ID, TestApi, hoverText, runCommand, sleep, waitFor } from './util';
 
 const fixtures = join(__dirname, '..', '..', '..', 'test', 'fixtures', 'limits');
+const realworld = join(__dirname, '..', '..', '..', 'test', 'fixtures', 'realworld');
 
 describe('Performance: why a connection was slow', function () {
   let api: TestApi;
@@ -106,6 +107,55 @@ describe('Performance: why a connection was slow', function () {
       await cfg.update('diagnostics.stallMs', undefined, vscode.ConfigurationTarget.Global);
     }
     await waitFor('the stall again', stallAt, 10_000);
+  });
+
+  it('sorts the tree by RTT p95, throughput and stall time, picked in the quick pick, in the order of the engine\'s figures', async function () {
+    this.timeout(120_000);
+    // A real capture of many connections (nDPI's alexa-app, see test/fixtures/realworld/SOURCES.md).
+    const file = join(dir, 'alexa-app.tcpdump');
+    copyFileSync(join(realworld, 'ndpi-alexa-app.tcpdump'), file);
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
+    await vscode.window.showTextDocument(doc, { preview: false });
+    const trace = await waitFor('the trace of alexa-app', () => api.traceFor(doc.uri), 20_000);
+    const figures: Array<[string, number, (c: ConnectionSummary) => number]> = [
+      // Name in the quick pick, its place in the list, and the figure, largest first (none last).
+      ['RTT p95', 5, (c) => Math.max(c.performance.rtt.client.p95Ms ?? -1, c.performance.rtt.server.p95Ms ?? -1)],
+      ['Throughput', 6, (c) => {
+        const x = c.performance.throughput;
+        return x.client.bitsPerSecond === null && x.server.bitsPerSecond === null ? -1 : (x.client.bitsPerSecond ?? 0) + (x.server.bitsPerSecond ?? 0);
+      }],
+      ['Stall time', 7, (c) => c.performance.stallSeconds ?? -1],
+    ];
+    const ordered = (f: (c: ConnectionSummary) => number) => [...trace.connections].sort((a, b) => f(b) - f(a) || a.firstLine - b.firstLine).map((c) => c.id);
+    const byLine = trace.connections.map((c) => c.id);
+    const orders = figures.map(([, , f]) => ordered(f).join(' '));
+    assert.ok(trace.connections.length >= 20, `${trace.connections.length} connections`);
+    assert.equal(new Set([byLine.join(' '), ...orders]).size, 4, 'each key orders the connections its own way');
+    const shown = async () => (await api.treeItems()).map((i) => Number(/c:(\d+)$/.exec(i.id ?? '')?.[1]));
+    // The command waits for its quick pick; it is answered as a user would, from the keyboard.
+    const sortBy = async (place: number) => {
+      const picked = vscode.commands.executeCommand('tcpTrace.sort');
+      await sleep(400);
+      for (let k = 0; k < place; k++) await vscode.commands.executeCommand('workbench.action.quickOpenSelectNext');
+      await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+      await picked;
+    };
+    const byId = new Map(trace.connections.map((c) => [c.id, c]));
+    try {
+      for (const [name, place, f] of figures) {
+        await sortBy(place);
+        const want = ordered(f);
+        const got = await waitFor(`the tree sorted by ${name}`, async () => {
+          const ids = await shown();
+          return ids.join(' ') === want.join(' ') ? ids : undefined;
+        }, 10_000).catch(async () => shown());
+        assert.deepEqual(got, want, `sorted by ${name}: ${got.slice(0, 8).map((id) => f(byId.get(id)!)).join(', ')}…`);
+        // The first connection has the largest figure of all.
+        assert.equal(f(byId.get(got[0])!), Math.max(...trace.connections.map(f)));
+      }
+    } finally {
+      await sortBy(0);
+    }
   });
 
   it('TCP: Next Problem stops at a stall', async function () {

@@ -9,7 +9,7 @@ export const LANGUAGE_ID = 'tcpdump';
 export interface TestApi {
   traceFor(uri: vscode.Uri): Trace | undefined;
   panelModel(): unknown;
-  treeItems(): Promise<Array<{ label: string; description?: string }>>;
+  treeItems(): Promise<Array<{ label: string; description?: string; id?: string }>>;
   treeTexts(): string[];
   treeAggregates(by: 'server' | 'client'): Array<{ label: string; description?: string }>;
 }

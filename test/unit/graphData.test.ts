@@ -6,7 +6,9 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeText } from '../../src/trace';
-import { graphData, graphSlices } from '../../src/editor/graphData';
+import { graphData, graphSlices, thinGraphs } from '../../src/editor/graphData';
+import { bucketSums, decimate, where } from '../../src/protocol/decimate';
+import { isHostMessage } from '../../src/protocol/protocol';
 import { GRAPH_SLICE, GraphMark } from '../../src/protocol/protocol';
 import { readTshark } from './corpus.test';
 import { frameOfLines, realworldIndex } from './fidelity.test';
@@ -131,5 +133,79 @@ describe('graph data against tshark on real captures', function () {
     assert.equal(at, g.total);
     assert.deepEqual(seq, [...g.seq]);
     assert.equal(one.total, one.index.length);
+  });
+
+  it('thinned on the host, a connection draws as it would whole: each pixel column\'s lows, highs and bytes, and the cursor\'s packet kept', () => {
+    // The real connections with the most packets, thinned to 64 columns, drawn at 32 and 16 pixels.
+    const all = realworldIndex().flatMap((e) => {
+      const trace = analyzeText(readFileSync(join(DIR, `${e.name}.tcpdump`), 'utf8'));
+      return trace.connections.map((c) => ({ trace, c }));
+    }).sort((a, b) => b.c.packets - a.c.packets).slice(0, 4);
+    assert.ok(all[3].c.packets > 300, `${all[3].c.packets} packets`);
+    for (const { trace, c } of all) {
+      const g = graphData(trace, c.id, 'k');
+      let x0 = Infinity;
+      let x1 = -Infinity;
+      for (const t of g.time) if (t === t) [x0, x1] = [Math.min(x0, t), Math.max(x1, t)];
+      const cursor = g.index[Math.floor(g.index.length / 3)];
+      // The whole range, and a zoomed part of it.
+      for (const [a, b] of [[x0, x1], [x0 + (x1 - x0) * 0.25, x0 + (x1 - x0) * 0.5]]) {
+        const th = thinGraphs(g, a, b, 64, cursor);
+        assert.ok(isHostMessage(th), 'a message the webview accepts');
+        assert.equal(th.thinned?.packets, g.index.length);
+        assert.ok(th.index.includes(cursor), 'the cursor\'s packet');
+        assert.ok(th.total <= 2 * 8 * 2 * 64 + 2 * 64 + 3, `${th.total} of ${g.total} points`);
+        for (const px of [32, 16]) {
+          const draw = (m: typeof g) => {
+            const n = m.index.length;
+            const segs = where(n, (i) => m.len[i] > 0 && m.seq[i] === m.seq[i] && m.dir[i] === 0);
+            const ends = Float64Array.from(m.seq, (v, i) => v + m.len[i]);
+            const acks = where(n, (i) => m.ack[i] === m.ack[i] && m.dir[i] === 1);
+            const rtts = where(n, (i) => m.rtt[i] === m.rtt[i]);
+            const flights = where(n, (i) => m.inFlight[i] === m.inFlight[i]);
+            const cols = (x: ReturnType<typeof decimate>) => [...x.col].map((col, j) => `${col}:${x.min[j]}:${x.max[j]}`).join(' ');
+            return {
+              segs: cols(decimate(segs, m.time, m.seq, ends, a, b, px)),
+              acks: cols(decimate(acks, m.time, m.ack, null, a, b, px)),
+              rtts: cols(decimate(rtts, m.time, m.rtt, null, a, b, px)),
+              flights: cols(decimate(flights, m.time, m.inFlight, null, a, b, px)),
+              bytes: [...bucketSums(where(n, (i) => m.len[i] > 0 && m.seq[i] === m.seq[i]), m.time, m.bytes, a, b, px / 4)].join(' '),
+            };
+          };
+          assert.deepEqual(draw(th), draw(g), `#${c.id}, ${px} px over [${a}, ${b}]`);
+        }
+      }
+    }
+  });
+
+  it('a connection of 200,000 packets thins to a few points per column, in steps of bounded size', () => {
+    const lines = [
+      '00:00:00.000000 IP 10.0.0.1.1000 > 10.0.0.2.80: Flags [S], seq 1000000, win 64240, options [mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 7], length 0',
+      '00:00:00.000050 IP 10.0.0.2.80 > 10.0.0.1.1000: Flags [S.], seq 2000000, ack 1000001, win 65160, options [mss 1460,sackOK,TS val 2 ecr 1,nop,wscale 7], length 0',
+      '00:00:00.000100 IP 10.0.0.1.1000 > 10.0.0.2.80: Flags [.], ack 1, win 502, length 0',
+    ];
+    let seq = 1;
+    for (let k = 0; lines.length < 200_000; k++) {
+      const us = 200 + k * 10;
+      const t = `00:00:${String(Math.floor(us / 1e6)).padStart(2, '0')}.${String(us % 1e6).padStart(6, '0')}`;
+      if (k % 3 === 2) lines.push(`${t} IP 10.0.0.2.80 > 10.0.0.1.1000: Flags [.], ack ${seq}, win 501, length 0`);
+      else {
+        lines.push(`${t} IP 10.0.0.1.1000 > 10.0.0.2.80: Flags [.], seq ${seq}:${seq + 1448}, ack 1, win 502, length 1448`);
+        seq += 1448;
+      }
+    }
+    const trace = analyzeText(lines.join('\n') + '\n');
+    const g = graphData(trace, 0, 'k');
+    const th = thinGraphs(g, g.time[0], g.time[g.total - 1], 4096);
+    assert.ok(th.total <= 6 * 4096, `${th.total} points`);
+    let total = 0;
+    for (const v of th.bytes) total += v;
+    assert.equal(total, seq - 1, 'every byte counted once');
+    const n = th.total;
+    const segs = (m: typeof g) => decimate(where(m.total, (i) => m.len[i] > 0), m.time, m.seq, Float64Array.from(m.seq, (v, i) => v + m.len[i]), g.time[0], g.time[g.total - 1], 1024);
+    const [a, b] = [segs(th), segs(g)];
+    assert.deepEqual([...a.min], [...b.min]);
+    assert.deepEqual([...a.max], [...b.max]);
+    assert.ok(n < g.total / 8);
   });
 });

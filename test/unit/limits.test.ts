@@ -264,3 +264,90 @@ describe('limits: over every real-world and capture fixture', () => {
     assert.ok(Math.abs(json.stallSeconds! - l.stalls.reduce((s, x) => s + x.seconds, 0)) < 1e-6);
   });
 });
+
+describe('limits: a slow SYN,ACK, and ACKs that were not captured', function () {
+  this.timeout(60_000);
+
+  /**
+   * The rule, worked out from the JSON alone: the one SYN's wait for the one SYN,ACK, against the
+   * median ackRttMs of the later ACKs from the SYN,ACK's sender (all ACKs' where it gave none).
+   */
+  function expected(trace: Trace, id: number): { wait: number; median: number } | null {
+    const recs = trace.toJSON(true).packetRecords!.filter((r) => r.connection === id);
+    const syns = recs.filter((r) => r.flags === 'S');
+    const synAcks = recs.filter((r) => r.flags === 'S.');
+    if (syns.length !== 1 || synAcks.length !== 1 || recs[0] !== syns[0]) return null;
+    const c = trace.connections[id];
+    const end = recs.findIndex((r) => !r.flags.includes('S'));
+    const later = recs.slice(end + 1).filter((r) => r.ackRttMs !== null);
+    const own = later.filter((r) => r.src === synAcks[0].src && r.sport === synAcks[0].sport);
+    const a = (own.length ? own : later).map((r) => r.ackRttMs!).sort((x, y) => x - y);
+    const wait = c.performance.handshakeSplit.synToSynAckMs;
+    if (wait === null) return null;
+    return { wait, median: a.length ? a[(a.length - 1) >> 1] : NaN };
+  }
+
+  it('on real captures, a SYN,ACK over 200 ms and three times the median RTT is a handshake limit, less one round trip; a quicker one is not', () => {
+    let slow = 0;
+    let quick = 0;
+    for (const f of readdirSync(fixture('realworld')).filter((f) => f.endsWith('.tcpdump')).sort()) {
+      const trace = analyzeText(readFileSync(fixture('realworld', f), 'utf8'));
+      for (const c of trace.connections) {
+        const e = expected(trace, c.id);
+        if (!e) continue;
+        const l = limitsOf(trace, c);
+        const handshake = l.limits.find((x) => x.kind === 'handshake');
+        if (e.wait > 200 && e.wait > 3 * e.median) {
+          slow++;
+          assert.ok(handshake, `${f} #${c.id}: SYN,ACK after ${e.wait} ms, median RTT ${e.median} ms`);
+          assert.ok(Math.abs(handshake.seconds * 1000 - (e.wait - e.median)) < 0.01, `${f} #${c.id}: ${handshake.seconds} s for ${e.wait} - ${e.median} ms`);
+        } else {
+          quick++;
+          assert.equal(handshake, undefined, `${f} #${c.id}: SYN,ACK after ${e.wait} ms, median RTT ${e.median} ms`);
+        }
+      }
+    }
+    assert.ok(slow >= 10 && quick >= 100, `${slow} slow, ${quick} quick`);
+  });
+
+  it('ndpi-android: a SYN,ACK 332 ms after the SYN on a path whose data took 28 ms puts the handshake among the limits', () => {
+    const trace = analyzeText(readFileSync(fixture('realworld', 'ndpi-android.tcpdump'), 'utf8'));
+    const c = trace.connections.find((x) => x.performance.handshakeSplit.synToSynAckMs === 332.089)!;
+    assert.ok(c, 'the connection');
+    const l = limitsOf(trace, c);
+    const h = l.limits.find((x) => x.kind === 'handshake')!;
+    assert.ok(Math.abs(h.seconds - (0.332089 - 0.028069)) < 1e-5, `${h.seconds}`);
+    assert.deepEqual(l.stalls.filter((s) => s.cause === 'handshake').map((s) => s.startLine), [h.lines[0]]);
+    assert.ok(!c.performance.unknown.includes('acks'));
+  });
+
+  it('one direction not captured (limit-rwnd rendered with `src port 40031`): the time is unknown, not none, and the summary says why', () => {
+    const whole = analyzeInput(readFileSync(fixture('limits', 'limit-rwnd', 'nn.tcpdump')));
+    const half = analyzeInput(readFileSync(fixture('limits', 'limit-rwnd', 'client-only.tcpdump')));
+    const w = limitsOf(whole, whole.connections[0]);
+    const l = limitsOf(half, half.connections[0]);
+    assert.ok(!w.limits.some((x) => x.kind === 'unknown'), 'with both directions every moment has a cause');
+    assert.equal(l.verdict, 'unknown');
+    assert.ok(l.limits[0].share > 0.9, `${l.limits[0].share}`);
+    // The handshake's moments alone are the network's.
+    assert.ok(!l.limits.some((x) => (x.kind === 'none' && x.share > 0.001) || x.kind === 'receiver_window'), JSON.stringify(l.limits));
+    // Retransmissions the sender's own packets show are still loss; no stall is blamed on what cannot be told.
+    assert.ok(l.limits.some((x) => x.kind === 'loss'));
+    assert.ok(l.stalls.every((s) => s.cause !== 'unknown'));
+    assert.deepEqual(half.connections[0].performance.unknown, ['window_scale', 'acks']);
+    assert.deepEqual(whole.connections[0].performance.unknown, []);
+    assert.match(verdictLine(l), /verdict: unknown \(9\d% of 1\.616 s\)/);
+  });
+
+  it('a peer that answers data with a RST alone was captured: no unknown time', () => {
+    const t = analyzeLines([
+      '10:00:00.000000 IP 10.0.0.1.5000 > 10.0.0.2.80: Flags [S], seq 100, win 65535, length 0',
+      '10:00:00.010000 IP 10.0.0.2.80 > 10.0.0.1.5000: Flags [S.], seq 900, ack 101, win 65535, length 0',
+      '10:00:00.020000 IP 10.0.0.1.5000 > 10.0.0.2.80: Flags [.], ack 1, win 65535, length 0',
+      '10:00:00.030000 IP 10.0.0.1.5000 > 10.0.0.2.80: Flags [P.], seq 1:101, ack 1, win 65535, length 100',
+      '10:00:00.540000 IP 10.0.0.2.80 > 10.0.0.1.5000: Flags [R], seq 1, win 0, length 0',
+    ]);
+    const l = limitsOf(t, t.connections[0]);
+    assert.ok(!l.limits.some((x) => x.kind === 'unknown'), l.limits.map((x) => x.kind).join(' '));
+  });
+});

@@ -8,10 +8,10 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const HOSTILE = '<img src=x onerror=window.__pwned=1>';
 
-/** webview/decimate.ts, bundled for Node: the decimation checked on its own against a plain reading of every point. */
+/** src/protocol/decimate.ts, bundled for Node: the decimation checked on its own against a plain reading of every point. */
 async function loadDecimate() {
   const esbuild = await import('esbuild');
-  const r = await esbuild.build({ entryPoints: [join(root, 'webview', 'decimate.ts')], bundle: true, platform: 'node', format: 'cjs', write: false, logLevel: 'error' });
+  const r = await esbuild.build({ entryPoints: [join(root, 'src', 'protocol', 'decimate.ts')], bundle: true, platform: 'node', format: 'cjs', write: false, logLevel: 'error' });
   const mod = { exports: {} };
   new Function('module', 'exports', r.outputFiles[0].text)(mod, mod.exports);
   return mod.exports;
@@ -39,7 +39,7 @@ const svgData = (page) => page.evaluate(() => ({ ...document.querySelector('.gra
 function bigConnection(page, n) {
   return page.evaluate((n) => {
     const m = {
-      type: 'graphs', key: 'big', connection: 7, start: 0, total: n, unknown: [],
+      type: 'graphs', key: 'big', connection: 7, start: 0, total: n, unknown: [], sack: new Float64Array(0), thinned: null, bytes: new Float64Array(n),
       index: new Int32Array(n), dir: new Uint8Array(n), time: new Float64Array(n), seq: new Float64Array(n), len: new Int32Array(n),
       ack: new Float64Array(n), win: new Float32Array(n), rtt: new Float32Array(n), inFlight: new Float32Array(n), marks: new Uint8Array(n),
     };
@@ -50,6 +50,7 @@ function bigConnection(page, n) {
       const data = i % 3 !== 2;
       m.dir[i] = data ? 1 : 0;
       m.len[i] = data ? 1448 : 0;
+      m.bytes[i] = m.len[i];
       m.seq[i] = data ? sent : 1;
       if (data) sent += 1448;
       m.ack[i] = data ? 1 : Math.max(0, sent - 4 * 1448);
@@ -103,6 +104,126 @@ export const tests = [
       assert.equal(t.length, 6);
       t.forEach((v, i) => assert.ok(Math.abs(v - i * 0.2) < 1e-9, `tick ${i}: ${v}`));
       assert.deepEqual(ticks(0.013, 0.047, 4).map((v) => Number(v.toFixed(9))), [0.02, 0.03, 0.04]);
+    },
+  },
+  {
+    name: 'graphs: SACK blocks are decimated to the union of each pixel column\'s blocks, a few ranges at most, none lost',
+    async run() {
+      const { decimateBlocks } = await loadDecimate();
+      let seed = 11;
+      const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+      for (const [points, cols] of [[1, 5], [40, 3], [3000, 200], [3000, 1]]) {
+        const x = Float64Array.from({ length: points }, () => rnd() * 12 - 1);
+        const blocks = [];
+        for (let i = 0; i < points; i++) {
+          for (let k = Math.floor(rnd() * 4); k > 0; k--) {
+            const l = Math.floor(rnd() * 1e6);
+            blocks.push(i, l, l + 1 + Math.floor(rnd() * 5000));
+          }
+        }
+        const [x0, x1] = [0, 10];
+        const got = decimateBlocks(new Float64Array(blocks), x, x0, x1, cols, 4);
+        const byCol = new Map();
+        for (let j = 0; j < got.count; j++) {
+          const list = byCol.get(got.col[j]) ?? [];
+          list.push([got.lo[j], got.hi[j]]);
+          byCol.set(got.col[j], list);
+        }
+        for (const [c, list] of byCol) {
+          assert.ok(list.length <= 4, `column ${c}: ${list.length} ranges`);
+          for (let k = 1; k < list.length; k++) assert.ok(list[k][0] > list[k - 1][1], `column ${c}: ranges apart and in order`);
+        }
+        // Every block in view lies inside a range of its column; none out of view is drawn.
+        let inView = 0;
+        for (let k = 0; k < blocks.length; k += 3) {
+          const xi = x[blocks[k]];
+          if (!(xi >= x0 && xi <= x1)) continue;
+          inView++;
+          const c = Math.min(cols - 1, Math.floor(((xi - x0) / (x1 - x0)) * cols));
+          assert.ok((byCol.get(c) ?? []).some(([l, r]) => l <= blocks[k + 1] && blocks[k + 2] <= r), `block ${k / 3} in column ${c}`);
+        }
+        assert.equal(got.count > 0, inView > 0);
+        for (let j = 0; j < got.count; j++) assert.ok(x[got.at[j]] >= x0 && x[got.at[j]] <= x1);
+      }
+      // Two blocks with a hole between them stay two ranges.
+      const two = decimateBlocks(new Float64Array([0, 100, 200, 0, 300, 400, 1, 150, 180]), [0.5, 0.5], 0, 1, 1);
+      assert.deepEqual([...two.lo], [100, 300]);
+      assert.deepEqual([...two.hi], [200, 400]);
+    },
+  },
+  {
+    name: 'graphs: the receiver\'s SACK blocks are drawn in both views, in the legend, and in the exported SVG',
+    async run(api) {
+      const f = await showGraphs(api);
+      const { page } = api;
+      const g = f.graphs;
+      const sack = g.sack.values;
+      assert.ok(sack.length >= 30, 'the fixture\'s connection has SACK blocks');
+      const read = () => page.evaluate(() => {
+        const svg = document.querySelector('.graphs-svg');
+        const path = svg.querySelector('path.g-sack:not(.g-key)');
+        return {
+          dir: Number(svg.dataset.dir),
+          legend: [...svg.querySelectorAll('.g-legend')].map((t) => t.textContent),
+          key: svg.querySelectorAll('path.g-key.g-sack').length,
+          bars: path ? (path.getAttribute('d').match(/M/g) ?? []).length : 0,
+          stroke: path ? getComputedStyle(path).stroke : '',
+          seg: getComputedStyle(svg.querySelector('path:is(.g-seg, .g-dot):not(.g-key)')).stroke,
+        };
+      });
+      const blocksFrom = (dir) => {
+        let n = 0;
+        for (let k = 0; k < sack.length; k += 3) if (g.dir.values[sack[k]] === dir) n++;
+        return n;
+      };
+      const tcptrace = await read();
+      // The blocks drawn are those the other side's ACKs carry about the data drawn.
+      assert.ok(blocksFrom(1 - tcptrace.dir) > 0, 'the data drawn was SACKed');
+      assert.ok(tcptrace.bars >= 1 && tcptrace.bars <= blocksFrom(1 - tcptrace.dir), `${tcptrace.bars} SACK bars`);
+      assert.ok(tcptrace.legend.includes('SACK blocks'), tcptrace.legend.join(' | '));
+      assert.equal(tcptrace.key, 1);
+      assert.notEqual(tcptrace.stroke, tcptrace.seg, 'in a colour of its own');
+      await page.locator('.graph-mode').click();
+      const stevens = await read();
+      assert.equal(stevens.bars, tcptrace.bars, 'the Stevens view draws them too');
+      assert.ok(stevens.legend.includes('SACK blocks'));
+      await page.locator('.graph-export').click();
+      const saved = await api.expectPosted((m) => m.type === 'saveSvg', 'a saveSvg message');
+      assert.ok(saved.svg.includes(`stroke="${stevens.stroke}"`), 'the SACK bars keep their colour in the export');
+    },
+  },
+  {
+    name: 'graphs: points the host thinned are drawn, and zooming past their columns asks the host for the view\'s',
+    async run(api) {
+      const f = await showGraphs(api, (fx) => {
+        const t = fx.graphs.time.values.filter((v) => v !== null);
+        fx.graphs.thinned = { x0: Math.min(...t), x1: Math.max(...t), columns: 4000, packets: 500000 };
+        fx.graphs.key = fx.model.ladder.key;
+        return fx;
+      });
+      const { page, posted, clearPosted } = api;
+      await clearPosted();
+      const drawn = await svgData(page);
+      assert.ok(Number(drawn.points) > 0);
+      // The points serve the first zooms (two of their columns a pixel or more); then the host is asked.
+      let m;
+      let clicks = 0;
+      while (!m && clicks < 10) {
+        await page.locator('.graph-zoom-in').click();
+        clicks++;
+        await page.waitForTimeout(100);
+        m = (await posted()).find((x) => x.type === 'graphsRange');
+      }
+      assert.ok(m, 'a graphsRange message');
+      assert.ok(clicks > 1, `asked after ${clicks} zooms`);
+      const view = (await svgData(page)).view.split(' ').map(Number);
+      const th = f.graphs.thinned;
+      assert.equal(m.key, f.graphs.key);
+      // The view and as much again either side, within the connection, at two columns a pixel or more.
+      assert.ok(m.x0 <= view[0] && m.x1 >= view[1] && m.x0 >= th.x0 && m.x1 <= th.x1, JSON.stringify([m, view]));
+      const plot = await page.evaluate(() => document.querySelector('.graphs-svg .g-frame').getBBox().width);
+      assert.ok(m.columns >= 2 * plot * ((m.x1 - m.x0) / (view[1] - view[0])) - 1, `${m.columns} columns`);
+      assert.equal(m.current, f.model.currentIndex);
     },
   },
   {
@@ -180,6 +301,10 @@ export const tests = [
         await page.evaluate(([g, a, b]) => {
           const m = { ...g, key: 'sliced', start: a };
           for (const [key, v] of Object.entries(g)) if (v && v.array) m[key] = new globalThis[v.array](v.values.slice(a, b).map((x) => (x === null ? NaN : x)));
+          // SACK blocks are not per packet: a slice carries those of its own packets.
+          const blocks = [];
+          for (let k = 0; k < g.sack.values.length; k += 3) if (g.sack.values[k] >= a && g.sack.values[k] < b) blocks.push(...g.sack.values.slice(k, k + 3));
+          m.sack = new Float64Array(blocks);
           window.postMessage(m, '*');
         }, [f.graphs, cuts[k], cuts[k + 1]]);
         await page.waitForTimeout(50);

@@ -105,3 +105,77 @@ export function ticks(a: number, b: number, count: number): number[] {
   for (let v = Math.ceil(a / step) * step; v <= b + step * 1e-9; v += step) out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
   return out;
 }
+
+/** SACK blocks per pixel column: the ranges drawn, and the point (ACK) each came from. */
+export interface BlockColumns {
+  count: number;
+  col: Int32Array;
+  lo: Float64Array;
+  hi: Float64Array;
+  at: Int32Array;
+}
+
+/**
+ * SACK blocks (`blocks`: point, left edge, right edge, three numbers each) of the points whose x
+ * lies in [x0, x1], gathered into `columns` pixel columns: per column the union of its blocks,
+ * so the holes between blocks stay visible, and at most `most` ranges (the nearest ones merged
+ * first), so a column never draws more than a few however many ACKs fall in it.
+ */
+export function decimateBlocks(blocks: Float64Array, x: ArrayLike<number>, x0: number, x1: number, columns: number, most = 4): BlockColumns {
+  const cols = Math.max(1, Math.floor(columns));
+  const per = cols / (x1 - x0 || 1);
+  const n = blocks.length / 3;
+  // A counting sort of the blocks in view by column.
+  const colOf = new Int32Array(n).fill(-1);
+  const start = new Int32Array(cols + 1);
+  for (let k = 0; k < n; k++) {
+    const xi = x[blocks[3 * k]];
+    if (!(xi >= x0 && xi <= x1) || !(blocks[3 * k + 2] >= blocks[3 * k + 1])) continue;
+    const c = Math.min(cols - 1, ((xi - x0) * per) | 0);
+    colOf[k] = c;
+    start[c + 1]++;
+  }
+  for (let c = 0; c < cols; c++) start[c + 1] += start[c];
+  const fill = start.slice(0, cols);
+  const order = new Int32Array(start[cols]);
+  for (let k = 0; k < n; k++) if (colOf[k] >= 0) order[fill[colOf[k]]++] = k;
+
+  const col: number[] = [];
+  const lo: number[] = [];
+  const hi: number[] = [];
+  const at: number[] = [];
+  for (let c = 0; c < cols; c++) {
+    if (start[c] === start[c + 1]) continue;
+    const ks = Array.from(order.subarray(start[c], start[c + 1])).sort((a, b) => blocks[3 * a + 1] - blocks[3 * b + 1]);
+    // Overlapping or touching blocks become one range.
+    const ranges: Array<[number, number, number]> = [];
+    for (const k of ks) {
+      const l = blocks[3 * k + 1];
+      const r = blocks[3 * k + 2];
+      const last = ranges[ranges.length - 1];
+      if (last && l <= last[1]) {
+        if (r > last[1]) last[1] = r;
+      } else ranges.push([l, r, blocks[3 * k]]);
+    }
+    while (ranges.length > most) {
+      let j = 1;
+      for (let i = 2; i < ranges.length; i++) if (ranges[i][0] - ranges[i - 1][1] < ranges[j][0] - ranges[j - 1][1]) j = i;
+      ranges[j - 1][1] = Math.max(ranges[j - 1][1], ranges[j][1]);
+      ranges.splice(j, 1);
+    }
+    for (const [l, r, p] of ranges) {
+      col.push(c);
+      lo.push(l);
+      hi.push(r);
+      at.push(p);
+    }
+  }
+  return { count: col.length, col: Int32Array.from(col), lo: Float64Array.from(lo), hi: Float64Array.from(hi), at: Int32Array.from(at) };
+}
+
+/** The SACK triples (point, left, right) whose point `keep`s. */
+export function blocksWhere(blocks: Float64Array, keep: (point: number) => boolean): Float64Array {
+  const out: number[] = [];
+  for (let k = 0; k < blocks.length; k += 3) if (keep(blocks[k])) out.push(blocks[k], blocks[k + 1], blocks[k + 2]);
+  return Float64Array.from(out);
+}
