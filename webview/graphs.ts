@@ -7,7 +7,7 @@
 // keys pan, Home shows it all; a click on a point selects its packet.
 import { GRAPH_SERIES, graphColumns, GraphMark, type GraphsDrawn, type GraphsMessage } from '../src/protocol/protocol';
 import { bodyStyle, custom, format, h, s, textWidth } from './dom';
-import { blocksWhere, bucketSums, decimate, decimateBlocks, ticks, where, type Columns } from '../src/protocol/decimate';
+import { blocksWhere, bucketSums, decimate, decimateBlocks, pointOf, ticks, where, type Columns } from '../src/protocol/decimate';
 
 export interface GraphsHost {
   select(index: number): void;
@@ -277,18 +277,10 @@ export class Graphs {
     this.draw();
   }
 
-  /** The point (series index) of a packet, or -1: the indexes ascend, so a binary search. */
+  /** The point (series index) of a packet, or -1. */
   private pointOf(index: number): number {
     const a = this.prep?.data.index;
-    if (!a || index < 0) return -1;
-    let lo = 0;
-    let hi = a.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (a[mid] < index) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo < a.length && a[lo] === index ? lo : -1;
+    return a && index >= 0 ? pointOf(a, index) : -1;
   }
 
   fit(): void {

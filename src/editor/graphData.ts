@@ -6,6 +6,7 @@ import { EVENT_KINDS, type Trace } from '../trace/model';
 import type { PacketColumns } from '../trace/columns';
 import { Flag } from '../trace/flags';
 import { GRAPH_SERIES, GRAPH_SLICE, graphColumns, GraphMark, type GraphsMessage } from '../protocol/protocol';
+import { lowerBound, pointOf } from '../protocol/decimate';
 
 const U32 = 4294967296;
 const bit = (kind: (typeof EVENT_KINDS)[number]) => 1 << EVENT_KINDS.indexOf(kind);
@@ -283,28 +284,4 @@ export function* thinGraphsInSteps(full: GraphsMessage, x0: number, x1: number, 
   }
   out.sack = Float64Array.from(sack);
   return out;
-}
-
-/** The first index i with a[i] >= x (a.length if none): a ascends. */
-function lowerBound(a: ArrayLike<number>, x: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid] < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** The point (series index) of packet `index`, or -1: indexes ascend. */
-function pointOf(a: Int32Array, index: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid] < index) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo < a.length && a[lo] === index ? lo : -1;
 }

@@ -179,3 +179,21 @@ export function blocksWhere(blocks: Float64Array, keep: (point: number) => boole
   for (let k = 0; k < blocks.length; k += 3) if (keep(blocks[k])) out.push(blocks[k], blocks[k + 1], blocks[k + 2]);
   return Float64Array.from(out);
 }
+
+/** The first index i with a[i] >= x (a.length if none): a ascends. */
+export function lowerBound(a: ArrayLike<number>, x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The point (series index) of packet `index` in a series' ascending packet indexes, or -1. */
+export function pointOf(indexes: ArrayLike<number>, index: number): number {
+  const i = lowerBound(indexes, index);
+  return i < indexes.length && indexes[i] === index ? i : -1;
+}
