@@ -103,7 +103,9 @@ function finish(trace: Trace, on: Enabled, out: Pending[]): Finding[] {
     // Said in the user's words; the quick fix (RepairsQuickFix) opens the normalised copy.
     const lang = language();
     for (const r of trace.repairs) {
-      out.push({ line: r.lines[0] ?? 1, severity: E.Information, kind: 'repairs', message: () => t('Read with a repair: {0}', repairText(r, lang)) });
+      // The clock note repairs nothing: it says what the text cannot settle.
+      const message = r.kind === 'clock' ? () => t('Cannot tell from the text: {0}', repairText(r, lang)) : () => t('Read with a repair: {0}', repairText(r, lang));
+      out.push({ line: r.lines[0] ?? 1, severity: E.Information, kind: 'repairs', message });
     }
   }
   if (on('parseProblems')) {
