@@ -17,7 +17,9 @@ export function connectionLimits(trace: Trace, c: ConnectionSummary): Limits {
   let byId = cache.get(trace);
   if (!byId) cache.set(trace, (byId = new Map()));
   let l = byId.get(c.id);
-  if (!l) byId.set(c.id, (l = limitsOf(trace, c)));
+  // A big connection's limits come with the trace from the worker: working them out here
+  // would hold the extension host for tens of milliseconds.
+  if (!l) byId.set(c.id, (l = trace.keptLimitsOf?.(c.id) ?? limitsOf(trace, c)));
   return l;
 }
 

@@ -136,6 +136,14 @@ export class ColumnTrace implements Trace {
     return this.problemList;
   }
 
+  private keptById: Map<number, Limits> | undefined;
+
+  /** The limits the builder kept for connection c (TraceSnapshot.keptLimits), if it kept them. */
+  keptLimitsOf(c: number): Limits | undefined {
+    this.keptById ??= new Map(this.snapshot.keptLimits?.map((k) => [k.connection, k.limits]));
+    return this.keptById.get(c);
+  }
+
   /** Connection summaries; made on first use, unless buildConnections() has made them in steps. */
   get connections(): ConnectionSummary[] {
     if (this.built.length < this.snapshot.connectionCount) this.buildConnections(Infinity);

@@ -57,6 +57,16 @@ function shiftInPlace(out: TraceSnapshot, { afterLine, delta, linesDelta, skippe
   for (let e = 0; e < out.problemLine.length; e++) move(out.problemLine, e);
   for (const f of out.halfOpenFloods) if (f.line > afterLine) f.line += delta;
   for (const r of out.repairs) r.lines = r.lines.map((l) => (l > afterLine ? l + delta : l));
+  // New objects: the clone shares the kept limits with the snapshot it was made from.
+  const at = (l: number) => (l > afterLine ? l + delta : l);
+  if (out.keptLimits) out.keptLimits = out.keptLimits.map(({ connection, limits }) => ({
+    connection,
+    limits: {
+      ...limits,
+      limits: limits.limits.map((x) => ({ ...x, lines: x.lines.map(at) })),
+      stalls: limits.stalls.map((x) => ({ ...x, startLine: at(x.startLine), endLine: at(x.endLine) })),
+    },
+  }));
 }
 
 /** One edit of a document's text, as the editor reports it (offsets in UTF-16 code units). */

@@ -245,6 +245,8 @@ function matchConnections(s: TraceSnapshot, { snapshot: part, realLine }: Part, 
 
 /** Puts the part's rows in place of the affected connections' rows in `out`, its lines made the text's. */
 function splice(out: TraceSnapshot, { snapshot: part, realLine }: Part, packets: Int32Array, inA: Uint8Array, toFull: Int32Array): TraceSnapshot {
+  // The limits kept for the connections analysed again no longer hold; theirs are worked out anew.
+  if (out.keptLimits) out.keptLimits = out.keptLimits.filter((k) => !inA[k.connection]);
   // SACK blocks: the part's are added after the snapshot's (the old ones are left unused).
   let sackLength = out.sackEdges.length;
   for (let k = 0; k < packets.length; k++) if (inA[out.conn[packets[k]]] && part.sackAt[k] >= 0) sackLength += 1 + 2 * part.sackEdges[part.sackAt[k]];

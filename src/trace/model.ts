@@ -2,6 +2,7 @@
 // webview boundary as JSON.
 
 import type { PacketColumns } from './columns';
+import type { Limits } from './limits';
 import type { StateName } from './states';
 
 export { Flag } from './flags';
@@ -309,6 +310,8 @@ export interface Trace {
   packetIndexes(connection: number): Int32Array;
   /** The per-packet columns, indexed by packet: for views that scan many packets. */
   readonly columns: Readonly<PacketColumns>;
+  /** Connection c's limits as the analysis worked them out, where it kept them (big connections). */
+  keptLimitsOf?(c: number): Limits | undefined;
   /** How many endpoints are in each state just after this line (like `ss -tan` then). */
   census(line: number): Census;
   /** The tcp-trace/1 JSON document. */

@@ -5,6 +5,7 @@
 
 import { FLOAT_STRIDE, INT_STRIDE, RowWriter, StringTable, type ConnectionColumns } from './connectionColumns';
 import type { PacketColumns } from './columns';
+import type { Limits } from './limits';
 import type { HalfOpenFlood, Repair } from './model';
 import type { BuiltTrace } from './trace';
 
@@ -32,7 +33,16 @@ export interface TraceSnapshot extends PacketColumns, ConnectionColumns {
   problemLine: Int32Array;
   problemReason: Int32Array;
   halfOpenFloods: HalfOpenFlood[];
+  /**
+   * The limits the builder worked out for the verdicts of connections of at least
+   * KEPT_LIMITS_PACKETS packets, so that the extension host need not work them out again in one
+   * long step. Absent (or without a connection) where they must be worked out from the columns.
+   */
+  keptLimits?: Array<{ connection: number; limits: Limits }>;
 }
+
+/** From this many packets a connection's limits go with the snapshot (a few milliseconds' work). */
+export const KEPT_LIMITS_PACKETS = 1000;
 
 /**
  * The columns of an analysed trace. A partial snapshot owns its arrays (nothing is shared with
@@ -65,7 +75,11 @@ export function encodeSnapshot(trace: BuiltTrace, partial = false): TraceSnapsho
   for (let p = 0; p < n; p++) connPackets[fill[t.conn[p]]++] = p;
 
   const w = new RowWriter(nc, strings);
-  for (let c = 0; c < nc; c++) trace.writeRow(c, w, connPackets.subarray(connStart[c], connStart[c + 1]));
+  const keptLimits: Array<{ connection: number; limits: Limits }> = [];
+  for (let c = 0; c < nc; c++) {
+    const limits = trace.writeRow(c, w, connPackets.subarray(connStart[c], connStart[c + 1]));
+    if (connStart[c + 1] - connStart[c] >= KEPT_LIMITS_PACKETS) keptLimits.push({ connection: c, limits });
+  }
   const rows = w.finish();
 
   const problemLine = new Int32Array(trace.problems.length);
@@ -95,6 +109,7 @@ export function encodeSnapshot(trace: BuiltTrace, partial = false): TraceSnapsho
     problemReason,
     strings: strings.list,
     halfOpenFloods: trace.halfOpenFloods.map((f) => ({ ...f })),
+    keptLimits,
   };
 }
 
@@ -117,6 +132,8 @@ export function cloneSnapshot(s: TraceSnapshot): TraceSnapshot {
   out.strings = s.strings.slice();
   out.halfOpenFloods = s.halfOpenFloods.map((f) => ({ ...f }));
   out.repairs = s.repairs.map((r) => ({ ...r, lines: r.lines.slice() }));
+  // Kept limits are never changed in place (shiftSnapshot makes new ones): the list alone is copied.
+  if (s.keptLimits) out.keptLimits = s.keptLimits.slice();
   return out as unknown as TraceSnapshot;
 }
 
@@ -130,6 +147,7 @@ export function isTraceSnapshot(v: unknown): v is TraceSnapshot {
     s.connInt instanceof Int32Array && s.connInt.length === s.connectionCount * INT_STRIDE &&
     s.connFloat instanceof Float64Array && s.connFloat.length === s.connectionCount * FLOAT_STRIDE &&
     s.connStart instanceof Int32Array && s.connStart.length === s.connectionCount + 1 &&
-    typeof s.names === 'string' && Array.isArray(s.strings) && Array.isArray(s.halfOpenFloods)
+    typeof s.names === 'string' && Array.isArray(s.strings) && Array.isArray(s.halfOpenFloods) &&
+    (s.keptLimits === undefined || Array.isArray(s.keptLimits))
   );
 }

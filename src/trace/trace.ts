@@ -10,6 +10,7 @@ import {
   EVENT_KINDS, Flag, NOTE_KINDS, type NoteKind, type Close, type HalfOpenFlood, type Problem, type Repair, type SynOptions, type TraceOptions,
 } from './model';
 import type { PacketTable } from './packets';
+import type { Limits } from './limits';
 import type { LimitsStore } from './limitsStore';
 import { writePerformance } from './performance';
 import { DEFAULT_TIME_WAIT_SECONDS, State } from './states';
@@ -89,8 +90,11 @@ export class BuiltTrace {
     return c.machine.statesAt(this.endTime, this.timeWait);
   }
 
-  /** Writes connection c's row of the columns: every figure of CONNECTION_FIELDS. `packets` are its packet indexes, in order. */
-  writeRow(c: number, w: RowWriter, packets: Int32Array): void {
+  /**
+   * Writes connection c's row of the columns: every figure of CONNECTION_FIELDS. `packets` are
+   * its packet indexes, in order. Returns the limits worked out for its verdict.
+   */
+  writeRow(c: number, w: RowWriter, packets: Int32Array): Limits {
     const conn = this.conns[c];
     const t = this.table;
     const m = conn.machine;
@@ -139,6 +143,7 @@ export class BuiltTrace {
     const base = this.relativeBase(conn);
     w.float(COLUMN.baseClient, base[0]);
     w.float(COLUMN.baseServer, base[1]);
+    return limits;
   }
 
   /** The notes (NOTE_KINDS) as bits. */
