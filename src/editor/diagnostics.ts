@@ -91,8 +91,8 @@ function connectionFindings(trace: Trace, c: ConnectionSummary, on: Enabled, slo
   }
 }
 
-/** The trace-wide findings, then the first MAX_PER_DOCUMENT by line, worded. */
-function finish(trace: Trace, on: Enabled, out: Pending[]): Finding[] {
+/** The trace-wide findings, then the first MAX_PER_DOCUMENT by line (worded as they become notices). */
+function finish(trace: Trace, on: Enabled, out: Pending[]): Pending[] {
   const E = vscode.DiagnosticSeverity;
   if (on('halfOpenFlood')) {
     for (const f of trace.halfOpenFloods) {
@@ -111,11 +111,11 @@ function finish(trace: Trace, on: Enabled, out: Pending[]): Finding[] {
   if (on('parseProblems')) {
     for (const p of trace.problems) out.push({ line: p.line, severity: E.Information, kind: 'parseProblems', message: () => t('Looks like TCP but could not be read: {0}', p.reason) });
   }
-  return out
-    .sort((a, b) => a.line - b.line)
-    .slice(0, MAX_PER_DOCUMENT)
-    .map((f) => ({ ...f, message: f.message() }));
+  return out.sort((a, b) => a.line - b.line).slice(0, MAX_PER_DOCUMENT);
 }
+
+/** Gives the event loop a turn. */
+const nextTurn = () => new Promise((r) => setTimeout(r, 0));
 
 /**
  * The connections whose findings are reported: those tcpTrace.diagnostics.filter selects, or
@@ -136,7 +136,7 @@ function connectionsToReport(trace: Trace): ConnectionSummary[] {
  * undefined if `stale()` turns true meanwhile. Messages are worded only for the findings kept
  * (MAX_PER_DOCUMENT): a capture can have hundreds of thousands of retransmissions.
  */
-async function findingsInSteps(trace: Trace, stale: () => boolean): Promise<Finding[] | undefined> {
+async function findingsInSteps(trace: Trace, stale: () => boolean): Promise<Pending[] | undefined> {
   const out: Pending[] = [];
   const on = enabledKinds();
   const slow = config.slowThresholds();
@@ -145,12 +145,24 @@ async function findingsInSteps(trace: Trace, stale: () => boolean): Promise<Find
   for (let i = 0; i < list.length; i++) {
     connectionFindings(trace, list[i], on, slow, out);
     if ((i & 255) === 255 && Date.now() - since > 8) {
-      await new Promise((r) => setTimeout(r, 0));
+      await nextTurn();
       if (stale()) return undefined;
       since = Date.now();
     }
   }
   return finish(trace, on, out);
+}
+
+/** A finding as a Problems-panel entry on its packet's text. */
+function notice(trace: Trace, doc: vscode.TextDocument, f: Pending): vscode.Diagnostic {
+  const line = Math.min(Math.max(0, f.line - 1), doc.lineCount - 1);
+  // A packet's piece of a glued line; otherwise its (TCP) line.
+  const piece = f.packet !== undefined && f.packet < trace.packetCount ? packetRange(trace, doc, f.packet) : undefined;
+  const range = piece?.isSingleLine ? piece : doc.lineAt(line).range;
+  const d = new vscode.Diagnostic(range.isEmpty ? new vscode.Range(line, 0, line, 1) : range, f.message(), f.severity);
+  d.source = SOURCE;
+  d.code = f.kind;
+  return d;
 }
 
 /** The quick fix on a repairs notice: open the text as the engine read it, in a new document. */
@@ -203,22 +215,22 @@ export class Diagnostics implements vscode.Disposable {
     if ((trace as { partial?: boolean }).partial) return;
     const run = {};
     this.running.set(key, run);
-    const list = await findingsInSteps(trace, () => this.running.get(key) !== run || doc.isClosed);
-    if (!list || this.running.get(key) !== run) return;
+    const stale = () => this.running.get(key) !== run || doc.isClosed;
+    const list = await findingsInSteps(trace, stale);
+    if (!list || stale()) return;
+    // Worded and placed in steps too: a few thousand notices take tens of milliseconds.
+    const notices: vscode.Diagnostic[] = [];
+    let since = Date.now();
+    for (const f of list) {
+      notices.push(notice(trace, doc, f));
+      if (Date.now() - since > 8) {
+        await nextTurn();
+        if (stale()) return;
+        since = Date.now();
+      }
+    }
     this.running.delete(key);
-    this.collection.set(
-      uri,
-      list.map((f) => {
-        const line = Math.min(Math.max(0, f.line - 1), doc.lineCount - 1);
-        // A packet's piece of a glued line; otherwise its (TCP) line.
-        const piece = f.packet !== undefined && f.packet < trace.packetCount ? packetRange(trace, doc, f.packet) : undefined;
-        const range = piece?.isSingleLine ? piece : doc.lineAt(line).range;
-        const d = new vscode.Diagnostic(range.isEmpty ? new vscode.Range(line, 0, line, 1) : range, f.message, f.severity);
-        d.source = SOURCE;
-        d.code = f.kind;
-        return d;
-      }),
-    );
+    this.collection.set(uri, notices);
   }
 
   dispose(): void {

@@ -20,7 +20,7 @@ import { RESCAN, type ScannedLines } from './scanned';
 import { State } from './states';
 import { BuiltTrace } from './trace';
 import { ColumnTrace } from './columnTrace';
-import { encodeSnapshot } from './snapshot';
+import { KEPT_LIMITS_PACKETS, encodeSnapshot } from './snapshot';
 
 /**
  * Bytes of text per packet assumed by expect(). tcpdump -nn prints 100 to 200 per TCP line; an
@@ -328,12 +328,14 @@ export class TraceBuilder {
    * Ends the input and returns the analysed trace. With `keepLimits`, each connection's limits
    * and stalls, worked out for its verdict, are kept for the trace's JSON (jsonParts), which
    * then need not work them out again: for a trace whose columns nothing changes afterwards.
+   * Connections of at least `limitsFrom` packets carry their limits in the snapshot
+   * (TraceSnapshot.keptLimits).
    */
-  finish({ keepLimits = false }: { keepLimits?: boolean } = {}): ColumnTrace {
+  finish({ keepLimits = false, limitsFrom = KEPT_LIMITS_PACKETS }: { keepLimits?: boolean; limitsFrom?: number } = {}): ColumnTrace {
     this.end();
     const built = this.built();
     if (keepLimits) built.keptLimits = new LimitsStore(built.conns.length);
-    return new ColumnTrace(encodeSnapshot(built), built.keptLimits);
+    return new ColumnTrace(encodeSnapshot(built, false, limitsFrom), built.keptLimits);
   }
 
   /** Ends the input: reads what is left of it. Enough where only the repairs are wanted. */

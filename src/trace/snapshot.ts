@@ -49,7 +49,7 @@ export const KEPT_LIMITS_PACKETS = 1000;
  * `trace`), so the caller may transfer them and keep analysing; a final one takes the finished
  * packet table's.
  */
-export function encodeSnapshot(trace: BuiltTrace, partial = false): TraceSnapshot {
+export function encodeSnapshot(trace: BuiltTrace, partial = false, limitsFrom = KEPT_LIMITS_PACKETS): TraceSnapshot {
   const t = trace.table;
   const n = t.length;
   const conns = trace.conns;
@@ -78,7 +78,7 @@ export function encodeSnapshot(trace: BuiltTrace, partial = false): TraceSnapsho
   const keptLimits: Array<{ connection: number; limits: Limits }> = [];
   for (let c = 0; c < nc; c++) {
     const limits = trace.writeRow(c, w, connPackets.subarray(connStart[c], connStart[c + 1]));
-    if (connStart[c + 1] - connStart[c] >= KEPT_LIMITS_PACKETS) keptLimits.push({ connection: c, limits });
+    if (connStart[c + 1] - connStart[c] >= limitsFrom) keptLimits.push({ connection: c, limits });
   }
   const rows = w.finish();
 
