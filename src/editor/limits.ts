@@ -19,7 +19,7 @@ export function connectionLimits(trace: Trace, c: ConnectionSummary): Limits {
   let l = byId.get(c.id);
   // A big connection's limits come with the trace from the worker: working them out here
   // would hold the extension host for tens of milliseconds.
-  if (!l) byId.set(c.id, (l = trace.keptLimitsOf?.(c.id) ?? limitsOf(trace, c)));
+  if (!l) byId.set(c.id, (l = limitsOf(trace, c)));
   return l;
 }
 

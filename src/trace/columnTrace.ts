@@ -138,10 +138,13 @@ export class ColumnTrace implements Trace {
 
   private keptById: Map<number, Limits> | undefined;
 
-  /** The limits the builder kept for connection c (TraceSnapshot.keptLimits), if it kept them. */
+  /**
+   * The limits the builder kept for connection c, if it kept them: the snapshot's for big
+   * connections (TraceSnapshot.keptLimits), or the CLI's for every connection (keptLimits).
+   */
   keptLimitsOf(c: number): Limits | undefined {
     this.keptById ??= new Map(this.snapshot.keptLimits?.map((k) => [k.connection, k.limits]));
-    return this.keptById.get(c);
+    return this.keptById.get(c) ?? (this.keptLimits?.has(c) ? this.keptLimits.limits(c) : undefined);
   }
 
   /** Connection summaries; made on first use, unless buildConnections() has made them in steps. */

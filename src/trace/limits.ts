@@ -324,9 +324,9 @@ function medianRtt(ackRtt: Float64Array, dir: Uint8Array, packets: ArrayLike<num
   return a.length ? a[(a.length - 1) >> 1] : NaN;
 }
 
-/** The limits of connection c of a trace. */
-export function limitsOf(trace: Pick<Trace, 'columns' | 'packetIndexes'>, c: Pick<ConnectionSummary, 'id'>): Limits {
-  return connectionLimits(trace.columns, trace.packetIndexes(c.id));
+/** The limits of connection c of a trace: the ones the builder kept, when it kept them. */
+export function limitsOf(trace: Pick<Trace, 'columns' | 'packetIndexes' | 'keptLimitsOf'>, c: Pick<ConnectionSummary, 'id'>): Limits {
+  return trace.keptLimitsOf?.(c.id) ?? connectionLimits(trace.columns, trace.packetIndexes(c.id));
 }
 
 /** Seconds in stalls. */

@@ -3,16 +3,18 @@
 // writing the JSON does not work them out a second time. Objects per connection would cost far
 // more memory than these few numbers.
 //
-// Per connection, from intStart[c] and floatStart[c]: the number of limits, then for each its
+// Per connection, from intStart[c] and floatStart[c]: why there is no verdict (UNKNOWN's index
+// plus one, 0 when there is one), the number of limits, then for each its
 // kind (LIMIT_KINDS index), seconds and share (floats), the number of its lines and the lines;
 // then the number of stalls, and for each its start line, end line, seconds (a float) and
 // cause (LIMIT_KINDS index).
 
 import { numberText } from './connectionJson';
-import type { Limits } from './limits';
+import type { Limit, Limits, LimitsUnknown, Stall } from './limits';
 import { LIMIT_KINDS } from './model';
 
 const KIND_INDEX = new Map<string, number>(LIMIT_KINDS.map((k, i) => [k, i]));
+const UNKNOWN: LimitsUnknown[] = ['no_time', 'no_seq'];
 const KIND_TEXT = LIMIT_KINDS.map((k) => JSON.stringify(k));
 
 /** A typed array with room for `need` values: grown by half again, so a slight overshoot costs little. */
@@ -42,7 +44,7 @@ export class LimitsStore {
 
   /** Keeps connection c's limits and stalls. */
   add(c: number, l: Limits): void {
-    let ni = 2 + 3 * l.stalls.length;
+    let ni = 3 + 3 * l.stalls.length;
     for (const x of l.limits) ni += 2 + x.lines.length;
     this.ints = room(this.ints, this.ni, this.ni + ni);
     this.floats = room(this.floats, this.nf, this.nf + 2 * l.limits.length + l.stalls.length);
@@ -50,6 +52,7 @@ export class LimitsStore {
     const f = this.floats;
     let i = (this.intStart[c] = this.ni);
     let k = (this.floatStart[c] = this.nf);
+    v[i++] = l.unknown === null ? 0 : UNKNOWN.indexOf(l.unknown) + 1;
     v[i++] = l.limits.length;
     for (const x of l.limits) {
       v[i++] = KIND_INDEX.get(x.kind)!;
@@ -73,11 +76,32 @@ export class LimitsStore {
     return c >= 0 && c < this.intStart.length && this.intStart[c] >= 0;
   }
 
+  /** Connection c's limits, as connectionLimits() gave them: for the text report's verdict line. */
+  limits(c: number): Limits {
+    const v = this.ints;
+    const f = this.floats;
+    let i = this.intStart[c];
+    let k = this.floatStart[c];
+    const unknown = v[i++];
+    const limits: Limit[] = [];
+    for (let n = v[i++]; n > 0; n--) {
+      const kind = LIMIT_KINDS[v[i++]];
+      const seconds = f[k++];
+      const share = f[k++];
+      const lines = Array.from(v.subarray(i + 1, i + 1 + v[i]));
+      i += 1 + lines.length;
+      limits.push({ kind, seconds, share, lines });
+    }
+    const stalls: Stall[] = [];
+    for (let n = v[i++]; n > 0; n--, i += 3) stalls.push({ startLine: v[i], endLine: v[i + 1], seconds: f[k++], cause: LIMIT_KINDS[v[i + 2]] });
+    return { limits, verdict: limits.length ? limits[0].kind : null, stalls, unknown: unknown ? UNKNOWN[unknown - 1] : null };
+  }
+
   /** Connection c's limits as JSON text: JSON.stringify of its Limit objects. */
   limitsText(c: number): string {
     const v = this.ints;
     const f = this.floats;
-    let i = this.intStart[c];
+    let i = this.intStart[c] + 1;
     let k = this.floatStart[c];
     const count = v[i++];
     let out = '[';
@@ -94,7 +118,7 @@ export class LimitsStore {
   stallsText(c: number): string {
     const v = this.ints;
     const f = this.floats;
-    let i = this.intStart[c];
+    let i = this.intStart[c] + 1;
     let k = this.floatStart[c];
     const count = v[i++];
     for (let n = 0; n < count; n++) {
