@@ -2,16 +2,14 @@
 // each time the file grows on disk, VS Code reloads the document and the trace follows it.
 import * as assert from 'assert';
 import * as vscode from 'vscode';
-import { EXTENSION_ID, TestApi, waitFor } from './util';
+import { activateExtension, TestApi, waitFor } from './util';
 
 describe('A capture file that grows while open', function () {
   let api: TestApi;
 
   before(async function () {
     this.timeout(60_000);
-    const ext = vscode.extensions.getExtension<TestApi>(EXTENSION_ID);
-    assert.ok(ext);
-    api = await ext.activate();
+    api = await activateExtension();
   });
 
   it('is analysed again each time lines are appended on disk', async function () {

@@ -7,7 +7,7 @@ import * as assert from 'assert';
 import * as vscode from 'vscode';
 import { analyzeText, type TraceJson } from '../../src/trace';
 import { HOSTILE_NAMES, hostileTrace } from '../unit/hostile-trace';
-import { EXTENSION_ID, TestApi, hoverText, leaves, runCommand, sleep, waitFor } from './util';
+import { activateExtension, TestApi, hoverText, leaves, runCommand, sleep, waitFor } from './util';
 
 const SCHEME = 'tti-readonly';
 
@@ -99,10 +99,7 @@ describe('Hostile traces in VS Code', function () {
   }
 
   before(async function () {
-    const ext = vscode.extensions.getExtension<TestApi>(EXTENSION_ID);
-    assert.ok(ext);
-    await ext.activate();
-    api = ext.exports;
+    api = await activateExtension();
     const folder = vscode.workspace.workspaceFolders?.[0];
     assert.ok(folder, 'a workspace folder');
     uri = vscode.Uri.joinPath(folder.uri, 'hostile.tcpdump');

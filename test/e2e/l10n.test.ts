@@ -6,7 +6,7 @@
 import * as assert from 'assert';
 import * as vscode from 'vscode';
 import type { Trace } from '../../src/trace/model';
-import { EXTENSION_ID, TestApi, hoverText, runCommand, sleep, waitFor } from './util';
+import { activateExtension, TestApi, hoverText, runCommand, sleep, waitFor } from './util';
 
 /**
  * tcpdump's words as it prints them (Flags, fields, options, `[none]`, `incorrect`, `In`/`Out`, `[snip]`), units,
@@ -53,8 +53,7 @@ describe('One language everywhere: tcpTrace.language', function () {
     const files = await vscode.workspace.findFiles('sample.tcpdump');
     doc = await vscode.workspace.openTextDocument(files[0]);
     await vscode.window.showTextDocument(doc);
-    const ext = vscode.extensions.getExtension<TestApi>(EXTENSION_ID)!;
-    api = await ext.activate();
+    api = await activateExtension();
     trace = await waitFor('trace of the sample', () => api.traceFor(doc.uri), 15_000);
     // The document's own path and name (the source row's tooltip shows it), then the trace's words.
     traceWords = [doc.uri.fsPath, doc.uri.path, 'sample.tcpdump', ...trace.connections.flatMap((c) => [c.client, c.server, c.history])].sort((a, b) => b.length - a.length);

@@ -5,7 +5,7 @@ import * as assert from 'assert';
 import * as vscode from 'vscode';
 import type { Trace } from '../../src/trace/model';
 import { explainPacket } from '../../src/trace/explain';
-import { EXTENSION_ID, TestApi, waitFor } from './util';
+import { activateExtension, waitFor } from './util';
 
 const TOOLS = ['tcp_trace_summary', 'tcp_trace_connections', 'tcp_trace_explain', 'tcp_trace_slow'];
 
@@ -23,9 +23,8 @@ describe('language model tools', function () {
     const [file] = await vscode.workspace.findFiles('sample.tcpdump');
     doc = await vscode.workspace.openTextDocument(file);
     await vscode.window.showTextDocument(doc, { preview: false });
-    const ext = vscode.extensions.getExtension<TestApi>(EXTENSION_ID)!;
-    await ext.activate();
-    trace = await waitFor('the sample\'s trace', () => ext.exports.traceFor(doc.uri), 20_000);
+    const api = await activateExtension();
+    trace = await waitFor('the sample\'s trace', () => api.traceFor(doc.uri), 20_000);
   });
 
   it('are contributed and registered under their names', function () {

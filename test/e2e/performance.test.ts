@@ -11,7 +11,7 @@ import * as vscode from 'vscode';
 import { limitsOf, type Limits } from '../../src/trace/limits';
 import type { ConnectionSummary, Trace } from '../../src/trace/model';
 import { formatMs } from '../../src/trace/report';
-import { EXTENSION_ID, TestApi, hoverText, runCommand, sleep, waitFor } from './util';
+import { activateExtension, TestApi, hoverText, runCommand, sleep, waitFor } from './util';
 
 const fixtures = join(__dirname, '..', '..', '..', 'test', 'fixtures', 'limits');
 const realworld = join(__dirname, '..', '..', '..', 'test', 'fixtures', 'realworld');
@@ -22,9 +22,7 @@ describe('Performance: why a connection was slow', function () {
 
   before(async function () {
     this.timeout(60_000);
-    const ext = vscode.extensions.getExtension<TestApi>(EXTENSION_ID);
-    assert.ok(ext);
-    api = await ext.activate();
+    api = await activateExtension();
     dir = mkdtempSync(join(tmpdir(), 'tcp-trace-performance-'));
     await runCommand('workbench.view.extension.tcpTrace');
   });

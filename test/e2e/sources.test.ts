@@ -9,7 +9,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import * as vscode from 'vscode';
 import { analyzeBytes, analyzeText } from '../../src/trace';
-import { EXTENSION_ID, TestApi, runCommand, sleep, waitFor } from './util';
+import { activateExtension, TestApi, runCommand, sleep, waitFor } from './util';
 
 interface SourceInfo {
   uri: string;
@@ -37,9 +37,7 @@ describe('Sources of the Connections view', function () {
 
   before(async function () {
     this.timeout(60_000);
-    const ext = vscode.extensions.getExtension<SourcesApi>(EXTENSION_ID);
-    assert.ok(ext);
-    api = await ext.activate();
+    api = await activateExtension<SourcesApi>();
     [sample] = await vscode.workspace.findFiles('sample.tcpdump');
     dir = mkdtempSync(join(tmpdir(), 'tcp-trace-sources-'));
     await runCommand('workbench.view.extension.tcpTrace');

@@ -1,4 +1,5 @@
 // Helpers shared by the extension-host tests.
+import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { Trace } from '../../src/trace/model';
 
@@ -12,6 +13,13 @@ export interface TestApi {
   treeItems(): Promise<Array<{ label: string; description?: string; id?: string }>>;
   treeTexts(): string[];
   treeAggregates(by: 'server' | 'client'): Array<{ label: string; description?: string }>;
+}
+
+/** Activates the extension under test and gives its test API (typed as the test needs it). */
+export async function activateExtension<T = TestApi>(): Promise<T> {
+  const ext = vscode.extensions.getExtension<T>(EXTENSION_ID);
+  assert.ok(ext, `extension ${EXTENSION_ID} is installed`);
+  return ext.activate();
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
