@@ -745,7 +745,9 @@ export class TraceBuilder {
     conn.add(t, p, this.at);
     // SACK blocks are printed in the ack's numbering: they move with it.
     if (r.sackCount > 0) t.addSack(p, r.sackEdges, r.sackCount, r.ack === r.ack && ack === ack ? ack - r.ack : 0);
-    (conn.flight ??= new Flight()).step(t, p, windowShift(conn.clientOpts, conn.serverOpts, d), r.sackBytes);
+    const flight = (conn.flight ??= new Flight());
+    flight.step(t, p, windowShift(conn.clientOpts, conn.serverOpts, d), r.sackBytes);
+    if ((f & (Flag.FIN | Flag.RST) || conn.firstFinFrom >= 0) && conn.finished()) flight.release();
   }
 
   /**

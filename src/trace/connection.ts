@@ -220,7 +220,8 @@ export class Connection {
     const ack = n[this.o + Slot.ACK_PACKET];
     if (ack < 0 || n[this.o + Slot.SYN_COUNT] === 0) return NaN;
     let syn = n[this.o + Slot.SYN_PACKET];
-    for (const q of this.moreSyns ?? []) if (q < ack) syn = q;
+    const more = this.moreSyns;
+    if (more) for (let i = 0; i < more.length; i++) if (more[i] < ack) syn = more[i];
     return t.time[ack] - t.time[syn];
   }
 

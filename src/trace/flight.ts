@@ -26,6 +26,8 @@ import type { SynOptions } from './model';
  * never come; past it, the direction's bytes in flight are not given until its list empties.
  */
 const MAX_UNACKED = 1024;
+/** Numbers an emptied list keeps room for (16 segments). */
+const KEPT_ROOM = 64;
 /** tshark's bound on a believable bytes-in-flight figure. */
 const MAX_IN_FLIGHT = 2000000000;
 const U32 = 4294967296;
@@ -158,6 +160,14 @@ export class Flight {
   }
 
   /**
+   * Gives back the room of emptied lists, once the connection is over. Tens of thousands of
+   * lists kept at their largest would hold megabytes until the trace is done.
+   */
+  release(): void {
+    for (let d = 0; d < 2; d++) if (this.n[d] === 0) this.list[d].length = 0;
+  }
+
+  /**
    * Fills ackRtt, inFlight and winBytes of packet p (whose flags, seq, ack, win, len, time,
    * dir and events are set). `shift` is the sender's window scale, NaN if unknown; `sack` the
    * bytes its SACK blocks cover, -1 without any.
@@ -217,9 +227,9 @@ export class Flight {
       const rtt = this.acked(o, ack, time);
       if (this.n[o] === 0) {
         v[ov + OVERFLOW] = 0;
-        // Emptied: give its room back. Most connections end so, and tens of thousands of lists
-        // kept at their largest would hold megabytes until the trace is done.
-        this.list[o].length = 0;
+        // Emptied: a short list keeps its room, which the next segments fill without growing
+        // it again; a long one gives it back (and release() gives back the rest).
+        if (this.list[o].length > KEPT_ROOM) this.list[o].length = 0;
       }
       if (rtt >= 0) t.ackRtt[p] = rtt * 1000;
     }

@@ -76,61 +76,116 @@ function seqDiff(a: number, b: number): number {
   return d >= 2147483648 ? d - 4294967296 : d < -2147483648 ? d + 4294967296 : d;
 }
 
+/** Each side's sending state in one pass of connectionLimits (index 0 client, 1 server). */
+class Senders {
+  /** Highest seq sent + 1. */
+  readonly nxt = new Float64Array(2);
+  /** Highest ack received. */
+  readonly una = new Float64Array(2);
+  /** Right edge of the window the peer offers: ack + window. */
+  readonly edge = new Float64Array(2);
+  /** That edge when the sender filled it (NaN: not at the window). */
+  readonly fullEdge = new Float64Array(2);
+  /** Loss recovery lasts until the peer acks this. */
+  readonly recover = new Float64Array(2);
+  /** Largest segment sent. */
+  readonly largest = new Float64Array(2);
+  /** The size of the last segment sent. */
+  readonly lastLen = new Float64Array(2);
+  /** When the oldest unacknowledged byte was sent. */
+  readonly sentAt = new Float64Array(2);
+  /** 1: no retransmission since sentAt. */
+  readonly clean = new Uint8Array(2);
+  /**
+   * The shortest round trip, seen from the capture point, from a side's segment to the peer's
+   * ACK of it: from the handshake, then from ACKs of data that was sent once.
+   */
+  readonly rtt = new Float64Array(2);
+  /** 1: the side's data has no ACK in the capture (the peer's direction was not captured). */
+  readonly acksMissing = new Uint8Array(2);
+  lastDataFrom = -1;
+
+  reset(): void {
+    this.nxt.fill(NaN);
+    this.una.fill(NaN);
+    this.edge.fill(NaN);
+    this.fullEdge.fill(NaN);
+    this.recover.fill(NaN);
+    this.sentAt.fill(NaN);
+    this.rtt.fill(NaN);
+    this.largest.fill(0);
+    this.lastLen.fill(0);
+    this.clean.fill(1);
+    this.acksMissing.fill(0);
+    this.lastDataFrom = -1;
+  }
+}
+
+// One pass at a time (connectionLimits does not call itself), so one state serves them all: a
+// pass allocates nothing per packet.
+const senders = new Senders();
+
+const RECEIVER_WINDOW = KIND_INDEX.receiver_window;
+const LOSS = KIND_INDEX.loss;
+const NONE = KIND_INDEX.none;
+const UNKNOWN = KIND_INDEX.unknown;
+const DELAYED_ACK = KIND_INDEX.delayed_ack;
+const HANDSHAKE = KIND_INDEX.handshake;
+
 /**
  * The limits of one connection: `packets` are its packet indexes in capture order. Pure: reads
  * the columns, allocates only its result.
  */
 export function connectionLimits(t: LimitColumns, packets: ArrayLike<number>, options: LimitOptions = {}): Limits {
   const n = packets.length;
-  const { time, dir, flags, events, winBytes } = t;
+  const { time, dir, flags, events } = t;
+  const lines = t.line;
   const seqs = t.seq;
   const acks = t.ack;
   const lens = t.len;
-  const lines = t.line;
   const empty = (unknown: LimitsUnknown | null): Limits => ({ limits: [], verdict: null, stalls: [], unknown });
+  const s = senders;
+  s.reset();
   let seqKnown = false;
   let anyData = false;
   // Each side's first data byte and where it was sent, whether any ACK of the peer's in the
   // capture covers it, and each side's last packet.
-  const firstSeq = [NaN, NaN];
-  const firstDataAt = [-1, -1];
-  const acked = [false, false];
-  const lastAt = [-1, -1];
+  let firstSeq0 = NaN;
+  let firstSeq1 = NaN;
+  let firstDataAt0 = -1;
+  let firstDataAt1 = -1;
+  let acked0 = false;
+  let acked1 = false;
+  let lastAt0 = -1;
+  let lastAt1 = -1;
   for (let i = 0; i < n; i++) {
     const p = packets[i];
     const d = dir[p];
-    lastAt[d] = i;
+    if (d === 0) lastAt0 = i;
+    else lastAt1 = i;
     if (lens[p] > 0) {
       anyData = true;
       if (seqs[p] === seqs[p] && !(flags[p] & Flag.UNKNOWN)) {
         seqKnown = true;
-        if (firstDataAt[d] < 0) {
-          firstSeq[d] = seqs[p];
-          firstDataAt[d] = i;
+        if (d === 0 && firstDataAt0 < 0) {
+          firstSeq0 = seqs[p];
+          firstDataAt0 = i;
+        } else if (d === 1 && firstDataAt1 < 0) {
+          firstSeq1 = seqs[p];
+          firstDataAt1 = i;
         }
       }
     }
-    if (flags[p] & Flag.ACK && acks[p] === acks[p] && seqDiff(acks[p], firstSeq[1 - d]) > 0) acked[1 - d] = true;
+    if (flags[p] & Flag.ACK && acks[p] === acks[p] && seqDiff(acks[p], d === 0 ? firstSeq1 : firstSeq0) > 0) {
+      if (d === 0) acked1 = true;
+      else acked0 = true;
+    }
   }
   if (anyData && !seqKnown) return empty('no_seq');
   // A side whose data no packet of the peer's follows, and no ACK covers: the peer's direction
   // was not captured. (A peer that answers data with a RST alone was captured: it just never acked.)
-  const acksMissing = [0, 1].map((d) => firstDataAt[d] >= 0 && !acked[d] && lastAt[1 - d] < firstDataAt[d]);
-
-  // Each side as a sender (0 client, 1 server).
-  const nxt = [NaN, NaN]; // highest seq sent + 1
-  const una = [NaN, NaN]; // highest ack received
-  const edge = [NaN, NaN]; // right edge of the window the peer offers: ack + window
-  const fullEdge = [NaN, NaN]; // that edge when the sender filled it (NaN: not at the window)
-  const recover = [NaN, NaN]; // loss recovery lasts until the peer acks this
-  const largest = [0, 0]; // largest segment sent
-  const lastLen = [0, 0]; // the size of the last segment sent
-  const sentAt = [NaN, NaN]; // when the oldest unacknowledged byte was sent
-  const clean = [true, true]; // no retransmission since sentAt
-  // The shortest round trip, seen from the capture point, from a side's segment to the peer's
-  // ACK of it: from the handshake, then from ACKs of data that was sent once.
-  const rtt = [NaN, NaN];
-  let lastDataFrom = -1;
+  s.acksMissing[0] = firstDataAt0 >= 0 && !acked0 && lastAt1 < firstDataAt0 ? 1 : 0;
+  s.acksMissing[1] = firstDataAt1 >= 0 && !acked1 && lastAt0 < firstDataAt1 ? 1 : 0;
 
   // The handshake: from the first packet up to the ACK that completes it.
   let synCount = 0;
@@ -152,8 +207,8 @@ export function connectionLimits(t: LimitColumns, packets: ArrayLike<number>, op
     const at = time[packets[synAck]];
     const first = at - time[packets[0]];
     const second = time[packets[h]] - at;
-    if (first >= 0) rtt[dir[packets[0]]] = first;
-    if (second >= 0) rtt[dir[packets[synAck]]] = second;
+    if (first >= 0) s.rtt[dir[packets[0]]] = first;
+    if (second >= 0) s.rtt[dir[packets[synAck]]] = second;
     if (first > SLOW_SYN_ACK_SECONDS) {
       typicalRtt = medianRtt(t.ackRtt, dir, packets, h + 1, dir[packets[synAck]]) / 1000;
       if (first > SLOW_SYN_ACK_FACTOR * typicalRtt) slowSynAck = synAck;
@@ -172,12 +227,6 @@ export function connectionLimits(t: LimitColumns, packets: ArrayLike<number>, op
   let runStart = 0;
   let runEnd = 0;
   let runSeconds = 0;
-  const endRun = () => {
-    // A stall names its cause: time whose cause cannot be told is none.
-    if (runKind >= 0 && runKind !== KIND_INDEX.none && runKind !== KIND_INDEX.unknown && runSeconds >= minStall) {
-      stalls.push({ startLine: runStart, endLine: runEnd, seconds: round(runSeconds), cause: LIMIT_KINDS[runKind] });
-    }
-  };
 
   let prev = -1;
   for (let i = 0; i < n; i++) {
@@ -188,15 +237,15 @@ export function connectionLimits(t: LimitColumns, packets: ArrayLike<number>, op
     if (prev >= 0) {
       const dt = time[p] - time[prev];
       if (dt >= 0) {
-        const k = KIND_INDEX[i <= handshakeEnd ? (handshakeSlow || i === slowSynAck ? 'handshake' : 'none') : cause(p, dt)];
+        const k = i <= handshakeEnd ? (handshakeSlow || i === slowSynAck ? HANDSHAKE : NONE) : cause(t, s, p, dt);
         // A delayed ACK or a slow SYN,ACK costs what it adds to the round trip; the round trip is the network's.
-        const network = k === KIND_INDEX.delayed_ack ? Math.min(dt, rtt[1 - dir[p]] || 0) : i === slowSynAck ? Math.min(dt, typicalRtt) : 0;
+        const network = k === DELAYED_ACK ? Math.min(dt, s.rtt[1 - dir[p]] || 0) : i === slowSynAck ? Math.min(dt, typicalRtt) : 0;
         const cost = dt - network;
         seconds[k] += cost;
-        seconds[KIND_INDEX.none] += network;
+        seconds[NONE] += network;
         total += dt;
-        if (k !== runKind && !(LASTING[runKind] && dt < minStall / 10)) {
-          endRun();
+        if (k !== runKind && !(runKind >= 0 && LASTING[runKind] && dt < minStall / 10)) {
+          endRun(stalls, runKind, runStart, runEnd, runSeconds, minStall);
           runKind = k;
           runStart = lines[prev];
           runSeconds = 0;
@@ -208,101 +257,123 @@ export function connectionLimits(t: LimitColumns, packets: ArrayLike<number>, op
         }
       }
     }
-    step(p);
+    step(t, s, p);
     prev = p;
   }
-  endRun();
+  endRun(stalls, runKind, runStart, runEnd, runSeconds, minStall);
   if (!(round(total) > 0)) return empty('no_time');
 
   const limits: Limit[] = [];
   for (let k = 0; k < LIMIT_KINDS.length; k++) {
-    const s = round(seconds[k]);
-    if (s > 0) limits.push({ kind: LIMIT_KINDS[k], seconds: s, share: round(seconds[k] / total), lines: kindLines[k] });
+    const sec = round(seconds[k]);
+    if (sec > 0) limits.push({ kind: LIMIT_KINDS[k], seconds: sec, share: round(seconds[k] / total), lines: kindLines[k] });
   }
-  limits.sort((a, b) => b.seconds - a.seconds);
+  // Largest first, ties in LIMIT_KINDS order (as a stable sort): an insertion sort of at most
+  // eight, which unlike Array.prototype.sort allocates nothing.
+  for (let i = 1; i < limits.length; i++) {
+    const x = limits[i];
+    let j = i - 1;
+    for (; j >= 0 && limits[j].seconds < x.seconds; j--) limits[j + 1] = limits[j];
+    limits[j + 1] = x;
+  }
   return { limits, verdict: limits[0].kind, stalls, unknown: null };
+}
 
-  /** The cause of the wait that packet p ends, dt seconds long. */
-  function cause(p: number, dt: number): LimitKind {
-    const e = dir[p];
-    if (events[p] & RETRANSMITTED && (lens[p] > 0 || flags[p] & Flag.FIN)) return 'loss';
-    const out0 = seqDiff(nxt[0], una[0]) > 0;
-    const out1 = seqDiff(nxt[1], una[1]) > 0;
-    // Data in flight whose ACKs were not captured: whether it waited on the network, the
-    // receiver or a loss recovery (which no ACK is seen to end) cannot be told.
-    const unacked = (d: number) => acksMissing[d] && nxt[d] === nxt[d] && !(seqDiff(nxt[d], una[d]) <= 0);
-    if (unacked(0) || unacked(1)) return 'unknown';
-    if (fullEdge[0] === fullEdge[0] || fullEdge[1] === fullEdge[1]) return 'receiver_window';
-    if (recover[0] === recover[0] || recover[1] === recover[1] || events[p] & EVENT_BIT.duplicate_ack) return 'loss';
-    if (out0 || out1) {
-      // The ACK came late and closes the window: the receiver's buffer was full.
-      if (events[p] & EVENT_BIT.zero_window) return 'receiver_window';
-      // A bare ACK, long after the small segment it acknowledges, that leaves nothing in flight.
-      const d = 1 - e;
-      const bare = lens[p] === 0 && !(flags[p] & (Flag.SYN | Flag.FIN | Flag.RST));
-      const small = lastLen[d] > 0 && (lastLen[d] <= SMALL_SEGMENT || lastLen[d] < largest[d]);
-      if (bare && small && acks[p] === acks[p] && seqDiff(acks[p], nxt[d]) >= 0 && dt - (rtt[d] || 0) >= DELAYED_ACK_SECONDS) {
-        return 'delayed_ack';
-      }
-      return 'none';
-    }
-    // Nothing in flight. A wait of about a round trip is the network's.
-    if (dt <= 1.5 * rtt[1 - e]) return 'none';
-    if (lens[p] > 0 && e === 1 && lastDataFrom === 0) return 'server_think';
-    return 'application';
+/** Ends a stretch of one kind: a stall, when it names its cause (time whose cause cannot be told is none) and lasted. */
+function endRun(stalls: Stall[], kind: number, start: number, end: number, seconds: number, minStall: number): void {
+  if (kind >= 0 && kind !== NONE && kind !== UNKNOWN && seconds >= minStall) {
+    stalls.push({ startLine: start, endLine: end, seconds: round(seconds), cause: LIMIT_KINDS[kind] });
   }
+}
 
-  /** Packet p's part in each side's sending state. */
-  function step(p: number): void {
-    const d = dir[p];
-    const f = flags[p];
-    const at = time[p];
-    const len = lens[p];
-    const seq = seqs[p];
-    if (seq === seq && !(f & Flag.UNKNOWN)) {
-      const end = seq + len + (f & Flag.SYN ? 1 : 0) + (f & Flag.FIN ? 1 : 0);
-      const before = nxt[d];
-      const newData = !(seqDiff(end, before) <= 0);
-      if (newData) {
-        if (!(seqDiff(before, una[d]) > 0)) {
-          sentAt[d] = at;
-          clean[d] = true;
-        }
-        nxt[d] = end;
+/** Data side d sent is in flight and its ACKs are not in the capture: what held it back cannot be told. */
+function unacked(s: Senders, d: number): boolean {
+  return s.acksMissing[d] === 1 && s.nxt[d] === s.nxt[d] && !(seqDiff(s.nxt[d], s.una[d]) <= 0);
+}
+
+/** The cause (a LIMIT_KINDS index) of the wait that packet p ends, dt seconds long. */
+function cause(t: LimitColumns, s: Senders, p: number, dt: number): number {
+  const { events, flags } = t;
+  const lens = t.len;
+  const e = t.dir[p];
+  if (events[p] & RETRANSMITTED && (lens[p] > 0 || flags[p] & Flag.FIN)) return LOSS;
+  const { nxt, una, fullEdge, recover } = s;
+  const out0 = seqDiff(nxt[0], una[0]) > 0;
+  const out1 = seqDiff(nxt[1], una[1]) > 0;
+  if (unacked(s, 0) || unacked(s, 1)) return UNKNOWN;
+  if (fullEdge[0] === fullEdge[0] || fullEdge[1] === fullEdge[1]) return RECEIVER_WINDOW;
+  if (recover[0] === recover[0] || recover[1] === recover[1] || events[p] & EVENT_BIT.duplicate_ack) return LOSS;
+  const rtt = s.rtt;
+  if (out0 || out1) {
+    // The ACK came late and closes the window: the receiver's buffer was full.
+    if (events[p] & EVENT_BIT.zero_window) return RECEIVER_WINDOW;
+    // A bare ACK, long after the small segment it acknowledges, that leaves nothing in flight.
+    const d = 1 - e;
+    const bare = lens[p] === 0 && !(flags[p] & (Flag.SYN | Flag.FIN | Flag.RST));
+    const lastLen = s.lastLen[d];
+    const small = lastLen > 0 && (lastLen <= SMALL_SEGMENT || lastLen < s.largest[d]);
+    const ack = t.ack[p];
+    if (bare && small && ack === ack && seqDiff(ack, nxt[d]) >= 0 && dt - (rtt[d] || 0) >= DELAYED_ACK_SECONDS) return DELAYED_ACK;
+    return NONE;
+  }
+  // Nothing in flight. A wait of about a round trip is the network's.
+  if (dt <= 1.5 * rtt[1 - e]) return NONE;
+  if (lens[p] > 0 && e === 1 && s.lastDataFrom === 0) return KIND_INDEX.server_think;
+  return KIND_INDEX.application;
+}
+
+/** Packet p's part in each side's sending state. */
+function step(t: LimitColumns, s: Senders, p: number): void {
+  const d = t.dir[p];
+  const f = t.flags[p];
+  const ev = t.events[p];
+  const at = t.time[p];
+  const len = t.len[p];
+  const seq = t.seq[p];
+  const { nxt, una, edge, fullEdge, recover, sentAt, clean } = s;
+  if (seq === seq && !(f & Flag.UNKNOWN)) {
+    const end = seq + len + (f & Flag.SYN ? 1 : 0) + (f & Flag.FIN ? 1 : 0);
+    const before = nxt[d];
+    const newData = !(seqDiff(end, before) <= 0);
+    if (newData) {
+      if (!(seqDiff(before, una[d]) > 0)) {
+        sentAt[d] = at;
+        clean[d] = 1;
       }
-      if (len > 0) {
-        lastLen[d] = len;
-        if (len > largest[d]) largest[d] = len;
-        lastDataFrom = d;
-      }
-      if (events[p] & RETRANSMITTED) {
-        clean[d] = false;
-        if (len > 0 && recover[d] !== recover[d]) recover[d] = nxt[d];
-      }
-      if (events[p] & EVENT_BIT.window_full) fullEdge[d] = edge[d] === edge[d] ? edge[d] : 0;
-      else if (newData && len > 0) fullEdge[d] = NaN;
+      nxt[d] = end;
     }
-    const ack = acks[p];
-    if (f & Flag.ACK && ack === ack) {
-      const s = 1 - d; // the sender this packet acknowledges
-      const advanced = !(seqDiff(ack, una[s]) <= 0);
-      if (advanced) {
-        una[s] = ack;
-        if (seqDiff(ack, nxt[s]) >= 0 && clean[s] && sentAt[s] === sentAt[s]) {
-          const sample = at - sentAt[s];
-          if (sample >= 0 && !(sample >= rtt[s])) rtt[s] = sample;
-        }
-        if (seqDiff(ack, recover[s]) >= 0) recover[s] = NaN;
+    if (len > 0) {
+      s.lastLen[d] = len;
+      if (len > s.largest[d]) s.largest[d] = len;
+      s.lastDataFrom = d;
+    }
+    if (ev & RETRANSMITTED) {
+      clean[d] = 0;
+      if (len > 0 && recover[d] !== recover[d]) recover[d] = nxt[d];
+    }
+    if (ev & EVENT_BIT.window_full) fullEdge[d] = edge[d] === edge[d] ? edge[d] : 0;
+    else if (newData && len > 0) fullEdge[d] = NaN;
+  }
+  const ack = t.ack[p];
+  if (f & Flag.ACK && ack === ack) {
+    const o = 1 - d; // the sender this packet acknowledges
+    const advanced = !(seqDiff(ack, una[o]) <= 0);
+    if (advanced) {
+      una[o] = ack;
+      if (seqDiff(ack, nxt[o]) >= 0 && clean[o] && sentAt[o] === sentAt[o]) {
+        const sample = at - sentAt[o];
+        if (sample >= 0 && !(sample >= s.rtt[o])) s.rtt[o] = sample;
       }
-      const w = winBytes[p];
-      edge[s] = w === w ? ack + w : NaN;
-      if (events[p] & EVENT_BIT.zero_window) fullEdge[s] = edge[s] === edge[s] ? edge[s] : 0;
-      else if (fullEdge[s] === fullEdge[s]) {
-        // The window opened, so the sender is no longer held by it. Without the window's
-        // scale, an ACK of new data or a window update is taken as opening it.
-        const opened = edge[s] === edge[s] && fullEdge[s] !== 0 ? seqDiff(edge[s], fullEdge[s]) > 0 : advanced || events[p] & EVENT_BIT.window_update;
-        if (opened) fullEdge[s] = NaN;
-      }
+      if (seqDiff(ack, recover[o]) >= 0) recover[o] = NaN;
+    }
+    const w = t.winBytes[p];
+    edge[o] = w === w ? ack + w : NaN;
+    if (ev & EVENT_BIT.zero_window) fullEdge[o] = edge[o] === edge[o] ? edge[o] : 0;
+    else if (fullEdge[o] === fullEdge[o]) {
+      // The window opened, so the sender is no longer held by it. Without the window's
+      // scale, an ACK of new data or a window update is taken as opening it.
+      const opened = edge[o] === edge[o] && fullEdge[o] !== 0 ? seqDiff(edge[o], fullEdge[o]) > 0 : advanced || ev & EVENT_BIT.window_update;
+      if (opened) fullEdge[o] = NaN;
     }
   }
 }
