@@ -133,7 +133,7 @@ async function read(file: string, progress: Progress): Promise<Trace> {
     if (stat.isFile() && !currentSink && useScanThread(stat.size) && isPlainText(file)) {
       if (await readWithScanThread(file, builder, (n) => progress.update(n, total))) {
         if (!builder.unrepairedLine) return builder.finish({ keepLimits: true });
-        // Text past the first MB needs a repair the scanning thread does not make: read it again here.
+        // Text past the first 64 kB needs a repair the scanning thread does not make: read it again here.
         progress.end();
         process.stderr.write(`tcp-trace: ${printable(file)}: line ${builder.unrepairedLine} needs a repair; reading the file again on one thread\n`);
       }
@@ -180,10 +180,14 @@ async function* input(file: string): AsyncIterable<Uint8Array> {
 
 const CHUNK = 1 << 20;
 
-/** Bytes of a file looked at to tell whether its text needs repairs (which one thread reads). */
-const SNIFF_BYTES = 1 << 20;
+/**
+ * Bytes of a file looked at to tell whether its text needs repairs (which one thread reads).
+ * Small: this look is made before the second thread starts, by code not yet compiled, and a
+ * repair found later costs a second read, not a wrong result.
+ */
+const SNIFF_BYTES = 64 << 10;
 
-/** True for clean tcpdump text: no capture, no byte-order mark, no repairs in its first MB. */
+/** True for clean tcpdump text: no capture, no byte-order mark, no repairs in its first 64 kB. */
 function isPlainText(file: string): boolean {
   const head = new Uint8Array(SNIFF_BYTES);
   const fd = openSync(file, 'r');

@@ -72,7 +72,7 @@ describe('cli: one thread or two', () => {
   const run = (file: string, threads: string) =>
     spawnSync(process.execPath, [CLI, '--json', '--packets', file], { encoding: 'utf8', maxBuffer: 256 << 20, env: { ...process.env, TCP_TRACE_THREADS: threads } });
 
-  it('reads the file again on one thread when text past the first MB needs a repair', function () {
+  it('reads the file again on one thread when text past the first 64 kB needs a repair', function () {
     if (!hasFile(CLI)) this.skip();
     this.timeout(60_000);
     const lines = readFileSync(fixture('sample.tcpdump'), 'utf8').split('\n').filter((l) => / IP /.test(l));
