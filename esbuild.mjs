@@ -42,6 +42,8 @@ const builds = [
   { ...common, entryPoints: ['src/ingest/worker.ts'], outfile: 'dist/worker.js', platform: 'node', format: 'cjs', target: 'node20' },
   { ...common, entryPoints: ['src/ingest/worker.ts'], outfile: 'dist/web/worker.js', platform: 'browser', format: 'iife', target: 'es2022' },
   { ...common, entryPoints: ['src/cli/cli.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', banner: { js: CLI_SHEBANG } },
+  // The CLI's scanning thread (scanThread.ts): the scanner alone, quick for a new thread to load.
+  { ...common, entryPoints: ['src/cli/scanWorker.ts'], outfile: 'dist/scanWorker.js', platform: 'node', format: 'cjs', target: 'node20' },
   // `tcp-trace mcp` (the SDK is most of it): cli.js loads it only for that command.
   { ...common, entryPoints: ['src/cli/mcp.ts'], outfile: 'dist/mcp.js', platform: 'node', format: 'cjs', target: 'node20' },
   { ...common, entryPoints: ['webview/main.ts'], outfile: 'dist/webview/main.js', platform: 'browser', format: 'iife', target: 'es2022' },

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { concat, Ingest, isPlainUtf8 } from '../ingest/ingest';
 import { isCapture, PcapPrinter, type PcapSummary } from '../pcap';
 import { Progress } from './progress';
-import { isScanWorker, readWithScanThread, runScanWorker, useScanThread } from './scanThread';
+import { readWithScanThread, useScanThread } from './scanThread';
 import { keepNormalized, needsRepairs, repairText, TraceBuilder, type Trace, type TraceOptions } from '../trace';
 import { limitsOf } from '../trace/limits';
 import { aggregateReport, connectionsCsv, connectionText, printable, textReport, type GroupBy } from '../trace/report';
@@ -130,8 +130,8 @@ async function read(file: string, progress: Progress): Promise<Trace> {
     // The file's size lets the builder make its packet table once.
     builder.expect(stat.size);
     // A large text file is scanned by a second thread while this one analyses.
-    if (stat.isFile() && !currentSink && useScanThread(stat.size) && isPlainText(file)) {
-      if (await readWithScanThread(file, builder, (n) => progress.update(n, total))) {
+    if (stat.isFile() && !currentSink && useScanThread(stat.size)) {
+      if (await readWithScanThread(file, builder, () => isPlainText(file), (n) => progress.update(n, total))) {
         if (!builder.unrepairedLine) return builder.finish({ keepLimits: true });
         // Text past the first 64 kB needs a repair the scanning thread does not make: read it again here.
         progress.end();
@@ -442,9 +442,7 @@ function drained(out: NodeJS.WriteStream): Promise<void> {
   });
 }
 
-// The same script runs the scanning thread (scanThread.ts).
-if (isScanWorker()) runScanWorker();
-else main(process.argv.slice(2)).then(
+main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },

@@ -1,5 +1,6 @@
 // The CLI's second thread: a worker reads the file and scans its lines (ScannedLines) while the
-// main thread analyses the lines scanned before. The worker runs this same script.
+// main thread analyses the lines scanned before. The worker runs scanWorker.js, next to this
+// script.
 //
 // The text goes through a few slots of shared memory. The worker fills a free slot with the
 // next bytes of the file, scans the whole lines in it, numbers their endpoints and tuples, and
@@ -11,7 +12,8 @@
 // with a new builder: the result is the same either way.
 
 import { closeSync, openSync, readSync } from 'node:fs';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { join } from 'node:path';
+import { parentPort, Worker, workerData } from 'node:worker_threads';
 import type { TraceBuilder } from '../trace';
 import { PacketKeys } from '../trace/keys';
 import { LineRecord } from '../trace/scan';
@@ -19,6 +21,8 @@ import { ScannedLines, type NewEndpoints } from '../trace/scanned';
 
 const SLOTS = 4;
 const SLOT_BYTES = 1 << 20;
+/** Bytes in the first slot. */
+const FIRST_BYTES = 64 << 10;
 /** Lines a slot holds at most (tcpdump lines are about 100 to 200 bytes). */
 const SLOT_LINES = 1 << 14;
 /** Below this size a second thread saves less than its start and hand-overs cost. */
@@ -28,7 +32,6 @@ const FREE = 0;
 const FULL = 1;
 
 interface Setup {
-  tcpTraceScan: true;
   file: string;
   bytes: SharedArrayBuffer[];
   lines: { f: SharedArrayBuffer; i: SharedArrayBuffer }[];
@@ -50,11 +53,6 @@ interface Filled {
   read: number;
 }
 
-/** True in the scanning worker. */
-export function isScanWorker(): boolean {
-  return !isMainThread && (workerData as Setup | null)?.tcpTraceScan === true;
-}
-
 /**
  * Whether to read `size` bytes with the second thread: TCP_TRACE_THREADS=1 says never, =2
  * always (even for a small file), otherwise files of MIN_BYTES and more.
@@ -67,17 +65,19 @@ export function useScanThread(size: number): boolean {
 
 /**
  * Feeds the file's text to the builder, scanned by a worker thread. The file must be UTF-8
- * text without a byte-order mark (the caller looked at its first bytes), and the builder new.
- * `onRead` hears how many bytes have been read. Returns false if the worker could not do it:
- * the builder is then unusable.
+ * text without a byte-order mark, and the builder new. `suits` is asked once the worker is
+ * starting (so that its start and the caller's look at the file's first bytes overlap): false
+ * stops the worker. `onRead` hears how many bytes have been read. Returns false if the worker
+ * could not do it or `suits` said no: the builder is then unusable.
  */
-export async function readWithScanThread(file: string, builder: TraceBuilder, onRead: (bytes: number) => void = () => undefined): Promise<boolean> {
+export async function readWithScanThread(file: string, builder: TraceBuilder, suits: () => boolean, onRead: (bytes: number) => void = () => undefined): Promise<boolean> {
   let worker: Worker | null = null;
   try {
     const { setup, bytes, lines } = makeSlots(file);
     const state = new Int32Array(setup.state);
     // The worker keeps little: a small young generation holds its garbage in less memory.
-    worker = new Worker(__filename, { workerData: setup, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
+    worker = new Worker(join(__dirname, 'scanWorker.js'), { workerData: setup, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
+    if (!suits()) return false;
     for await (const m of messages(worker)) {
       const sl = lines[m.slot];
       sl.count = m.count;
@@ -100,7 +100,7 @@ export async function readWithScanThread(file: string, builder: TraceBuilder, on
 
 /** The shared slots, as the worker gets them and as the main thread reads them. */
 function makeSlots(file: string): { setup: Setup; bytes: Uint8Array[]; lines: ScannedLines[] } {
-  const setup: Setup = { tcpTraceScan: true, file, bytes: [], lines: [], state: new SharedArrayBuffer(4 * SLOTS) };
+  const setup: Setup = { file, bytes: [], lines: [], state: new SharedArrayBuffer(4 * SLOTS) };
   const bytes: Uint8Array[] = [];
   const lines: ScannedLines[] = [];
   for (let s = 0; s < SLOTS; s++) {
@@ -158,6 +158,7 @@ export function runScanWorker(): void {
   const keys = new PacketKeys();
   const carry = Buffer.allocUnsafe(SLOT_BYTES);
   let carried = 0;
+  let first = true;
   let pos = 0;
   let eof = false;
   const fd = openSync(setup.file, 'r');
@@ -178,7 +179,9 @@ export function runScanWorker(): void {
       sl.count = 0;
       let { bytes, ends } = slots[slot];
       carry.copy(ends, 0, 0, carried);
-      let n = fill(ends, carried);
+      // The first slot is filled only in part, so that the main thread has lines to analyse sooner.
+      let n = fill(first ? ends.subarray(0, FIRST_BYTES) : ends, carried);
+      first = false;
       let long: SharedArrayBuffer | null = null;
       if (n === SLOT_BYTES && ends.indexOf(10) < 0) {
         // A line longer than a slot: read on to its end, into a buffer of its own.

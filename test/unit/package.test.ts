@@ -47,6 +47,9 @@ describe('package: the .vsix contents', function () {
       rel(manifest.icon),
       'dist/worker.js',
       'dist/web/worker.js',
+      // The CLI, which the package carries too, and its scanning thread.
+      'dist/cli.js',
+      'dist/scanWorker.js',
       'dist/webview/main.js',
       'dist/webview/style.css',
       'samples/sample.tcpdump',

@@ -88,6 +88,21 @@ describe('cli: one thread or two', () => {
     assert.match(two.stderr, new RegExp(`line ${clean.length + 1} needs a repair; reading the file again on one thread`));
   });
 
+  it('reads on one thread from the start, with no second read, when the first 64 kB needs a repair', function () {
+    if (!hasFile(CLI)) this.skip();
+    this.timeout(60_000);
+    const lines = readFileSync(fixture('sample.tcpdump'), 'utf8').split('\n').filter((l) => / IP /.test(l));
+    const file = join(mkdtempSync(join(tmpdir(), 'tcp-trace-')), 'glued-early.tcpdump');
+    writeFileSync(file, [`${lines[0]} ${lines[1]}`, ...lines.slice(2)].join('\n') + '\n');
+    const one = run(file, '1');
+    const two = run(file, '2');
+    assert.equal(two.status, 0, two.stderr);
+    assert.equal(two.stdout, one.stdout);
+    assert.equal(two.stderr, one.stderr);
+    assert.match(two.stderr, /packets split from 1 glued line/);
+    assert.doesNotMatch(two.stderr, /reading the file again/);
+  });
+
   it('prints the same JSON', function () {
     if (!hasFile(CLI)) this.skip();
     this.timeout(60_000);
