@@ -408,17 +408,35 @@ process.stdout.on('error', (e: Error) => {
   outputError = e;
 });
 
+/** Characters of short pieces gathered into one write. */
+const WRITE_CHARS = 1 << 16;
+
 /**
  * Writes pieces to standard output as they are made, waiting when the pipe is full, so a large
- * document (tens of MB of JSON, far more with --packets) is never held whole.
+ * document (tens of MB of JSON, far more with --packets) is never held whole. Short pieces (the
+ * report's line per connection) are gathered into writes of about 64 kB: a write each would be
+ * a system call each.
  */
 async function writeAll(parts: Iterable<string | Uint8Array>, end = ''): Promise<void> {
   const out = process.stdout;
-  for (const part of parts) {
+  let gathered = '';
+  const write = async (part: string | Uint8Array) => {
     if (outputError) throw outputError;
     if (!out.write(part)) await drained(out);
+  };
+  for (const part of parts) {
+    if (typeof part === 'string' && part.length < WRITE_CHARS) {
+      gathered += part;
+      if (gathered.length < WRITE_CHARS) continue;
+      await write(gathered);
+      gathered = '';
+      continue;
+    }
+    if (gathered) await write(gathered);
+    gathered = '';
+    await write(part);
   }
-  if (end && !out.write(end)) await drained(out);
+  if (gathered + end) await write(gathered + end);
   if (outputError) throw outputError;
 }
 
