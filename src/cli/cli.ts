@@ -1,11 +1,12 @@
 // tcp-trace: the command-line front end over the engine.
 
-import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { concat, Ingest, isPlainUtf8 } from '../ingest/ingest';
 import { isCapture, PcapPrinter, type PcapSummary } from '../pcap';
 import { Progress } from './progress';
+import { hostInterfaceName } from './interfaces';
 import { readWithScanThread, useScanThread } from './scanThread';
 import { keepNormalized, needsRepairs, repairText, TraceBuilder, type Trace, type TraceOptions } from '../trace';
 import { limitsOf } from '../trace/limits';
@@ -129,10 +130,14 @@ async function read(file: string, progress: Progress): Promise<Trace> {
     if (stat.isFile()) total = stat.size;
     // The file's size lets the builder make its packet table once.
     builder.expect(stat.size);
-    // A large text file is scanned by a second thread while this one analyses.
+    // A large file is read and scanned by a second thread while this one analyses.
     if (stat.isFile() && !currentSink && useScanThread(stat.size)) {
-      if (await readWithScanThread(file, builder, () => isPlainText(file), (n) => progress.update(n, total))) {
-        if (!builder.unrepairedLine) return builder.finish({ keepLimits: true });
+      const scanned = await readWithScanThread(file, builder, () => suitsScanThread(file), (n) => progress.update(n, total));
+      if (scanned) {
+        if (!builder.unrepairedLine) {
+          if (scanned.capture) reportCapture(file, scanned.capture);
+          return builder.finish({ keepLimits: true });
+        }
         // Text past the first 64 kB needs a repair the scanning thread does not make: read it again here.
         progress.end();
         process.stderr.write(`tcp-trace: ${printable(file)}: line ${builder.unrepairedLine} needs a repair; reading the file again on one thread\n`);
@@ -187,13 +192,13 @@ const CHUNK = 1 << 20;
  */
 const SNIFF_BYTES = 64 << 10;
 
-/** True for clean tcpdump text: no capture, no byte-order mark, no repairs in its first 64 kB. */
-function isPlainText(file: string): boolean {
+/** True for a capture, and for clean tcpdump text: no byte-order mark, no repairs in its first 64 kB. */
+function suitsScanThread(file: string): boolean {
   const head = new Uint8Array(SNIFF_BYTES);
   const fd = openSync(file, 'r');
   try {
     const n = readSync(fd, head, 0, head.length, 0);
-    return isPlainUtf8(head.subarray(0, n)) && !needsRepairs(head.subarray(0, n));
+    return isCapture(head.subarray(0, n)) || (isPlainUtf8(head.subarray(0, n)) && !needsRepairs(head.subarray(0, n)));
   } finally {
     closeSync(fd);
   }
@@ -254,24 +259,6 @@ async function toPcap(file: string, outFile: string, options: TraceOptions): Pro
 
 function writeFully(fd: number, b: Uint8Array): void {
   for (let off = 0; off < b.length; ) off += writeSync(fd, b, off, b.length - off);
-}
-
-let interfaceNames: Map<number, string> | null = null;
-
-/**
- * The name of a network interface of this host by its index, as tcpdump prints it for Linux
- * cooked v2 captures (`tcpdump -i any`); tcpdump asks the host it runs on, and so does this.
- */
-function hostInterfaceName(index: number): string | undefined {
-  if (!interfaceNames) {
-    interfaceNames = new Map();
-    try {
-      for (const n of readdirSync('/sys/class/net')) interfaceNames.set(Number(readFileSync(`/sys/class/net/${n}/ifindex`, 'utf8')), n);
-    } catch {
-      // Not Linux: the names print as "?".
-    }
-  }
-  return interfaceNames.get(index);
 }
 
 let currentOptions: TraceOptions = {};

@@ -8,14 +8,21 @@
 // slot. A line longer than a slot gets a shared buffer of its own. The main thread marks a
 // slot free (Atomics) when it is done with it; the worker waits (Atomics.wait) when none is.
 //
+// A capture goes the same way: the worker reads it with the capture reader (PcapPrinter), and
+// a slot holds its plain TCP segments as records (with no text of their own) among the lines it
+// printed for everything else, in the order the one-thread reading gives them (Ingest).
+//
 // If the worker cannot start or fails, the main thread reads the file itself from the start,
 // with a new builder: the result is the same either way.
 
 import { closeSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { parentPort, Worker, workerData } from 'node:worker_threads';
+import { plainTail, toRecord } from '../ingest/records';
+import { isCapture, PcapPrinter, type PcapSummary } from '../pcap';
 import type { TraceBuilder } from '../trace';
 import { PacketKeys } from '../trace/keys';
+import { hostInterfaceName } from './interfaces';
 import { LineRecord } from '../trace/scan';
 import { ScannedLines, type NewEndpoints } from '../trace/scanned';
 
@@ -51,6 +58,13 @@ interface Filled {
   last: boolean;
   /** Bytes of the file read so far. */
   read: number;
+  /** With the last slot of a capture: what the capture reader found. */
+  capture?: PcapSummary;
+}
+
+/** What the worker read: for a capture, what the capture reader found. */
+export interface ScanResult {
+  capture: PcapSummary | null;
 }
 
 /**
@@ -64,20 +78,20 @@ export function useScanThread(size: number): boolean {
 }
 
 /**
- * Feeds the file's text to the builder, scanned by a worker thread. The file must be UTF-8
- * text without a byte-order mark, and the builder new. `suits` is asked once the worker is
+ * Feeds the file to the builder, read and scanned by a worker thread: a capture, or UTF-8 text
+ * without a byte-order mark. The builder must be new. `suits` is asked once the worker is
  * starting (so that its start and the caller's look at the file's first bytes overlap): false
- * stops the worker. `onRead` hears how many bytes have been read. Returns false if the worker
+ * stops the worker. `onRead` hears how many bytes have been read. Returns null if the worker
  * could not do it or `suits` said no: the builder is then unusable.
  */
-export async function readWithScanThread(file: string, builder: TraceBuilder, suits: () => boolean, onRead: (bytes: number) => void = () => undefined): Promise<boolean> {
+export async function readWithScanThread(file: string, builder: TraceBuilder, suits: () => boolean, onRead: (bytes: number) => void = () => undefined): Promise<ScanResult | null> {
   let worker: Worker | null = null;
   try {
     const { setup, bytes, lines } = makeSlots(file);
     const state = new Int32Array(setup.state);
     // The worker keeps little: a small young generation holds its garbage in less memory.
     worker = new Worker(join(__dirname, 'scanWorker.js'), { workerData: setup, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
-    if (!suits()) return false;
+    if (!suits()) return null;
     for await (const m of messages(worker)) {
       const sl = lines[m.slot];
       sl.count = m.count;
@@ -86,7 +100,7 @@ export async function readWithScanThread(file: string, builder: TraceBuilder, su
       Atomics.store(state, m.slot, FREE);
       Atomics.notify(state, m.slot);
       onRead(m.read);
-      if (m.last) return true;
+      if (m.last) return { capture: m.capture ?? null };
     }
   } catch (e) {
     // No shared memory, no worker, or the worker failed: the caller reads the file itself. A
@@ -95,7 +109,7 @@ export async function readWithScanThread(file: string, builder: TraceBuilder, su
   } finally {
     void worker?.terminate();
   }
-  return false;
+  return null;
 }
 
 /** The shared slots, as the worker gets them and as the main thread reads them. */
@@ -154,6 +168,24 @@ export function runScanWorker(): void {
     ends: Buffer.from(sab),
   }));
   const lines = setup.lines.map((buffers) => new ScannedLines(SLOT_LINES, buffers));
+  const fd = openSync(setup.file, 'r');
+  try {
+    const head = Buffer.alloc(4);
+    readSync(fd, head, 0, head.length, 0);
+    if (isCapture(head)) scanCapture(fd, state, slots, lines);
+    else scanText(fd, state, slots, lines);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+interface Slot {
+  bytes: Uint8Array;
+  ends: Buffer;
+}
+
+/** Fills slots with the lines of a text file. */
+function scanText(fd: number, state: Int32Array, slots: Slot[], lines: ScannedLines[]): void {
   const r = new LineRecord();
   const keys = new PacketKeys();
   const carry = Buffer.allocUnsafe(SLOT_BYTES);
@@ -161,7 +193,6 @@ export function runScanWorker(): void {
   let first = true;
   let pos = 0;
   let eof = false;
-  const fd = openSync(setup.file, 'r');
   /** Reads into b[at..) until it is full or the file ends; returns the end of what b holds. */
   const fill = (b: Buffer, at: number): number => {
     while (!eof && at < b.length) {
@@ -172,48 +203,107 @@ export function runScanWorker(): void {
     }
     return at;
   };
-  try {
-    for (let slot = 0; ; slot = (slot + 1) % SLOTS) {
-      Atomics.wait(state, slot, FULL);
-      const sl = lines[slot];
-      sl.count = 0;
-      let { bytes, ends } = slots[slot];
-      carry.copy(ends, 0, 0, carried);
-      // The first slot is filled only in part, so that the main thread has lines to analyse sooner.
-      let n = fill(first ? ends.subarray(0, FIRST_BYTES) : ends, carried);
-      first = false;
-      let long: SharedArrayBuffer | null = null;
-      if (n === SLOT_BYTES && ends.indexOf(10) < 0) {
-        // A line longer than a slot: read on to its end, into a buffer of its own.
-        const parts: Buffer[] = [Buffer.from(ends)];
-        let nl = -1;
-        while (nl < 0 && !eof) {
-          const part = Buffer.allocUnsafe(SLOT_BYTES);
-          const got = fill(part, 0);
-          nl = part.subarray(0, got).indexOf(10);
-          parts.push(part.subarray(0, got));
-        }
-        const all = Buffer.concat(parts);
-        n = nl < 0 ? all.length : all.length - parts[parts.length - 1].length + nl + 1;
-        long = new SharedArrayBuffer(n);
-        bytes = new Uint8Array(long);
-        ends = Buffer.from(long);
-        all.copy(ends, 0, 0, n);
-        carried = all.copy(carry, 0, n);
-        // What the line's end left of its last read is scanned with the next slot.
-        const scanned = sl.scan(bytes, ends, 0, n, eof && carried === 0, r, keys);
-        if (scanned !== n) throw new Error('long line not scanned');
-      } else {
-        const scanned = sl.scan(bytes, ends, 0, n, eof, r, keys);
-        carried = ends.copy(carry, 0, scanned, n);
+  for (let slot = 0; ; slot = (slot + 1) % SLOTS) {
+    Atomics.wait(state, slot, FULL);
+    const sl = lines[slot];
+    sl.count = 0;
+    let { bytes, ends } = slots[slot];
+    carry.copy(ends, 0, 0, carried);
+    // The first slot is filled only in part, so that the main thread has lines to analyse sooner.
+    let n = fill(first ? ends.subarray(0, FIRST_BYTES) : ends, carried);
+    first = false;
+    let long: SharedArrayBuffer | null = null;
+    if (n === SLOT_BYTES && ends.indexOf(10) < 0) {
+      // A line longer than a slot: read on to its end, into a buffer of its own.
+      const parts: Buffer[] = [Buffer.from(ends)];
+      let nl = -1;
+      while (nl < 0 && !eof) {
+        const part = Buffer.allocUnsafe(SLOT_BYTES);
+        const got = fill(part, 0);
+        nl = part.subarray(0, got).indexOf(10);
+        parts.push(part.subarray(0, got));
       }
-      const last = eof && carried === 0;
-      Atomics.store(state, slot, FULL);
-      const m: Filled = { slot, count: sl.count, endpoints: sl.endpoints, long, last, read: pos };
-      parentPort!.postMessage(m);
-      if (last) return;
+      const all = Buffer.concat(parts);
+      n = nl < 0 ? all.length : all.length - parts[parts.length - 1].length + nl + 1;
+      long = new SharedArrayBuffer(n);
+      bytes = new Uint8Array(long);
+      ends = Buffer.from(long);
+      all.copy(ends, 0, 0, n);
+      carried = all.copy(carry, 0, n);
+      // What the line's end left of its last read is scanned with the next slot.
+      const scanned = sl.scan(bytes, ends, 0, n, eof && carried === 0, r, keys);
+      if (scanned !== n) throw new Error('long line not scanned');
+    } else {
+      const scanned = sl.scan(bytes, ends, 0, n, eof, r, keys);
+      carried = ends.copy(carry, 0, scanned, n);
     }
-  } finally {
-    closeSync(fd);
+    const last = eof && carried === 0;
+    Atomics.store(state, slot, FULL);
+    const m: Filled = { slot, count: sl.count, endpoints: sl.endpoints, long, last, read: pos };
+    parentPort!.postMessage(m);
+    if (last) return;
   }
+}
+
+/**
+ * Fills slots from a capture, as Ingest feeds the builder on one thread: each plain TCP segment
+ * a record, every other packet the lines printed for it.
+ */
+function scanCapture(fd: number, state: Int32Array, slots: Slot[], lines: ScannedLines[]): void {
+  const record = new LineRecord();
+  const r = new LineRecord();
+  const keys = new PacketKeys();
+  let slot = 0;
+  /** Bytes of printed text in the slot. */
+  let used = 0;
+  /** Endpoints numbered before the slot. */
+  let seen = 0;
+  let pos = 0;
+  const take = () => {
+    Atomics.wait(state, slot, FULL);
+    lines[slot].count = 0;
+    used = 0;
+  };
+  const post = (capture?: PcapSummary) => {
+    const sl = lines[slot];
+    const ep = keys.endpoints;
+    sl.endpoints = { names: ep.names.slice(seen), dots: ep.dots.slice(seen), ports: ep.ports.slice(seen) };
+    seen = ep.names.length;
+    Atomics.store(state, slot, FULL);
+    const m: Filled = { slot, count: sl.count, endpoints: sl.endpoints, long: null, last: capture !== undefined, read: pos, capture };
+    parentPort!.postMessage(m);
+    if (capture) return;
+    slot = (slot + 1) % SLOTS;
+    take();
+  };
+  const printer = new PcapPrinter({
+    interfaceName: hostInterfaceName,
+    plainTail,
+    onSegment: (f) => {
+      if (lines[slot].count === SLOT_LINES) post();
+      toRecord(f, record);
+      keys.key(record);
+      // No text of its own: the line "ends" just before the next line's first byte.
+      lines[slot].record(record, used - 1, keys);
+    },
+    onData: (text) => {
+      let count = 0;
+      for (let i = text.indexOf(10); i >= 0; i = text.indexOf(10, i + 1)) count++;
+      if (text.length > SLOT_BYTES || count > SLOT_LINES) throw new Error('printed text longer than a slot');
+      if (used + text.length > SLOT_BYTES || lines[slot].count + count > SLOT_LINES) post();
+      const { bytes, ends } = slots[slot];
+      bytes.set(text, used);
+      // Whole lines (PcapPrinter's onData): all of them are scanned.
+      used = lines[slot].scan(bytes, ends, used, used + text.length, true, r, keys);
+    },
+  });
+  take();
+  const chunk = Buffer.allocUnsafe(SLOT_BYTES);
+  for (;;) {
+    const got = readSync(fd, chunk, 0, chunk.length, pos);
+    if (got === 0) break;
+    pos += got;
+    printer.push(chunk.subarray(0, got));
+  }
+  post(printer.finish());
 }

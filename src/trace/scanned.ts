@@ -100,6 +100,15 @@ export class ScannedLines {
     return s > end ? end : s;
   }
 
+  /**
+   * Adds a packet record made without text (a capture's segment, see Ingest), its endpoints and
+   * tuple numbered by `keys` already. `end`: where its line would end, one before the next
+   * line's first byte.
+   */
+  record(r: LineRecord, end: number, keys: PacketKeys): void {
+    this.add(r, end, keys);
+  }
+
   private add(r: LineRecord, end: number, keys: PacketKeys): void {
     const k = this.count++;
     const i = this.i;

@@ -6,23 +6,30 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readWithScanThread } from '../../src/cli/scanThread';
+import { analyzeInput } from '../../src/ingest/ingest';
 import { needsRepairs, TraceBuilder } from '../../src/trace';
 import { ScannedLines } from '../../src/trace/scanned';
 import { fixture, hasFile, ROOT, scannedBuilder, viaPush, viaScanned } from './helpers';
 
-/** The text fixtures: every .tcpdump and .txt under test/fixtures. */
-function textFixtures(): string[] {
+/** The files under test/fixtures whose names match `name`. */
+function fixtures(name: RegExp): string[] {
   const out: string[] = [];
   const walk = (dir: string) => {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
       const p = join(dir, e.name);
       if (e.isDirectory()) walk(p);
-      else if (/\.(tcpdump|txt)$/.test(e.name)) out.push(p);
+      else if (name.test(e.name)) out.push(p);
     }
   };
   walk(fixture());
   return out.sort();
 }
+
+/** The text fixtures: every .tcpdump and .txt under test/fixtures. */
+const textFixtures = () => fixtures(/\.(tcpdump|txt)$/);
+/** The captures under test/fixtures/captures (loopback captures of real sockets). */
+const captureFixtures = () => fixtures(/\.pcap$/).filter((f) => f.includes('/captures/'));
 
 describe('scanned lines (the CLI scanning thread)', () => {
   it('give the same trace as push() on every text fixture', function () {
@@ -67,6 +74,25 @@ describe('scanned lines (the CLI scanning thread)', () => {
   });
 });
 
+describe('the scanning thread', () => {
+  it('reads a capture itself, segments as records among printed lines, as one thread reads it', async function () {
+    this.timeout(60_000);
+    for (const f of [fixture('tcpdump-tests/bgp-4byte-asn.pcap'), fixture('captures/normal-client-close/capture.pcap')]) {
+      const b = new TraceBuilder();
+      const read = await readWithScanThread(f, b, () => true);
+      assert.ok(read?.capture, `${f}: read by the worker`);
+      assert.ok(read.capture.packets > 0);
+      const one = analyzeInput(readFileSync(f));
+      assert.equal(JSON.stringify(b.finish().toJSON(true)), JSON.stringify(one.toJSON(true)), f);
+    }
+  });
+
+  it('stops when the caller finds the file does not suit it', async () => {
+    const read = await readWithScanThread(fixture('sample.tcpdump'), new TraceBuilder(), () => false);
+    assert.equal(read, null);
+  });
+});
+
 describe('cli: one thread or two', () => {
   const CLI = join(ROOT, 'dist/cli.js');
   const run = (file: string, threads: string) =>
@@ -101,6 +127,27 @@ describe('cli: one thread or two', () => {
     assert.equal(two.stderr, one.stderr);
     assert.match(two.stderr, /packets split from 1 glued line/);
     assert.doesNotMatch(two.stderr, /reading the file again/);
+  });
+
+  it('reads a capture on two threads as on one: segments as records among the lines printed for other packets', function () {
+    if (!hasFile(CLI)) this.skip();
+    this.timeout(120_000);
+    // BGP and LDP captures mix TCP segments with other packets (printed as text); the loopback
+    // captures are all plain segments; a capture cut inside a packet ends with a problem line.
+    const whole = fixture('captures/normal-client-close/capture.pcap');
+    const cut = join(mkdtempSync(join(tmpdir(), 'tcp-trace-')), 'cut.pcap');
+    const bytes = readFileSync(whole);
+    writeFileSync(cut, bytes.subarray(0, bytes.length - 7));
+    const files = [fixture('tcpdump-tests/bgp-4byte-asn.pcap'), fixture('tcpdump-tests/ldp-common-session.pcap'), whole, cut, ...captureFixtures().slice(0, 4)];
+    for (const f of files) {
+      const one = run(f, '1');
+      const two = run(f, '2');
+      assert.equal(one.status, 0, one.stderr);
+      assert.ok(JSON.parse(one.stdout).packets > 0, f);
+      assert.equal(two.stdout, one.stdout, f);
+      assert.equal(two.stderr, one.stderr, f);
+    }
+    assert.match(run(cut, '2').stderr, /problem reading the capture/);
   });
 
   it('prints the same JSON', function () {
