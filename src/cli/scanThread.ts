@@ -22,9 +22,9 @@ import { plainTail, toRecord } from '../ingest/records';
 import { isCapture, PcapPrinter, type PcapSummary } from '../pcap';
 import type { TraceBuilder } from '../trace';
 import { PacketKeys } from '../trace/keys';
-import { hostInterfaceName } from './interfaces';
 import { LineRecord } from '../trace/scan';
 import { ScannedLines, type NewEndpoints } from '../trace/scanned';
+import { hostInterfaceName } from './interfaces';
 
 const SLOTS = 4;
 const SLOT_BYTES = 1 << 20;
