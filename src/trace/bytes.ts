@@ -10,6 +10,8 @@ export const LT = 60;
 export const GT = 62;
 export const LBRACK = 91;
 export const RBRACK = 93;
+export const LBRACE = 123;
+export const RBRACE = 125;
 export const LPAREN = 40;
 export const RPAREN = 41;
 

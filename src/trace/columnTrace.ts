@@ -8,7 +8,9 @@ import {
   COLUMN, endpointAddr, endpointPort, floatField, INT_STRIDE, intField, readGroup, readSummary, SUMMARY_GROUPS, type ConnectionColumns, type SummaryGroup,
 } from './connectionColumns';
 import { eventNames } from './expert';
-import { ConnectionJsonWriter, numberText, type JsonExtra } from './connectionJson';
+import { COMMA, LBRACK, RBRACE, RBRACK } from './bytes';
+import { ConnectionJsonWriter, type JsonExtra } from './connectionJson';
+import { JsonBytes, utf8 } from './jsonBytes';
 import { connectionLimits, type Limits } from './limits';
 import type { LimitsStore } from './limitsStore';
 import { throughputSeries } from './performance';
@@ -74,6 +76,11 @@ function* batches<T>(n: number, record: (i: number) => T): Generator<string, voi
   }
 }
 
+const CONNECTIONS = utf8(',"connections":[');
+const FLOODS = utf8('],"halfOpenFloods":');
+const PACKET_RECORDS = utf8(',"packetRecords":[');
+const END = utf8(']}');
+
 const orNull = (x: number): number | null => (x === x ? x : null);
 
 /** What the JSON's summaries have beyond the columns (see summaryJson), in summaryWriter's order. */
@@ -84,11 +91,18 @@ const JSON_EXTRAS: readonly JsonExtra[] = [
   { in: 'performance', key: 'stalls' },
 ];
 
-/** A throughput series ([time, bits per second] pairs) as JSON text. */
-function seriesText(series: Array<[number, number]>): string {
-  let out = '[';
-  for (let i = 0; i < series.length; i++) out += (i ? ',[' : '[') + numberText(series[i][0]) + ',' + numberText(series[i][1]) + ']';
-  return out + ']';
+/** Writes a throughput series ([time, bits per second] pairs) as JSON. */
+function writeSeries(series: Array<[number, number]>, out: JsonBytes): void {
+  out.byte(LBRACK);
+  for (let i = 0; i < series.length; i++) {
+    if (i) out.byte(COMMA);
+    out.byte(LBRACK);
+    out.number(series[i][0]);
+    out.byte(COMMA);
+    out.number(series[i][1]);
+    out.byte(RBRACK);
+  }
+  out.byte(RBRACK);
 }
 
 // Columns read for every packet or every connection, looked up once.
@@ -232,36 +246,36 @@ export class ColumnTrace implements Trace {
   }
 
   /**
-   * The same text as JSON.stringify(toJSON(withPackets)), in pieces of about `size` characters
-   * made as they are taken. Connection summaries and packet records are made a batch at a time
-   * and not kept, so a trace of millions of packets never holds its whole document.
+   * The same text as JSON.stringify(toJSON(withPackets)), as UTF-8 bytes in chunks of about
+   * `size` bytes made as they are taken (each a new array: the taker may keep it). Connection
+   * summaries are written straight from the columns and packet records a batch at a time, none
+   * kept, so a trace of millions of packets never holds its whole document.
    */
-  *jsonParts(withPackets = false, size = 1 << 16): Generator<string, void, undefined> {
-    let out = JSON.stringify(this.head()).slice(0, -1) + ',"connections":[';
+  *jsonParts(withPackets = false, size = 1 << 16): Generator<Uint8Array, void, undefined> {
+    const out = new JsonBytes(size);
+    const head = JSON.stringify(this.head());
+    out.text(head.slice(0, -1));
+    out.bytes(CONNECTIONS);
     const writer = this.summaryWriter();
     for (let c = 0; c < this.snapshot.connectionCount; c++) {
-      out += (c > 0 ? ',' : '') + writer.write(c);
-      if (out.length >= size) {
-        yield out;
-        out = '';
-      }
+      if (c > 0) out.byte(COMMA);
+      writer.write(c, out);
+      if (out.length >= size) yield out.take();
     }
-    out += '],"halfOpenFloods":' + JSON.stringify(this.halfOpenFloods);
+    out.bytes(FLOODS);
+    out.text(JSON.stringify(this.halfOpenFloods));
     if (withPackets) {
-      out += ',"packetRecords":[';
+      out.bytes(PACKET_RECORDS);
       for (const part of batches(this.packetCount, (p) => this.packetRecord(p))) {
-        out += part;
-        if (out.length >= size) {
-          yield out;
-          out = '';
-        }
+        out.text(part);
+        if (out.length >= size) yield out.take();
       }
-      out += ']';
-    }
-    yield out + '}';
+      out.bytes(END);
+    } else out.byte(RBRACE);
+    yield out.take();
   }
 
-  /** Writes connection summaries as summaryJson() gives them, as JSON text, from the columns. */
+  /** Writes connection summaries as summaryJson() gives them, as JSON, from the columns. */
   private summaryWriter(): ConnectionJsonWriter {
     const s = this.snapshot;
     const packets = (c: number) => s.connPackets.subarray(s.connStart[c], s.connStart[c + 1]);
@@ -276,15 +290,15 @@ export class ColumnTrace implements Trace {
       return limits!;
     };
     const kept = this.keptLimits;
-    return new ConnectionJsonWriter(s, JSON_EXTRAS, (k, c) => {
+    return new ConnectionJsonWriter(s, JSON_EXTRAS, (k, c, out) => {
       switch (k) {
         case 0:
         case 1:
-          return seriesText(throughputSeries(s, packets(c), k));
+          return writeSeries(throughputSeries(s, packets(c), k), out);
         case 2:
-          return kept?.has(c) ? kept.limitsText(c) : JSON.stringify(limitsFor(c).limits);
+          return kept?.has(c) ? kept.writeLimits(c, out) : out.text(JSON.stringify(limitsFor(c).limits));
         default:
-          return kept?.has(c) ? kept.stallsText(c) : JSON.stringify(limitsFor(c).stalls);
+          return kept?.has(c) ? kept.writeStalls(c, out) : out.text(JSON.stringify(limitsFor(c).stalls));
       }
     });
   }

@@ -9,13 +9,23 @@
 // then the number of stalls, and for each its start line, end line, seconds (a float) and
 // cause (LIMIT_KINDS index).
 
-import { numberText } from './connectionJson';
+import { COMMA, LBRACK, RBRACE, RBRACK } from './bytes';
+import { quoted } from './connectionJson';
+import { utf8, type JsonBytes } from './jsonBytes';
 import type { Limit, Limits, LimitsUnknown, Stall } from './limits';
 import { LIMIT_KINDS } from './model';
 
 const KIND_INDEX = new Map<string, number>(LIMIT_KINDS.map((k, i) => [k, i]));
 const UNKNOWN: LimitsUnknown[] = ['no_time', 'no_seq'];
-const KIND_TEXT = LIMIT_KINDS.map((k) => JSON.stringify(k));
+const KIND_TEXT = quoted(LIMIT_KINDS);
+const LIMIT_KIND = utf8('{"kind":');
+const SECONDS = utf8(',"seconds":');
+const SHARE = utf8(',"share":');
+const LINES = utf8(',"lines":[');
+const END_LINES = utf8(']}');
+const START_LINE = utf8('{"startLine":');
+const END_LINE = utf8(',"endLine":');
+const CAUSE = utf8(',"cause":');
 
 /** A typed array with room for `need` values: grown by half again, so a slight overshoot costs little. */
 function room<T extends Int32Array | Float64Array>(a: T, used: number, need: number): T {
@@ -97,25 +107,35 @@ export class LimitsStore {
     return { limits, verdict: limits.length ? limits[0].kind : null, stalls, unknown: unknown ? UNKNOWN[unknown - 1] : null };
   }
 
-  /** Connection c's limits as JSON text: JSON.stringify of its Limit objects. */
-  limitsText(c: number): string {
+  /** Writes connection c's limits as JSON: JSON.stringify of its Limit objects. */
+  writeLimits(c: number, out: JsonBytes): void {
     const v = this.ints;
     const f = this.floats;
     let i = this.intStart[c] + 1;
     let k = this.floatStart[c];
     const count = v[i++];
-    let out = '[';
+    out.byte(LBRACK);
     for (let n = 0; n < count; n++) {
-      out += (n ? ',{"kind":' : '{"kind":') + KIND_TEXT[v[i++]] + ',"seconds":' + numberText(f[k++]) + ',"share":' + numberText(f[k++]) + ',"lines":[';
+      if (n) out.byte(COMMA);
+      out.bytes(LIMIT_KIND);
+      out.bytes(KIND_TEXT[v[i++]]);
+      out.bytes(SECONDS);
+      out.number(f[k++]);
+      out.bytes(SHARE);
+      out.number(f[k++]);
+      out.bytes(LINES);
       const lines = v[i++];
-      for (let j = 0; j < lines; j++) out += (j ? ',' : '') + v[i++];
-      out += ']}';
+      for (let j = 0; j < lines; j++) {
+        if (j) out.byte(COMMA);
+        out.number(v[i++]);
+      }
+      out.bytes(END_LINES);
     }
-    return out + ']';
+    out.byte(RBRACK);
   }
 
-  /** Connection c's stalls as JSON text: JSON.stringify of its Stall objects. */
-  stallsText(c: number): string {
+  /** Writes connection c's stalls as JSON: JSON.stringify of its Stall objects. */
+  writeStalls(c: number, out: JsonBytes): void {
     const v = this.ints;
     const f = this.floats;
     let i = this.intStart[c] + 1;
@@ -126,11 +146,20 @@ export class LimitsStore {
       k += 2;
     }
     const stalls = v[i++];
-    let out = '[';
+    out.byte(LBRACK);
     for (let n = 0; n < stalls; n++) {
-      out += (n ? ',{"startLine":' : '{"startLine":') + v[i] + ',"endLine":' + v[i + 1] + ',"seconds":' + numberText(f[k++]) + ',"cause":' + KIND_TEXT[v[i + 2]] + '}';
+      if (n) out.byte(COMMA);
+      out.bytes(START_LINE);
+      out.number(v[i]);
+      out.bytes(END_LINE);
+      out.number(v[i + 1]);
+      out.bytes(SECONDS);
+      out.number(f[k++]);
+      out.bytes(CAUSE);
+      out.bytes(KIND_TEXT[v[i + 2]]);
+      out.byte(RBRACE);
       i += 3;
     }
-    return out + ']';
+    out.byte(RBRACK);
   }
 }

@@ -316,8 +316,8 @@ export interface Trace {
   census(line: number): Census;
   /** The tcp-trace/1 JSON document. */
   toJSON(withPackets?: boolean): TraceJson;
-  /** Its text, JSON.stringify(toJSON(withPackets)), in pieces made as they are taken. */
-  jsonParts(withPackets?: boolean, size?: number): Iterable<string>;
+  /** Its text, JSON.stringify(toJSON(withPackets)), as UTF-8 bytes in chunks made as they are taken. */
+  jsonParts(withPackets?: boolean, size?: number): Iterable<Uint8Array>;
 }
 
 export interface PacketRecordJson {

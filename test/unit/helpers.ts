@@ -29,6 +29,11 @@ export function analyzeFile(path: string, options?: TraceOptions): Trace {
   return analyzeBytes(readFileSync(path), options);
 }
 
+/** The trace's JSON document (Trace.jsonParts) as text. */
+export function jsonText(trace: Pick<Trace, 'jsonParts'>, withPackets = false, size?: number): string {
+  return Buffer.concat([...trace.jsonParts(withPackets, size)]).toString('utf8');
+}
+
 /** Analyses lines given inline (tests of single shapes). */
 export function analyzeLines(lines: string[], options?: TraceOptions): Trace {
   return analyzeText(lines.join('\n') + '\n', options);

@@ -10,8 +10,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeInput } from '../../src/ingest/ingest';
 import { captureToText, isCapture, PcapPrinter } from '../../src/pcap';
-import { analyzeBytes } from '../../src/trace';
-import { CORPUS, ROOT } from './helpers';
+import { analyzeBytes, type Trace } from '../../src/trace';
+import { CORPUS, jsonText, ROOT } from './helpers';
 import { readPcap, writePcap, writePcapng } from './pcapFiles';
 
 function captureFiles(): string[] {
@@ -26,7 +26,7 @@ function captureFiles(): string[] {
   return files;
 }
 
-const json = (t: { jsonParts(p: boolean): Iterable<string> }) => [...t.jsonParts(true)].join('');
+const json = (t: Pick<Trace, 'jsonParts'>) => jsonText(t, true);
 
 /** The JSON of the capture's printed text: what the fields must reproduce. */
 function viaText(bytes: Uint8Array): string {
