@@ -76,20 +76,23 @@ export class JsonBytes {
     this.room(11);
     const buf = this.buf;
     let p = this.pos;
-    if (v < 0) {
+    // As an int32 the divisions below are integer ones, not floating-point.
+    let n = v | 0;
+    if (n < 0) {
       // -2^31 has no 32-bit negation.
-      if (v === -2147483648) return this.ascii('' + v);
+      if (n === -2147483648) return this.ascii('' + n);
       buf[p++] = 45;
-      v = -v;
+      n = -n;
     }
     let digits = 1;
-    for (let n = v; n >= 10; n = (n / 10) | 0) digits++;
+    for (let m = n; m >= 10; m = (m / 10) | 0) digits++;
     p += digits;
     this.pos = p;
     do {
-      buf[--p] = 48 + (v % 10);
-      v = (v / 10) | 0;
-    } while (v > 0);
+      const q = (n / 10) | 0;
+      buf[--p] = 48 + n - q * 10;
+      n = q;
+    } while (n > 0);
   }
 
   /** Text known to be ASCII with nothing to escape (a number's text). */
