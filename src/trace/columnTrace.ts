@@ -267,8 +267,9 @@ export class ColumnTrace implements Trace {
     if (withPackets) {
       out.bytes(PACKET_RECORDS);
       for (const part of batches(this.packetCount, (p) => this.packetRecord(p))) {
+        // Handed over before a part would take the chunk past `size`: it then needs no bigger chunk.
+        if (out.length > 0 && out.length + part.length > size) yield out.take();
         out.text(part);
-        if (out.length >= size) yield out.take();
       }
       out.bytes(END);
     } else out.byte(RBRACE);

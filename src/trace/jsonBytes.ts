@@ -107,8 +107,15 @@ export class JsonBytes {
 
   /** JSON text as it is (made by JSON.stringify), in UTF-8. */
   text(json: string): void {
-    this.room(json.length * 3);
-    this.pos += encoder.encodeInto(json, this.buf.subarray(this.pos)).written;
+    // Into the room there is; a bigger chunk only for what does not fit.
+    let rest = json;
+    for (;;) {
+      const { read, written } = encoder.encodeInto(rest, this.buf.subarray(this.pos));
+      this.pos += written;
+      if (read === rest.length) return;
+      rest = rest.slice(read);
+      this.room(rest.length * 3);
+    }
   }
 
   /** text[from..to) as a JSON string, quoted and escaped. */
