@@ -9,7 +9,7 @@ import {
   CLOSE_KINDS, CONNECTION_FIELDS, COLUMN, EVENT_INFERRED, FLOAT_STRIDE, INT_STRIDE, LIST_STRIDE, NO_STATE, SIDES,
   type ConnectionColumns, type FieldKind, type FieldPath, type FieldSpec,
 } from './connectionColumns';
-import { utf8, type JsonBytes } from './jsonBytes';
+import { quoted, utf8, type JsonBytes } from './jsonBytes';
 import { EVENT_KINDS, LIMIT_KINDS, NOTE_KINDS, UNKNOWN_KINDS } from './model';
 import { STATE_NAMES } from './states';
 
@@ -42,8 +42,6 @@ export interface JsonExtra {
   key: string;
 }
 
-/** Names as JSON strings, in bytes. */
-export const quoted = (names: readonly string[]): Uint8Array[] => names.map((n) => utf8(JSON.stringify(n)));
 const STATES = quoted(STATE_NAMES);
 const SIDE_TEXT = quoted(SIDES);
 const CLOSE_TEXT = quoted(CLOSE_KINDS);
@@ -67,7 +65,7 @@ function compile(extras: readonly JsonExtra[]): Step[] {
   // Open objects, innermost last: their path, whether a key was written in them, and where an Open step waits for its End.
   const open: Array<{ path: string; keys: number; openStep: number }> = [];
   const key = (name: string): string => (open[open.length - 1].keys++ ? ',' : '') + JSON.stringify(name) + ':';
-  const step = (op: Op, key: string, kind: FieldKind = 'id', col = -1, to = -1) => steps.push({ op, key: utf8(key), kind, col, to });
+  const step = (op: Op, text: string, kind: FieldKind = 'id', col = -1, to = -1) => steps.push({ op, key: utf8(text), kind, col, to });
   const close = () => {
     const o = open[open.length - 1];
     extras.forEach((x, i) => {

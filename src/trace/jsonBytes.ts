@@ -7,6 +7,9 @@ const encoder = new TextEncoder();
 /** Text as UTF-8 bytes, for keys and names encoded once and copied many times. */
 export const utf8 = (text: string): Uint8Array => encoder.encode(text);
 
+/** Names as JSON strings, in bytes. */
+export const quoted = (names: readonly string[]): Uint8Array[] => names.map((n) => utf8(JSON.stringify(n)));
+
 const QUOTE = 34;
 const BACKSLASH = 92;
 const NULL = utf8('null');
@@ -51,7 +54,7 @@ export class JsonBytes {
     const n = b.length;
     this.room(n);
     const buf = this.buf;
-    let p = this.pos;
+    const p = this.pos;
     // set() is a copy in native code, but costs more than a loop below about 8 bytes.
     if (n > 8) buf.set(b, p);
     else for (let i = 0; i < n; i++) buf[p + i] = b[i];

@@ -10,8 +10,7 @@
 // cause (LIMIT_KINDS index).
 
 import { COMMA, LBRACK, RBRACE, RBRACK } from './bytes';
-import { quoted } from './connectionJson';
-import { utf8, type JsonBytes } from './jsonBytes';
+import { quoted, utf8, type JsonBytes } from './jsonBytes';
 import type { Limit, Limits, LimitsUnknown, Stall } from './limits';
 import { LIMIT_KINDS } from './model';
 
