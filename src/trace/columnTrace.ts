@@ -3,7 +3,7 @@
 // is read from the columns when asked; a packet's PacketInfo is built only for the packet
 // asked about.
 
-import { absAck, absSeq, census, sackBlocks, firstAtLeast, flagString, packetAtLine, packetInfo, stateName, type CensusSource, type PacketColumns } from './columns';
+import { absAck, absSeq, census, sackBlocks, firstAtLeast, flagString, packetAtLine, packetInfo, roundMs, stateName, type CensusSource, type PacketColumns } from './columns';
 import {
   COLUMN, endpointAddr, endpointPort, floatField, INT_STRIDE, intField, readGroup, readSummary, SUMMARY_GROUPS, type ConnectionColumns, type SummaryGroup,
 } from './connectionColumns';
@@ -11,6 +11,7 @@ import { eventNames } from './expert';
 import { COMMA, LBRACK, RBRACE, RBRACK } from './bytes';
 import { ConnectionJsonWriter, type JsonExtra } from './connectionJson';
 import { JsonBytes, utf8 } from './jsonBytes';
+import { PacketJsonWriter } from './packetJson';
 import { connectionLimits, type Limits } from './limits';
 import type { LimitsStore } from './limitsStore';
 import { throughputSeries } from './performance';
@@ -53,27 +54,6 @@ for (const g of SUMMARY_GROUPS) {
       return v;
     },
   });
-}
-
-/**
- * Records per JSON.stringify call in jsonParts: one call for many records is faster than one
- * each, and 64 keep the text of a call under the size V8 gives memory of its own (fresh pages
- * for every piece).
- */
-const JSON_BATCH = 64;
-
-/**
- * The JSON of records 0..n-1 (made by `record`) as the comma-separated text between an array's
- * brackets, in pieces: JSON.stringify of a batch, which is "[a,b]" for "a,b".
- */
-function* batches<T>(n: number, record: (i: number) => T): Generator<string, void, undefined> {
-  const batch: T[] = [];
-  for (let i = 0; i < n; i += JSON_BATCH) {
-    batch.length = 0;
-    for (let j = i; j < n && j < i + JSON_BATCH; j++) batch.push(record(j));
-    const text = JSON.stringify(batch);
-    yield (i > 0 ? ',' : '') + text.slice(1, -1);
-  }
 }
 
 const CONNECTIONS = utf8(',"connections":[');
@@ -266,10 +246,11 @@ export class ColumnTrace implements Trace {
     out.text(JSON.stringify(this.halfOpenFloods));
     if (withPackets) {
       out.bytes(PACKET_RECORDS);
-      for (const part of batches(this.packetCount, (p) => this.packetRecord(p))) {
-        // Handed over before a part would take the chunk past `size`: it then needs no bigger chunk.
-        if (out.length > 0 && out.length + part.length > size) yield out.take();
-        out.text(part);
+      const records = new PacketJsonWriter(this.snapshot);
+      for (let p = 0; p < this.packetCount; p++) {
+        if (p > 0) out.byte(COMMA);
+        records.write(p, out);
+        if (out.length >= size) yield out.take();
       }
       out.bytes(END);
     } else out.byte(RBRACE);
@@ -349,8 +330,6 @@ export class ColumnTrace implements Trace {
   }
 }
 
-/** Milliseconds to the nanosecond: a difference of two times carries floating-point noise below it. */
-export const roundMs = (ms: number): number => Math.round(ms * 1e6) / 1e6;
 
 /**
  * Restores a snapshot, building the connection summaries `batch` at a time and calling `pause`

@@ -68,6 +68,9 @@ export function stateName(s: number): StateName | null {
 
 const orNull = (x: number): number | null => (x === x ? x : null);
 
+/** Milliseconds to the nanosecond: a difference of two times carries floating-point noise below it. */
+export const roundMs = (ms: number): number => Math.round(ms * 1e6) / 1e6;
+
 /** The first index i in [0, n) with a[i] >= x (n if none): a is ascending. */
 export function firstAtLeast(a: ArrayLike<number>, n: number, x: number): number {
   let lo = 0;
