@@ -28,7 +28,7 @@ import { hostInterfaceName } from './interfaces';
 
 const SLOTS = 4;
 const SLOT_BYTES = 1 << 20;
-/** Bytes in the first slot. */
+/** Bytes in the first slot; the next ones hold twice as much each, up to SLOT_BYTES. */
 const FIRST_BYTES = 64 << 10;
 /** Lines a slot holds at most (tcpdump lines are about 100 to 200 bytes). */
 const SLOT_LINES = 1 << 14;
@@ -190,7 +190,7 @@ function scanText(fd: number, state: Int32Array, slots: Slot[], lines: ScannedLi
   const keys = new PacketKeys();
   const carry = Buffer.allocUnsafe(SLOT_BYTES);
   let carried = 0;
-  let first = true;
+  let room = FIRST_BYTES;
   let pos = 0;
   let eof = false;
   /** Reads into b[at..) until it is full or the file ends; returns the end of what b holds. */
@@ -209,9 +209,11 @@ function scanText(fd: number, state: Int32Array, slots: Slot[], lines: ScannedLi
     sl.count = 0;
     let { bytes, ends } = slots[slot];
     carry.copy(ends, 0, 0, carried);
-    // The first slot is filled only in part, so that the main thread has lines to analyse sooner.
-    let n = fill(first ? ends.subarray(0, FIRST_BYTES) : ends, carried);
-    first = false;
+    // The first slots are filled only in part (64 kB, then twice as much each time, up to a
+    // whole slot): the main thread has lines to analyse sooner, while this thread's code is
+    // still being compiled.
+    let n = fill(room < SLOT_BYTES ? ends.subarray(0, room) : ends, carried);
+    room = Math.min(SLOT_BYTES, 2 * room);
     let long: SharedArrayBuffer | null = null;
     if (n === SLOT_BYTES && ends.indexOf(10) < 0) {
       // A line longer than a slot: read on to its end, into a buffer of its own.
