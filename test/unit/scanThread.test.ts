@@ -87,6 +87,20 @@ describe('the scanning thread', () => {
     }
   });
 
+  it('reads lines longer than its first slots and than a whole slot', async function () {
+    this.timeout(60_000);
+    const lines = readFileSync(fixture('sample.tcpdump'), 'utf8').split('\n').filter((l) => / IP /.test(l));
+    const file = join(mkdtempSync(join(tmpdir(), 'tcp-trace-')), 'long-lines.tcpdump');
+    // An -A payload line of 100 kB (past the first 64 kB slot) and one of 1.5 MB (past a whole slot).
+    writeFileSync(file, [lines[0], 'x'.repeat(100_000), ...lines.slice(1, 5), 'y'.repeat(1_500_000), ...lines.slice(5)].join('\n') + '\n');
+    const b = new TraceBuilder();
+    const read = await readWithScanThread(file, b, () => true);
+    assert.ok(read, 'read by the worker');
+    const trace = b.finish();
+    assert.equal(trace.packetCount, lines.length);
+    assert.equal(JSON.stringify(trace.toJSON(true)), JSON.stringify(analyzeInput(readFileSync(file)).toJSON(true)));
+  });
+
   it('stops when the caller finds the file does not suit it', async () => {
     const read = await readWithScanThread(fixture('sample.tcpdump'), new TraceBuilder(), () => false);
     assert.equal(read, null);
