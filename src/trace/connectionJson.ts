@@ -9,7 +9,7 @@ import {
   CLOSE_KINDS, CONNECTION_FIELDS, COLUMN, EVENT_INFERRED, FLOAT_STRIDE, INT_STRIDE, LIST_STRIDE, NO_STATE, SIDES,
   type ConnectionColumns, type FieldKind, type FieldPath, type FieldSpec,
 } from './connectionColumns';
-import { quoted, utf8, type JsonBytes } from './jsonBytes';
+import { type JsonBytes, NULL, quoted, utf8 } from './jsonBytes';
 import { EVENT_KINDS, LIMIT_KINDS, NOTE_KINDS, UNKNOWN_KINDS } from './model';
 import { STATE_NAMES } from './states';
 
@@ -50,7 +50,6 @@ const EVENT_TEXT = quoted(EVENT_KINDS);
 const NOTE_TEXT = quoted(NOTE_KINDS);
 const UNKNOWN_TEXT = quoted(UNKNOWN_KINDS);
 
-const NULL = utf8('null');
 const TRUE = utf8('true');
 const FALSE = utf8('false');
 const EMPTY = utf8('[]');

@@ -12,7 +12,8 @@ export const quoted = (names: readonly string[]): Uint8Array[] => names.map((n) 
 
 const QUOTE = 34;
 const BACKSLASH = 92;
-const NULL = utf8('null');
+/** JSON's null. */
+export const NULL = utf8('null');
 /** Room kept beyond the chunk's size, so most writes past it need no bigger chunk. */
 const SLACK = 4096;
 

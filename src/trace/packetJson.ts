@@ -8,7 +8,7 @@ import { COMMA, LBRACK, RBRACK } from './bytes';
 import { absAck, absSeq, flagString, roundMs, stateName } from './columns';
 import { COLUMN, endpointAddr, endpointPort, INT_STRIDE } from './connectionColumns';
 import { eventNames } from './expert';
-import { JsonBytes, utf8 } from './jsonBytes';
+import { type JsonBytes, NULL, utf8 } from './jsonBytes';
 import type { TraceSnapshot } from './snapshot';
 import { State, STATE_NAMES } from './states';
 
@@ -31,7 +31,6 @@ const SERVER_STATE = utf8(',"serverState":');
 const EVENTS = utf8(',"events":');
 const SACK = utf8(',"sackBlocks":');
 const END = utf8('}');
-const NULL = utf8('null');
 const STATES = STATE_NAMES.map((n, s) => (s === State.UNKNOWN ? NULL : utf8(JSON.stringify(stateName(s)))));
 
 const CLIENT = COLUMN.client;
