@@ -114,6 +114,8 @@ export class TraceBuilder {
    * neighbours (see incremental.ts). Every other repair depends on its own line alone.
    */
   heldLines = 0;
+  /** Lines joined to a held one: a wrap mended, or lines that read as one without forming a packet. */
+  private joinedLines = 0;
   private skipped = 0;
   /** The pieces of a line that has not ended yet, joined once its newline arrives. */
   private carry: Uint8Array[] = [];
@@ -279,9 +281,16 @@ export class TraceBuilder {
     if (this.unrepairedLine) return;
     const end = k + 1 < lines.count ? lines.end(k + 1) : lines.end(k);
     const p = (this.probe ??= new TraceBuilder(this.options));
+    const joined = p.joinedLines;
     p.push(b.slice(s, end));
     p.push(NEWLINE);
-    if (p.repairs.has(TEXT_REPAIRS)) this.unrepairedLine = this.line;
+    // A repair, or lines push() reads as one although no packet comes of them (a damaged
+    // header's line and the notes after it): either way push() counts the lines otherwise.
+    if (p.repairs.has(TEXT_REPAIRS) || p.joinedLines > joined) this.unrepairedLine = this.line;
+    // A line the probe still holds for a wrap's rest is not joined to the next probe's lines:
+    // push() saw what followed it (the next line is probed with its own next one, and a
+    // capture's segment record, which has no text, ends it).
+    p.held = null;
   }
 
   /**
@@ -513,6 +522,7 @@ export class TraceBuilder {
 
   private joinHeld(b: Uint8Array, s: number, e: number): void {
     const h = this.held!;
+    this.joinedLines++;
     let next = tidy(plainCharacters(lineText(b, s, e)));
     if (h.quote && next.startsWith(h.quote.trimEnd())) next = next.slice(h.quote.trimEnd().length);
     next = next.trim();
