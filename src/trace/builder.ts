@@ -17,6 +17,7 @@ import { PacketTable } from './packets';
 import { LineKind, LineRecord, scanLine, TimeKind } from './scan';
 import { hasPacketStart, looksLikeHead, mayHidePacket, noiseKind, packetStarts, plainCharacters, quotePrefix, Repairs, startsWithIp, TEXT_REPAIRS, tidy, unreadPackets, withoutAnnotation } from './repair';
 import { RESCAN, type ScannedLines } from './scanned';
+import { mod32 } from './seqspace';
 import { State } from './states';
 import { BuiltTrace } from './trace';
 import { ColumnTrace } from './columnTrace';
@@ -943,10 +944,6 @@ function isTcp(r: LineRecord): boolean {
   return r.kind === LineKind.Packet || r.kind === LineKind.IpHeader;
 }
 
-/** x modulo 2^32, for x >= 0; the sum of two 32-bit numbers needs at most one subtraction. */
-function mod32(x: number): number {
-  return x < 4294967296 ? x : x < 8589934592 ? x - 4294967296 : x % 4294967296;
-}
 
 /** True if port a looks like the server's: a service name, or the lower number. */
 function isServerPort(a: number, b: number): boolean {

@@ -4,6 +4,7 @@
 
 import { EVENT_KINDS, EventKind, Flag } from './model';
 import type { PacketTable } from './packets';
+import { scaleWindow } from './seqspace';
 import { Slot, type ConnStore } from './connstore';
 
 export const EVENT_BIT = Object.fromEntries(EVENT_KINDS.map((k, i) => [k, 1 << i])) as Record<EventKind, number>;
@@ -133,7 +134,7 @@ export class ExpertState {
       if (pure && win !== 0 && win !== lastWinA) ev |= WINDOW_UPDATE;
       const shiftB = s[Slot.SHIFT + b];
       if (len > 0 && !ctl && seq === seq && shiftB === shiftB && lastWinB === lastWinB && s[Slot.LAST_ACK + b] === s[Slot.LAST_ACK + b] &&
-        u32(seq + len) === u32(s[Slot.LAST_ACK + b] + lastWinB * 2 ** shiftB)) {
+        u32(seq + len) === u32(s[Slot.LAST_ACK + b] + scaleWindow(lastWinB, shiftB))) {
         ev |= WINDOW_FULL;
       }
       if (pure && win === lastWinA) {

@@ -19,6 +19,7 @@ import type { PacketColumns } from './columns';
 import { EVENT_BIT } from './expert';
 import { Flag } from './flags';
 import type { SynOptions } from './model';
+import { mod32, scaleWindow, seqAfter } from './seqspace';
 
 /**
  * The most unacknowledged segments kept per direction (tshark keeps 10000). Every ACK and every
@@ -143,15 +144,15 @@ export class Flight {
     const a = this.list[d];
     const start = this.head[d] * STRIDE;
     const stop = start + this.n[d] * STRIDE;
-    let lo = (a[start + SEQ] - b + U32) % U32;
-    let hi = (a[stop - STRIDE + END] - b + U32) % U32;
+    let lo = seqAfter(a[start + SEQ], b);
+    let hi = seqAfter(a[stop - STRIDE + END], b);
     // Out of order, or wrapped past the base: every entry's own range.
     if (!this.ordered[d] || hi < lo) {
       lo = Infinity;
       hi = -Infinity;
       for (let k = start; k < stop; k += STRIDE) {
-        const s = (a[k + SEQ] - b + U32) % U32;
-        const e = (a[k + END] - b + U32) % U32;
+        const s = seqAfter(a[k + SEQ], b);
+        const e = seqAfter(a[k + END], b);
         if (s < lo) lo = s;
         if (e > hi) hi = e;
       }
@@ -184,7 +185,7 @@ export class Flight {
     const win = t.win[p];
     t.ackRtt[p] = NaN;
     t.inFlight[p] = NaN;
-    t.winBytes[p] = f & Flag.SYN ? win : win * 2 ** shift;
+    t.winBytes[p] = f & Flag.SYN ? win : scaleWindow(win, shift);
     if (f & Flag.UNKNOWN || t.events[p] & EVENT_BIT.duplicate_capture) return;
     const seq = t.seq[p];
     const ack = t.ack[p];
@@ -203,7 +204,7 @@ export class Flight {
     // The segment joins its direction's unacknowledged list.
     const virtual = f & (Flag.SYN | Flag.FIN) ? 1 : 0;
     if (seq === seq) {
-      const end = (seq + len + virtual) % U32;
+      const end = mod32(seq + len + virtual);
       if (v[dv + BASE] !== v[dv + BASE]) v[dv + BASE] = seq;
       if ((len > 0 || virtual) && this.n[d] >= MAX_UNACKED) {
         v[dv + OVERFLOW] = 1;

@@ -21,6 +21,7 @@
 import type { PacketColumns } from './columns';
 import { EVENT_BIT } from './expert';
 import { Flag } from './flags';
+import { seqDiff } from './seqspace';
 import { LIMIT_KINDS, type ConnectionSummary, type Limit, type LimitKind, type Stall, type Trace } from './model';
 
 export { LIMIT_KINDS, type Limit, type LimitKind, type Stall } from './model';
@@ -69,12 +70,6 @@ const SLOW_SYN_ACK_FACTOR = 3;
 const RETRANSMITTED = EVENT_BIT.retransmission | EVENT_BIT.fast_retransmission;
 const KIND_INDEX = Object.fromEntries(LIMIT_KINDS.map((k, i) => [k, i])) as Record<LimitKind, number>;
 const LASTING = LIMIT_KINDS.map((k) => k === 'receiver_window' || k === 'loss');
-
-/** a - b in sequence space (mod 2^32), as a signed distance. */
-function seqDiff(a: number, b: number): number {
-  const d = (a - b) % 4294967296;
-  return d >= 2147483648 ? d - 4294967296 : d < -2147483648 ? d + 4294967296 : d;
-}
 
 /** Each side's sending state in one pass of connectionLimits (index 0 client, 1 server). */
 class Senders {
