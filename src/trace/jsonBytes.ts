@@ -72,7 +72,41 @@ export class JsonBytes {
   number(v: number): void {
     if ((v | 0) === v) this.int(v);
     else if (v - v !== 0) this.bytes(NULL);
-    else this.ascii('' + v);
+    else if (!this.micros(v)) this.ascii('' + v);
+  }
+
+  /**
+   * v's digits when it is a whole number of millionths under 10^9, as the trace's times and
+   * milliseconds are (false otherwise, writing nothing). That is JavaScript's own shortest text
+   * for it: doubles under 10^9 lie closer together than a millionth, so no shorter decimal
+   * reads back as v. Cheaper than making a string of each.
+   */
+  private micros(v: number): boolean {
+    const a = v < 0 ? -v : v;
+    if (!(a >= 1e-6 && a < 1e9)) return false;
+    const k = Math.round(a * 1e6);
+    if (k / 1e6 !== a) return false;
+    const whole = Math.floor(k / 1e6);
+    let frac = (k - whole * 1e6) | 0;
+    if (frac === 0) return false;
+    if (v < 0) this.byte(45);
+    this.int(whole);
+    let digits = 6;
+    while (frac % 10 === 0) {
+      frac /= 10;
+      digits--;
+    }
+    this.room(digits + 1);
+    const buf = this.buf;
+    const p = this.pos;
+    buf[p] = 46;
+    for (let i = digits; i > 0; i--) {
+      const q = (frac / 10) | 0;
+      buf[p + i] = 48 + frac - q * 10;
+      frac = q;
+    }
+    this.pos = p + digits + 1;
+    return true;
   }
 
   /** A 32-bit integer's digits. */

@@ -75,6 +75,14 @@ describe('JSON bytes', () => {
       0.1, 1.5, -2.75, 123456.789, 1 / 3, NaN, Infinity, -Infinity, Number.MAX_VALUE, Number.EPSILON,
     ];
     for (let i = 0; i < 2000; i++) values.push(Math.floor((next() - 0.5) * 2 ** (1 + (i % 60))), (next() - 0.5) * 10 ** ((i % 40) - 20));
+    // Whole numbers of millionths, as times and milliseconds are rounded (a shorter path), about
+    // its bounds (10^-6, 10^9) and with every count of trailing zeros.
+    values.push(1e-6, -1e-6, 9.99e-7, 0.000001, 0.0000015, 0.999999, 1.000001, 999999999.999999, 1e9 - 0.5, 1e9 + 0.5, 22720.187144, 0.12, 0.1203, 2147.483648);
+    for (let i = 0; i < 5000; i++) {
+      const micros = Math.floor(next() * 10 ** (1 + (i % 16)));
+      const v = (next() < 0.5 ? -1 : 1) * (micros / 10 ** (i % 7)) / 1e6;
+      values.push(v, Math.round(v * 1e6) / 1e6, v + 1e-12);
+    }
     for (const v of values) assert.equal(written((out) => out.number(v)), JSON.stringify(v), `${v}`);
   });
 
