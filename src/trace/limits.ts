@@ -131,16 +131,71 @@ const HANDSHAKE = KIND_INDEX.handshake;
  * The limits of one connection: `packets` are its packet indexes in capture order. Pure: reads
  * the columns, allocates only its result.
  */
-export function connectionLimits(t: LimitColumns, packets: ArrayLike<number>, options: LimitOptions = {}): Limits {
+export function connectionLimits(t: LimitColumns, packets: ArrayLike<number>, options?: LimitOptions): Limits {
   const n = packets.length;
   const { time, dir, flags, events } = t;
-  const lines = t.line;
+  const s = senders;
+  s.reset();
+  if (!sides(t, packets, s)) return noLimits('no_seq');
+
+  // The handshake: from the first packet up to the ACK that completes it.
+  let synCount = 0;
+  let synAckCount = 0;
+  let h = 0;
+  for (; h < n && flags[packets[h]] & Flag.SYN; h++) {
+    if (events[packets[h]] & EVENT_BIT.duplicate_capture) continue;
+    if (flags[packets[h]] & Flag.ACK) synAckCount++;
+    else synCount++;
+  }
+  // A slow SYN,ACK sent once: the wait for it counts as the handshake's, less a typical round trip.
+  let slowSynAck = -1;
+  let typicalRtt = 0;
+  if (h < n && synCount === 1 && synAckCount === 1) {
+    let synAck = 0;
+    while (!(flags[packets[synAck]] & Flag.ACK)) synAck++;
+    const at = time[packets[synAck]];
+    const first = at - time[packets[0]];
+    const second = time[packets[h]] - at;
+    if (first >= 0) s.rtt[dir[packets[0]]] = first;
+    if (second >= 0) s.rtt[dir[packets[synAck]]] = second;
+    if (first > SLOW_SYN_ACK_SECONDS) {
+      typicalRtt = medianRtt(t.ackRtt, dir, packets, h + 1, dir[packets[synAck]]) / 1000;
+      if (first > SLOW_SYN_ACK_FACTOR * typicalRtt) slowSynAck = synAck;
+    }
+  }
+
+  const w = pass;
+  w.reset(h === 0 ? -1 : Math.min(h, n - 1), synCount > 1 || synAckCount > 1, slowSynAck, typicalRtt, options?.minStallSeconds ?? DELAYED_ACK_SECONDS);
+  const stalls: Stall[] = [];
+  const total = walk(t, s, w, packets, stalls);
+  endRun(stalls, w.runKind, w.runStart, w.runEnd, w.runSeconds, w.minStall);
+  if (!(round(total) > 0)) return noLimits('no_time');
+
+  const limits: Limit[] = [];
+  for (let k = 0; k < LIMIT_KINDS.length; k++) {
+    const sec = round(w.seconds[k]);
+    if (sec > 0) limits.push({ kind: LIMIT_KINDS[k], seconds: sec, share: round(w.seconds[k] / total), lines: w.lines(k) });
+  }
+  // Largest first, ties in LIMIT_KINDS order (as a stable sort): an insertion sort of at most
+  // eight, which unlike Array.prototype.sort allocates nothing.
+  for (let i = 1; i < limits.length; i++) {
+    const x = limits[i];
+    let j = i - 1;
+    for (; j >= 0 && limits[j].seconds < x.seconds; j--) limits[j + 1] = limits[j];
+    limits[j + 1] = x;
+  }
+  return { limits, verdict: limits[0].kind, stalls, unknown: null };
+}
+
+/**
+ * The first look at a connection's packets: which side's data no ACK in the capture covers
+ * (s.acksMissing). False when data was sent without sequence numbers (tcpdump -q).
+ */
+function sides(t: LimitColumns, packets: ArrayLike<number>, s: Senders): boolean {
+  const { dir, flags } = t;
   const seqs = t.seq;
   const acks = t.ack;
   const lens = t.len;
-  const empty = (unknown: LimitsUnknown | null): Limits => ({ limits: [], verdict: null, stalls: [], unknown });
-  const s = senders;
-  s.reset();
   let seqKnown = false;
   let anyData = false;
   // Each side's first data byte and where it was sent, whether any ACK of the peer's in the
@@ -153,7 +208,7 @@ export function connectionLimits(t: LimitColumns, packets: ArrayLike<number>, op
   let acked1 = false;
   let lastAt0 = -1;
   let lastAt1 = -1;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < packets.length; i++) {
     const p = packets[i];
     const d = dir[p];
     if (d === 0) lastAt0 = i;
@@ -176,55 +231,80 @@ export function connectionLimits(t: LimitColumns, packets: ArrayLike<number>, op
       else acked0 = true;
     }
   }
-  if (anyData && !seqKnown) return empty('no_seq');
   // A side whose data no packet of the peer's follows, and no ACK covers: the peer's direction
   // was not captured. (A peer that answers data with a RST alone was captured: it just never acked.)
   s.acksMissing[0] = firstDataAt0 >= 0 && !acked0 && lastAt1 < firstDataAt0 ? 1 : 0;
   s.acksMissing[1] = firstDataAt1 >= 0 && !acked1 && lastAt0 < firstDataAt1 ? 1 : 0;
+  return seqKnown || !anyData;
+}
 
-  // The handshake: from the first packet up to the ACK that completes it.
-  let synCount = 0;
-  let synAckCount = 0;
-  let h = 0;
-  for (; h < n && flags[packets[h]] & Flag.SYN; h++) {
-    if (events[packets[h]] & EVENT_BIT.duplicate_capture) continue;
-    if (flags[packets[h]] & Flag.ACK) synAckCount++;
-    else synCount++;
-  }
-  const handshakeEnd = h === 0 ? -1 : Math.min(h, n - 1);
-  const handshakeSlow = synCount > 1 || synAckCount > 1;
-  // A slow SYN,ACK sent once: the wait for it counts as the handshake's, less a typical round trip.
-  let slowSynAck = -1;
-  let typicalRtt = 0;
-  if (h < n && synCount === 1 && synAckCount === 1) {
-    let synAck = 0;
-    while (!(flags[packets[synAck]] & Flag.ACK)) synAck++;
-    const at = time[packets[synAck]];
-    const first = at - time[packets[0]];
-    const second = time[packets[h]] - at;
-    if (first >= 0) s.rtt[dir[packets[0]]] = first;
-    if (second >= 0) s.rtt[dir[packets[synAck]]] = second;
-    if (first > SLOW_SYN_ACK_SECONDS) {
-      typicalRtt = medianRtt(t.ackRtt, dir, packets, h + 1, dir[packets[synAck]]) / 1000;
-      if (first > SLOW_SYN_ACK_FACTOR * typicalRtt) slowSynAck = synAck;
-    }
+/**
+ * One pass of connectionLimits over the moments between packets: what it knows of the
+ * handshake, the sums per cause, each cause's first lines, and the stretch of one kind in
+ * progress. One serves every pass, as `senders` does.
+ */
+class Pass {
+  /** The packet index (in the connection) of the ACK that completes the handshake; -1 without a SYN. */
+  handshakeEnd = -1;
+  /** A SYN or SYN,ACK was sent again. */
+  handshakeSlow = false;
+  /** The index of a slow SYN,ACK sent once, else -1; and the typical RTT (s) its wait is reduced by. */
+  slowSynAck = -1;
+  typicalRtt = 0;
+  minStall = DELAYED_ACK_SECONDS;
+  /** Seconds put down to each cause (LIMIT_KINDS order). */
+  readonly seconds = new Float64Array(LIMIT_KINDS.length);
+  /** The first line of each cause's first MAX_LINES stretches, at k * MAX_LINES, and how many. */
+  readonly starts = new Int32Array(LIMIT_KINDS.length * MAX_LINES);
+  readonly counts = new Uint8Array(LIMIT_KINDS.length);
+  /**
+   * The stretch of one kind in progress. A full window and loss recovery last across packets:
+   * a moment of another kind under a tenth of the shortest stall (the sender answering an ACK
+   * at once) does not end them. Each wait of the other kinds is a stall of its own.
+   */
+  runKind = -1;
+  runStart = 0;
+  runEnd = 0;
+  runSeconds = 0;
+
+  reset(handshakeEnd: number, handshakeSlow: boolean, slowSynAck: number, typicalRtt: number, minStall: number): void {
+    this.handshakeEnd = handshakeEnd;
+    this.handshakeSlow = handshakeSlow;
+    this.slowSynAck = slowSynAck;
+    this.typicalRtt = typicalRtt;
+    this.minStall = minStall;
+    this.seconds.fill(0);
+    this.counts.fill(0);
   }
 
-  const seconds = new Float64Array(LIMIT_KINDS.length);
-  const kindLines: number[][] = LIMIT_KINDS.map(() => []);
-  const stalls: Stall[] = [];
-  const minStall = options.minStallSeconds ?? DELAYED_ACK_SECONDS;
+  /** Cause k's first lines, as Limit.lines has them. */
+  lines(k: number): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < this.counts[k]; i++) out.push(this.starts[k * MAX_LINES + i]);
+    return out;
+  }
+}
+
+const pass = new Pass();
+
+/**
+ * Puts every moment between two packets down to one cause: adds it to w.seconds, a stretch's
+ * first line to w.starts, ended stretches to `stalls`, and leaves the stretch in progress in w.
+ * The connection's total time. A function of its own, with no call after its loop: V8 compiles
+ * a long connection's loop while it runs (on-stack replacement), and a call that code had not
+ * seen sent it back to the interpreter at the end of every later connection.
+ */
+function walk(t: LimitColumns, s: Senders, w: Pass, packets: ArrayLike<number>, stalls: Stall[]): number {
+  const { time, dir, events } = t;
+  const lines = t.line;
+  const { handshakeEnd, handshakeSlow, slowSynAck, typicalRtt, minStall, seconds, starts, counts } = w;
   let total = 0;
-  // The stretch of one kind in progress. A full window and loss recovery last across packets:
-  // a moment of another kind under a tenth of the shortest stall (the sender answering an ACK
-  // at once) does not end them. Each wait of the other kinds is a stall of its own.
   let runKind = -1;
   let runStart = 0;
   let runEnd = 0;
   let runSeconds = 0;
-
   let prev = -1;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < packets.length; i++) {
     const p = packets[i];
     // The same packet captured again (In and Out, two interfaces) is no moment of its own.
     if (events[p] & EVENT_BIT.duplicate_capture) continue;
@@ -244,7 +324,7 @@ export function connectionLimits(t: LimitColumns, packets: ArrayLike<number>, op
           runKind = k;
           runStart = lines[prev];
           runSeconds = 0;
-          if (kindLines[k].length < MAX_LINES) kindLines[k].push(runStart);
+          if (counts[k] < MAX_LINES) starts[k * MAX_LINES + counts[k]++] = runStart;
         }
         if (k === runKind) {
           runEnd = lines[p];
@@ -255,23 +335,16 @@ export function connectionLimits(t: LimitColumns, packets: ArrayLike<number>, op
     step(t, s, p);
     prev = p;
   }
-  endRun(stalls, runKind, runStart, runEnd, runSeconds, minStall);
-  if (!(round(total) > 0)) return empty('no_time');
+  w.runKind = runKind;
+  w.runStart = runStart;
+  w.runEnd = runEnd;
+  w.runSeconds = runSeconds;
+  return total;
+}
 
-  const limits: Limit[] = [];
-  for (let k = 0; k < LIMIT_KINDS.length; k++) {
-    const sec = round(seconds[k]);
-    if (sec > 0) limits.push({ kind: LIMIT_KINDS[k], seconds: sec, share: round(seconds[k] / total), lines: kindLines[k] });
-  }
-  // Largest first, ties in LIMIT_KINDS order (as a stable sort): an insertion sort of at most
-  // eight, which unlike Array.prototype.sort allocates nothing.
-  for (let i = 1; i < limits.length; i++) {
-    const x = limits[i];
-    let j = i - 1;
-    for (; j >= 0 && limits[j].seconds < x.seconds; j--) limits[j + 1] = limits[j];
-    limits[j + 1] = x;
-  }
-  return { limits, verdict: limits[0].kind, stalls, unknown: null };
+/** No limits, and why. */
+function noLimits(unknown: LimitsUnknown): Limits {
+  return { limits: [], verdict: null, stalls: [], unknown };
 }
 
 /** Ends a stretch of one kind: a stall, when it names its cause (time whose cause cannot be told is none) and lasted. */
