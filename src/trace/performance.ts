@@ -14,6 +14,7 @@ import { windowShift } from './flight';
 import { connectionLimits, stallSeconds, type Limits } from './limits';
 import { Flag, UNKNOWN_KINDS, type UnknownKind } from './model';
 import type { PacketTable } from './packets';
+import { mod32 } from './seqspace';
 
 /** Most points a throughput series has: enough to draw its shape, few enough for every connection's JSON. */
 export const SERIES_BUCKETS = 32;
@@ -22,9 +23,6 @@ export const SERIES_BUCKETS = 32;
 const round = (x: number, k: number): number => Math.round(x * k) / k;
 /** Seconds as milliseconds to the nanosecond, or null where unknown or negative (times that go back). */
 const ms = (seconds: number): number | null => (seconds >= 0 ? round(seconds * 1000, 1e6) : null);
-
-/** RTT samples of the connection being written, by the side whose data was acknowledged (reused). */
-let samples = [new Float64Array(256), new Float64Array(256)];
 
 const RTT_COLUMNS = (['client', 'server'] as const).map((side) => ({
   samples: COLUMN[`performance.rtt.${side}.samples`],
@@ -51,28 +49,56 @@ function quantile(a: Float64Array, n: number, q: number): number {
   return a[Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1))];
 }
 
-/** Writes connection `conn`'s performance fields into its row (`packets`: its packet indexes); returns its limits, worked out for the verdict. */
-export function writePerformance(w: RowWriter, t: PacketTable, conn: Connection, packets: Int32Array): Limits {
-  const count = [0, 0];
-  // Handshake: the last SYN before the first SYN,ACK, that SYN,ACK, and the last SYN,ACK before the ACK that completes it.
+/**
+ * What one look at a connection's packets finds, for writePerformance. One serves every
+ * connection, so a connection costs no arrays of its own.
+ */
+class Gathered {
+  /** RTT samples by the side whose data was acknowledged, and how many of each. */
+  samples = [new Float64Array(256), new Float64Array(256)];
+  readonly count = new Int32Array(2);
+  /** Each side's first and last segment with data, and its bytes. */
+  readonly first = new Float64Array(2);
+  readonly last = new Float64Array(2);
+  readonly bytes = new Float64Array(2);
+  /** Handshake: the last SYN before the first SYN,ACK, that SYN,ACK, and the last SYN,ACK before the ACK that completes it. */
+  syn = NaN;
+  synAck = NaN;
+  lastSynAck = NaN;
+  ack = NaN;
+  /** When the server acknowledged all the client's data sent before the server's first. */
+  requestAcked = NaN;
+  /** UNKNOWN_KINDS bits. */
+  unknown = 0;
+}
+
+const gathered = new Gathered();
+const UNKNOWN_BIT = Object.fromEntries(UNKNOWN_KINDS.map((k, i) => [k, 1 << i])) as Record<UnknownKind, number>;
+
+/**
+ * Looks at the packets of the connection whose first is `firstPacket`, into g. A function of
+ * its own with nothing but stores after its loop: V8 compiles a long connection's loop while it
+ * runs (on-stack replacement), and code after it that had not run yet sent that compiled loop
+ * back to the interpreter at the end of every later connection.
+ */
+function gather(t: PacketTable, firstPacket: number, g: Gathered): void {
+  const { count, first, last, bytes } = g;
+  count.fill(0);
+  first.fill(NaN);
+  last.fill(NaN);
+  bytes.fill(0);
   let syn = NaN;
   let synAck = NaN;
   let lastSynAck = NaN;
   let ack = NaN;
-  // Data: each side's first and last segment with data, the client's data sent before the server's first.
-  const first = [NaN, NaN];
-  const last = [NaN, NaN];
-  const bytes = [0, 0];
   let requestEnd = NaN;
   let requestAcked = NaN;
   let unknown = 0;
-  const flag = (k: UnknownKind) => (unknown |= 1 << UNKNOWN_KINDS.indexOf(k));
-
-  for (let p = conn.firstPacket; p >= 0; p = t.next[p]) {
+  for (let p = firstPacket; p >= 0; p = t.next[p]) {
     const f = t.flags[p];
     const d = t.dir[p];
     const time = t.time[p];
-    if (time !== time) flag('time');
+    if (time !== time) unknown |= UNKNOWN_BIT.time;
     if (t.events[p] & EVENT_BIT.duplicate_capture) continue;
     const len = t.len[p];
     // The server's first packet acknowledging the whole request, up to its first response byte.
@@ -86,24 +112,25 @@ export function writePerformance(w: RowWriter, t: PacketTable, conn: Connection,
       bytes[d] += len;
       if (d === 0 && first[1] !== first[1]) {
         const seq = t.seq[p];
-        requestEnd = seq === seq ? (seq + len) % 4294967296 : NaN;
+        requestEnd = seq === seq ? mod32(seq + len) : NaN;
         requestAcked = NaN;
       }
     }
     if (f & Flag.UNKNOWN) {
-      flag('flags');
+      unknown |= UNKNOWN_BIT.flags;
       continue;
     }
     const rtt = t.ackRtt[p];
     if (rtt === rtt) {
       // An ACK from side d measures the RTT of the other side's data.
       const s = 1 - d;
-      if (count[s] === samples[s].length) {
-        const grown = new Float64Array(count[s] * 2);
-        grown.set(samples[s]);
-        samples[s] = grown;
+      let a = g.samples[s];
+      if (count[s] === a.length) {
+        a = new Float64Array(count[s] * 2);
+        a.set(g.samples[s]);
+        g.samples[s] = a;
       }
-      samples[s][count[s]++] = round(rtt, 1e6);
+      a[count[s]++] = round(rtt, 1e6);
     }
     if (f & Flag.SYN) {
       if (!(f & Flag.ACK) && synAck !== synAck) syn = time;
@@ -113,6 +140,21 @@ export function writePerformance(w: RowWriter, t: PacketTable, conn: Connection,
       }
     } else if (f & Flag.ACK && d === 0 && synAck === synAck && ack !== ack) ack = time;
   }
+  g.syn = syn;
+  g.synAck = synAck;
+  g.lastSynAck = lastSynAck;
+  g.ack = ack;
+  g.requestAcked = requestAcked;
+  g.unknown = unknown;
+}
+
+/** Writes connection `conn`'s performance fields into its row (`packets`: its packet indexes); returns its limits, worked out for the verdict. */
+export function writePerformance(w: RowWriter, t: PacketTable, conn: Connection, packets: Int32Array): Limits {
+  const g = gathered;
+  gather(t, conn.firstPacket, g);
+  const { count, first, last, bytes, syn, synAck, lastSynAck, ack, requestAcked } = g;
+  let unknown = g.unknown;
+  const flag = (k: UnknownKind) => (unknown |= UNKNOWN_BIT[k]);
 
   const shift = windowShift(conn.clientOpts, conn.serverOpts, 0);
   w.bool(COLUMN['performance.windowScaleKnown'], shift === shift);
@@ -124,7 +166,7 @@ export function writePerformance(w: RowWriter, t: PacketTable, conn: Connection,
   for (let s = 0; s < 2; s++) {
     const col = RTT_COLUMNS[s];
     const n = count[s];
-    const a = samples[s].subarray(0, n).sort();
+    const a = g.samples[s].subarray(0, n).sort();
     w.int(col.samples, n);
     w.float(col.min, n ? a[0] : null);
     w.float(col.p50, n ? quantile(a, n, 0.5) : null);

@@ -4,7 +4,7 @@
 
 import { limitsUnknownText, noteText } from './explain';
 import { limitsOf, type Limits } from './limits';
-import type { ConnectionSummary, Trace } from './model';
+import { EVENT_KINDS, type ConnectionSummary, type EventKind, type Trace } from './model';
 import { repairText } from './repair';
 
 /** The CSV's columns, in order, with how each is read from a connection. */
@@ -165,13 +165,35 @@ export function connectionText(c: ConnectionSummary, limits?: Limits): string {
   if (cl.rstFrom) parts.push(c.connState === 'REJ' ? `  refused by the ${cl.rstFrom}` : `  reset by the ${cl.rstFrom}`);
   else if (cl.firstFinFrom) parts.push(`  close: ${cl.kind}, ${cl.firstFinFrom} closed first`);
   if (c.events.length) {
-    const counts = new Map<string, number>();
-    for (const e of c.events) counts.set(e.kind, (counts.get(e.kind) ?? 0) + 1);
-    parts.push(`  events: ${[...counts].map(([k, n]) => `${k} ×${n}`).join(', ')}`);
+    const kinds = countKinds(c.events);
+    const counts: string[] = [];
+    for (let i = 0; i < kinds; i++) counts.push(`${EVENT_KINDS[kindOrder[i]]} ×${kindCount[kindOrder[i]]}`);
+    parts.push(`  events: ${counts.join(', ')}`);
   }
   if (limits) parts.push(verdictLine(limits));
   for (const k of c.notes) parts.push(`  note: ${noteText(k, 'en')}`);
   return parts.join('\n');
+}
+
+const EVENT_INDEX = Object.fromEntries(EVENT_KINDS.map((k, i) => [k, i])) as Record<EventKind, number>;
+/** A connection's events per kind, and the kinds in the order they first came (countKinds; reused). */
+const kindCount = new Uint32Array(EVENT_KINDS.length);
+const kindOrder = new Uint8Array(EVENT_KINDS.length);
+
+/**
+ * Counts events by kind into kindCount and kindOrder; how many kinds there are. A function of
+ * its own with nothing after its loop (see walk() in limits.ts): a long connection's loop is
+ * compiled while it runs, and code after it that had not run yet made that compiled loop fall
+ * back to the interpreter for every later connection.
+ */
+function countKinds(events: ReadonlyArray<{ kind: EventKind }>): number {
+  kindCount.fill(0);
+  let kinds = 0;
+  for (let i = 0; i < events.length; i++) {
+    const k = EVENT_INDEX[events[i].kind];
+    if (kindCount[k]++ === 0) kindOrder[kinds++] = k;
+  }
+  return kinds;
 }
 
 /** The readable report, a line at a time: a trace with a million connections is never one string. */
