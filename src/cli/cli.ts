@@ -138,9 +138,11 @@ async function read(file: string, progress: Progress): Promise<Trace> {
           if (scanned.capture) reportCapture(file, scanned.capture);
           return builder.finish({ keepLimits: true });
         }
-        // Text past the first 64 kB needs a repair the scanning thread does not make: read it again here.
+        // Text past the first 64 kB needs a repair the scanning thread does not make, or lines
+        // it reads apart are read as one here: read it again on this thread.
         progress.end();
-        process.stderr.write(`tcp-trace: ${printable(file)}: line ${builder.unrepairedLine} needs a repair; reading the file again on one thread\n`);
+        const why = builder.unrepairedJoin ? 'is read together with the lines after it' : 'needs a repair';
+        process.stderr.write(`tcp-trace: ${printable(file)}: line ${builder.unrepairedLine} ${why}; reading the file again on one thread\n`);
       }
       // No second thread, or text to repair: read it all here.
       builder = new TraceBuilder(currentOptions);

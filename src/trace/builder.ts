@@ -270,6 +270,8 @@ export class TraceBuilder {
    * again with push(). 0 while none.
    */
   unrepairedLine = 0;
+  /** True when push() would not repair that line but read it as one with the lines after it. */
+  unrepairedJoin = false;
   /** Reads the lines that may need repairs, apart, to see whether push() would repair them. */
   private probe: TraceBuilder | null = null;
 
@@ -287,7 +289,10 @@ export class TraceBuilder {
     p.push(NEWLINE);
     // A repair, or lines push() reads as one although no packet comes of them (a damaged
     // header's line and the notes after it): either way push() counts the lines otherwise.
-    if (p.repairs.has(TEXT_REPAIRS) || p.joinedLines > joined) this.unrepairedLine = this.line;
+    if (p.repairs.has(TEXT_REPAIRS) || p.joinedLines > joined) {
+      this.unrepairedLine = this.line;
+      this.unrepairedJoin = !p.repairs.has(TEXT_REPAIRS);
+    }
     // A line the probe still holds for a wrap's rest is not joined to the next probe's lines:
     // push() saw what followed it (the next line is probed with its own next one, and a
     // capture's segment record, which has no text, ends it).

@@ -187,6 +187,24 @@ describe('cli: one thread or two', () => {
     assert.match(two.stderr, new RegExp(`line ${clean.length + 1} needs a repair; reading the file again on one thread`));
   });
 
+  it('reads the file again on one thread when lines past the first 64 kB are read as one (tunnel headers of -v)', function () {
+    if (!hasFile(CLI)) this.skip();
+    this.timeout(60_000);
+    const lines = readFileSync(fixture('sample.tcpdump'), 'utf8').split('\n').filter((l) => / IP /.test(l));
+    const clean: string[] = [];
+    for (let n = 0; clean.join('\n').length < 1.2 * (1 << 20); n++) clean.push(...lines);
+    // tcpdump -v of a GRE tunnel: the outer header's lines and the inner packet's are one packet.
+    const tunnel = readFileSync(fixture('tcpdump-tests/wccp_redirect_gre-nosmb.out'), 'utf8').trimEnd();
+    const file = join(mkdtempSync(join(tmpdir(), 'tcp-trace-')), 'tunnel.tcpdump');
+    writeFileSync(file, [...clean, tunnel, ...lines].join('\n') + '\n');
+    const one = run(file, '1');
+    const two = run(file, '2');
+    assert.equal(one.status, 0, one.stderr);
+    assert.equal(two.stdout, one.stdout);
+    assert.match(two.stderr, new RegExp(`line ${clean.length + 1} is read together with the lines after it; reading the file again on one thread`));
+    assert.doesNotMatch(two.stderr, /needs a repair/);
+  });
+
   it('reads on one thread from the start, with no second read, when the first 64 kB needs a repair', function () {
     if (!hasFile(CLI)) this.skip();
     this.timeout(60_000);
