@@ -97,8 +97,8 @@ export class LimitsStore {
       const kind = LIMIT_KINDS[v[i++]];
       const seconds = f[k++];
       const share = f[k++];
-      const lines = Array.from(v.subarray(i + 1, i + 1 + v[i]));
-      i += 1 + lines.length;
+      const lines: number[] = [];
+      for (let j = v[i++]; j > 0; j--) lines.push(v[i++]);
       limits.push({ kind, seconds, share, lines });
     }
     const stalls: Stall[] = [];

@@ -147,11 +147,13 @@ export function verdictLine(l: Limits): string {
  * With its limits, a verdict line too.
  */
 export function connectionText(c: ConnectionSummary, limits?: Limits): string {
+  // Each field read once: a trace's summaries read their fields from its columns at each read.
+  const { bytes, duration, events } = c;
   const parts = [
     `#${c.id} ${printable(c.client)} > ${printable(c.server)}${c.roleInferred ? ' (roles inferred)' : ''}`,
     `  ${c.connState} ${c.history}  client ${c.clientState ?? '?'}  server ${c.serverState ?? '?'}`,
-    `  lines ${c.firstLine}-${c.lastLine}, ${c.packets} packets, ${formatBytes(c.bytes.client)} up, ${formatBytes(c.bytes.server)} down` +
-      (c.duration !== null ? `, ${c.duration.toFixed(6)} s` : ''),
+    `  lines ${c.firstLine}-${c.lastLine}, ${c.packets} packets, ${formatBytes(bytes.client)} up, ${formatBytes(bytes.server)} down` +
+      (duration !== null ? `, ${duration.toFixed(6)} s` : ''),
   ];
   const h = c.handshake;
   if (c.midStream) parts.push('  capture started after the handshake');
@@ -164,8 +166,8 @@ export function connectionText(c: ConnectionSummary, limits?: Limits): string {
   const cl = c.close;
   if (cl.rstFrom) parts.push(c.connState === 'REJ' ? `  refused by the ${cl.rstFrom}` : `  reset by the ${cl.rstFrom}`);
   else if (cl.firstFinFrom) parts.push(`  close: ${cl.kind}, ${cl.firstFinFrom} closed first`);
-  if (c.events.length) {
-    const kinds = countKinds(c.events);
+  if (events.length) {
+    const kinds = countKinds(events);
     const counts: string[] = [];
     for (let i = 0; i < kinds; i++) counts.push(`${EVENT_KINDS[kindOrder[i]]} ×${kindCount[kindOrder[i]]}`);
     parts.push(`  events: ${counts.join(', ')}`);
