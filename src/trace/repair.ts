@@ -309,6 +309,8 @@ function digits(b: Uint8Array, i: number, n: number): boolean {
  * "ssssssssss.ffffff "), or " IP " as -t prints it: text glued after a packet's length.
  */
 export function hasPacketStart(b: Uint8Array, from: number, end: number): boolean {
+  // A CRLF line's CR is not text: with it, a line's last 7 bytes would be looked at as without it they are not.
+  if (end > from && b[end - 1] === 13) end--;
   for (let i = from; i + 7 < end; i++) {
     const c = b[i];
     if (c === 58 /* : */) {

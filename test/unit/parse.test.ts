@@ -159,6 +159,19 @@ describe('parse: line shapes', () => {
     assert.deepEqual(crlf.toJSON(true), lf.toJSON(true));
   });
 
+  it('reads CRLF text as LF text where a wrapped line\'s rest ends in "IP " near its end', () => {
+    // Found by the fuzz test (seed 1849584998): the CR made the rest of a wrap look like a new
+    // packet's start, so the held line was not continued and one more line was skipped.
+    const lines = [
+      '1700000000.000001 , urg 23:59:59.999999 FP.: > host.httpFlags [',
+      ']a   12   IP [[]]',
+      'IP (tos 0x0, ttl 64, id 1, offset 0, flags [DF], proto TCP (6), length 60) 2024-01-01 12:00:00.000001 }S., ack fe80::1.443',
+    ];
+    const lf = analyzeLines(lines);
+    const crlf = analyzeLines(lines.map((l) => l + '\r'));
+    assert.deepEqual(crlf.toJSON(true), lf.toJSON(true));
+  });
+
   it('reads a TCP packet inside a tunnel and ports printed after an IPv6 extension header', () => {
     const t = analyzeLines([
       '\tIP6 (flowlabel 0x4cb3f, hlim 64, next-header TCP (6), payload length 4166) fd00::2.34235 > fd00::1.37399: Flags [.], cksum 0x0a51 (incorrect -> 0xeedb), seq 1812075153:1812079287, ack 1385650056, win 169, length 4134',
