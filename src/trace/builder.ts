@@ -949,7 +949,6 @@ function isTcp(r: LineRecord): boolean {
   return r.kind === LineKind.Packet || r.kind === LineKind.IpHeader;
 }
 
-
 /** True if port a looks like the server's: a service name, or the lower number. */
 function isServerPort(a: number, b: number): boolean {
   if (a !== a) return b === b; // a service name

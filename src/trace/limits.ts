@@ -290,9 +290,9 @@ const pass = new Pass();
 /**
  * Puts every moment between two packets down to one cause: adds it to w.seconds, a stretch's
  * first line to w.starts, ended stretches to `stalls`, and leaves the stretch in progress in w.
- * The connection's total time. A function of its own, with no call after its loop: V8 compiles
- * a long connection's loop while it runs (on-stack replacement), and a call that code had not
- * seen sent it back to the interpreter at the end of every later connection.
+ * The connection's total time. A function of its own with nothing after its loop but stores,
+ * so that V8's compiled loop does not fall back to the interpreter at every connection's end
+ * (ARCHITECTURE.md, "How to write a pass over packets").
  */
 function walk(t: LimitColumns, s: Senders, w: Pass, packets: ArrayLike<number>, stalls: Stall[]): number {
   const { time, dir, events } = t;

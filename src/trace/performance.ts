@@ -77,9 +77,8 @@ const UNKNOWN_BIT = Object.fromEntries(UNKNOWN_KINDS.map((k, i) => [k, 1 << i]))
 
 /**
  * Looks at the packets of the connection whose first is `firstPacket`, into g. A function of
- * its own with nothing but stores after its loop: V8 compiles a long connection's loop while it
- * runs (on-stack replacement), and code after it that had not run yet sent that compiled loop
- * back to the interpreter at the end of every later connection.
+ * its own with nothing after its loop but stores (ARCHITECTURE.md, "How to write a pass over
+ * packets").
  */
 function gather(t: PacketTable, firstPacket: number, g: Gathered): void {
   const { count, first, last, bytes } = g;

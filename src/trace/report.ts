@@ -184,9 +184,7 @@ const kindOrder = new Uint8Array(EVENT_KINDS.length);
 
 /**
  * Counts events by kind into kindCount and kindOrder; how many kinds there are. A function of
- * its own with nothing after its loop (see walk() in limits.ts): a long connection's loop is
- * compiled while it runs, and code after it that had not run yet made that compiled loop fall
- * back to the interpreter for every later connection.
+ * its own with nothing after its loop (ARCHITECTURE.md, "How to write a pass over packets").
  */
 function countKinds(events: ReadonlyArray<{ kind: EventKind }>): number {
   kindCount.fill(0);
