@@ -170,17 +170,26 @@ describe('cli: one thread or two', () => {
   const CLI = join(ROOT, 'dist/cli.js');
   const run = (file: string, threads: string) =>
     spawnSync(process.execPath, [CLI, '--json', '--packets', file], { encoding: 'utf8', maxBuffer: 256 << 20, env: { ...process.env, TCP_TRACE_THREADS: threads } });
+  /** The packet lines of sample.tcpdump, and copies of them past the CLI's first look (64 kB) and first slots. */
+  const sampleLines = () => readFileSync(fixture('sample.tcpdump'), 'utf8').split('\n').filter((l) => / IP /.test(l));
+  const cleanText = (lines: string[]): string[] => {
+    const clean: string[] = [];
+    while (clean.join('\n').length < 1.2 * (1 << 20)) clean.push(...lines);
+    return clean;
+  };
+  /** A file of `lines` (a new temporary folder each time), and what one thread and two make of it. */
+  const oneAndTwo = (name: string, lines: string[]) => {
+    const file = join(mkdtempSync(join(tmpdir(), 'tcp-trace-')), name);
+    writeFileSync(file, lines.join('\n') + '\n');
+    return { one: run(file, '1'), two: run(file, '2') };
+  };
 
   it('reads the file again on one thread when text past the first 64 kB needs a repair', function () {
     if (!hasFile(CLI)) this.skip();
     this.timeout(60_000);
-    const lines = readFileSync(fixture('sample.tcpdump'), 'utf8').split('\n').filter((l) => / IP /.test(l));
-    const clean: string[] = [];
-    for (let n = 0; clean.join('\n').length < 1.2 * (1 << 20); n++) clean.push(...lines);
-    const file = join(mkdtempSync(join(tmpdir(), 'tcp-trace-')), 'glued.tcpdump');
-    writeFileSync(file, [...clean, `${lines[0]} ${lines[1]}`, ...lines.slice(2)].join('\n') + '\n');
-    const one = run(file, '1');
-    const two = run(file, '2');
+    const lines = sampleLines();
+    const clean = cleanText(lines);
+    const { one, two } = oneAndTwo('glued.tcpdump', [...clean, `${lines[0]} ${lines[1]}`, ...lines.slice(2)]);
     assert.equal(one.status, 0, one.stderr);
     assert.equal(two.stdout, one.stdout);
     assert.match(one.stderr, /packets split from 1 glued line/);
@@ -190,15 +199,11 @@ describe('cli: one thread or two', () => {
   it('reads the file again on one thread when lines past the first 64 kB are read as one (tunnel headers of -v)', function () {
     if (!hasFile(CLI)) this.skip();
     this.timeout(60_000);
-    const lines = readFileSync(fixture('sample.tcpdump'), 'utf8').split('\n').filter((l) => / IP /.test(l));
-    const clean: string[] = [];
-    for (let n = 0; clean.join('\n').length < 1.2 * (1 << 20); n++) clean.push(...lines);
+    const lines = sampleLines();
+    const clean = cleanText(lines);
     // tcpdump -v of a GRE tunnel: the outer header's lines and the inner packet's are one packet.
     const tunnel = readFileSync(fixture('tcpdump-tests/wccp_redirect_gre-nosmb.out'), 'utf8').trimEnd();
-    const file = join(mkdtempSync(join(tmpdir(), 'tcp-trace-')), 'tunnel.tcpdump');
-    writeFileSync(file, [...clean, tunnel, ...lines].join('\n') + '\n');
-    const one = run(file, '1');
-    const two = run(file, '2');
+    const { one, two } = oneAndTwo('tunnel.tcpdump', [...clean, tunnel, ...lines]);
     assert.equal(one.status, 0, one.stderr);
     assert.equal(two.stdout, one.stdout);
     assert.match(two.stderr, new RegExp(`line ${clean.length + 1} is read together with the lines after it; reading the file again on one thread`));
@@ -208,11 +213,8 @@ describe('cli: one thread or two', () => {
   it('reads on one thread from the start, with no second read, when the first 64 kB needs a repair', function () {
     if (!hasFile(CLI)) this.skip();
     this.timeout(60_000);
-    const lines = readFileSync(fixture('sample.tcpdump'), 'utf8').split('\n').filter((l) => / IP /.test(l));
-    const file = join(mkdtempSync(join(tmpdir(), 'tcp-trace-')), 'glued-early.tcpdump');
-    writeFileSync(file, [`${lines[0]} ${lines[1]}`, ...lines.slice(2)].join('\n') + '\n');
-    const one = run(file, '1');
-    const two = run(file, '2');
+    const lines = sampleLines();
+    const { one, two } = oneAndTwo('glued-early.tcpdump', [`${lines[0]} ${lines[1]}`, ...lines.slice(2)]);
     assert.equal(two.status, 0, two.stderr);
     assert.equal(two.stdout, one.stdout);
     assert.equal(two.stderr, one.stderr);
